@@ -1,0 +1,45 @@
+/**
+ * The Socket.IO contract between the server and every screen.
+ * Used as `Server<ClientToServerEvents, ServerToClientEvents>` and `Socket<ServerToClientEvents, ClientToServerEvents>`.
+ */
+import type { EntityKind } from './entities.ts';
+import type { KpiSummary } from './kpis.ts';
+
+/** The static part of an entity, sent once per connection; `i` is its index in every live frame. */
+export interface CatalogEntry {
+  i: number;
+  id: string;
+  kind: EntityKind;
+  name: string;
+  orgCode: string;
+  gridId: string;
+}
+
+export interface LiveSnapshot {
+  /** Changes when the set of entities changes; a client holding another catalog must drop its state. */
+  catalogId: string;
+  catalog: CatalogEntry[];
+  /** A full frame (shared/live-codec.ts) with every entity's dynamic state. */
+  frame: Uint8Array;
+}
+
+export interface ServerToClientEvents {
+  'live:snapshot': (snapshot: LiveSnapshot) => void;
+  /** A delta frame (shared/live-codec.ts): only what changed since the previous frame sent to this client. */
+  'live:delta': (frame: Uint8Array) => void;
+  'live:kpis': (kpis: KpiSummary) => void;
+  /** The display token or session used by this socket was revoked; the socket is closed next. */
+  'session:revoked': () => void;
+}
+
+export type Ack<T> = (reply: { ok: true; data: T } | { ok: false; error: { code: string; message: string } }) => void;
+
+export interface ClientToServerEvents {
+  /** Ask for a fresh snapshot (after a decode error or a long sleep). */
+  'live:resync': (ack: Ack<{ version: number }>) => void;
+}
+
+/** Handshake `auth` payload: a display token (wall) or a session token (people). */
+export interface LiveHandshakeAuth {
+  token: string;
+}
