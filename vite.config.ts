@@ -1,5 +1,8 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
 const serverPort = Number(process.env.PORT ?? 8080);
 
@@ -25,9 +28,9 @@ export default defineConfig({
   },
   test: {
     projects: [
-      { extends: false, test: { name: 'unit', root: '.', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
-      { extends: false, test: { name: 'integration', root: '.', include: ['tests/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 60_000 } },
-      { extends: false, test: { name: 'e2e', root: '.', include: ['tests/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false } },
+      { root: repoRoot, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      { root: repoRoot, test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 60_000 } },
+      { root: repoRoot, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false } },
     ],
   },
 });

@@ -39,6 +39,8 @@ export const DROP_REASONS = [
   'futureTime',
   'tooOld',
   'duplicate',
+  /** older than the entity's current fix: a late (blind-area) report, not the live position */
+  'outOfOrder',
   'impossibleJump',
   'badStatus',
 ] as const;

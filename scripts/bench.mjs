@@ -1,0 +1,13 @@
+// `npm run bench`: every benchmark under tests/bench/, one after another; each prints its figures.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const only = process.argv[2];
+const files = readdirSync('tests/bench').filter((f) => f.endsWith('.bench.ts') && (!only || f.includes(only))).sort();
+let failed = 0;
+for (const f of files) {
+  process.stdout.write(`\n=== ${f} ===\n`);
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `tests/bench/${f}`], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,90 @@
+/**
+ * The app as a function of its configuration and dependencies, so that tests start it
+ * on port 0 with a temp data dir, a fake clock or a small district pack.
+ */
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { DistrictPack } from '../shared/district.ts';
+import { loadDistrictPack } from './district/load-pack.ts';
+import { bootstrapAccess, type FirstStartCredentials } from './auth/bootstrap.ts';
+import errors from './plugins/errors.ts';
+import security from './plugins/security.ts';
+import docs from './plugins/docs.ts';
+import store from './plugins/store.ts';
+import auth from './plugins/auth.ts';
+import live from './plugins/live.ts';
+import realtime from './plugins/realtime.ts';
+import simulator from './plugins/simulator.ts';
+import client from './plugins/client.ts';
+import healthRoutes from './routes/health.ts';
+import districtRoutes from './routes/district.ts';
+import authRoutes from './routes/auth.ts';
+import adminRoutes from './routes/admin.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface AppDeps {
+  /** An already loaded pack (tests); otherwise loaded from config.districtPack. */
+  pack?: DistrictPack;
+  now?: () => number;
+  /** Built client directory; default dist/client. */
+  clientRoot?: string;
+  logger?: boolean | object;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  /** Set on the first start of an empty database only. */
+  firstStart: FirstStartCredentials | undefined;
+  /** The URL a wall opens, once the server listens. */
+  wallUrl(token: string): string;
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<BuiltApp> {
+  const now = deps.now ?? Date.now;
+  const pack = deps.pack ?? (await loadDistrictPack(config.districtPack));
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    bodyLimit: 256 * 1024,
+    trustProxy: false,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const baseUrl = () => {
+    if (config.publicUrl) return config.publicUrl;
+    const addr = app.server.address();
+    const port = addr && typeof addr === 'object' ? addr.port : config.port;
+    return `http://localhost:${port}`;
+  };
+  const wallUrl = (token: string) => `${baseUrl()}/wall?token=${encodeURIComponent(token)}`;
+
+  await app.register(errors);
+  await app.register(security, { corsOrigins: config.corsOrigins, mapbox: Boolean(config.map.mapboxAccessToken) });
+  await app.register(docs, { version: VERSION });
+  await app.register(store, { dataDir: config.dataDir });
+  await app.register(auth);
+  await app.register(live, {
+    pack,
+    staleAfterMs: config.live.staleAfterS * 1000,
+    offlineAfterMs: config.live.offlineAfterS * 1000,
+    filters: { maxFutureMs: config.filters.maxFutureS * 1000, maxAgeMs: config.filters.maxAgeS * 1000, maxSpeedKph: config.filters.maxSpeedKph },
+    sweepMs: 1000,
+    now,
+  });
+  await app.register(realtime, { tickMs: config.live.tickMs, corsOrigins: config.corsOrigins, now });
+  await app.register(simulator, { ...config.sim, tickMs: 1000, now });
+  await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
+  await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
+  await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
+  await app.register(adminRoutes, { wallUrl });
+  await app.register(client, { root: deps.clientRoot ?? 'dist/client' });
+
+  const firstStart = await bootstrapAccess(app.store.access, app.store.audit, config.auth.adminPassword);
+  if (config.env === 'production' && firstStart && !config.auth.adminPassword) {
+    // Production never runs on a password nobody chose: it is printed once and must be changed.
+    app.log.warn('production mode: the generated admin password is printed once below; set ADMIN_PASSWORD to choose your own');
+  }
+  return { app, firstStart, wallUrl };
+}

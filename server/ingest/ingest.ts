@@ -1,0 +1,103 @@
+/**
+ * Ingest: where every report from every source becomes (or is refused as) a change to the
+ * live state. It resolves the device, validates, converts the CRS to WGS-84, filters,
+ * derives what the domain defines (bin status from fill, toilet odour alarm), and counts
+ * each drop by reason so that nothing is lost silently.
+ */
+import { binStatusFor, isOdourAlarm, type Position, type ToiletAttrs } from '../../shared/entities.ts';
+import { toWgs84 } from '../../shared/geo.ts';
+import type { LiveState } from '../live/live-state.ts';
+import { checkAttrs, isStatusOf } from './attrs-check.ts';
+import type { DeviceRegistry } from './device-registry.ts';
+import { checkPosition, checkTimestamp, type FilterLimits } from './position-filter.ts';
+import { DROP_REASONS, type DropReason, type IngestOutcome, type IngestSink, type IngestSource, type IngestUpdate } from './types.ts';
+
+export interface DroppedReport { at: number; source: IngestSource; deviceId: string; reason: DropReason; detail: string }
+
+export interface IngestStats {
+  accepted: number;
+  dropped: Record<DropReason, number>;
+  bySource: Record<string, { accepted: number; dropped: number }>;
+  /** The latest drops with their explanation, newest last (bounded). */
+  recentDrops: DroppedReport[];
+}
+
+const RECENT_DROPS = 200;
+
+export class Ingest implements IngestSink {
+  private readonly stats: IngestStats = {
+    accepted: 0,
+    dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+    bySource: {},
+    recentDrops: [],
+  };
+
+  constructor(
+    private readonly live: LiveState,
+    private readonly registry: DeviceRegistry,
+    private readonly limits: FilterLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  submit(update: IngestUpdate): IngestOutcome {
+    const outcome = this.evaluate(update);
+    const src = (this.stats.bySource[update.source] ??= { accepted: 0, dropped: 0 });
+    if (outcome.accepted) {
+      this.stats.accepted++;
+      src.accepted++;
+    } else {
+      this.stats.dropped[outcome.reason]++;
+      src.dropped++;
+      this.stats.recentDrops.push({ at: this.now(), source: update.source, deviceId: String(update.deviceId), reason: outcome.reason, detail: outcome.detail });
+      if (this.stats.recentDrops.length > RECENT_DROPS) this.stats.recentDrops.splice(0, this.stats.recentDrops.length - RECENT_DROPS);
+    }
+    return outcome;
+  }
+
+  snapshotStats(): IngestStats {
+    return structuredClone(this.stats);
+  }
+
+  private evaluate(u: IngestUpdate): IngestOutcome {
+    const drop = (reason: DropReason, detail: string): IngestOutcome => ({ accepted: false, reason, detail });
+    if (typeof u !== 'object' || u === null || typeof u.deviceId !== 'string' || u.deviceId.length === 0) return drop('malformed', 'deviceId missing');
+    const entityId = this.registry.resolve(u.source, u.deviceId);
+    const entity = entityId === undefined ? undefined : this.live.get(entityId);
+    if (!entity) return drop('unknownDevice', `no entity registered for ${u.source} device ${u.deviceId}`);
+    const now = this.now();
+    const t = checkTimestamp(u.ts, now, this.limits);
+    if (!t.ok) return drop(t.reason, t.detail);
+
+    let pos: Position | undefined;
+    if (u.pos !== undefined) {
+      if (entity.kind === 'toilet' || entity.kind === 'bin') return drop('malformed', `${entity.kind} positions are fixed by the district pack`);
+      const p = u.pos;
+      let lon = p.lon;
+      let lat = p.lat;
+      if (p.crs !== undefined && p.crs !== 'WGS84' && Number.isFinite(lon) && Number.isFinite(lat)) [lon, lat] = toWgs84(p.crs, lon, lat);
+      pos = { lon, lat, ts: u.ts, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}) };
+      const v = checkPosition(pos, p.valid !== false, entity.pos, now, this.limits);
+      if (!v.ok) return drop(v.reason, v.detail);
+    }
+
+    let status = u.status;
+    if (status !== undefined && (typeof status !== 'string' || !isStatusOf(entity.kind, status))) {
+      return drop('badStatus', `status ${JSON.stringify(status)} is not one of ${entity.kind}'s`);
+    }
+    let attrs = u.attrs;
+    if (attrs !== undefined) {
+      if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) return drop('malformed', 'attrs must be an object');
+      const problem = checkAttrs(entity.kind, attrs);
+      if (problem) return drop('malformed', problem);
+      // The domain defines these; a source cannot contradict them.
+      if (entity.kind === 'bin' && typeof attrs.fill === 'number') status = binStatusFor(attrs.fill);
+      if (entity.kind === 'toilet' && (attrs.nh3 !== undefined || attrs.h2s !== undefined || attrs.toiletClass !== undefined)) {
+        const merged = { ...entity.attrs, ...attrs } as ToiletAttrs;
+        attrs = { ...attrs, odourAlarm: isOdourAlarm(merged.toiletClass, merged.nh3, merged.h2s) };
+      }
+    }
+    if (pos === undefined && status === undefined && attrs === undefined) return drop('malformed', 'report carries no position, status or attributes');
+    this.live.apply(entity.id, { ...(pos ? { pos } : {}), ...(status !== undefined ? { status } : {}), ...(attrs ? { attrs } : {}) }, now);
+    return { accepted: true, entityId: entity.id };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The live state of the district: every entity with its latest position, status and
+ * attributes, and a version that increases with every change. The fan-out reads it by
+ * version; only the ingest writes to it.
+ */
+import { createHash } from 'node:crypto';
+import { ENTITY_KINDS, type AnyEntity, type Connectivity, type EntityKind, type Position } from '../../shared/entities.ts';
+import type { CatalogEntry } from '../../shared/live-events.ts';
+
+/** A live entity with its catalog index and the version of its last attribute change. */
+export type LiveEntity = AnyEntity & { index: number; attrsVersion: number };
+
+export interface ConnectivityPolicy {
+  staleAfterMs: number;
+  offlineAfterMs: number;
+}
+
+export interface LiveReport {
+  pos?: Position;
+  status?: string;
+  attrs?: Record<string, unknown>;
+}
+
+export class LiveState {
+  private readonly byId = new Map<string, LiveEntity>();
+  private readonly list: LiveEntity[] = [];
+  private _version = 0;
+  readonly catalog: CatalogEntry[];
+  readonly catalogId: string;
+
+  constructor(initial: readonly AnyEntity[], private readonly policy: ConnectivityPolicy) {
+    for (const e of initial) {
+      if (this.byId.has(e.id)) throw new Error(`duplicate entity id ${e.id}`);
+      const live = { ...e, index: this.list.length, version: 0, attrsVersion: 0 } as LiveEntity;
+      this.byId.set(e.id, live);
+      this.list.push(live);
+    }
+    this.catalog = this.list.map((e) => ({ i: e.index, id: e.id, kind: e.kind, name: e.name, orgCode: e.orgCode, gridId: e.gridId }));
+    this.catalogId = createHash('sha1').update(this.list.map((e) => e.id).join('\n')).digest('hex').slice(0, 16);
+  }
+
+  get version(): number {
+    return this._version;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  get(id: string): LiveEntity | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): readonly LiveEntity[] {
+    return this.list;
+  }
+
+  countsByKind(): Record<EntityKind, number> {
+    const counts = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+    for (const e of this.list) counts[e.kind]++;
+    return counts;
+  }
+
+  /** Applies one accepted report (the ingest has validated it) and bumps the version. */
+  apply(id: string, report: LiveReport, receivedAt: number): LiveEntity {
+    const e = this.byId.get(id);
+    if (!e) throw new Error(`unknown entity ${id}`);
+    const v = ++this._version;
+    e.version = v;
+    e.lastSeen = receivedAt;
+    e.connectivity = 'online';
+    if (report.pos) e.pos = report.pos;
+    if (report.status !== undefined) (e as { status: string }).status = report.status;
+    if (report.attrs && Object.keys(report.attrs).length > 0) {
+      Object.assign(e.attrs, report.attrs);
+      e.attrsVersion = v;
+    }
+    return e;
+  }
+
+  /** Derives online → stale → offline from the silence since the last report; returns how many changed. */
+  sweepConnectivity(now: number): number {
+    let changed = 0;
+    for (const e of this.list) {
+      if (e.lastSeen === 0) continue; // never reported: offline since the start
+      const silence = now - e.lastSeen;
+      const next: Connectivity = silence >= this.policy.offlineAfterMs ? 'offline' : silence >= this.policy.staleAfterMs ? 'stale' : 'online';
+      if (next !== e.connectivity) {
+        e.connectivity = next;
+        e.version = ++this._version;
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** Entities changed after `version`, in catalog order. */
+  changedSince(version: number): LiveEntity[] {
+    if (version >= this._version) return [];
+    const out: LiveEntity[] = [];
+    for (const e of this.list) if (e.version > version) out.push(e);
+    return out;
+  }
+}

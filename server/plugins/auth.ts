@@ -1,0 +1,56 @@
+/**
+ * Who is asking: a person's session token or a wall's display token, as a bearer token
+ * (HTTP) or the socket handshake's `auth.token`. Routes declare the roles they accept.
+ */
+import { EventEmitter } from 'node:events';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Role } from '../../shared/roles.ts';
+import type { Principal } from '../../shared/schemas/http.ts';
+import { HttpError } from '../http-error.ts';
+import { tokenHash } from '../store/access-repo.ts';
+
+/** The principal plus what revocation needs to find its sockets. */
+export interface AuthContext extends Principal { revocationKey: string }
+
+export interface Auth {
+  resolve(token: string | undefined): AuthContext | undefined;
+  requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
+  /** Emits 'revoked' with a revocation key when a session or display token is revoked. */
+  events: EventEmitter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { auth: Auth }
+  interface FastifyRequest { principal: AuthContext | undefined }
+}
+
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim() || undefined;
+  return undefined;
+}
+
+export default fp(async (app) => {
+  const access = app.store.access;
+  const events = new EventEmitter();
+  const resolve = (token: string | undefined): AuthContext | undefined => {
+    if (!token || token.length > 200) return undefined;
+    const user = access.sessionUser(token);
+    if (user) return { type: 'user', name: user.username, role: user.role, revocationKey: `session:${tokenHash(token)}` };
+    const display = access.useDisplayToken(token);
+    if (display) return { type: 'display', name: display.name, role: 'wall', revocationKey: `display:${display.id}` };
+    return undefined;
+  };
+  app.decorateRequest('principal', undefined);
+  app.decorate('auth', {
+    resolve,
+    events,
+    requireRole: (...roles: Role[]) => async (req: FastifyRequest, _reply: FastifyReply) => {
+      const p = resolve(bearerToken(req));
+      if (!p) throw new HttpError(401, 'unauthorized', 'a valid session or display token is required');
+      if (roles.length > 0 && !roles.includes(p.role)) throw new HttpError(403, 'forbidden', `role ${p.role} may not do this`);
+      req.principal = p;
+    },
+  });
+}, { name: 'auth', dependencies: ['store'] });

@@ -1,0 +1,23 @@
+/** Serves the built client (dist/client) with a fallback to index.html for the screens' routes. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import fp from 'fastify-plugin';
+import fastifyStatic from '@fastify/static';
+
+export default fp<{ root: string }>(async (app, opts) => {
+  const root = resolve(opts.root);
+  const built = existsSync(resolve(root, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, maxAge: '1h', immutable: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/socket.io') || /\.[a-z0-9]+$/i.test(path)) {
+      return reply.status(404).send({ error: { code: 'not_found', message: `${req.method} ${path} not found` } });
+    }
+    if (!built) {
+      return reply.status(503).type('text/plain; charset=utf-8').send('The client is not built yet: run `npm run build` (npm start does it for you).');
+    }
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  });
+}, { name: 'client' });

@@ -1,0 +1,58 @@
+/**
+ * The district and its live state: loads the district pack, seeds the live entities,
+ * builds the ingest entry point, and derives connectivity on a timer.
+ */
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { DistrictPack } from '../../shared/district.ts';
+import { districtGeometry } from '../district/load-pack.ts';
+import { entitiesFromPack } from '../live/entities-from-pack.ts';
+import { LiveState } from '../live/live-state.ts';
+import { DeviceRegistry } from '../ingest/device-registry.ts';
+import { Ingest } from '../ingest/ingest.ts';
+import type { FilterLimits } from '../ingest/position-filter.ts';
+
+export interface DistrictAssets {
+  pack: DistrictPack;
+  /** GET /api/district body, serialised and gzipped once at start (it is megabytes). */
+  geometryJson: Buffer;
+  geometryGzip: Buffer;
+  etag: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    district: DistrictAssets;
+    live: LiveState;
+    ingest: Ingest;
+    devices: DeviceRegistry;
+  }
+}
+
+export interface LivePluginOptions {
+  pack: DistrictPack;
+  staleAfterMs: number;
+  offlineAfterMs: number;
+  filters: FilterLimits;
+  sweepMs: number;
+  now: () => number;
+}
+
+export default fp<LivePluginOptions>(async (app, opts) => {
+  const geometryJson = Buffer.from(JSON.stringify(districtGeometry(opts.pack)));
+  app.decorate('district', {
+    pack: opts.pack,
+    geometryJson,
+    geometryGzip: gzipSync(geometryJson, { level: 6 }),
+    etag: `"${createHash('sha1').update(geometryJson).digest('hex').slice(0, 20)}"`,
+  });
+  const live = new LiveState(entitiesFromPack(opts.pack), { staleAfterMs: opts.staleAfterMs, offlineAfterMs: opts.offlineAfterMs });
+  const devices = new DeviceRegistry(app.store.devices.all(), (id) => live.get(id) !== undefined);
+  app.decorate('live', live);
+  app.decorate('devices', devices);
+  app.decorate('ingest', new Ingest(live, devices, opts.filters, opts.now));
+  const sweep = setInterval(() => live.sweepConnectivity(opts.now()), opts.sweepMs);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+}, { name: 'live', dependencies: ['store'] });

@@ -1,0 +1,42 @@
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ClientConfigResponse, EntitiesQuery, EntitySchema, ErrorResponse } from '../../shared/schemas/http.ts';
+
+/** District geometry for the basemap, the current entities, and the public client configuration. */
+const district: FastifyPluginAsyncTypebox<{ mapboxAccessToken: string | undefined; mapStyleUrl: string | undefined }> = async (app, opts) => {
+  app.get('/api/config', { schema: { tags: ['system'], security: [], response: { 200: ClientConfigResponse } } }, async () => ({
+    ...(opts.mapboxAccessToken ? { mapboxAccessToken: opts.mapboxAccessToken } : {}),
+    ...(opts.mapStyleUrl ? { mapStyleUrl: opts.mapStyleUrl } : {}),
+  }));
+
+  app.get('/api/district', {
+    preHandler: app.auth.requireRole(),
+    schema: {
+      tags: ['district'],
+      description: 'District pack metadata and geometry (boundary, streets, communities, grids, roads, water, parks, landmarks) as GeoJSON.',
+      response: { 200: Type.Object({}, { additionalProperties: true }), 304: Type.Null(), 401: ErrorResponse },
+    },
+  }, async (req, reply) => {
+    const d = app.district;
+    reply.header('etag', d.etag).header('cache-control', 'private, no-cache').type('application/json; charset=utf-8');
+    if (req.headers['if-none-match'] === d.etag) return reply.status(304).send(null);
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding').send(d.geometryGzip);
+    return reply.send(d.geometryJson);
+  });
+
+  app.get('/api/entities', {
+    preHandler: app.auth.requireRole(),
+    schema: {
+      tags: ['live'],
+      description: 'Current state of the entities, filtered by kind and street (9-digit code).',
+      querystring: EntitiesQuery,
+      response: { 200: Type.Array(EntitySchema), 400: ErrorResponse, 401: ErrorResponse },
+    },
+  }, async (req) => {
+    const { kind, street } = req.query;
+    return app.live.all()
+      .filter((e) => (kind === undefined || e.kind === kind) && (street === undefined || e.orgCode === street))
+      .map(({ index: _i, attrsVersion: _a, ...e }) => e);
+  });
+};
+export default district;

@@ -1,0 +1,27 @@
+import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
+import { ErrorResponse, HealthResponse } from '../../shared/schemas/http.ts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+/** GET /api/health — public: for load balancers and operators. */
+const health: FastifyPluginAsyncTypebox<{ version: string; startedAt: number; now: () => number }> = async (app, opts) => {
+  app.get('/api/health', { schema: { tags: ['system'], security: [], response: { 200: HealthResponse, 500: ErrorResponse } } }, async () => {
+    const entities = app.live.countsByKind();
+    const online = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+    for (const e of app.live.all()) if (e.connectivity === 'online') online[e.kind]++;
+    const stats = app.ingest.snapshotStats();
+    const dropped = Object.values(stats.dropped).reduce((a, b) => a + b, 0);
+    return {
+      status: 'ok' as const,
+      version: opts.version,
+      uptimeS: Math.round((opts.now() - opts.startedAt) / 1000),
+      district: app.district.pack.meta.id,
+      entities,
+      online,
+      liveVersion: app.live.version,
+      clients: app.io.engine.clientsCount,
+      ingest: { accepted: stats.accepted, dropped },
+      simulator: app.simulator ? { running: true, speed: app.simulator.speed, seed: app.simulator.seed } : null,
+    };
+  });
+};
+export default health;

@@ -1,0 +1,57 @@
+/**
+ * Versioned schema migrations. Append only: a migration that has shipped is never edited.
+ * `PRAGMA user_version` records the last one applied.
+ */
+export interface Migration { version: number; name: string; sql: string }
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'users, sessions, display tokens, devices, audit',
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('wall','dispatcher','leader','admin')),
+        created_at INTEGER NOT NULL,
+        disabled_at INTEGER
+      );
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+      CREATE TABLE display_tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at INTEGER,
+        last_used_at INTEGER
+      );
+      CREATE TABLE devices (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        label TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (source, device_id)
+      );
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT
+      );
+      CREATE INDEX audit_ts ON audit(ts);
+    `,
+  },
+];

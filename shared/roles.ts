@@ -1,0 +1,7 @@
+/** Who may do what. wall: read-only display · dispatcher 派遣员/值班长 · leader 领导 · admin */
+export const ROLES = ['wall', 'dispatcher', 'leader', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(v: unknown): v is Role {
+  return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
+}

@@ -1,0 +1,99 @@
+/**
+ * HTTP contracts: one TypeBox schema gives the runtime check, the TS type (Static<>)
+ * and the OpenAPI document at /docs.
+ */
+import { Type, type Static } from 'typebox';
+import { ENTITY_KINDS } from '../entities.ts';
+import { ROLES } from '../roles.ts';
+
+const literals = <const T extends string[]>(xs: readonly [...T]) => Type.Enum(xs);
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+}, { $id: 'ErrorResponse' });
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+const KindCounts = Type.Object(Object.fromEntries(ENTITY_KINDS.map((k) => [k, Type.Integer()])) as Record<(typeof ENTITY_KINDS)[number], ReturnType<typeof Type.Integer>>);
+
+export const HealthResponse = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  uptimeS: Type.Number(),
+  district: Type.String(),
+  entities: KindCounts,
+  online: KindCounts,
+  liveVersion: Type.Number(),
+  clients: Type.Integer(),
+  ingest: Type.Object({ accepted: Type.Integer(), dropped: Type.Integer() }),
+  simulator: Type.Union([Type.Object({ running: Type.Boolean(), speed: Type.Number(), seed: Type.Integer() }), Type.Null()]),
+});
+export type HealthResponse = Static<typeof HealthResponse>;
+
+export const ClientConfigResponse = Type.Object({
+  mapboxAccessToken: Type.Optional(Type.String()),
+  mapStyleUrl: Type.Optional(Type.String()),
+});
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+}, { additionalProperties: false });
+
+export const Principal = Type.Object({
+  type: Type.Union([Type.Literal('user'), Type.Literal('display')]),
+  name: Type.String(),
+  role: literals(ROLES),
+});
+export type Principal = Static<typeof Principal>;
+
+export const LoginResponse = Type.Object({
+  token: Type.String(),
+  expiresAt: Type.Number(),
+  user: Type.Object({ username: Type.String(), role: literals(ROLES) }),
+});
+
+export const PositionSchema = Type.Object({
+  lon: Type.Number(), lat: Type.Number(), ts: Type.Number(),
+  speed: Type.Optional(Type.Number()), heading: Type.Optional(Type.Number()),
+});
+
+export const EntitySchema = Type.Object({
+  id: Type.String(),
+  kind: literals(ENTITY_KINDS),
+  name: Type.String(),
+  orgCode: Type.String(),
+  gridId: Type.String(),
+  status: Type.String(),
+  pos: Type.Optional(PositionSchema),
+  attrs: Type.Object({}, { additionalProperties: true }),
+  connectivity: literals(['online', 'stale', 'offline']),
+  lastSeen: Type.Number(),
+  version: Type.Number(),
+});
+
+export const EntitiesQuery = Type.Object({
+  kind: Type.Optional(literals(ENTITY_KINDS)),
+  street: Type.Optional(Type.String({ pattern: '^[0-9]{9}$', description: '9-digit street (街道) code' })),
+}, { additionalProperties: false });
+export type EntitiesQuery = Static<typeof EntitiesQuery>;
+
+export const DisplayTokenSchema = Type.Object({
+  id: Type.Integer(), name: Type.String(), createdAt: Type.Number(), createdBy: Type.String(),
+  revokedAt: Type.Union([Type.Number(), Type.Null()]), lastUsedAt: Type.Union([Type.Number(), Type.Null()]),
+});
+
+export const CreateDisplayTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const CreatedDisplayToken = Type.Object({ id: Type.Integer(), name: Type.String(), token: Type.String(), wallUrl: Type.String() });
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export const DeviceSchema = Type.Object({
+  id: Type.Integer(), source: Type.String(), deviceId: Type.String(), entityId: Type.String(),
+  label: Type.Union([Type.String(), Type.Null()]), createdAt: Type.Number(),
+});
+export const RegisterDeviceBody = Type.Object({
+  source: literals(['jt808', 'mqtt', 'http']),
+  deviceId: Type.String({ minLength: 1, maxLength: 64 }),
+  entityId: Type.String({ minLength: 1, maxLength: 64 }),
+  label: Type.Optional(Type.String({ maxLength: 100 })),
+}, { additionalProperties: false });

@@ -1,0 +1,44 @@
+/**
+ * Live codec and fan-out: how long a tick's frame takes to build and decode for the full
+ * simulated fleet, and how many bytes a wall receives per second. Prints figures; asserts nothing.
+ */
+import { performance } from 'node:perf_hooks';
+import { decodeLiveFrame, encodeLiveFrame, type LiveRow } from '../../shared/live-codec.ts';
+import type { EntityKind } from '../../shared/entities.ts';
+
+const N = 5000;
+const now = Date.now();
+const kinds: EntityKind[] = ['staff', 'vehicle', 'muckTruck', 'toilet', 'bin'];
+const statuses: Record<EntityKind, string> = { staff: 'onDuty', vehicle: 'working', muckTruck: 'loaded', toilet: 'open', bin: 'ok' };
+
+function rows(count: number, withAttrs: boolean): LiveRow[] {
+  return Array.from({ length: count }, (_, i) => {
+    const kind = kinds[i % 5]!;
+    return {
+      i, kind, status: statuses[kind], connectivity: 'online', lastSeen: now - 1000,
+      pos: { lon: 117 + Math.random() * 0.17, lat: 36.59 + Math.random() * 0.12, ts: now - 2000, speed: 12.3, heading: 181 },
+      attrs: withAttrs ? { fill: 42.5, binType: 'litter' } : undefined,
+    };
+  });
+}
+
+function time(label: string, reps: number, fn: () => unknown): void {
+  for (let k = 0; k < 20; k++) fn();
+  const t0 = performance.now();
+  for (let k = 0; k < reps; k++) fn();
+  const ms = (performance.now() - t0) / reps;
+  process.stdout.write(`${label.padEnd(52)} ${ms.toFixed(3)} ms\n`);
+}
+
+const full = rows(N, true);
+const tick = rows(Math.round(N * 0.08), false); // ~400 reports/s at speed 1: one second's delta
+const fullFrame = encodeLiveFrame({ full: true, version: 1, baseVersion: 0, serverTime: now }, full);
+const tickFrame = encodeLiveFrame({ full: false, version: 2, baseVersion: 1, serverTime: now }, tick);
+const jsonBytes = Buffer.byteLength(JSON.stringify(tick.map((r) => ({ id: `veh-${r.i}`, ...r }))));
+
+process.stdout.write(`snapshot frame, ${N} entities with attributes      ${(fullFrame.byteLength / 1024).toFixed(1)} KiB\n`);
+process.stdout.write(`delta frame, ${tick.length} moved entities                 ${(tickFrame.byteLength / 1024).toFixed(1)} KiB (${(tickFrame.byteLength / tick.length).toFixed(1)} B/entity; JSON objects would be ${(jsonBytes / tick.length).toFixed(0)} B/entity)\n`);
+time(`encode snapshot (${N} rows + attrs)`, 200, () => encodeLiveFrame({ full: true, version: 1, baseVersion: 0, serverTime: now }, full));
+time(`decode snapshot (${N} rows + attrs)`, 200, () => decodeLiveFrame(fullFrame));
+time(`encode 1 s delta (${tick.length} rows)`, 2000, () => encodeLiveFrame({ full: false, version: 2, baseVersion: 1, serverTime: now }, tick));
+time(`decode 1 s delta (${tick.length} rows)`, 2000, () => decodeLiveFrame(tickFrame));

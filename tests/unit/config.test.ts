@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from '../../server/config.ts';
+
+describe('configuration', () => {
+  it('has working defaults for the embedded district', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.dataDir).toBe('./var');
+    expect(c.districtPack).toBe('./data/lixia');
+    expect(c.sim).toEqual({ enabled: true, seed: 808, speed: 1 });
+    expect(c.live.offlineAfterS).toBe(600);
+    expect(c.corsOrigins).toEqual([]);
+  });
+
+  it('names every bad setting, masking secrets', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', SIM_SPEED: '-2', ADMIN_PASSWORD: 'short' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/PORT="eighty"/);
+    expect(msg).toMatch(/SIM_SPEED="-2"/);
+    expect(msg).toMatch(/ADMIN_PASSWORD=\*\*\*/);
+    expect(msg).not.toMatch(/short/);
+  });
+
+  it('refuses an offline threshold below the stale one and an out-of-range port', () => {
+    expect(() => loadConfig({ STALE_AFTER_S: '600', OFFLINE_AFTER_S: '60' })).toThrow(/OFFLINE_AFTER_S=60/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT=70000/);
+  });
+
+  it('prints secrets masked', () => {
+    const d = describeConfig(loadConfig({ ADMIN_PASSWORD: 'a-very-long-secret', MAPBOX_ACCESS_TOKEN: 'pk.secret' }));
+    expect(JSON.stringify(d)).not.toMatch(/secret/);
+    expect(d.adminPassword).toBe('***');
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { AnyEntity } from '../../shared/entities.ts';
+import { LiveState } from '../../server/live/live-state.ts';
+import { DeviceRegistry } from '../../server/ingest/device-registry.ts';
+import { Ingest } from '../../server/ingest/ingest.ts';
+import { wgs84ToGcj02 } from '../../shared/geo.ts';
+
+const T0 = Date.UTC(2026, 10, 28, 2, 0, 0);
+
+function fixture() {
+  const entities: AnyEntity[] = [
+    { id: 'veh-001', kind: 'vehicle', name: '鲁A·10001', orgCode: '370102001', gridId: 'g1', status: 'parked', connectivity: 'offline', lastSeen: 0, version: 0, attrs: { vehicleType: 'sweeper', plate: '鲁A·10001', working: false } },
+    { id: 'bin-00001', kind: 'bin', name: 'bin-00001', orgCode: '370102001', gridId: 'g1', status: 'ok', connectivity: 'offline', lastSeen: 0, version: 0, pos: { lon: 117.02, lat: 36.66, ts: 0 }, attrs: { binType: 'litter', fill: 10 } },
+    { id: 'toilet-0001', kind: 'toilet', name: '泉城路公厕', orgCode: '370102004', gridId: 'g2', status: 'open', connectivity: 'offline', lastSeen: 0, version: 0, pos: { lon: 117.03, lat: 36.66, ts: 0 }, attrs: { toiletClass: 'I', open: true, stalls: 8, occupied: 0, nh3: 0.1, h2s: 0.001, footfallToday: 0, lastCleanedTs: 0, odourAlarm: false } },
+  ];
+  let now = T0;
+  const live = new LiveState(entities, { staleAfterMs: 60_000, offlineAfterMs: 600_000 });
+  const registry = new DeviceRegistry([{ id: 1, source: 'jt808', deviceId: '14450376202', entityId: 'veh-001', label: null, createdAt: 0 }], (id) => live.get(id) !== undefined);
+  const ingest = new Ingest(live, registry, { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxSpeedKph: 250 }, () => now);
+  return { live, ingest, tick: (ms: number) => (now += ms), now: () => now };
+}
+
+describe('ingest', () => {
+  it('turns a valid fix into the live position and bumps the version', () => {
+    const { live, ingest } = fixture();
+    const out = ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, pos: { lon: 117.05, lat: 36.65, speed: 8, heading: 90 }, status: 'working', attrs: { working: true } });
+    expect(out).toEqual({ accepted: true, entityId: 'veh-001' });
+    const e = live.get('veh-001')!;
+    expect(e.pos).toEqual({ lon: 117.05, lat: 36.65, ts: T0, speed: 8, heading: 90 });
+    expect(e.status).toBe('working');
+    expect(e.connectivity).toBe('online');
+    expect(live.version).toBe(1);
+    expect(live.changedSince(0).map((x) => x.id)).toEqual(['veh-001']);
+  });
+
+  it('resolves registered devices and refuses unknown ones', () => {
+    const { ingest } = fixture();
+    expect(ingest.submit({ source: 'jt808', deviceId: '14450376202', ts: T0, pos: { lon: 117.05, lat: 36.65 } }).accepted).toBe(true);
+    expect(ingest.submit({ source: 'jt808', deviceId: '999', ts: T0, pos: { lon: 117.05, lat: 36.65 } })).toMatchObject({ accepted: false, reason: 'unknownDevice' });
+    // A simulator id is no credential for a real gateway.
+    expect(ingest.submit({ source: 'mqtt', deviceId: 'veh-001', ts: T0, pos: { lon: 117.05, lat: 36.65 } })).toMatchObject({ accepted: false, reason: 'unknownDevice' });
+  });
+
+  it('drops what a tracking server drops, each with its reason, and counts it', () => {
+    const { ingest, live, tick } = fixture();
+    const sub = (ts: number, lon: number, lat: number, extra: object = {}) => ingest.submit({ source: 'sim', deviceId: 'veh-001', ts, pos: { lon, lat, ...extra } });
+    expect(sub(T0, 0, 0)).toMatchObject({ reason: 'nullIsland' });
+    expect(sub(T0, 117.05, 36.65, { valid: false })).toMatchObject({ reason: 'invalidFix' });
+    expect(sub(T0, 200, 36.65)).toMatchObject({ reason: 'outOfRange' });
+    expect(sub(T0, Number.NaN, 36.65)).toMatchObject({ reason: 'malformed' });
+    expect(sub(T0 + 3_600_000, 117.05, 36.65)).toMatchObject({ reason: 'futureTime' });
+    expect(sub(T0 - 2 * 86_400_000, 117.05, 36.65)).toMatchObject({ reason: 'tooOld' });
+    expect(sub(T0, 117.05, 36.65).accepted).toBe(true);
+    expect(sub(T0, 117.05, 36.65)).toMatchObject({ reason: 'duplicate' });
+    expect(sub(T0 - 10_000, 117.05, 36.65)).toMatchObject({ reason: 'outOfOrder' });
+    tick(10_000);
+    // 10 km in 10 s
+    expect(sub(T0 + 10_000, 117.16, 36.65)).toMatchObject({ reason: 'impossibleJump' });
+    expect(sub(T0 + 10_000, 117.0501, 36.6501).accepted).toBe(true);
+    const stats = ingest.snapshotStats();
+    expect(stats.accepted).toBe(2);
+    expect(stats.dropped).toMatchObject({ nullIsland: 1, invalidFix: 1, outOfRange: 1, malformed: 1, futureTime: 1, tooOld: 1, duplicate: 1, outOfOrder: 1, impossibleJump: 1 });
+    expect(stats.recentDrops.at(-1)).toMatchObject({ reason: 'impossibleJump', deviceId: 'veh-001' });
+    expect(stats.recentDrops.at(-1)!.detail).toMatch(/km\/h > 250/);
+    expect(live.get('veh-001')!.pos!.lon).toBeCloseTo(117.0501, 6);
+  });
+
+  it('converts GCJ-02 to WGS-84 when a source declares it', () => {
+    const { ingest, live } = fixture();
+    const [gLon, gLat] = wgs84ToGcj02(117.05, 36.65);
+    expect(gLon - 117.05).toBeGreaterThan(0.004); // the offset is hundreds of metres here
+    ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, pos: { lon: gLon, lat: gLat, crs: 'GCJ02' } });
+    expect(live.get('veh-001')!.pos!.lon).toBeCloseTo(117.05, 6);
+    expect(live.get('veh-001')!.pos!.lat).toBeCloseTo(36.65, 6);
+  });
+
+  it('checks statuses and attributes against the kind', () => {
+    const { ingest } = fixture();
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, status: 'loaded' })).toMatchObject({ reason: 'badStatus' });
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, attrs: { wings: 2 } })).toMatchObject({ reason: 'malformed', detail: expect.stringMatching(/unknown attribute "wings"/) });
+    expect(ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, attrs: { fill: 'full' } })).toMatchObject({ reason: 'malformed' });
+    expect(ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, attrs: { fill: 140 } })).toMatchObject({ reason: 'malformed' });
+    expect(ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, pos: { lon: 117, lat: 36 } })).toMatchObject({ reason: 'malformed' });
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0 })).toMatchObject({ reason: 'malformed' });
+  });
+
+  it('derives bin status from fill and the toilet odour alarm from the GB/T 17217 limits', () => {
+    const { ingest, live } = fixture();
+    ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, attrs: { fill: 85 }, status: 'ok' });
+    expect(live.get('bin-00001')!.status).toBe('full');
+    ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0 + 1, attrs: { fill: 96 } });
+    expect(live.get('bin-00001')!.status).toBe('overflow');
+    // class I: NH₃ limit 0.3 mg/m³
+    ingest.submit({ source: 'sim', deviceId: 'toilet-0001', ts: T0, attrs: { nh3: 0.35, odourAlarm: false } });
+    expect(live.get('toilet-0001')!.attrs).toMatchObject({ nh3: 0.35, odourAlarm: true });
+    ingest.submit({ source: 'sim', deviceId: 'toilet-0001', ts: T0 + 1, attrs: { nh3: 0.2 } });
+    expect(live.get('toilet-0001')!.attrs).toMatchObject({ odourAlarm: false });
+  });
+
+  it('derives online → stale → offline from silence', () => {
+    const { ingest, live, tick, now } = fixture();
+    ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, pos: { lon: 117.05, lat: 36.65 } });
+    const v = live.version;
+    tick(59_000);
+    expect(live.sweepConnectivity(now())).toBe(0);
+    tick(2_000);
+    expect(live.sweepConnectivity(now())).toBe(1);
+    expect(live.get('veh-001')!.connectivity).toBe('stale');
+    expect(live.changedSince(v).map((e) => e.id)).toEqual(['veh-001']);
+    tick(600_000);
+    live.sweepConnectivity(now());
+    expect(live.get('veh-001')!.connectivity).toBe('offline');
+    // never-reported entities stay offline without churning versions
+    expect(live.get('bin-00001')!.connectivity).toBe('offline');
+  });
+});
