@@ -1,0 +1,41 @@
+/**
+ * Loads a district pack directory (pack.json + one file per part, format in data/README.md)
+ * and validates it: a broken pack fails at start-up with a message naming the file and feature.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { DistrictGeometry, DistrictPack } from '../../shared/district.ts';
+import { DistrictPackError } from './pack-error.ts';
+import { MANIFEST_FILE, PACK_PARTS, validateManifest, validateParts, type PackPart } from './validate-pack.ts';
+
+export { DistrictPackError } from './pack-error.ts';
+
+async function readJson(dir: string, file: string, listedAs?: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(resolve(dir, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = listedAs ? ` (listed in ${MANIFEST_FILE} as files.${listedAs})` : '';
+    throw new DistrictPackError(file, code === 'ENOENT' ? `file not found in ${dir}${where}` : `cannot read file: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new DistrictPackError(file, `invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads and validates the pack in `dir`; throws DistrictPackError when anything is wrong. */
+export async function loadDistrictPack(dir: string): Promise<DistrictPack> {
+  const manifest = validateManifest(await readJson(dir, MANIFEST_FILE));
+  const values = await Promise.all(PACK_PARTS.map((part) => readJson(dir, manifest.files[part], part)));
+  const raw = Object.fromEntries(PACK_PARTS.map((part, i) => [part, values[i]])) as Record<PackPart, unknown>;
+  return validateParts(manifest.meta, manifest.files, raw);
+}
+
+/** The basemap subset of a pack (what GET /api/district serves). */
+export function districtGeometry(pack: DistrictPack): DistrictGeometry {
+  const { meta, boundary, streets, communities, grids, roads, water, parks, landmarks } = pack;
+  return { meta, boundary, streets, communities, grids, roads, water, parks, landmarks };
+}
