@@ -72,6 +72,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     filters: { maxFutureMs: config.filters.maxFutureS * 1000, maxAgeMs: config.filters.maxAgeS * 1000, maxSpeedKph: config.filters.maxSpeedKph },
     sweepMs: 1000,
     now,
+    simSpeed: config.sim.speed,
   });
   await app.register(realtime, { tickMs: config.live.tickMs, corsOrigins: config.corsOrigins, now });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });

@@ -1,7 +1,7 @@
 /**
  * First start of an empty database: create the admin with a random password (or
  * ADMIN_PASSWORD) and one wall display token, and hand both back once for printing.
- * Nothing is created, or printed, again once users exist.
+ * Nothing is created, or printed, again once an admin exists.
  */
 import type { AccessRepo } from '../store/access-repo.ts';
 import type { AuditRepo } from '../store/audit-repo.ts';
@@ -10,7 +10,7 @@ import { hashPassword, newPassword, newToken } from './passwords.ts';
 export interface FirstStartCredentials { adminUser: string; adminPassword: string | undefined; wallToken: string }
 
 export async function bootstrapAccess(access: AccessRepo, audit: AuditRepo, adminPassword: string | undefined): Promise<FirstStartCredentials | undefined> {
-  if (access.countUsers() > 0) return undefined;
+  if (access.countAdmins() > 0) return undefined;
   const password = adminPassword ?? newPassword();
   access.createUser('admin', await hashPassword(password), 'admin');
   const wallToken = newToken();

@@ -37,6 +37,8 @@ export interface LivePluginOptions {
   filters: FilterLimits;
   sweepMs: number;
   now: () => number;
+  /** The simulator's speed factor, so its fast-forwarded motion is not taken for impossible jumps. */
+  simSpeed: number;
 }
 
 export default fp<LivePluginOptions>(async (app, opts) => {
@@ -51,7 +53,7 @@ export default fp<LivePluginOptions>(async (app, opts) => {
   const devices = new DeviceRegistry(app.store.devices.all(), (id) => live.get(id) !== undefined);
   app.decorate('live', live);
   app.decorate('devices', devices);
-  app.decorate('ingest', new Ingest(live, devices, opts.filters, opts.now));
+  app.decorate('ingest', new Ingest(live, devices, opts.filters, opts.now, { sim: opts.simSpeed }));
   const sweep = setInterval(() => live.sweepConnectivity(opts.now()), opts.sweepMs);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));

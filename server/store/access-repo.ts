@@ -13,8 +13,8 @@ export function tokenHash(token: string): string {
 export class AccessRepo {
   constructor(private readonly db: Db) {}
 
-  countUsers(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  countAdmins(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin'").get() as { n: number }).n;
   }
 
   createUser(username: string, passwordHash: string, role: Role, now = Date.now()): number {

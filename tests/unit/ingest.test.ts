@@ -65,6 +65,22 @@ describe('ingest', () => {
     expect(live.get('veh-001')!.pos!.lon).toBeCloseTo(117.0501, 6);
   });
 
+  it('lets the simulator fast-forward without tripping the jump filter, and nobody else', () => {
+    const entities: AnyEntity[] = [
+      { id: 'veh-001', kind: 'vehicle', name: 'v', orgCode: '370102001', gridId: 'g1', status: 'parked', connectivity: 'offline', lastSeen: 0, version: 0, attrs: { vehicleType: 'compactor', plate: 'p', working: false } },
+    ];
+    const live = new LiveState(entities, { staleAfterMs: 60_000, offlineAfterMs: 600_000 });
+    const registry = new DeviceRegistry([{ id: 1, source: 'mqtt', deviceId: 'm1', entityId: 'veh-001', label: null, createdAt: 0 }], (id) => live.get(id) !== undefined);
+    let now = T0;
+    const ingest = new Ingest(live, registry, { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxSpeedKph: 250 }, () => now, { sim: 60 });
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: now, pos: { lon: 117.05, lat: 36.65 } }).accepted).toBe(true);
+    now += 10_000;
+    // 40 km/h for 10 simulated minutes = 6.7 km in 10 wall seconds
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: now, pos: { lon: 117.125, lat: 36.65 } }).accepted).toBe(true);
+    now += 10_000;
+    expect(ingest.submit({ source: 'mqtt', deviceId: 'm1', ts: now, pos: { lon: 117.05, lat: 36.65 } })).toMatchObject({ reason: 'impossibleJump' });
+  });
+
   it('converts GCJ-02 to WGS-84 when a source declares it', () => {
     const { ingest, live } = fixture();
     const [gLon, gLat] = wgs84ToGcj02(117.05, 36.65);

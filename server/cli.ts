@@ -1,0 +1,74 @@
+/**
+ * Operator commands for the machine the server runs on, for when the printed first-start
+ * credentials are lost:  npm run admin -- <command>
+ *
+ *   reset-password <username>     set a new random password and print it
+ *   add-user <username> <role>    create a person (role: dispatcher | leader | admin) and print the password
+ *   wall-token <name>             issue a new wall display token and print the wall URL
+ *   revoke-wall-tokens            revoke every wall display token (connected walls are cut off on the next restart)
+ */
+import { hashPassword, newPassword, newToken } from './auth/passwords.ts';
+import { loadConfig } from './config.ts';
+import { AccessRepo } from './store/access-repo.ts';
+import { AuditRepo } from './store/audit-repo.ts';
+import { openDatabase } from './store/database.ts';
+import { isRole } from '../shared/roles.ts';
+
+const [command, ...args] = process.argv.slice(2);
+const config = loadConfig();
+const db = openDatabase(config.dataDir);
+const access = new AccessRepo(db);
+const audit = new AuditRepo(db);
+const base = config.publicUrl ?? `http://localhost:${config.port}`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+try {
+  switch (command) {
+    case 'reset-password': {
+      const [username] = args;
+      if (!username) fail('usage: npm run admin -- reset-password <username>');
+      const user = access.findUser(username);
+      if (!user) fail(`no user "${username}"`);
+      const password = newPassword();
+      db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), user.id);
+      db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(Date.now(), user.id);
+      audit.record('cli', 'user.resetPassword', username);
+      process.stdout.write(`New password for ${username}: ${password}\n(existing sessions of ${username} were signed out)\n`);
+      break;
+    }
+    case 'add-user': {
+      const [username, role] = args;
+      if (!username || !role || !isRole(role) || role === 'wall') fail('usage: npm run admin -- add-user <username> <dispatcher|leader|admin>');
+      if (access.findUser(username)) fail(`user "${username}" exists already`);
+      const password = newPassword();
+      access.createUser(username, await hashPassword(password), role);
+      audit.record('cli', 'user.create', username, { role });
+      process.stdout.write(`Created ${role} ${username} with password: ${password}\n`);
+      break;
+    }
+    case 'wall-token': {
+      const name = args.join(' ').trim();
+      if (!name) fail('usage: npm run admin -- wall-token <name of the screen>');
+      const token = newToken();
+      const id = access.createDisplayToken(token, name, 'cli');
+      audit.record('cli', 'displayToken.create', String(id), { name });
+      process.stdout.write(`Wall URL for "${name}": ${base}/wall?token=${encodeURIComponent(token)}\n`);
+      break;
+    }
+    case 'revoke-wall-tokens': {
+      let n = 0;
+      for (const t of access.listDisplayTokens()) if (t.revokedAt === null && access.revokeDisplayToken(t.id)) n++;
+      audit.record('cli', 'displayToken.revokeAll', undefined, { count: n });
+      process.stdout.write(`Revoked ${n} wall display token(s).\n`);
+      break;
+    }
+    default:
+      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens');
+  }
+} finally {
+  db.close();
+}

@@ -1,0 +1,434 @@
+/**
+ * Shortest paths and nearest-node look-ups over the district road graph (shared/district.ts).
+ * Used by the simulator for movement and by dispatch for road ETAs.
+ *
+ * Coordinates are projected once onto a local equirectangular plane (metres), which is
+ * accurate to well under 1 % across a district, so look-ups need no trigonometry.
+ */
+import type { RoadGraph } from '../../shared/district.ts';
+import type { LonLat } from '../../shared/geojson.ts';
+
+export interface RoadPath {
+  /** Node indices from `from` to `to`, both included. */
+  nodes: number[];
+  /** Edge indices, one fewer than nodes; edges[i] joins nodes[i] and nodes[i + 1]. */
+  edges: number[];
+  lengthM: number;
+}
+
+export interface RoadNeighbour {
+  node: number;
+  edge: number;
+  lengthM: number;
+}
+
+export interface RoadRouterOptions {
+  /** Side of a spatial bucket, metres. */
+  cellM?: number;
+}
+
+const M_PER_DEG_LAT = (6_371_008.8 * Math.PI) / 180;
+
+export class RoadRouter {
+  readonly nodeCount: number;
+  readonly edgeCount: number;
+
+  private readonly lon: Float64Array;
+  private readonly lat: Float64Array;
+  /** Projected coordinates, metres from the graph's south-west corner. */
+  private readonly x: Float64Array;
+  private readonly y: Float64Array;
+  private readonly mPerDegLon: number;
+  private readonly lon0: number;
+  private readonly lat0: number;
+
+  private readonly edgeFrom: Int32Array;
+  private readonly edgeTo: Int32Array;
+  private readonly edgeLen: Float64Array;
+  private readonly edgeRoad: string[];
+  private readonly roadEdges = new Map<string, number[]>();
+
+  /** Adjacency in compressed rows: neighbours of n are adjNode[adjStart[n] .. adjStart[n + 1]). */
+  private readonly adjStart: Int32Array;
+  private readonly adjNode: Int32Array;
+  private readonly adjEdge: Int32Array;
+
+  private readonly cellM: number;
+  private readonly cols: number;
+  private readonly rows: number;
+  private readonly cellStart: Int32Array;
+  private readonly cellNodes: Int32Array;
+
+  /** Scales the straight-line heuristic so that it never overestimates an edge length. */
+  private readonly heuristicScale: number;
+
+  // Search scratch, reused across calls: an entry counts only when its seen/done mark equals searchId.
+  private readonly gScore: Float64Array;
+  private readonly prevEdge: Int32Array;
+  private readonly seen: Uint32Array;
+  private readonly done: Uint32Array;
+  private searchId = 0;
+  private heapNode: Int32Array;
+  private heapKey: Float64Array;
+  private heapSize = 0;
+
+  constructor(graph: RoadGraph, opts: RoadRouterOptions = {}) {
+    const n = graph.nodes.length;
+    const m = graph.edges.length;
+    this.nodeCount = n;
+    this.edgeCount = m;
+    this.lon = new Float64Array(n);
+    this.lat = new Float64Array(n);
+    let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const [lo, la] = graph.nodes[i]!;
+      this.lon[i] = lo;
+      this.lat[i] = la;
+      if (lo < minLon) minLon = lo;
+      if (lo > maxLon) maxLon = lo;
+      if (la < minLat) minLat = la;
+      if (la > maxLat) maxLat = la;
+    }
+    if (n === 0) { minLon = maxLon = minLat = maxLat = 0; }
+    this.lon0 = minLon;
+    this.lat0 = minLat;
+    this.mPerDegLon = M_PER_DEG_LAT * Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
+    this.x = new Float64Array(n);
+    this.y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      this.x[i] = (this.lon[i]! - minLon) * this.mPerDegLon;
+      this.y[i] = (this.lat[i]! - minLat) * M_PER_DEG_LAT;
+    }
+
+    this.edgeFrom = new Int32Array(m);
+    this.edgeTo = new Int32Array(m);
+    this.edgeLen = new Float64Array(m);
+    this.edgeRoad = new Array<string>(m);
+    const degree = new Int32Array(n + 1);
+    let scale = 1;
+    for (let e = 0; e < m; e++) {
+      const [a, b, len, road] = graph.edges[e]!;
+      if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || a >= n || b < 0 || b >= n) throw new RangeError(`road graph edge ${e} refers to a missing node`);
+      if (!(len >= 0 && Number.isFinite(len))) throw new RangeError(`road graph edge ${e} has length ${len}; lengths must be finite and ≥ 0`);
+      this.edgeFrom[e] = a;
+      this.edgeTo[e] = b;
+      this.edgeLen[e] = len;
+      this.edgeRoad[e] = road;
+      degree[a]!++;
+      degree[b]!++;
+      let list = this.roadEdges.get(road);
+      if (!list) this.roadEdges.set(road, (list = []));
+      list.push(e);
+      const straight = Math.hypot(this.x[a]! - this.x[b]!, this.y[a]! - this.y[b]!);
+      if (straight > 0 && len / straight < scale) scale = Math.max(0, len / straight);
+    }
+    // 0.995 absorbs the projection's distortion across the district.
+    this.heuristicScale = scale * 0.995;
+
+    this.adjStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) this.adjStart[i + 1] = this.adjStart[i]! + degree[i]!;
+    this.adjNode = new Int32Array(2 * m);
+    this.adjEdge = new Int32Array(2 * m);
+    const fill = this.adjStart.slice(0, n);
+    for (let e = 0; e < m; e++) {
+      const a = this.edgeFrom[e]!, b = this.edgeTo[e]!;
+      this.adjNode[fill[a]!] = b; this.adjEdge[fill[a]!] = e; fill[a]!++;
+      this.adjNode[fill[b]!] = a; this.adjEdge[fill[b]!] = e; fill[b]!++;
+    }
+
+    this.cellM = opts.cellM ?? 250;
+    const width = (maxLon - minLon) * this.mPerDegLon;
+    const height = (maxLat - minLat) * M_PER_DEG_LAT;
+    this.cols = Math.max(1, Math.ceil(width / this.cellM) + 1);
+    this.rows = Math.max(1, Math.ceil(height / this.cellM) + 1);
+    const cellCount = new Int32Array(this.cols * this.rows + 1);
+    const cellOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = this.cellIndex(this.x[i]!, this.y[i]!);
+      cellOf[i] = c;
+      cellCount[c + 1]!++;
+    }
+    for (let c = 0; c < this.cols * this.rows; c++) cellCount[c + 1]! += cellCount[c]!;
+    this.cellStart = cellCount;
+    this.cellNodes = new Int32Array(n);
+    const cursor = cellCount.slice(0, this.cols * this.rows);
+    for (let i = 0; i < n; i++) this.cellNodes[cursor[cellOf[i]!]!++] = i;
+
+    this.gScore = new Float64Array(n);
+    this.prevEdge = new Int32Array(n);
+    this.seen = new Uint32Array(n);
+    this.done = new Uint32Array(n);
+    this.heapNode = new Int32Array(64);
+    this.heapKey = new Float64Array(64);
+  }
+
+  nodeLonLat(node: number): LonLat {
+    this.checkNode(node);
+    return [this.lon[node]!, this.lat[node]!];
+  }
+
+  neighbours(node: number): RoadNeighbour[] {
+    this.checkNode(node);
+    const out: RoadNeighbour[] = [];
+    for (let k = this.adjStart[node]!; k < this.adjStart[node + 1]!; k++) {
+      const e = this.adjEdge[k]!;
+      out.push({ node: this.adjNode[k]!, edge: e, lengthM: this.edgeLen[e]! });
+    }
+    return out;
+  }
+
+  degree(node: number): number {
+    this.checkNode(node);
+    return this.adjStart[node + 1]! - this.adjStart[node]!;
+  }
+
+  edgeRoadId(edge: number): string {
+    this.checkEdge(edge);
+    return this.edgeRoad[edge]!;
+  }
+
+  edgeLengthM(edge: number): number {
+    this.checkEdge(edge);
+    return this.edgeLen[edge]!;
+  }
+
+  edgeNodes(edge: number): [number, number] {
+    this.checkEdge(edge);
+    return [this.edgeFrom[edge]!, this.edgeTo[edge]!];
+  }
+
+  /** Edge indices that belong to a road (empty when the graph has none). */
+  edgesOfRoad(roadId: string): readonly number[] {
+    return this.roadEdges.get(roadId) ?? [];
+  }
+
+  roadIds(): IterableIterator<string> {
+    return this.roadEdges.keys();
+  }
+
+  /** The node closest to a point, or -1 when the graph is empty. */
+  nearestNode(lon: number, lat: number): number {
+    if (this.nodeCount === 0) return -1;
+    const px = (lon - this.lon0) * this.mPerDegLon;
+    const py = (lat - this.lat0) * M_PER_DEG_LAT;
+    const cx = this.clampCol(px), cy = this.clampRow(py);
+    let best = -1;
+    let bestD2 = Infinity;
+    const maxRing = Math.max(this.cols, this.rows);
+    for (let r = 0; r <= maxRing; r++) {
+      // Every cell on ring r is at least (r - 1) cells away from the point.
+      const bound = (r - 1) * this.cellM;
+      if (best >= 0 && bound > 0 && bound * bound > bestD2) break;
+      for (let gy = cy - r; gy <= cy + r; gy++) {
+        if (gy < 0 || gy >= this.rows) continue;
+        const edgeRow = gy === cy - r || gy === cy + r;
+        for (let gx = cx - r; gx <= cx + r; gx += edgeRow ? 1 : 2 * r) {
+          if (gx >= 0 && gx < this.cols) {
+            const c = gy * this.cols + gx;
+            for (let k = this.cellStart[c]!; k < this.cellStart[c + 1]!; k++) {
+              const i = this.cellNodes[k]!;
+              const dx = this.x[i]! - px, dy = this.y[i]! - py;
+              const d2 = dx * dx + dy * dy;
+              if (d2 < bestD2 || (d2 === bestD2 && i < best)) { bestD2 = d2; best = i; }
+            }
+          }
+          if (r === 0) break;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Nodes within radiusM of a point, in index order. */
+  nodesWithin(lon: number, lat: number, radiusM: number): number[] {
+    const px = (lon - this.lon0) * this.mPerDegLon;
+    const py = (lat - this.lat0) * M_PER_DEG_LAT;
+    const out: number[] = [];
+    if (this.nodeCount === 0) return out;
+    const x0 = this.clampCol(px - radiusM), x1 = this.clampCol(px + radiusM);
+    const y0 = this.clampRow(py - radiusM), y1 = this.clampRow(py + radiusM);
+    const r2 = radiusM * radiusM;
+    for (let gy = y0; gy <= y1; gy++) {
+      for (let gx = x0; gx <= x1; gx++) {
+        const c = gy * this.cols + gx;
+        for (let k = this.cellStart[c]!; k < this.cellStart[c + 1]!; k++) {
+          const i = this.cellNodes[k]!;
+          const dx = this.x[i]! - px, dy = this.y[i]! - py;
+          if (dx * dx + dy * dy <= r2) out.push(i);
+        }
+      }
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /** A* over edge lengths; null when `to` cannot be reached from `from`. */
+  shortestPath(from: number, to: number): RoadPath | null {
+    this.checkNode(from);
+    this.checkNode(to);
+    if (from === to) return { nodes: [from], edges: [], lengthM: 0 };
+    const id = this.nextSearchId();
+    const { x, y, gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
+    const tx = x[to]!, ty = y[to]!;
+    const scale = this.heuristicScale;
+    this.heapSize = 0;
+
+    this.seen[from] = id;
+    this.gScore[from] = 0;
+    this.prevEdge[from] = -1;
+    this.heapPush(from, Math.hypot(x[from]! - tx, y[from]! - ty) * scale);
+    while (this.heapSize > 0) {
+      const u = this.heapPop();
+      if (done[u] === id) continue;
+      done[u] = id;
+      if (u === to) return this.buildPath(from, to);
+      const gu = gScore[u]!;
+      for (let k = adjStart[u]!, end = adjStart[u + 1]!; k < end; k++) {
+        const v = adjNode[k]!;
+        if (done[v] === id) continue;
+        const e = adjEdge[k]!;
+        const g = gu + edgeLen[e]!;
+        if (seen[v] !== id || g < gScore[v]!) {
+          seen[v] = id;
+          gScore[v] = g;
+          prevEdge[v] = e;
+          this.heapPush(v, g + Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * One-to-many: shortest paths from one node to each target with a single Dijkstra search
+   * (e.g. from an incident to every candidate unit, or from a depot to every road it works).
+   * A target that cannot be reached, or only beyond maxLengthM, gets null.
+   */
+  pathsFrom(from: number, targets: readonly number[], maxLengthM = Infinity): (RoadPath | null)[] {
+    this.checkNode(from);
+    for (const t of targets) this.checkNode(t);
+    const id = this.nextSearchId();
+    const { gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
+    const wanted = new Set(targets);
+    let pending = wanted.size;
+    this.heapSize = 0;
+    this.seen[from] = id;
+    this.gScore[from] = 0;
+    this.prevEdge[from] = -1;
+    this.heapPush(from, 0);
+    while (this.heapSize > 0 && pending > 0) {
+      const gu = this.heapKey[0]!;
+      const u = this.heapPop();
+      if (done[u] === id) continue;
+      if (gu > maxLengthM) break;
+      done[u] = id;
+      if (wanted.has(u)) pending--;
+      for (let k = adjStart[u]!, end = adjStart[u + 1]!; k < end; k++) {
+        const v = adjNode[k]!;
+        if (done[v] === id) continue;
+        const e = adjEdge[k]!;
+        const g = gu + edgeLen[e]!;
+        if (seen[v] !== id || g < gScore[v]!) {
+          seen[v] = id;
+          gScore[v] = g;
+          prevEdge[v] = e;
+          this.heapPush(v, g);
+        }
+      }
+    }
+    return targets.map((t) => (this.done[t] === id ? this.buildPath(from, t) : null));
+  }
+
+  /** The path's polyline as [lon, lat] pairs. */
+  pathLonLats(path: RoadPath): LonLat[] {
+    return path.nodes.map((n) => this.nodeLonLat(n));
+  }
+
+  private buildPath(from: number, to: number): RoadPath {
+    const nodes: number[] = [to];
+    const edges: number[] = [];
+    let cur = to;
+    while (cur !== from) {
+      const e = this.prevEdge[cur]!;
+      edges.push(e);
+      cur = this.edgeFrom[e] === cur ? this.edgeTo[e]! : this.edgeFrom[e]!;
+      nodes.push(cur);
+    }
+    nodes.reverse();
+    edges.reverse();
+    let lengthM = 0;
+    for (const e of edges) lengthM += this.edgeLen[e]!;
+    return { nodes, edges, lengthM };
+  }
+
+  private heapPush(node: number, key: number): void {
+    if (this.heapSize === this.heapNode.length) this.growHeap();
+    let i = this.heapSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.heapKey[parent]! <= key) break;
+      this.heapNode[i] = this.heapNode[parent]!;
+      this.heapKey[i] = this.heapKey[parent]!;
+      i = parent;
+    }
+    this.heapNode[i] = node;
+    this.heapKey[i] = key;
+  }
+
+  /** Removes and returns the node with the smallest key. */
+  private heapPop(): number {
+    const top = this.heapNode[0]!;
+    const size = --this.heapSize;
+    const lastNode = this.heapNode[size]!, lastKey = this.heapKey[size]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && this.heapKey[child + 1]! < this.heapKey[child]!) child++;
+      if (this.heapKey[child]! >= lastKey) break;
+      this.heapNode[i] = this.heapNode[child]!;
+      this.heapKey[i] = this.heapKey[child]!;
+      i = child;
+    }
+    this.heapNode[i] = lastNode;
+    this.heapKey[i] = lastKey;
+    return top;
+  }
+
+  private nextSearchId(): number {
+    if (this.searchId === 0xffffffff) {
+      this.seen.fill(0);
+      this.done.fill(0);
+      this.searchId = 0;
+    }
+    return ++this.searchId;
+  }
+
+  private growHeap(): void {
+    const nodes = new Int32Array(this.heapNode.length * 2);
+    nodes.set(this.heapNode);
+    const keys = new Float64Array(this.heapKey.length * 2);
+    keys.set(this.heapKey);
+    this.heapNode = nodes;
+    this.heapKey = keys;
+  }
+
+  private cellIndex(x: number, y: number): number {
+    return this.clampRow(y) * this.cols + this.clampCol(x);
+  }
+
+  private clampCol(x: number): number {
+    return Math.min(this.cols - 1, Math.max(0, Math.floor(x / this.cellM)));
+  }
+
+  private clampRow(y: number): number {
+    return Math.min(this.rows - 1, Math.max(0, Math.floor(y / this.cellM)));
+  }
+
+  private checkNode(node: number): void {
+    if (!Number.isInteger(node) || node < 0 || node >= this.nodeCount) throw new RangeError(`no road node ${node}`);
+  }
+
+  private checkEdge(edge: number): void {
+    if (!Number.isInteger(edge) || edge < 0 || edge >= this.edgeCount) throw new RangeError(`no road edge ${edge}`);
+  }
+}
