@@ -66,6 +66,20 @@ export function statusFromCode<K extends EntityKind>(kind: K, code: number): Ent
   return status as EntityStatus<K>;
 }
 
+/** Where each column of an n-row frame starts, widest first so every column stays aligned. */
+function columnOffsets(start: number, n: number) {
+  const lonAt = start;
+  const latAt = lonAt + 4 * n;
+  const fixAgeAt = latAt + 4 * n;
+  const seenAgeAt = fixAgeAt + 4 * n;
+  const indexAt = seenAgeAt + 4 * n;
+  const speedAt = indexAt + 4 * n;
+  const headingAt = speedAt + 2 * n;
+  const statusAt = headingAt + 2 * n;
+  const connAt = statusAt + n;
+  return { lonAt, latAt, fixAgeAt, seenAgeAt, indexAt, speedAt, headingAt, statusAt, connAt };
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -92,15 +106,7 @@ export function encodeLiveFrame(
   dv.setFloat64(o, header.serverTime, true); o += 8;
   dv.setUint32(o, n, true); o += 4;
   dv.setUint32(o, attrsBytes.length, true); o += 4;
-  const lonAt = o;
-  const latAt = lonAt + 4 * n;
-  const fixAgeAt = latAt + 4 * n;
-  const seenAgeAt = fixAgeAt + 4 * n;
-  const indexAt = seenAgeAt + 4 * n;
-  const speedAt = indexAt + 4 * n;
-  const headingAt = speedAt + 2 * n;
-  const statusAt = headingAt + 2 * n;
-  const connAt = statusAt + n;
+  const { lonAt, latAt, fixAgeAt, seenAgeAt, indexAt, speedAt, headingAt, statusAt, connAt } = columnOffsets(o, n);
   for (let k = 0; k < n; k++) {
     const r = rows[k]!;
     const p = r.pos;
@@ -136,15 +142,7 @@ export function decodeLiveFrame(input: Uint8Array | ArrayBuffer): LiveFrame {
   if (bytes.byteLength !== HEADER_BYTES + n * ROW_BYTES + attrsLen) {
     throw new LiveCodecError(`frame length ${bytes.byteLength} does not match ${n} rows and ${attrsLen} attribute bytes`);
   }
-  const lonAt = o;
-  const latAt = lonAt + 4 * n;
-  const fixAgeAt = latAt + 4 * n;
-  const seenAgeAt = fixAgeAt + 4 * n;
-  const indexAt = seenAgeAt + 4 * n;
-  const speedAt = indexAt + 4 * n;
-  const headingAt = speedAt + 2 * n;
-  const statusAt = headingAt + 2 * n;
-  const connAt = statusAt + n;
+  const { lonAt, latAt, fixAgeAt, seenAgeAt, indexAt, speedAt, headingAt, statusAt, connAt } = columnOffsets(o, n);
   const rows: DecodedRow[] = new Array(n);
   const byIndex = new Map<number, DecodedRow>();
   for (let k = 0; k < n; k++) {
