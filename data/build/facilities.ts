@@ -242,7 +242,8 @@ export function placeFacilities(net: RoadNet, grids: GridIndex, rng: Rng): Place
       disposal: { name: disposal.name, lon: disposal.at[0], lat: disposal.at[1] },
       routeRoadIds,
       route: [site.at, ...path.nodes.map((n) => net.nodes[n]!), disposal.at],
-      hours: rng.chance(0.6) ? '22:00-05:00' : rng.chance(0.8) ? '20:00-06:00' : '21:00-05:30',
+      // Most muck transport runs at night; key projects (重点工程) get daytime permits off the rush hours.
+      hours: rng.chance(0.25) ? '09:00-16:30' : rng.chance(0.6) ? '22:00-05:00' : rng.chance(0.8) ? '20:00-06:00' : '21:00-05:30',
       corridorM: 50,
     };
     muckTrucks.push({
