@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const meta: DistrictMeta = {
     ...DISTRICT,
     bbox: [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)],
+    timezone: 'Asia/Shanghai',
     crs: 'WGS84',
     approximate: true,
     attribution: `Approximate geometry generated for CityOps Command; names and codes: ${divisions.source}`,

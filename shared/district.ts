@@ -18,6 +18,8 @@ export interface DistrictMeta {
   center: LonLat;
   /** [west, south, east, north] */
   bbox: [number, number, number, number];
+  /** IANA time zone of the district: clocks, shifts, opening and permit hours are in this local time. */
+  timezone: string;
   /** The CRS of every coordinate in the pack. Only WGS-84 is accepted today. */
   crs: 'WGS84';
   /** True when geometry is an approximation (the embedded default): the UI says so. */

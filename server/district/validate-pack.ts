@@ -20,6 +20,15 @@ export type PackPart = (typeof PACK_PARTS)[number];
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function validateManifest(value: unknown): DistrictPackManifest {
   const fail = (problem: string): never => { throw new DistrictPackError(MANIFEST_FILE, problem); };
   if (!isObject(value)) return fail('not a JSON object');
@@ -31,6 +40,7 @@ export function validateManifest(value: unknown): DistrictPackManifest {
     if (typeof meta[key] !== 'string' || (key !== 'attribution' && !nonEmpty(meta[key]))) fail(`meta.${key} must be a non-empty string`);
   }
   if (typeof meta.adcode !== 'string' || !/^\d{6}$/.test(meta.adcode)) fail('meta.adcode must be a 6-digit administrative code');
+  if (!nonEmpty(meta.timezone) || !isTimeZone(meta.timezone)) fail(`meta.timezone ${JSON.stringify(meta.timezone)} is not an IANA time zone (e.g. "Asia/Shanghai")`);
   if (meta.crs !== 'WGS84') fail(`meta.crs must be "WGS84", got ${JSON.stringify(meta.crs)} (convert GCJ-02 / BD-09 coordinates to WGS-84 first)`);
   if (typeof meta.approximate !== 'boolean') fail('meta.approximate must be true or false');
   const bbox = meta.bbox;

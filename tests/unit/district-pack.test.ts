@@ -24,7 +24,7 @@ describe('the embedded Lixia district pack', () => {
   beforeAll(async () => { pack = await loadDistrictPack(LIXIA); });
 
   it('describes Lixia in WGS-84 and says its geometry is approximate', () => {
-    expect(pack.meta).toMatchObject({ id: 'lixia', name: '历下区', adcode: '370102', city: '济南市', crs: 'WGS84', approximate: true });
+    expect(pack.meta).toMatchObject({ id: 'lixia', name: '历下区', adcode: '370102', city: '济南市', crs: 'WGS84', timezone: 'Asia/Shanghai', approximate: true });
     const [w, s, e, n] = pack.meta.bbox;
     expect([w, s, e, n].map((v) => Math.round(v * 100) / 100)).toEqual([117, 36.59, 117.17, 36.71]);
   });
@@ -165,6 +165,12 @@ describe('a broken district pack', () => {
   it('rejects an unsupported manifest version', async () => {
     const err = await failure(corrupted('pack.json', (m) => ({ ...m, formatVersion: 2 })));
     expect(err.message).toBe('pack.json: unsupported formatVersion 2 (this build reads 1)');
+  });
+
+  it('rejects a time zone that does not exist', async () => {
+    const err = await failure(corrupted('pack.json', (m) => ({ ...m, meta: { ...m.meta, timezone: 'Asia/Jinan' } })));
+    expect(err.file).toBe('pack.json');
+    expect(err.message).toMatch(/meta\.timezone "Asia\/Jinan" is not an IANA time zone/);
   });
 
   it('names a street whose code is not 9 digits', async () => {
