@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { DistrictPack } from '../shared/district.ts';
 import { loadDistrictPack } from './district/load-pack.ts';
+import { connectivityPolicy } from './live/live-state.ts';
 import { bootstrapAccess, type FirstStartCredentials } from './auth/bootstrap.ts';
 import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
@@ -67,8 +68,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(auth);
   await app.register(live, {
     pack,
-    staleAfterMs: config.live.staleAfterS * 1000,
-    offlineAfterMs: config.live.offlineAfterS * 1000,
+    connectivity: connectivityPolicy(
+      { staleAfterMs: config.live.staleAfterS * 1000, offlineAfterMs: config.live.offlineAfterS * 1000 },
+      { staleAfterMs: config.live.sensorStaleAfterS * 1000, offlineAfterMs: config.live.sensorOfflineAfterS * 1000 },
+    ),
     filters: { maxFutureMs: config.filters.maxFutureS * 1000, maxAgeMs: config.filters.maxAgeS * 1000, maxSpeedKph: config.filters.maxSpeedKph },
     sweepMs: 1000,
     now,

@@ -21,6 +21,8 @@ export const EnvSchema = Type.Object({
   LIVE_TICK_MS: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   STALE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   OFFLINE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  SENSOR_STALE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  SENSOR_OFFLINE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   MAX_FUTURE_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   MAX_AGE_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   MAX_SPEED_KPH: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
@@ -41,7 +43,7 @@ export interface Config {
   districtPack: string;
   logLevel: string;
   sim: { enabled: boolean; seed: number; speed: number };
-  live: { tickMs: number; staleAfterS: number; offlineAfterS: number };
+  live: { tickMs: number; staleAfterS: number; offlineAfterS: number; sensorStaleAfterS: number; sensorOfflineAfterS: number };
   filters: { maxFutureS: number; maxAgeS: number; maxSpeedKph: number };
   auth: { sessionTtlH: number; adminPassword: string | undefined };
   corsOrigins: string[];
@@ -79,6 +81,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (offlineAfterS <= staleAfterS) {
     throw new ConfigError(`invalid configuration:\n  OFFLINE_AFTER_S=${offlineAfterS}: must be greater than STALE_AFTER_S=${staleAfterS}`);
   }
+  const sensorStaleAfterS = int(e.SENSOR_STALE_AFTER_S, 900);
+  const sensorOfflineAfterS = int(e.SENSOR_OFFLINE_AFTER_S, 3600);
+  if (sensorOfflineAfterS <= sensorStaleAfterS) {
+    throw new ConfigError(`invalid configuration:\n  SENSOR_OFFLINE_AFTER_S=${sensorOfflineAfterS}: must be greater than SENSOR_STALE_AFTER_S=${sensorStaleAfterS}`);
+  }
   const speed = e.SIM_SPEED === undefined ? 1 : Number(e.SIM_SPEED);
   if (!(speed > 0 && speed <= 3600)) throw new ConfigError(`invalid configuration:\n  SIM_SPEED=${e.SIM_SPEED}: must be > 0 and ≤ 3600`);
   const tickMs = int(e.LIVE_TICK_MS, 1000);
@@ -92,7 +99,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     districtPack: e.DISTRICT_PACK ?? './data/lixia',
     logLevel: e.LOG_LEVEL ?? 'info',
     sim: { enabled: bool(e.SIM_ENABLED, true), seed: int(e.SIM_SEED, 808), speed },
-    live: { tickMs, staleAfterS, offlineAfterS },
+    live: { tickMs, staleAfterS, offlineAfterS, sensorStaleAfterS, sensorOfflineAfterS },
     filters: { maxFutureS: int(e.MAX_FUTURE_S, 300), maxAgeS: int(e.MAX_AGE_S, 7 * 24 * 3600), maxSpeedKph: int(e.MAX_SPEED_KPH, 250) },
     auth: { sessionTtlH: int(e.SESSION_TTL_H, 12), adminPassword: e.ADMIN_PASSWORD },
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -10,9 +10,12 @@ import type { CatalogEntry } from '../../shared/live-events.ts';
 /** A live entity with its catalog index and the version of its last attribute change. */
 export type LiveEntity = AnyEntity & { index: number; attrsVersion: number };
 
-export interface ConnectivityPolicy {
-  staleAfterMs: number;
-  offlineAfterMs: number;
+/** Silence after which an entity is stale, then offline; per kind, as sensors report less often than trackers. */
+export type ConnectivityPolicy = Record<EntityKind, { staleAfterMs: number; offlineAfterMs: number }>;
+
+/** Trackers (staff, vehicles, muck trucks) share one pair of thresholds, fixed sensors (toilets, bins) another. */
+export function connectivityPolicy(mobile: { staleAfterMs: number; offlineAfterMs: number }, sensor: { staleAfterMs: number; offlineAfterMs: number }): ConnectivityPolicy {
+  return { staff: mobile, vehicle: mobile, muckTruck: mobile, toilet: sensor, bin: sensor };
 }
 
 export interface LiveReport {
@@ -84,7 +87,8 @@ export class LiveState {
     for (const e of this.list) {
       if (e.lastSeen === 0) continue; // never reported: offline since the start
       const silence = now - e.lastSeen;
-      const next: Connectivity = silence >= this.policy.offlineAfterMs ? 'offline' : silence >= this.policy.staleAfterMs ? 'stale' : 'online';
+      const { staleAfterMs, offlineAfterMs } = this.policy[e.kind];
+      const next: Connectivity = silence >= offlineAfterMs ? 'offline' : silence >= staleAfterMs ? 'stale' : 'online';
       if (next !== e.connectivity) {
         e.connectivity = next;
         e.version = ++this._version;

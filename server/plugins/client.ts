@@ -2,22 +2,36 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fp from 'fastify-plugin';
+import type { FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 export default fp<{ root: string }>(async (app, opts) => {
   const root = resolve(opts.root);
   const built = existsSync(resolve(root, 'index.html'));
   if (built) {
-    await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, maxAge: '1h', immutable: false });
+    // wildcard: files are looked up per request, so a rebuilt client is served without a restart.
+    await app.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      wildcard: true,
+      index: false,
+      cacheControl: false,
+      setHeaders(reply, path) {
+        // Vite fingerprints everything under assets/: cache it for good; everything else is revalidated.
+        reply.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   }
+  const serveIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
+  if (built) app.get('/', { schema: { hide: true } }, (_req, reply) => serveIndex(reply));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/socket.io') || /\.[a-z0-9]+$/i.test(path)) {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || path.startsWith('/api/') || path.startsWith('/socket.io') || /\.[a-z0-9]+$/i.test(path)) {
       return reply.status(404).send({ error: { code: 'not_found', message: `${req.method} ${path} not found` } });
     }
     if (!built) {
       return reply.status(503).type('text/plain; charset=utf-8').send('The client is not built yet: run `npm run build` (npm start does it for you).');
     }
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return serveIndex(reply);
   });
 }, { name: 'client' });

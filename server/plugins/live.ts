@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 import type { DistrictPack } from '../../shared/district.ts';
 import { districtGeometry } from '../district/load-pack.ts';
 import { entitiesFromPack } from '../live/entities-from-pack.ts';
-import { LiveState } from '../live/live-state.ts';
+import { LiveState, type ConnectivityPolicy } from '../live/live-state.ts';
 import { DeviceRegistry } from '../ingest/device-registry.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import type { FilterLimits } from '../ingest/position-filter.ts';
@@ -32,8 +32,7 @@ declare module 'fastify' {
 
 export interface LivePluginOptions {
   pack: DistrictPack;
-  staleAfterMs: number;
-  offlineAfterMs: number;
+  connectivity: ConnectivityPolicy;
   filters: FilterLimits;
   sweepMs: number;
   now: () => number;
@@ -49,7 +48,7 @@ export default fp<LivePluginOptions>(async (app, opts) => {
     geometryGzip: gzipSync(geometryJson, { level: 6 }),
     etag: `"${createHash('sha1').update(geometryJson).digest('hex').slice(0, 20)}"`,
   });
-  const live = new LiveState(entitiesFromPack(opts.pack), { staleAfterMs: opts.staleAfterMs, offlineAfterMs: opts.offlineAfterMs });
+  const live = new LiveState(entitiesFromPack(opts.pack), opts.connectivity);
   const devices = new DeviceRegistry(app.store.devices.all(), (id) => live.get(id) !== undefined);
   app.decorate('live', live);
   app.decorate('devices', devices);

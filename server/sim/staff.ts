@@ -17,7 +17,8 @@ import type { SimWorld } from './world.ts';
 export const STAFF_CONFIG = {
   walkKph: [3, 5] as const,
   onDutyReportMs: [5_000, 10_000] as const,
-  offDutyReportMs: [240_000, 360_000] as const,
+  // Work phones keep a low-rate heartbeat off shift, well inside the 60 s stale threshold.
+  offDutyReportMs: [20_000, 40_000] as const,
   sosPerDay: 5,
   sosSimMs: [3 * MINUTE_MS, 8 * MINUTE_MS] as const,
   /** An SOS stays up at least this long on the wall clock, so a fast-running demo still shows it. */

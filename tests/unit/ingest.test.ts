@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEntity } from '../../shared/entities.ts';
-import { LiveState } from '../../server/live/live-state.ts';
+import { connectivityPolicy, LiveState } from '../../server/live/live-state.ts';
 import { DeviceRegistry } from '../../server/ingest/device-registry.ts';
 import { Ingest } from '../../server/ingest/ingest.ts';
 import { wgs84ToGcj02 } from '../../shared/geo.ts';
@@ -14,7 +14,7 @@ function fixture() {
     { id: 'toilet-0001', kind: 'toilet', name: '泉城路公厕', orgCode: '370102004', gridId: 'g2', status: 'open', connectivity: 'offline', lastSeen: 0, version: 0, pos: { lon: 117.03, lat: 36.66, ts: 0 }, attrs: { toiletClass: 'I', open: true, stalls: 8, occupied: 0, nh3: 0.1, h2s: 0.001, footfallToday: 0, lastCleanedTs: 0, odourAlarm: false } },
   ];
   let now = T0;
-  const live = new LiveState(entities, { staleAfterMs: 60_000, offlineAfterMs: 600_000 });
+  const live = new LiveState(entities, connectivityPolicy({ staleAfterMs: 60_000, offlineAfterMs: 600_000 }, { staleAfterMs: 900_000, offlineAfterMs: 3_600_000 }));
   const registry = new DeviceRegistry([{ id: 1, source: 'jt808', deviceId: '14450376202', entityId: 'veh-001', label: null, createdAt: 0 }], (id) => live.get(id) !== undefined);
   const ingest = new Ingest(live, registry, { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxSpeedKph: 250 }, () => now);
   return { live, ingest, tick: (ms: number) => (now += ms), now: () => now };
@@ -69,7 +69,7 @@ describe('ingest', () => {
     const entities: AnyEntity[] = [
       { id: 'veh-001', kind: 'vehicle', name: 'v', orgCode: '370102001', gridId: 'g1', status: 'parked', connectivity: 'offline', lastSeen: 0, version: 0, attrs: { vehicleType: 'compactor', plate: 'p', working: false } },
     ];
-    const live = new LiveState(entities, { staleAfterMs: 60_000, offlineAfterMs: 600_000 });
+    const live = new LiveState(entities, connectivityPolicy({ staleAfterMs: 60_000, offlineAfterMs: 600_000 }, { staleAfterMs: 900_000, offlineAfterMs: 3_600_000 }));
     const registry = new DeviceRegistry([{ id: 1, source: 'mqtt', deviceId: 'm1', entityId: 'veh-001', label: null, createdAt: 0 }], (id) => live.get(id) !== undefined);
     let now = T0;
     const ingest = new Ingest(live, registry, { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxSpeedKph: 250 }, () => now, { sim: 60 });
@@ -127,6 +127,22 @@ describe('ingest', () => {
     live.sweepConnectivity(now());
     expect(live.get('veh-001')!.connectivity).toBe('offline');
     // never-reported entities stay offline without churning versions
+    expect(live.get('bin-00001')!.connectivity).toBe('offline');
+  });
+
+  it('gives fixed sensors, which report every few minutes, longer before they count as stale', () => {
+    const { ingest, live, tick, now } = fixture();
+    ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, attrs: { fill: 30 } });
+    ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, pos: { lon: 117.05, lat: 36.65 } });
+    tick(5 * 60_000);
+    live.sweepConnectivity(now());
+    expect(live.get('bin-00001')!.connectivity).toBe('online');
+    expect(live.get('veh-001')!.connectivity).toBe('stale');
+    tick(11 * 60_000);
+    live.sweepConnectivity(now());
+    expect(live.get('bin-00001')!.connectivity).toBe('stale');
+    tick(45 * 60_000);
+    live.sweepConnectivity(now());
     expect(live.get('bin-00001')!.connectivity).toBe('offline');
   });
 });

@@ -83,7 +83,7 @@ function syntheticPack(): DistrictPack {
   return {
     meta: {
       id: 'test', name: '测试区', nameEn: 'Test', city: '济南', cityEn: 'Jinan', adcode: '370102',
-      center: [LON0 + 0.014, LAT0 + 0.011], bbox: [LON0, LAT0, LON0 + 0.03, LAT0 + 0.025], crs: 'WGS84', approximate: true, attribution: 'synthetic',
+      center: [LON0 + 0.014, LAT0 + 0.011], bbox: [LON0, LAT0, LON0 + 0.03, LAT0 + 0.025], timezone: 'Asia/Shanghai', crs: 'WGS84', approximate: true, attribution: 'synthetic',
     },
     boundary: empty, streets: empty, communities: empty, grids: { type: 'FeatureCollection', features: grids },
     roads: { type: 'FeatureCollection', features: roads }, roadGraph: { nodes, edges }, water: empty, parks: empty, landmarks: empty,

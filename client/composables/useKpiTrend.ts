@@ -1,0 +1,32 @@
+import { onBeforeUnmount, shallowRef, watch, type Ref } from 'vue';
+import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
+import type { KpiSummary } from '../../shared/kpis.ts';
+
+export interface TrendSample { ts: number; online: Record<EntityKind, number> }
+
+const SAMPLE_EVERY_MS = 5000;
+/** 10 minutes at one sample per 5 s: a bounded ring, however long the wall runs. */
+const CAPACITY = 120;
+
+/** Online counts per kind over the last minutes, from the KPI stream. */
+export function useKpiTrend(kpis: Ref<KpiSummary | null>) {
+  const ring: TrendSample[] = new Array(CAPACITY);
+  let head = 0;
+  let size = 0;
+  let lastTs = 0;
+  /** Oldest → newest; replaced whole on each new sample. */
+  const samples = shallowRef<TrendSample[]>([]);
+
+  const stop = watch(kpis, (k) => {
+    if (!k || k.ts - lastTs < SAMPLE_EVERY_MS) return;
+    lastTs = k.ts;
+    ring[head] = { ts: k.ts, online: Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, k.byKind[kind].online])) as Record<EntityKind, number> };
+    head = (head + 1) % CAPACITY;
+    size = Math.min(CAPACITY, size + 1);
+    const out: TrendSample[] = [];
+    for (let n = 0; n < size; n++) out.push(ring[(head - size + n + CAPACITY) % CAPACITY]!);
+    samples.value = out;
+  }, { immediate: true });
+  onBeforeUnmount(stop);
+  return samples;
+}

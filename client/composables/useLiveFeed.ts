@@ -1,0 +1,28 @@
+import { onBeforeUnmount, onMounted } from 'vue';
+import { connectLive, type LiveClient } from '../realtime/live-client.ts';
+import type { EntityBuffer } from '../realtime/entity-buffer.ts';
+import { useLiveStore } from '../stores/live.ts';
+
+/** Owns the socket for the lifetime of the calling component; feeds the buffer and the live store. */
+export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, onUnauthorized: (reason: 'expired' | 'revoked') => void) {
+  const live = useLiveStore();
+  let client: LiveClient | null = null;
+  onMounted(() => {
+    const t = token();
+    if (!t) return;
+    live.connection = 'connecting';
+    client = connectLive(t, buffer, {
+      onState: (state) => (live.connection = state),
+      onKpis: (kpis) => (live.kpis = kpis),
+      onUnauthorized: (reason) => {
+        client?.close();
+        client = null;
+        onUnauthorized(reason);
+      },
+    });
+  });
+  onBeforeUnmount(() => {
+    client?.close();
+    client = null;
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The one place that knows which GL engine draws the map. maplibre-gl by default (offline,
+ * no token); mapbox-gl v3 when the server is configured with a Mapbox access token.
+ * Everything else is written once against the GL style spec and the maplibre Map API,
+ * which mapbox-gl v3 shares for everything used here.
+ */
+import type { Map as GLMap, StyleSpecification, LngLatBoundsLike, PaddingOptions } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+// Bundled, the worker is not next to the chunk that loads it: hand maplibre its emitted URL.
+import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+
+export type { GLMap };
+export type MapEngineName = 'maplibre' | 'mapbox';
+
+export interface MapConfig {
+  mapboxAccessToken?: string;
+  mapStyleUrl?: string;
+}
+
+export interface CreateMapOptions {
+  config: MapConfig;
+  bounds: LngLatBoundsLike;
+  padding: PaddingOptions;
+  /** CSS font family for CJK glyphs drawn locally. */
+  fontFamily: string;
+}
+
+export interface CreatedMap {
+  engine: MapEngineName;
+  map: GLMap;
+}
+
+/** GET /api/config (public). Absent or failing means: maplibre with the offline style. */
+export async function loadMapConfig(): Promise<MapConfig> {
+  try {
+    const res = await fetch('/api/config');
+    if (!res.ok) return {};
+    const body = (await res.json()) as MapConfig;
+    return typeof body === 'object' && body !== null ? body : {};
+  } catch {
+    return {};
+  }
+}
+
+export async function createMap(container: HTMLElement, style: StyleSpecification, opts: CreateMapOptions): Promise<CreatedMap> {
+  const common = {
+    container,
+    bounds: opts.bounds,
+    fitBoundsOptions: { padding: opts.padding },
+    attributionControl: false as const,
+    // A wall is looked at, not driven: keep zoom/pan for a staff member at the keyboard, drop rotation.
+    dragRotate: false,
+    pitchWithRotate: false,
+    fadeDuration: 0,
+  };
+  if (opts.config.mapboxAccessToken) {
+    const mapboxgl = (await import('mapbox-gl')).default;
+    mapboxgl.accessToken = opts.config.mapboxAccessToken;
+    const map = new mapboxgl.Map({
+      ...common,
+      style: opts.config.mapStyleUrl ?? (style as unknown as mapboxgl.StyleSpecification),
+      localIdeographFontFamily: opts.fontFamily,
+    } as mapboxgl.MapOptions);
+    return { engine: 'mapbox', map: map as unknown as GLMap };
+  }
+  const maplibregl = await import('maplibre-gl');
+  maplibregl.setWorkerUrl(maplibreWorkerUrl);
+  const map = new maplibregl.Map({
+    ...common,
+    style: opts.config.mapStyleUrl ?? style,
+    localIdeographFontFamily: opts.fontFamily,
+  });
+  return { engine: 'maplibre', map };
+}
+
+/** Resolves once the style is loaded and sources/layers may be added. */
+export function whenLoaded(map: GLMap): Promise<void> {
+  return new Promise((resolve) => {
+    if (map.loaded()) resolve();
+    else map.once('load', () => resolve());
+  });
+}

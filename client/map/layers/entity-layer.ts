@@ -1,0 +1,131 @@
+/**
+ * The shared machinery of the per-kind entity layers: one GeoJSON source per kind, added
+ * once; afterwards only `setData` with features rebuilt from the non-reactive EntityBuffer.
+ */
+import type { ExpressionSpecification, GeoJSONSource, GeoJSONSourceSpecification, LayerSpecification } from 'maplibre-gl';
+import { statusFromCode } from '../../../shared/live-codec.ts';
+import type { EntityKind } from '../../../shared/entities.ts';
+import type { EntityBuffer } from '../../realtime/entity-buffer.ts';
+import { positionAt } from '../../realtime/interpolation.ts';
+import type { GLMap } from '../engine.ts';
+import { OFFLINE_COLOR, STATE_COLORS } from '../palette.ts';
+
+export interface EntityLayerDef {
+  kind: EntityKind;
+  /** The state a feature is drawn in: a status, or an alarm that overrides it (sos, violation…). */
+  visualState(status: string, attrs: Record<string, unknown> | undefined): string;
+  /** Layers drawn from `source`; `s` is the wall's UI scale. */
+  layers(source: string, s: number): LayerSpecification[];
+  /** Layers that answer hover and click. */
+  hitLayers: string[];
+  /** A layer whose radius/opacity breathe to draw the eye to alarms. */
+  pulseLayer?: { id: string; baseRadius: number; growRadius: number };
+}
+
+export interface EntityLayer {
+  readonly kind: EntityKind;
+  readonly hitLayers: string[];
+  /** Features in the source right now. */
+  count(): number;
+  /** Rebuilds the features from the buffer (interpolated positions at `now`) and pushes them to the map. */
+  update(buf: EntityBuffer, now: number): void;
+  /** `phase` in 0..1, advanced by the render loop. */
+  pulse(phase: number): void;
+  setVisible(visible: boolean): void;
+}
+
+interface PointFeature {
+  type: 'Feature';
+  id: number;
+  geometry: { type: 'Point'; coordinates: [number, number] };
+  properties: { i: number; st: string; cn: number; hd: number };
+}
+
+export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, beforeId?: string): EntityLayer {
+  const sourceId = `live-${def.kind}`;
+  const data = { type: 'FeatureCollection' as const, features: [] as PointFeature[] };
+  map.addSource(sourceId, { type: 'geojson', data: data as unknown as GeoJSONSourceSpecification['data'] });
+  const specs = def.layers(sourceId, s);
+  for (const spec of specs) map.addLayer(spec, beforeId && map.getLayer(beforeId) ? beforeId : undefined);
+  const source = map.getSource(sourceId) as GeoJSONSource;
+  let visible = true;
+
+  return {
+    kind: def.kind,
+    hitLayers: def.hitLayers,
+    count: () => (visible ? data.features.length : 0),
+    update(buf, now) {
+      const features: PointFeature[] = [];
+      for (const i of buf.byKind[def.kind]) {
+        if (!buf.hasPos[i]) continue;
+        let status: string;
+        try {
+          status = statusFromCode(def.kind, buf.statusCode[i] ?? 0);
+        } catch {
+          continue; // a status this client does not know yet: skip rather than draw it wrongly
+        }
+        const heading = buf.heading[i] ?? Number.NaN;
+        features.push({
+          type: 'Feature',
+          id: i,
+          geometry: { type: 'Point', coordinates: positionAt(buf, i, now) },
+          properties: { i, st: def.visualState(status, buf.attrs[i]), cn: buf.connectivity[i] ?? 2, hd: Number.isNaN(heading) ? 0 : heading },
+        });
+      }
+      data.features = features;
+      source.setData(data as unknown as Parameters<GeoJSONSource['setData']>[0]);
+    },
+    pulse(phase) {
+      const p = def.pulseLayer;
+      if (!p || !visible) return;
+      map.setPaintProperty(p.id, 'circle-radius', (p.baseRadius + p.growRadius * phase) * s);
+      map.setPaintProperty(p.id, 'circle-opacity', 0.55 * (1 - phase));
+      map.setPaintProperty(p.id, 'circle-stroke-opacity', 0.9 * (1 - phase));
+    },
+    setVisible(v) {
+      visible = v;
+      for (const spec of specs) map.setLayoutProperty(spec.id, 'visibility', v ? 'visible' : 'none');
+    },
+  };
+}
+
+/** `circle-color` / `icon-color` style expression: grey when offline, else the state's colour. */
+export function stateColor(kind: EntityKind): ExpressionSpecification {
+  const pairs: string[] = [];
+  for (const [state, color] of Object.entries(STATE_COLORS[kind])) pairs.push(state, color);
+  return ['case', ['==', ['get', 'cn'], 2], OFFLINE_COLOR, ['match', ['get', 'st'], ...pairs, OFFLINE_COLOR]] as unknown as ExpressionSpecification;
+}
+
+/** Stale entities are dimmed, offline ones greyed (by colour) and slightly dimmed. */
+export const CONNECTIVITY_OPACITY: ExpressionSpecification = ['match', ['get', 'cn'], 0, 1, 1, 0.45, 0.6];
+
+/** `icon-image` expression for icon kinds: the offline variant, or the state's variant. */
+export function stateIcon(kind: 'vehicle' | 'muckTruck' | 'toilet'): ExpressionSpecification {
+  return ['case', ['==', ['get', 'cn'], 2], `${kind}-offline`, ['concat', `${kind}-`, ['get', 'st']]];
+}
+
+/** A pulse ring under alarming features, animated by `pulse()`. */
+export function pulseLayerSpec(id: string, source: string, filter: ExpressionSpecification, color: ExpressionSpecification | string, s: number): LayerSpecification {
+  return {
+    id, type: 'circle', source, filter,
+    paint: {
+      'circle-radius': 6 * s,
+      'circle-color': color,
+      'circle-opacity': 0.4,
+      'circle-blur': 0.4,
+      'circle-stroke-color': color,
+      'circle-stroke-width': 1.5 * s,
+      'circle-stroke-opacity': 0.8,
+      'circle-pitch-alignment': 'map',
+    },
+  };
+}
+
+/**
+ * Zoom-dependent size: `base` at the district view, growing when an operator zooms in.
+ * `base` may be a data expression (per state); the zoom curve must stay the outermost expression.
+ */
+export function zoomed(base: number | ExpressionSpecification, s: number): ExpressionSpecification {
+  const at = (k: number): number | ExpressionSpecification => (typeof base === 'number' ? base * s * k : ['*', s * k, base]);
+  return ['interpolate', ['linear'], ['zoom'], 11, at(0.8), 13, at(1.15), 16, at(2)];
+}

@@ -1,0 +1,21 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { useSessionStore } from './stores/session.ts';
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', redirect: '/wall' },
+    { path: '/wall', name: 'wall', component: () => import('./screens/WallScreen.vue'), meta: { auth: true } },
+    { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
+    { path: '/:pathMatch(.*)*', redirect: '/wall' },
+  ],
+});
+
+router.beforeEach((to) => {
+  const session = useSessionStore();
+  // A display token in the URL (walls) wins over a stored login; it is then kept in memory only.
+  const urlToken = typeof to.query.token === 'string' ? to.query.token : undefined;
+  if (urlToken) session.useDisplayToken(urlToken);
+  if (to.meta.auth && !session.token) return { name: 'login', query: { redirect: to.path } };
+  return true;
+});

@@ -1,0 +1,218 @@
+/**
+ * The wall in real Chromium against the real server (simulator on, temp data dir):
+ * map drawn, every kind on it, KPIs live, no console error, no request off the machine,
+ * login flow, bad token → /login, screenshots at 1920×1080 and 3840×2160.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-results/e2e');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: browser tests cannot run in CI`);
+  console.warn(`⚠ Chromium not found at ${CHROMIUM}: browser tests SKIPPED`);
+}
+const LOCAL_URL = /^(https?|wss?):\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started { child: ChildProcess; wallUrl: string; adminPassword: string; base: string }
+
+async function startServer(port: number, dataDir: string): Promise<Started> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not print its wall URL:\n${out}`)), 90_000);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const wall = /Wall URL: (\S+)/.exec(out);
+      const admin = /Admin login: admin \/ (\S+)/.exec(out);
+      if (wall?.[1] && admin?.[1] && /ready|listening/i.test(out)) {
+        clearTimeout(timer);
+        // The printed host may be "localhost"; talk to the port we chose on 127.0.0.1 either way.
+        const url = new URL(wall[1]);
+        url.host = `127.0.0.1:${port}`;
+        resolve({ child, wallUrl: url.href, adminPassword: admin[1], base: `http://127.0.0.1:${port}` });
+      }
+    });
+  });
+}
+
+/** Console errors, page errors and requests that would leave the machine, per page. */
+function watch(page: Page) {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!LOCAL_URL.test(url) && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`external request: ${url}`);
+  });
+  return problems;
+}
+
+async function waitForWall(page: Page): Promise<void> {
+  await page.waitForSelector('canvas.maplibregl-canvas, canvas.mapboxgl-canvas', { timeout: 60_000 });
+  await page.waitForFunction(
+    (kinds) => {
+      const drawn = window.__cityops?.drawnCounts();
+      return !!drawn && kinds.every((k) => (drawn[k as EntityKind] ?? 0) > 0);
+    },
+    [...ENTITY_KINDS],
+    { timeout: 90_000, polling: 1000 },
+  );
+}
+
+describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
+  let server: Started;
+  let browser: Browser;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(ROOT, 'dist/client/index.html'))) {
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: ROOT, stdio: 'inherit' });
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-'));
+    server = await startServer(await freePort(), dataDir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+
+  let openPages: Page[] = [];
+  afterEach(async () => {
+    await Promise.all(openPages.map((p) => p.close().catch(() => undefined)));
+    openPages = [];
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server?.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the live district: map, all five kinds, KPIs, offline, no errors (1920×1080)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
+    openPages.push(page);
+    const problems = watch(page);
+    await page.goto(server.wallUrl);
+    await waitForWall(page);
+
+    const drawn = await page.evaluate(() => window.__cityops!.drawnCounts());
+    for (const kind of ENTITY_KINDS) expect(drawn[kind], `${kind} drawn on the map`).toBeGreaterThan(0);
+
+    // KPI cards: live, non-zero numbers.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="kpi-value"]')].some((e) => /[1-9]/.test(e.textContent ?? '')), null, { timeout: 30_000 });
+    const values = await page.$$eval('[data-testid="kpi-value"]', (els) => els.map((e) => Number((e.textContent ?? '').replace(/[^\d.]/g, ''))));
+    expect(values.filter((v) => v > 0).length).toBeGreaterThanOrEqual(8);
+    await expect.poll(() => page.textContent('[data-testid="connection"]')).toMatch(/实时在线/);
+
+    // The map canvas is not blank: many distinct colours, most pixels not the background.
+    const png = await page.locator('canvas.maplibregl-canvas').screenshot();
+    const stats = await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      let lit = 0;
+      let n = 0;
+      for (let k = 0; k < d.length; k += 4 * 7) {
+        n++;
+        colours.add((d[k]! << 16) | (d[k + 1]! << 8) | d[k + 2]!);
+        if (d[k]! + d[k + 1]! + d[k + 2]! > 60) lit++;
+      }
+      return { colours: colours.size, litShare: lit / n };
+    }, png.toString('base64'));
+    expect(stats.colours).toBeGreaterThan(200);
+    expect(stats.litShare).toBeGreaterThan(0.2);
+
+    await page.waitForTimeout(2500);
+    await page.screenshot({ path: path.join(SHOTS, 'wall-1920x1080.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('looks proportionate on a 4K wall (3840×2160)', async () => {
+    const page = await browser.newPage({ viewport: { width: 3840, height: 2160 }, deviceScaleFactor: 1 });
+    openPages.push(page);
+    const problems = watch(page);
+    await page.goto(server.wallUrl);
+    // Panels scale ×2 with the window: the left panel is twice its 1920 design width.
+    const box = await page.locator('.left-panel').boundingBox({ timeout: 60_000 });
+    expect(box?.width).toBeGreaterThan(850);
+    await waitForWall(page);
+    await page.waitForTimeout(2500);
+    await page.screenshot({ path: path.join(SHOTS, 'wall-3840x2160.png') });
+    expect(problems).toEqual([]);
+  }, 300_000); // 8 MP through software GL (swiftshader) on a small CI box is slow
+
+  it('switches to English and back', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    openPages.push(page);
+    const problems = watch(page);
+    await page.goto(server.wallUrl);
+    await page.click('[data-testid="lang-switch"]');
+    await expect.poll(() => page.textContent('h1')).toMatch(/Lixia Smart City-Management Command Center/);
+    await page.reload();
+    await expect.poll(() => page.textContent('h1')).toMatch(/Lixia/);
+    await page.click('[data-testid="lang-switch"]');
+    await expect.poll(() => page.textContent('h1')).toMatch(/历下区智慧城管指挥中心/);
+    expect(problems).toEqual([]);
+  });
+
+  it('a bad token lands on /login', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    openPages.push(page);
+    await page.goto(`${server.base}/wall?token=not-a-real-token`);
+    await page.waitForURL(/\/login/, { timeout: 30_000 });
+    await expect.poll(() => page.isVisible('[data-testid="login-form"]')).toBe(true);
+  });
+
+  it('logs in with the admin password and reaches the wall', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    openPages.push(page);
+    await page.goto(`${server.base}/login`);
+    await page.fill('input[name="username"]', 'admin');
+    await page.fill('input[name="password"]', 'wrong-password');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-testid="login-error"]');
+    await page.fill('input[name="password"]', server.adminPassword);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/wall/, { timeout: 30_000 });
+    await waitForWall(page);
+  });
+});
