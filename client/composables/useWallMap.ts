@@ -23,6 +23,8 @@ declare global {
       renderedCounts(): Record<EntityKind, number>;
       /** Features the GL engine actually drew on screen, per kind. */
       drawnCounts(): Record<EntityKind, number>;
+      /** Screen position (CSS px in the map container) and catalog index of one drawn entity of a kind. */
+      drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null;
     };
   }
 }
@@ -66,6 +68,7 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
       engine: created.engine,
       renderedCounts: () => r.renderedCounts(),
       drawnCounts: () => r.drawnCounts(),
+      drawnPoint: (kind) => r.drawnPoint(kind),
     };
   }, { immediate: true });
   stops.push(stopInit);

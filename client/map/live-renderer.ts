@@ -80,6 +80,20 @@ export class LiveRenderer {
     return out;
   }
 
+  /** Where one drawn entity of a kind is on screen, in CSS pixels of the map container (tests, support). */
+  drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null {
+    const layer = this.layers.get(kind);
+    if (!layer) return null;
+    const { width, height } = this.map.getCanvas().getBoundingClientRect();
+    for (const f of this.map.queryRenderedFeatures({ layers: layer.hitLayers.filter((id) => this.map.getLayer(id)) })) {
+      if (f.geometry.type !== 'Point' || typeof f.properties?.['i'] !== 'number') continue;
+      const p = this.map.project(f.geometry.coordinates as [number, number]);
+      // Well inside the map, away from the edges that panels cover.
+      if (p.x > width * 0.3 && p.x < width * 0.7 && p.y > height * 0.25 && p.y < height * 0.8) return { x: p.x, y: p.y, i: f.properties['i'] as number };
+    }
+    return null;
+  }
+
   private frame(t: number): void {
     if (t - this.lastFrame < FRAME_MS) return;
     this.lastFrame = t;

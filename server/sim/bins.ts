@@ -91,9 +91,24 @@ export class BinField {
         if (since < sinceMin) { sinceMin = since; lastRound = at; }
         if (minute >= at) this.lastRoundDay[r]![i] = day;
       });
-      const fill = this.emptyLevel() + this.ratePerMs[i]! * HOUR_MS * integrateMinutes(BIN_USE_BY_HOUR, lastRound, minute);
-      // A bin that would be past the crew threshold has had a crew by now.
-      this.fill[i] = fill < BIN_CONFIG.crewCallPct ? fill : this.rng.range(BIN_CONFIG.emptiedPct[0], BIN_CONFIG.crewCallPct);
+      const perHour = this.ratePerMs[i]! * HOUR_MS;
+      let fill = this.emptyLevel() + perHour * integrateMinutes(BIN_USE_BY_HOUR, lastRound, minute);
+      // The last round missed some bins: they still hold the litter of the interval before it.
+      if (!this.rng.chance(BIN_CONFIG.roundCoverage)) {
+        const previous = this.roundAt.map((r) => r[i]!).filter((at) => at !== lastRound)[0] ?? lastRound;
+        fill += perHour * integrateMinutes(BIN_USE_BY_HOUR, previous, lastRound);
+      }
+      if (fill >= BIN_CONFIG.crewCallPct) {
+        // Past the crew threshold: most have had their crew by now; the rest are still waiting for it.
+        if (this.rng.chance(0.25)) {
+          // …having crossed the threshold within the crew's delay: mostly just past it.
+          this.crewAt[i] = ctx.clock.simMs + this.rng.range(0, BIN_CONFIG.crewDelayMs[1]);
+          fill = Math.min(fill, BIN_CONFIG.crewCallPct + this.rng.range(0, 1) ** 2 * 20);
+        } else {
+          fill = this.rng.range(BIN_CONFIG.emptiedPct[0], BIN_CONFIG.crewCallPct);
+        }
+      }
+      this.fill[i] = fill;
       this.send(ctx, i, true);
     }
   }
