@@ -1,16 +1,45 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import type { Plugin } from 'vite';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
 const serverPort = Number(process.env.PORT ?? 8080);
 
+/**
+ * Writes .br and .gz beside every script, style and worker of the build: the server sends
+ * them precompressed (@fastify/static preCompressed), so a wall downloads ~¼ of the bytes
+ * with no compression work per request.
+ */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'cityops-precompress',
+    apply: 'build',
+    configResolved(c) {
+      outDir = resolve(c.root, c.build.outDir);
+    },
+    closeBundle() {
+      const assets = join(outDir, 'assets');
+      for (const f of readdirSync(assets)) {
+        if (!/\.(m?js|css|svg|json)$/.test(f)) continue;
+        const body = readFileSync(join(assets, f));
+        writeFileSync(join(assets, `${f}.gz`), gzipSync(body, { level: 9 }));
+        writeFileSync(join(assets, `${f}.br`), brotliCompressSync(body));
+      }
+    },
+  };
+}
+
 // The client lives in client/; the server serves dist/client in production.
 export default defineConfig({
   root: 'client',
   publicDir: 'public',
-  plugins: [vue()],
+  plugins: [vue(), precompress()],
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,

@@ -15,6 +15,8 @@ export default fp<{ root: string }>(async (app, opts) => {
       prefix: '/',
       wildcard: true,
       index: false,
+      // The build writes .br/.gz beside each asset (vite.config.ts).
+      preCompressed: true,
       cacheControl: false,
       setHeaders(reply, path) {
         // Vite fingerprints everything under assets/: cache it for good; everything else is revalidated.

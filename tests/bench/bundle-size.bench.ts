@@ -15,25 +15,27 @@ if (!existsSync(join(dist, 'index.html'))) {
 }
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const entryRefs = new Set([...html.matchAll(/(?:src|href)="\/?(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!));
-const files = readdirSync(join(dist, 'assets')).filter((f) => /\.(js|css)$/.test(f)).map((f) => `assets/${f}`);
+const files = readdirSync(join(dist, 'assets')).filter((f) => /\.(m?js|css)$/.test(f)).map((f) => `assets/${f}`);
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-let entryRaw = 0;
-let entryGz = 0;
-let lazyRaw = 0;
-let lazyGz = 0;
-const rows: [string, number, number, boolean][] = [];
+/** Which part of the app a chunk belongs to: what /wall loads, and what it never loads without a Mapbox token. */
+const groupOf = (f: string) => (entryRefs.has(f) ? 'entry' : /mapbox-gl/.test(f) ? 'mapbox' : /LoginScreen/.test(f) ? 'login' : 'wall');
+const totals: Record<string, { raw: number; gz: number }> = { entry: { raw: 0, gz: 0 }, wall: { raw: 0, gz: 0 }, mapbox: { raw: 0, gz: 0 }, login: { raw: 0, gz: 0 } };
+const rows: [string, string, number, number][] = [];
 for (const f of files) {
   const buf = readFileSync(join(dist, f));
   const gz = gzipSync(buf, { level: 9 }).byteLength;
-  const entry = entryRefs.has(f);
-  rows.push([f, buf.byteLength, gz, entry]);
-  if (entry) { entryRaw += buf.byteLength; entryGz += gz; } else { lazyRaw += buf.byteLength; lazyGz += gz; }
+  const g = groupOf(f);
+  rows.push([g, f, buf.byteLength, gz]);
+  totals[g]!.raw += buf.byteLength;
+  totals[g]!.gz += gz;
 }
-rows.sort((a, b) => b[2] - a[2]);
-for (const [f, raw, gz, entry] of rows.slice(0, 12)) process.stdout.write(`${entry ? 'entry' : 'lazy '}  ${f.padEnd(48)} ${kib(raw).padStart(11)}  gzip ${kib(gz).padStart(10)}\n`);
-process.stdout.write(`\nwall entry (index.html's JS+CSS)   ${kib(entryRaw)}, gzip ${kib(entryGz)}\n`);
-process.stdout.write(`lazy chunks (map engine, …)        ${kib(lazyRaw)}, gzip ${kib(lazyGz)}\n`);
-process.stdout.write(`everything a wall loads             gzip ${kib(entryGz + lazyGz)}\n`);
+rows.sort((a, b) => b[3] - a[3]);
+for (const [g, f, raw, gz] of rows.slice(0, 10)) process.stdout.write(`${g.padEnd(7)} ${f.padEnd(48)} ${kib(raw).padStart(11)}  gzip ${kib(gz).padStart(10)}\n`);
+const t = totals as Record<'entry' | 'wall' | 'mapbox' | 'login', { raw: number; gz: number }>;
+process.stdout.write(`\napp entry (index.html's JS + CSS)            ${kib(t.entry.raw)}, gzip ${kib(t.entry.gz)}\n`);
+process.stdout.write(`wall screen chunks (wall, charts, maplibre)  ${kib(t.wall.raw)}, gzip ${kib(t.wall.gz)}\n`);
+process.stdout.write(`what /wall loads (JS + CSS, gzip)            ${kib(t.entry.gz + t.wall.gz)}\n`);
+process.stdout.write(`mapbox-gl, only with MAPBOX_ACCESS_TOKEN     gzip ${kib(t.mapbox.gz)}\n`);
 const fonts = readdirSync(join(dist, 'assets')).filter((f) => /\.woff2?$/.test(f));
 const fontBytes = fonts.reduce((n, f) => n + statSync(join(dist, 'assets', f)).size, 0);
-process.stdout.write(`fonts shipped (loaded per glyph range on demand)  ${fonts.length} files, ${kib(fontBytes)}\n`);
+process.stdout.write(`fonts shipped, fetched per glyph range        ${fonts.length} files, ${kib(fontBytes)} in all\n`);
