@@ -4,7 +4,7 @@ import { ClientConfigResponse, EntitiesQuery, EntitySchema, ErrorResponse } from
 
 /** District geometry for the basemap, the current entities, and the public client configuration. */
 const district: FastifyPluginAsyncTypebox<{ mapboxAccessToken: string | undefined; mapStyleUrl: string | undefined }> = async (app, opts) => {
-  app.get('/api/config', { schema: { tags: ['system'], security: [], response: { 200: ClientConfigResponse } } }, async () => ({
+  app.get('/api/config', { config: { rateLimit: { max: 120, timeWindow: '1 minute' } }, schema: { tags: ['system'], security: [], response: { 200: ClientConfigResponse } } }, async () => ({
     ...(opts.mapboxAccessToken ? { mapboxAccessToken: opts.mapboxAccessToken } : {}),
     ...(opts.mapStyleUrl ? { mapStyleUrl: opts.mapStyleUrl } : {}),
   }));

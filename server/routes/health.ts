@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
 /** GET /api/health — public: for load balancers and operators. */
 const health: FastifyPluginAsyncTypebox<{ version: string; startedAt: number; now: () => number }> = async (app, opts) => {
-  app.get('/api/health', { schema: { tags: ['system'], security: [], response: { 200: HealthResponse, 500: ErrorResponse } } }, async () => {
+  app.get('/api/health', { config: { rateLimit: { max: 600, timeWindow: '1 minute' } }, schema: { tags: ['system'], security: [], response: { 200: HealthResponse, 429: ErrorResponse, 500: ErrorResponse } } }, async () => {
     const entities = app.live.countsByKind();
     const online = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
     for (const e of app.live.all()) if (e.connectivity === 'online') online[e.kind]++;

@@ -93,6 +93,17 @@ describe('HTTP API', () => {
     expect(await wallMe.json()).toMatchObject({ type: 'display', role: 'wall' });
   });
 
+  it('rate-limits public routes: login after 10 tries a minute', async () => {
+    const statuses: number[] = [];
+    for (let k = 0; k < 12; k++) {
+      const r = await fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'x' }) });
+      statuses.push(r.status);
+      if (r.status === 429) expect(((await r.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    }
+    expect(statuses).toContain(429);
+    expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(10);
+  });
+
   it('keeps administration to admins', async () => {
     expect((await fetch(`${s.url}/api/display-tokens`, { headers: auth(wall) })).status).toBe(403);
     const list = await fetch(`${s.url}/api/display-tokens`, { headers: auth(adminToken) });
