@@ -2,7 +2,9 @@
  * The app as a function of its configuration and dependencies, so that tests start it
  * on port 0 with a temp data dir, a fake clock or a small district pack.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
@@ -24,7 +26,14 @@ import districtRoutes from './routes/district.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package version, from the nearest package.json above this module (server/ in development, dist/server/ when bundled). */
+export const VERSION: string = (() => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) return '0.0.0';
+  }
+})();
 
 export interface AppDeps {
   /** An already loaded pack (tests); otherwise loaded from config.districtPack. */

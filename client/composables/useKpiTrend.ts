@@ -18,7 +18,15 @@ export function useKpiTrend(kpis: Ref<KpiSummary | null>) {
   const samples = shallowRef<TrendSample[]>([]);
 
   const stop = watch(kpis, (k) => {
-    if (!k || k.ts - lastTs < SAMPLE_EVERY_MS) return;
+    if (!k) return;
+    if (k.ts < lastTs) {
+      // The server's clock went back (clock correction, another server): start a new trend
+      // rather than wait, possibly for hours, until it catches up with the last sample.
+      head = 0;
+      size = 0;
+      lastTs = 0;
+    }
+    if (k.ts - lastTs < SAMPLE_EVERY_MS) return;
     lastTs = k.ts;
     ring[head] = { ts: k.ts, online: Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, k.byKind[kind].online])) as Record<EntityKind, number> };
     head = (head + 1) % CAPACITY;

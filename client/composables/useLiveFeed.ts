@@ -14,6 +14,11 @@ export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, on
     client = connectLive(t, buffer, {
       onState: (state) => (live.connection = state),
       onKpis: (kpis) => (live.kpis = kpis),
+      onCatalogChanged: () => {
+        // Catalog indices now name other entities: a held selection would show the wrong one.
+        live.selectedIndex = null;
+        live.hoveredIndex = null;
+      },
       onUnauthorized: (reason) => {
         client?.close();
         client = null;

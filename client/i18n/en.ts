@@ -9,6 +9,8 @@ export const en: Record<MessageKey, string> = {
   'conn.live': 'Live',
   'conn.reconnecting': 'Reconnecting',
   'conn.offline': 'Disconnected',
+  'conn.notLive': 'Connection to the server lost: data is NOT live (as of {time}). Reconnecting…',
+  'conn.notLiveYet': 'Connection to the server lost. Reconnecting…',
   'kind.staff': 'Field staff',
   'kind.vehicle': 'Sanitation vehicles',
   'kind.muckTruck': 'Muck trucks',

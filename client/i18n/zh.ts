@@ -8,6 +8,8 @@ export const zh = {
   'conn.live': '实时在线',
   'conn.reconnecting': '重连中',
   'conn.offline': '已断开',
+  'conn.notLive': '与服务器的连接已中断，画面数据非实时（停留在 {time}），正在自动重连…',
+  'conn.notLiveYet': '与服务器的连接已中断，正在自动重连…',
   'kind.staff': '作业人员',
   'kind.vehicle': '环卫车辆',
   'kind.muckTruck': '渣土车',

@@ -24,6 +24,7 @@ export class LiveRenderer {
   private lastCounts = 0;
   private selected: number | null = null;
   private selectionShown = false;
+  private sentCounts: Record<EntityKind, number> | null = null;
 
   constructor(
     private readonly map: GLMap,
@@ -108,7 +109,12 @@ export class LiveRenderer {
     for (const layer of this.layers.values()) layer.pulse(phase);
     if (t - this.lastCounts >= COUNTS_EVERY_MS) {
       this.lastCounts = t;
-      this.onCounts(this.renderedCounts());
+      const counts = this.renderedCounts();
+      // Vue hears about the counts only when they change, not once a second for weeks.
+      if (!this.sentCounts || ENTITY_KINDS.some((k) => counts[k] !== this.sentCounts![k])) {
+        this.sentCounts = counts;
+        this.onCounts(counts);
+      }
     }
   }
 

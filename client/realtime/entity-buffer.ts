@@ -41,6 +41,8 @@ export class EntityBuffer {
   private dirty = new Set<EntityKind>();
   /** Kinds with a new reported position since `takeDirty`. */
   private moved = new Set<EntityKind>();
+  /** The pair handed out by the previous `takeDirty`, recycled on the next one (no per-frame allocation). */
+  private taken = { dirty: new Set<EntityKind>(), moved: new Set<EntityKind>() };
 
   get size(): number {
     return this.catalog.length;
@@ -73,10 +75,15 @@ export class EntityBuffer {
     for (const k of ENTITY_KINDS) this.dirty.add(k);
   }
 
-  /** Applies a full or delta frame. `now` is performance.now() at arrival. */
+  /**
+   * Applies a full or delta frame. `now` is performance.now() at arrival.
+   * A full frame is the whole truth: it sets the version (a restarted server counts from 0
+   * again), replaces attributes instead of merging them, and snaps positions without gliding.
+   */
   apply(frame: LiveFrame, now: number): void {
-    this.version = Math.max(this.version, frame.version);
+    this.version = frame.full ? frame.version : Math.max(this.version, frame.version);
     this.serverTime = frame.serverTime;
+    if (frame.full) this.markAllDirty();
     for (const row of frame.rows) {
       const i = row.i;
       const entry = this.catalog[i];
@@ -86,7 +93,7 @@ export class EntityBuffer {
       this.statusCode[i] = row.statusCode;
       this.connectivity[i] = conn;
       this.lastSeen[i] = row.lastSeen;
-      if (row.attrs !== undefined) this.attrs[i] = { ...this.attrs[i], ...row.attrs };
+      if (row.attrs !== undefined) this.attrs[i] = frame.full ? row.attrs : { ...this.attrs[i], ...row.attrs };
       const pos = row.pos;
       if (!pos) {
         if (this.hasPos[i]) this.dirty.add(entry.kind);
@@ -124,11 +131,16 @@ export class EntityBuffer {
   }
 
   /** Kinds to redraw: state changed (`dirty`) or a new position arrived (`moved`). */
-  takeDirty(): { dirty: Set<EntityKind>; moved: Set<EntityKind> } {
-    const out = { dirty: this.dirty, moved: this.moved };
-    this.dirty = new Set();
-    this.moved = new Set();
-    return out;
+  takeDirty(): { readonly dirty: ReadonlySet<EntityKind>; readonly moved: ReadonlySet<EntityKind> } {
+    // Double-buffered: the caller reads the returned sets before the next call, which recycles them.
+    const { dirty: freeDirty, moved: freeMoved } = this.taken;
+    freeDirty.clear();
+    freeMoved.clear();
+    this.taken.dirty = this.dirty;
+    this.taken.moved = this.moved;
+    this.dirty = freeDirty;
+    this.moved = freeMoved;
+    return this.taken;
   }
 
   /** Marks every kind for redraw (e.g. after a locale switch changes labels). */

@@ -17,16 +17,25 @@ export function glideMsFor(fromLon: number, fromLat: number, toLon: number, toLa
   return Math.min(MAX_GLIDE_MS, Math.max(MIN_GLIDE_MS, reportIntervalMs));
 }
 
-/** The drawn (interpolated) position of entity `i` at `now` (performance.now ms). */
-export function positionAt(buf: EntityBuffer, i: number, now: number): [number, number] {
+/**
+ * The drawn (interpolated) position of entity `i` at `now` (performance.now ms), written into
+ * `out` when given (the render loop reuses its coordinate arrays) or into a new pair.
+ */
+export function positionAt(buf: EntityBuffer, i: number, now: number, out: [number, number] = [0, 0]): [number, number] {
   const ms = buf.glideMs[i] ?? 0;
   const toLon = buf.lon[i] ?? 0;
   const toLat = buf.lat[i] ?? 0;
-  if (ms <= 0) return [toLon, toLat];
+  if (ms <= 0) {
+    out[0] = toLon;
+    out[1] = toLat;
+    return out;
+  }
   const t = Math.min(1, Math.max(0, (now - (buf.glideStart[i] ?? 0)) / ms));
   const fromLon = buf.fromLon[i] ?? toLon;
   const fromLat = buf.fromLat[i] ?? toLat;
-  return [fromLon + (toLon - fromLon) * t, fromLat + (toLat - fromLat) * t];
+  out[0] = fromLon + (toLon - fromLon) * t;
+  out[1] = fromLat + (toLat - fromLat) * t;
+  return out;
 }
 
 /** True while any entity of `kind` is still gliding toward its last report. */

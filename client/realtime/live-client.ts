@@ -2,6 +2,9 @@
  * The wall's Socket.IO connection: snapshot → catalog + full frame, then binary deltas and
  * KPI summaries. Frames go straight into the non-reactive EntityBuffer; callers only hear
  * about summaries and connection state.
+ *
+ * A wall runs for weeks: when the server goes away the connection retries by itself with a
+ * capped backoff and never gives up; every (re)connect brings a fresh 'live:snapshot'.
  */
 import { io, type Socket } from 'socket.io-client';
 import { decodeLiveFrame, LiveCodecError } from '../../shared/live-codec.ts';
@@ -16,84 +19,133 @@ export interface LiveClientHandlers {
   onKpis(kpis: KpiSummary): void;
   /** The token was refused or revoked: the screen must go to /login. */
   onUnauthorized(reason: 'expired' | 'revoked'): void;
+  /** A snapshot brought another catalog: catalog indices held elsewhere (selection) no longer mean the same entity. */
+  onCatalogChanged?(): void;
 }
 
 export interface LiveClient {
   close(): void;
 }
 
-const RETRY_MS = 3000;
+/** Reconnection backoff: 1 s doubling to 10 s (±50 % jitter so a room of walls does not retry in step), forever. */
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10_000;
+const RESYNC_ACK_MS = 10_000;
 
 export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveClientHandlers): LiveClient {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: '/socket.io',
     auth: { token },
     transports: ['websocket'],
+    // This screen owns its connection: no Manager shared with (or cached for) another mount.
+    forceNew: true,
+    reconnection: true,
+    reconnectionAttempts: Number.POSITIVE_INFINITY,
+    reconnectionDelay: RETRY_MIN_MS,
+    reconnectionDelayMax: RETRY_MAX_MS,
+    randomizationFactor: 0.5,
   });
   let closed = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let manualAttempts = 0;
   let resyncing = false;
+
+  /**
+   * The Manager retries transport failures by itself (socket.active stays true). A refusal by a
+   * server middleware or a server-side disconnect leaves the socket inactive: retry it here,
+   * with the same capped backoff.
+   */
+  const retryLater = (): void => {
+    if (closed || socket.active) return;
+    clearTimeout(retryTimer);
+    const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(manualAttempts, 10));
+    manualAttempts++;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!closed && !socket.connected) socket.connect();
+    }, base * (0.5 + Math.random()));
+  };
 
   const resync = (why: string): void => {
     if (resyncing || !socket.connected) return;
     resyncing = true;
     console.info(`[live] resync: ${why}`);
-    socket.timeout(10_000).emit('live:resync', () => {
+    socket.timeout(RESYNC_ACK_MS).emit('live:resync', () => {
       resyncing = false;
     });
   };
 
-  socket.on('connect', () => handlers.onState('live'));
+  socket.on('connect', () => {
+    manualAttempts = 0;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    // A resync asked on the previous connection died with it; this connection brings its own snapshot.
+    resyncing = false;
+    handlers.onState('live');
+  });
   socket.on('disconnect', () => {
-    if (!closed) handlers.onState(socket.active ? 'reconnecting' : 'offline');
+    if (closed) return;
+    handlers.onState('reconnecting');
+    // 'io server disconnect' (the server closed this socket) is not retried by socket.io itself.
+    retryLater();
   });
   socket.on('connect_error', (err) => {
+    if (closed) return;
     if (err.message === 'unauthorized' || err.message === 'forbidden') {
       handlers.onUnauthorized('expired');
       return;
     }
     handlers.onState('reconnecting');
-    // A refusal by a server middleware does not retry on its own; a transport failure does.
-    if (!socket.active && !closed) {
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(() => socket.connect(), RETRY_MS);
-    }
+    retryLater();
   });
-  socket.on('session:revoked', () => handlers.onUnauthorized('revoked'));
+  socket.on('session:revoked', () => {
+    if (!closed) handlers.onUnauthorized('revoked');
+  });
 
   socket.on('live:snapshot', (snapshot) => {
+    let frame;
     try {
-      const frame = decodeLiveFrame(toBytes(snapshot.frame));
-      buffer.reset(snapshot.catalogId, snapshot.catalog);
-      buffer.apply(frame, performance.now());
-      resyncing = false;
+      frame = decodeLiveFrame(toBytes(snapshot.frame));
     } catch (err) {
-      reportCodecError(err);
+      if (!(err instanceof LiveCodecError)) throw err;
+      console.warn(`[live] snapshot: ${err.message}`);
+      return; // keep drawing what we have; the next (re)connect or resync brings another snapshot
     }
+    const now = performance.now();
+    if (buffer.catalogId !== snapshot.catalogId) {
+      const hadCatalog = buffer.catalogId !== '';
+      // Another set of entities: drop everything held and rebuild from the new catalog.
+      buffer.reset(snapshot.catalogId, snapshot.catalog);
+      if (hadCatalog) handlers.onCatalogChanged?.();
+    }
+    // Same catalog (a reconnect, a resync, a server restart with the same district): the full
+    // frame overwrites every entity and snaps positions, without gliding from pre-outage positions.
+    buffer.apply(frame, now);
+    resyncing = false;
   });
   socket.on('live:delta', (data) => {
     if (!buffer.catalogId) return;
+    let frame;
     try {
-      const frame = decodeLiveFrame(toBytes(data));
-      // A delta built on a version we never saw means we missed one: ask for a fresh snapshot.
-      if (!frame.full && frame.baseVersion > buffer.version) resync(`gap ${buffer.version} → ${frame.baseVersion}`);
-      buffer.apply(frame, performance.now());
+      frame = decodeLiveFrame(toBytes(data));
     } catch (err) {
-      reportCodecError(err);
+      if (!(err instanceof LiveCodecError)) throw err;
+      console.warn(`[live] delta: ${err.message}`);
       resync('decode error');
+      return;
     }
+    // A delta built on a version we never saw means we missed one: ask for a fresh snapshot.
+    if (!frame.full && frame.baseVersion > buffer.version) resync(`gap ${buffer.version} → ${frame.baseVersion}`);
+    buffer.apply(frame, performance.now());
   });
   socket.on('live:kpis', (kpis) => handlers.onKpis(kpis));
 
-  function reportCodecError(err: unknown): void {
-    if (err instanceof LiveCodecError) console.warn(`[live] ${err.message}`);
-    else throw err;
-  }
-
   return {
     close() {
+      if (closed) return;
       closed = true;
       clearTimeout(retryTimer);
+      retryTimer = undefined;
       socket.removeAllListeners();
       socket.disconnect();
     },

@@ -35,7 +35,8 @@ async function freePort(): Promise<number> {
 
 interface Started { child: ChildProcess; wallUrl: string; adminPassword: string; base: string }
 
-async function startServer(port: number, dataDir: string): Promise<Started> {
+/** Spawns the server and resolves with `ready(stdout so far)` once that returns a value. */
+function spawnServer<T>(port: number, dataDir: string, waitingFor: string, ready: (out: string, child: ChildProcess) => T | null): Promise<T> {
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', NODE_ENV: 'development' },
@@ -44,21 +45,46 @@ async function startServer(port: number, dataDir: string): Promise<Started> {
   let out = '';
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not print its wall URL:\n${out}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`server did not print ${waitingFor}:\n${out}`)), 90_000);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const wall = /Wall URL: (\S+)/.exec(out);
-      const admin = /Admin login: admin \/ (\S+)/.exec(out);
-      if (wall?.[1] && admin?.[1] && /ready|listening/i.test(out)) {
+      const value = ready(out, child);
+      if (value !== null) {
         clearTimeout(timer);
-        // The printed host may be "localhost"; talk to the port we chose on 127.0.0.1 either way.
-        const url = new URL(wall[1]);
-        url.host = `127.0.0.1:${port}`;
-        resolve({ child, wallUrl: url.href, adminPassword: admin[1], base: `http://127.0.0.1:${port}` });
+        resolve(value);
       }
     });
   });
+}
+
+/** First start on an empty data dir: the server prints the wall URL and the admin password once. */
+async function startServer(port: number, dataDir: string): Promise<Started> {
+  return spawnServer(port, dataDir, 'its wall URL', (out, child) => {
+    const wall = /Wall URL: (\S+)/.exec(out);
+    const admin = /Admin login: admin \/ (\S+)/.exec(out);
+    if (!wall?.[1] || !admin?.[1] || !/ready|listening/i.test(out)) return null;
+    // The printed host may be "localhost"; talk to the port we chose on 127.0.0.1 either way.
+    const url = new URL(wall[1]);
+    url.host = `127.0.0.1:${port}`;
+    return { child, wallUrl: url.href, adminPassword: admin[1], base: `http://127.0.0.1:${port}` };
+  });
+}
+
+/** A restart on an existing data dir prints only its ready line; the wall token and admin password stay. */
+async function restartServer(previous: Started, port: number, dataDir: string): Promise<Started> {
+  return spawnServer(port, dataDir, 'its ready line', (out, child) => (/CityOps Command ready: /.test(out) ? { ...previous, child } : null));
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (!isRunning(child)) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** Console errors, page errors and requests that would leave the machine, per page. */
@@ -112,10 +138,8 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => server.child.once('exit', r));
-    }
+    // `server` is the restarted process after the reconnection test.
+    if (server) await stopServer(server.child);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -239,4 +263,51 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
     await page.waitForURL(/\/wall/, { timeout: 30_000 });
     await waitForWall(page);
   });
+
+  // Last: it restarts the server. A wall runs for weeks; the server may restart under it.
+  it('rides out a server restart: shows it is not live, reconnects by itself, draws again — no reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
+    openPages.push(page);
+    const problems = watch(page);
+    await page.goto(server.wallUrl);
+    await waitForWall(page);
+    await expect.poll(() => page.textContent('[data-testid="connection"]'), { timeout: 30_000 }).toMatch(/实时在线/);
+    await page.evaluate(() => ((window as unknown as { __marker?: number }).__marker = 1));
+    const fedBefore = await page.evaluate(() => window.__cityops!.renderedCounts());
+
+    const port = Number(new URL(server.base).port);
+    const t0 = Date.now();
+    await stopServer(server.child);
+    await expect.poll(() => page.textContent('[data-testid="connection"]'), { timeout: 30_000 }).not.toMatch(/实时在线/);
+    expect(await page.textContent('[data-testid="connection"]')).toMatch(/重连中|已断开/);
+    await page.locator('[data-testid="not-live"]').waitFor({ state: 'visible', timeout: 10_000 });
+    // Let a few reconnect attempts fail (and back off) while the server is down.
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: path.join(SHOTS, 'wall-reconnecting.png') });
+
+    server = await restartServer(server, port, dataDir);
+    const tUp = Date.now();
+    await expect.poll(() => page.textContent('[data-testid="connection"]'), { timeout: 60_000, interval: 500 }).toMatch(/实时在线/);
+    const tLive = Date.now();
+    await page.locator('[data-testid="not-live"]').waitFor({ state: 'detached', timeout: 10_000 });
+    await waitForWall(page);
+    console.info(`[e2e] restart: down→server ready ${tUp - t0} ms, server ready→wall live ${tLive - tUp} ms`);
+
+    // The same page: no reload. The same entities, once each.
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
+    const fed = await page.evaluate(() => window.__cityops!.renderedCounts());
+    const drawn = await page.evaluate(() => window.__cityops!.drawnCounts());
+    for (const kind of ENTITY_KINDS) {
+      expect(drawn[kind], `${kind} drawn after the restart`).toBeGreaterThan(0);
+      expect(drawn[kind], `${kind} drawn at most once each`).toBeLessThanOrEqual(fed[kind]);
+      // The same district again, not stacked on the old one (the restarted simulator may differ a little).
+      expect(fed[kind], `${kind} fed to the map after the restart`).toBeLessThanOrEqual(Math.ceil(fedBefore[kind] * 1.2) + 2);
+    }
+    await page.waitForTimeout(2500);
+    await page.screenshot({ path: path.join(SHOTS, 'wall-after-restart.png') });
+
+    // Chromium logs each failed WebSocket attempt while the server is down: expected here, nothing else is.
+    const unexpected = problems.filter((p) => !/^console\.error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/socket\.io\/.*' failed/.test(p));
+    expect(unexpected).toEqual([]);
+  }, 240_000);
 });

@@ -49,13 +49,20 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
   for (const spec of specs) map.addLayer(spec, beforeId && map.getLayer(beforeId) ? beforeId : undefined);
   const source = map.getSource(sourceId) as GeoJSONSource;
   let visible = true;
+  /**
+   * Feature objects reused from frame to frame (moving kinds are rebuilt ~10× a second for
+   * weeks): the source copies the data to its worker when it sends it, so rewriting them in
+   * place only ever hands it a newer state. Grows to the kind's size, never beyond.
+   */
+  const pool: PointFeature[] = [];
 
   return {
     kind: def.kind,
     hitLayers: def.hitLayers,
     count: () => (visible ? data.features.length : 0),
     update(buf, now) {
-      const features: PointFeature[] = [];
+      const features = data.features;
+      let n = 0;
       for (const i of buf.byKind[def.kind]) {
         if (!buf.hasPos[i]) continue;
         let status: string;
@@ -65,14 +72,18 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
           continue; // a status this client does not know yet: skip rather than draw it wrongly
         }
         const heading = buf.heading[i] ?? Number.NaN;
-        features.push({
-          type: 'Feature',
-          id: i,
-          geometry: { type: 'Point', coordinates: positionAt(buf, i, now) },
-          properties: { i, st: def.visualState(status, buf.attrs[i]), cn: buf.connectivity[i] ?? 2, hd: Number.isNaN(heading) ? 0 : heading },
-        });
+        const f = (pool[n] ??= { type: 'Feature', id: 0, geometry: { type: 'Point', coordinates: [0, 0] }, properties: { i: 0, st: '', cn: 0, hd: 0 } });
+        f.id = i;
+        positionAt(buf, i, now, f.geometry.coordinates);
+        const p = f.properties;
+        p.i = i;
+        p.st = def.visualState(status, buf.attrs[i]);
+        p.cn = buf.connectivity[i] ?? 2;
+        p.hd = Number.isNaN(heading) ? 0 : heading;
+        features[n++] = f;
       }
-      data.features = features;
+      features.length = n;
+      if (pool.length > buf.byKind[def.kind].length) pool.length = buf.byKind[def.kind].length; // a smaller catalog
       source.setData(data as unknown as Parameters<GeoJSONSource['setData']>[0]);
     },
     pulse(phase) {
