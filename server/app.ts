@@ -20,7 +20,7 @@ import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
 import simulator from './plugins/simulator.ts';
-import client from './plugins/client.ts';
+import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
 import authRoutes from './routes/auth.ts';
@@ -86,13 +86,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     now,
     simSpeed: config.sim.speed,
   });
-  await app.register(realtime, { tickMs: config.live.tickMs, corsOrigins: config.corsOrigins, now });
+  const clientRoot = deps.clientRoot ?? 'dist/client';
+  await app.register(realtime, { tickMs: config.live.tickMs, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
   await app.register(adminRoutes, { wallUrl });
-  await app.register(client, { root: deps.clientRoot ?? 'dist/client' });
+  await app.register(client, { root: clientRoot });
 
   const firstStart = await bootstrapAccess(app.store.access, app.store.audit, config.auth.adminPassword);
   if (config.env === 'production' && firstStart && !config.auth.adminPassword) {

@@ -21,6 +21,11 @@ export interface LiveSnapshot {
   catalog: CatalogEntry[];
   /** A full frame (shared/live-codec.ts) with every entity's dynamic state. */
   frame: Uint8Array;
+  /**
+   * The client build the server serves now (its entry script's path). A wall that has run
+   * through a server upgrade holds another one and reloads itself to pick up the new client.
+   */
+  clientBuild?: string;
 }
 
 export interface ServerToClientEvents {

@@ -32,6 +32,26 @@ const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 const RESYNC_ACK_MS = 10_000;
 
+/** At most one self-reload per this interval, so a mismatch that a reload cannot fix never loops. */
+const RELOAD_MIN_INTERVAL_MS = 5 * 60_000;
+const RELOAD_KEY = 'cityops.reloadedForBuild';
+
+/**
+ * The server now serves another client build (it was upgraded while this wall ran): reload to
+ * pick it up rather than decode a protocol this build may not know. Dev servers have no build.
+ */
+function reloadForNewBuild(serverBuild: string | undefined): boolean {
+  if (!serverBuild || typeof document === 'undefined') return false;
+  const ours = document.querySelector<HTMLScriptElement>('script[type="module"][src*="/assets/"]')?.getAttribute('src');
+  if (!ours || serverBuild === ours) return false;
+  const last = Number(sessionStorage.getItem(RELOAD_KEY) ?? 0);
+  if (Date.now() - last < RELOAD_MIN_INTERVAL_MS) return false;
+  sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
+  console.info(`[live] the server serves client build ${serverBuild} (this is ${ours}): reloading`);
+  location.reload();
+  return true;
+}
+
 export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveClientHandlers): LiveClient {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: '/socket.io',
@@ -103,6 +123,7 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
   });
 
   socket.on('live:snapshot', (snapshot) => {
+    if (reloadForNewBuild(snapshot.clientBuild)) return;
     let frame;
     try {
       frame = decodeLiveFrame(toBytes(snapshot.frame));

@@ -1,9 +1,32 @@
 /** Serves the built client (dist/client) with a fallback to index.html for the screens' routes. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
+
+/**
+ * The client build on disk: the path of index.html's entry script, which carries Vite's
+ * content hash. Re-read when index.html changes, so a rebuild is noticed without a restart.
+ */
+export function clientBuildReader(root: string): () => string | undefined {
+  const index = resolve(root, 'index.html');
+  let cachedMtime = -1;
+  let cached: string | undefined;
+  return () => {
+    let mtime: number;
+    try {
+      mtime = statSync(index).mtimeMs;
+    } catch {
+      return undefined;
+    }
+    if (mtime !== cachedMtime) {
+      cachedMtime = mtime;
+      cached = /<script[^>]+type="module"[^>]+src="([^"]+)"/.exec(readFileSync(index, 'utf8'))?.[1];
+    }
+    return cached;
+  };
+}
 
 export default fp<{ root: string }>(async (app, opts) => {
   const root = resolve(opts.root);

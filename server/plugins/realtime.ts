@@ -20,7 +20,18 @@ declare module 'fastify' {
 /** A socket with this many packets still unsent is skipped for a tick; it gets the merged change next time. */
 const SLOW_CLIENT_BACKLOG = 4;
 
-export default fp<{ tickMs: number; corsOrigins: string[]; now: () => number }>(async (app, opts) => {
+export interface RealtimeOptions {
+  tickMs: number;
+  corsOrigins: string[];
+  now: () => number;
+  /** The client build served now, sent with every snapshot (see LiveSnapshot.clientBuild). */
+  clientBuild: () => string | undefined;
+}
+
+/** Time for the 'session:revoked' packet to reach a wall before its socket is closed. */
+const REVOKE_GRACE_MS = 250;
+
+export default fp<RealtimeOptions>(async (app, opts) => {
   const io: LiveServer = new Server(app.server, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
@@ -39,7 +50,8 @@ export default fp<{ tickMs: number; corsOrigins: string[]; now: () => number }>(
   const sendSnapshot = (socket: LiveSocket) => {
     const { snapshot, version } = fanOut.snapshot();
     socket.data.version = version;
-    socket.emit('live:snapshot', snapshot);
+    const clientBuild = opts.clientBuild();
+    socket.emit('live:snapshot', clientBuild ? { ...snapshot, clientBuild } : snapshot);
   };
 
   io.on('connection', (socket) => {
@@ -53,9 +65,15 @@ export default fp<{ tickMs: number; corsOrigins: string[]; now: () => number }>(
     });
   });
 
+  const revocations = new Set<ReturnType<typeof setTimeout>>();
   const onRevoked = (key: string) => {
     io.to(key).emit('session:revoked');
-    io.in(key).disconnectSockets(true);
+    // Closing at once can drop the packet just queued: the wall would only learn "unauthorized".
+    const t = setTimeout(() => {
+      revocations.delete(t);
+      io.in(key).disconnectSockets(true);
+    }, REVOKE_GRACE_MS);
+    revocations.add(t);
   };
   app.auth.events.on('revoked', onRevoked);
 
@@ -74,6 +92,7 @@ export default fp<{ tickMs: number; corsOrigins: string[]; now: () => number }>(
   app.decorate('io', io);
   app.addHook('preClose', async () => {
     clearInterval(tick);
+    for (const t of revocations) clearTimeout(t);
     app.auth.events.off('revoked', onRevoked);
     io.disconnectSockets(true);
     await io.close();
