@@ -34,8 +34,11 @@ function procStat(pid: number): { cpuTicks: number; rssMiB: number } {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-'));
 const port = await freePort();
+// The server as `npm start` runs it.
+const { spawnSync } = await import('node:child_process');
+spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const t0 = Date.now();
-const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.mjs'], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIM_SEED: '42' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

@@ -16,7 +16,7 @@ if (!existsSync(executablePath)) {
 }
 // Build first if needed, so that the figure is the start of a built install, not a build.
 const { spawnSync } = await import('node:child_process');
-spawnSync(process.execPath, ['scripts/build-client.mjs'], { stdio: 'inherit' });
+spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const port = await new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
 });

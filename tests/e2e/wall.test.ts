@@ -37,7 +37,8 @@ interface Started { child: ChildProcess; wallUrl: string; adminPassword: string;
 
 /** Spawns the server and resolves with `ready(stdout so far)` once that returns a value. */
 function spawnServer<T>(port: number, dataDir: string, waitingFor: string, ready: (out: string, child: ChildProcess) => T | null): Promise<T> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+  // The server as `npm start` runs it: the bundle scripts/build.mjs made in beforeAll.
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/server/main.mjs')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -120,8 +121,8 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    // The browser tests the client as it is now: rebuild when the sources are newer than dist/.
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-client.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    // The browser tests the build as it is now: the client when its sources are newer than dist/, and the server bundle.
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-'));
     server = await startServer(await freePort(), dataDir);
