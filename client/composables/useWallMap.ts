@@ -2,7 +2,7 @@ import { onBeforeUnmount, shallowRef, watch, type Ref } from 'vue';
 import type { MapMouseEvent } from 'maplibre-gl';
 import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
 import type { DistrictGeometry } from '../../shared/district.ts';
-import { createMap, loadMapConfig, whenLoaded, type GLMap, type MapEngineName } from '../map/engine.ts';
+import { createMap, loadMapConfig, preloadEngine, whenLoaded, type GLMap, type MapEngineName } from '../map/engine.ts';
 import { addEntityIcons } from '../map/icons.ts';
 import { LiveRenderer } from '../map/live-renderer.ts';
 import { buildOfflineStyle, LABEL_FONT_FAMILY, labelField, LOCALIZED_LABEL_LAYERS } from '../map/offline-style.ts';
@@ -37,12 +37,17 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
   let renderer: LiveRenderer | null = null;
   let disposed = false;
   const stops: (() => void)[] = [];
+  // Config and engine code load in parallel with the district geometry, not after it.
+  const configReady = loadMapConfig().then((c) => {
+    preloadEngine(c);
+    return c;
+  });
 
   const stopInit = watch([container, district], async ([el, d]) => {
     if (!el || !d || map.value) return;
     const s = scale.value;
     await preloadFonts(d);
-    const config = await loadMapConfig();
+    const config = await configReady;
     if (disposed) return;
     const [w, so, e, n] = d.meta.bbox;
     const created = await createMap(el, buildOfflineStyle(d, locale.value, s), {

@@ -42,6 +42,13 @@ export async function loadMapConfig(): Promise<MapConfig> {
   }
 }
 
+let maplibreModule: Promise<typeof import('maplibre-gl')> | undefined;
+
+/** Starts loading the engine's code (1 MB) while the district geometry is still on its way. */
+export function preloadEngine(config: MapConfig): void {
+  if (!config.mapboxAccessToken) maplibreModule ??= import('maplibre-gl');
+}
+
 export async function createMap(container: HTMLElement, style: StyleSpecification, opts: CreateMapOptions): Promise<CreatedMap> {
   const common = {
     container,
@@ -63,7 +70,7 @@ export async function createMap(container: HTMLElement, style: StyleSpecificatio
     } as mapboxgl.MapOptions);
     return { engine: 'mapbox', map: map as unknown as GLMap };
   }
-  const maplibregl = await import('maplibre-gl');
+  const maplibregl = await (maplibreModule ??= import('maplibre-gl'));
   maplibregl.setWorkerUrl(maplibreWorkerUrl);
   const map = new maplibregl.Map({
     ...common,
