@@ -2,8 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
-const only = process.argv[2];
-const files = readdirSync('tests/bench').filter((f) => f.endsWith('.bench.ts') && (!only || f.includes(only))).sort();
+// `npm run bench -- live-codec bundle-size` runs only the benchmarks whose names contain one of the words.
+const only = process.argv.slice(2);
+const files = readdirSync('tests/bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((w) => f.includes(w)))).sort();
 let failed = 0;
 for (const f of files) {
   process.stdout.write(`\n=== ${f} ===\n`);
