@@ -18,9 +18,9 @@ export interface RunningServer extends BuiltApp {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'cityops-it-'))): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'cityops-it-')), clientRoot = join(dataDir, 'no-client')): Promise<RunningServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'silent', ...env });
-  const built = await buildApp(config, { pack: await lixiaPack(), logger: false, clientRoot: join(dataDir, 'no-client') });
+  const built = await buildApp(config, { pack: await lixiaPack(), logger: false, clientRoot });
   await built.app.listen({ host: '127.0.0.1', port: 0 });
   const addr = built.app.server.address();
   const port = addr && typeof addr === 'object' ? addr.port : 0;
