@@ -50,6 +50,7 @@ export default defineConfig({
   optimizeDeps: { exclude: ['maplibre-gl'] },
   server: {
     port: 5173,
+    // These paths belong to the server; no folder at the top of client/ may share their names.
     proxy: {
       '/api': `http://127.0.0.1:${serverPort}`,
       '/docs': `http://127.0.0.1:${serverPort}`,
