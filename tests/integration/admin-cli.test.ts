@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startServer, type RunningServer } from './server-harness.ts';
+
+const run = promisify(execFile);
+const dataDir = mkdtempSync(join(tmpdir(), 'cityops-cli-'));
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.close({ keepData: true }).catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function admin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, DATA_DIR: dataDir } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const login = (url: string, username: string, password: string) =>
+  fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+
+describe('operator CLI (npm run admin)', () => {
+  it('adds people, resets a lost password, issues wall tokens — and the server honours them', async () => {
+    // A dispatcher added before the first start does not stop the first admin from being created.
+    const added = await admin('add-user', 'zhangwei', 'dispatcher');
+    expect(added.code).toBe(0);
+    const dispatcherPassword = /password: (\S+)/.exec(added.stdout)![1]!;
+    expect((await admin('add-user', 'zhangwei', 'leader')).stderr).toMatch(/exists already/);
+    expect((await admin('add-user', 'li', 'wall')).code).toBe(2);
+
+    let s = await startServer({ SIM_ENABLED: 'false' }, dataDir);
+    servers.push(s);
+    expect(s.firstStart?.adminPassword).toBeDefined();
+    expect((await login(s.url, 'zhangwei', dispatcherPassword)).status).toBe(200);
+    const firstAdminPassword = s.firstStart!.adminPassword!;
+    await s.close({ keepData: true });
+
+    const reset = await admin('reset-password', 'admin');
+    expect(reset.code).toBe(0);
+    const newPassword = /New password for admin: (\S+)/.exec(reset.stdout)![1]!;
+    const wall = await admin('wall-token', 'Lobby', 'screen');
+    const wallToken = /token=([\w-]+)/.exec(wall.stdout)![1]!;
+    expect(wall.stdout).toMatch(/Wall URL for "Lobby screen": http:\/\/localhost:8080\/wall\?token=/);
+    expect((await admin('reset-password', 'nobody')).stderr).toMatch(/no user "nobody"/);
+    expect((await admin('launch-rockets')).code).toBe(2);
+
+    s = await startServer({ SIM_ENABLED: 'false' }, dataDir);
+    servers.push(s);
+    expect(s.firstStart).toBeUndefined();
+    expect((await login(s.url, 'admin', firstAdminPassword)).status).toBe(401);
+    expect((await login(s.url, 'admin', newPassword)).status).toBe(200);
+    expect((await fetch(`${s.url}/api/district`, { headers: { authorization: `Bearer ${wallToken}` } })).status).toBe(200);
+    await s.close({ keepData: true });
+
+    const revoked = await admin('revoke-wall-tokens');
+    expect(revoked.stdout).toMatch(/Revoked 2 wall display token\(s\)/);
+    s = await startServer({ SIM_ENABLED: 'false' }, dataDir);
+    servers.push(s);
+    expect((await fetch(`${s.url}/api/district`, { headers: { authorization: `Bearer ${wallToken}` } })).status).toBe(401);
+  });
+});
