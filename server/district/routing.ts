@@ -7,6 +7,7 @@
  */
 import type { RoadGraph } from '../../shared/district.ts';
 import type { LonLat } from '../../shared/geojson.ts';
+import { NodeHeap } from './node-heap.ts';
 
 export interface RoadPath {
   /** Node indices from `from` to `to`, both included. */
@@ -68,9 +69,7 @@ export class RoadRouter {
   private readonly seen: Uint32Array;
   private readonly done: Uint32Array;
   private searchId = 0;
-  private heapNode: Int32Array;
-  private heapKey: Float64Array;
-  private heapSize = 0;
+  private readonly heap = new NodeHeap();
 
   constructor(graph: RoadGraph, opts: RoadRouterOptions = {}) {
     const n = graph.nodes.length;
@@ -158,8 +157,6 @@ export class RoadRouter {
     this.prevEdge = new Int32Array(n);
     this.seen = new Uint32Array(n);
     this.done = new Uint32Array(n);
-    this.heapNode = new Int32Array(64);
-    this.heapKey = new Float64Array(64);
   }
 
   nodeLonLat(node: number): LonLat {
@@ -270,14 +267,14 @@ export class RoadRouter {
     const { x, y, gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
     const tx = x[to]!, ty = y[to]!;
     const scale = this.heuristicScale;
-    this.heapSize = 0;
+    this.heap.clear();
 
     this.seen[from] = id;
     this.gScore[from] = 0;
     this.prevEdge[from] = -1;
-    this.heapPush(from, Math.hypot(x[from]! - tx, y[from]! - ty) * scale);
-    while (this.heapSize > 0) {
-      const u = this.heapPop();
+    this.heap.push(from, Math.hypot(x[from]! - tx, y[from]! - ty) * scale);
+    while (this.heap.size > 0) {
+      const u = this.heap.pop();
       if (done[u] === id) continue;
       done[u] = id;
       if (u === to) return this.buildPath(from, to);
@@ -291,7 +288,7 @@ export class RoadRouter {
           seen[v] = id;
           gScore[v] = g;
           prevEdge[v] = e;
-          this.heapPush(v, g + Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
+          this.heap.push(v, g + Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
         }
       }
     }
@@ -310,14 +307,14 @@ export class RoadRouter {
     const { gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
     const wanted = new Set(targets);
     let pending = wanted.size;
-    this.heapSize = 0;
+    this.heap.clear();
     this.seen[from] = id;
     this.gScore[from] = 0;
     this.prevEdge[from] = -1;
-    this.heapPush(from, 0);
-    while (this.heapSize > 0 && pending > 0) {
-      const gu = this.heapKey[0]!;
-      const u = this.heapPop();
+    this.heap.push(from, 0);
+    while (this.heap.size > 0 && pending > 0) {
+      const gu = this.heap.minKey;
+      const u = this.heap.pop();
       if (done[u] === id) continue;
       if (gu > maxLengthM) break;
       done[u] = id;
@@ -331,7 +328,7 @@ export class RoadRouter {
           seen[v] = id;
           gScore[v] = g;
           prevEdge[v] = e;
-          this.heapPush(v, g);
+          this.heap.push(v, g);
         }
       }
     }
@@ -360,40 +357,6 @@ export class RoadRouter {
     return { nodes, edges, lengthM };
   }
 
-  private heapPush(node: number, key: number): void {
-    if (this.heapSize === this.heapNode.length) this.growHeap();
-    let i = this.heapSize++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.heapKey[parent]! <= key) break;
-      this.heapNode[i] = this.heapNode[parent]!;
-      this.heapKey[i] = this.heapKey[parent]!;
-      i = parent;
-    }
-    this.heapNode[i] = node;
-    this.heapKey[i] = key;
-  }
-
-  /** Removes and returns the node with the smallest key. */
-  private heapPop(): number {
-    const top = this.heapNode[0]!;
-    const size = --this.heapSize;
-    const lastNode = this.heapNode[size]!, lastKey = this.heapKey[size]!;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= size) break;
-      if (child + 1 < size && this.heapKey[child + 1]! < this.heapKey[child]!) child++;
-      if (this.heapKey[child]! >= lastKey) break;
-      this.heapNode[i] = this.heapNode[child]!;
-      this.heapKey[i] = this.heapKey[child]!;
-      i = child;
-    }
-    this.heapNode[i] = lastNode;
-    this.heapKey[i] = lastKey;
-    return top;
-  }
-
   private nextSearchId(): number {
     if (this.searchId === 0xffffffff) {
       this.seen.fill(0);
@@ -401,15 +364,6 @@ export class RoadRouter {
       this.searchId = 0;
     }
     return ++this.searchId;
-  }
-
-  private growHeap(): void {
-    const nodes = new Int32Array(this.heapNode.length * 2);
-    nodes.set(this.heapNode);
-    const keys = new Float64Array(this.heapKey.length * 2);
-    keys.set(this.heapKey);
-    this.heapNode = nodes;
-    this.heapKey = keys;
   }
 
   private cellIndex(x: number, y: number): number {
