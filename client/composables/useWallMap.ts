@@ -34,6 +34,8 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
   const live = useLiveStore();
   const { locale } = useI18n();
   const map = shallowRef<GLMap | null>(null);
+  /** True once the basemap is drawn and the live layers run: until then the screen says the map is loading. */
+  const ready = shallowRef(false);
   let renderer: LiveRenderer | null = null;
   let disposed = false;
   const stops: (() => void)[] = [];
@@ -68,6 +70,7 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
     renderer = r;
     for (const k of ENTITY_KINDS) r.setVisible(k, live.layerVisible[k]);
     r.start();
+    ready.value = true;
     wireInteraction(created.map, r);
     window.__cityops = {
       engine: created.engine,
@@ -116,7 +119,7 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
     delete window.__cityops;
   });
 
-  return map;
+  return { map, ready };
 }
 
 /** Labels are rasterised from the page's fonts: make sure the bundled CJK font is loaded first. */

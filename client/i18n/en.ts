@@ -4,6 +4,7 @@ export const en: Record<MessageKey, string> = {
   'app.title': 'Lixia Smart City-Management Command Center',
   'header.title': 'Lixia Smart City-Management Command Center',
   'header.subtitle': 'Jinan Lixia District City Management Bureau · Live',
+  'map.loading': 'Loading the map…',
   'header.lang': '中文',
   'conn.connecting': 'Connecting',
   'conn.live': 'Live',

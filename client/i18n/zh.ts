@@ -3,6 +3,7 @@ export const zh = {
   'app.title': '历下区智慧城管指挥中心',
   'header.title': '历下区智慧城管指挥中心',
   'header.subtitle': '济南市历下区城市管理局 · 实时监控',
+  'map.loading': '地图加载中…',
   'header.lang': 'EN',
   'conn.connecting': '连接中',
   'conn.live': '实时在线',

@@ -154,6 +154,7 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
 
     const drawn = await page.evaluate(() => window.__cityops!.drawnCounts());
     for (const kind of ENTITY_KINDS) expect(drawn[kind], `${kind} drawn on the map`).toBeGreaterThan(0);
+    expect(await page.isVisible('[data-testid="map-loading"]'), 'loading notice gone once the map draws').toBe(false);
 
     // KPI cards: live, non-zero numbers.
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="kpi-value"]')].some((e) => /[1-9]/.test(e.textContent ?? '')), null, { timeout: 30_000 });
