@@ -13,6 +13,8 @@ import { useLiveStore } from '../stores/live.ts';
 /** Space the side panels, header and legend take, in design pixels: the district is fitted between them. */
 const PANEL_PADDING = { top: 200, bottom: 96, left: 500, right: 500 };
 const HIT_TOLERANCE_PX = 6;
+/** A GPU reset or driver update can lose the GL context; if the browser does not give it back, reload. */
+const CONTEXT_RESTORE_WAIT_MS = 60_000;
 
 declare global {
   interface Window {
@@ -72,6 +74,7 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
     r.start();
     ready.value = true;
     wireInteraction(created.map, r);
+    watchGlContext(created.map, r);
     window.__cityops = {
       engine: created.engine,
       renderedCounts: () => r.renderedCounts(),
@@ -98,6 +101,26 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
     m.on('mouseout', () => (live.hoveredIndex = null));
     m.on('click', (ev) => (live.selectedIndex = pick(ev)));
   }
+
+  /** Weeks on a wall PC: the GL context may be lost; maplibre redraws when it is restored, and we reload when it is not. */
+  let contextTimer: ReturnType<typeof setTimeout> | undefined;
+  function watchGlContext(m: GLMap, r: LiveRenderer): void {
+    m.on('webglcontextlost', () => {
+      console.warn('[map] WebGL context lost; waiting for the browser to restore it');
+      // The style cannot be changed without a context: live layers wait until the map has redrawn.
+      r.stop();
+      clearTimeout(contextTimer);
+      contextTimer = setTimeout(() => location.reload(), CONTEXT_RESTORE_WAIT_MS);
+    });
+    m.on('webglcontextrestored', () => {
+      clearTimeout(contextTimer);
+      contextTimer = undefined;
+      m.once('idle', () => {
+        if (renderer === r) r.start();
+      });
+    });
+  }
+  stops.push(() => clearTimeout(contextTimer));
 
   stops.push(watch(locale, (loc) => {
     const m = map.value;

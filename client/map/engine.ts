@@ -33,7 +33,7 @@ export interface CreatedMap {
 /** GET /api/config (public). Absent or failing means: maplibre with the offline style. */
 export async function loadMapConfig(): Promise<MapConfig> {
   try {
-    const res = await fetch('/api/config');
+    const res = await fetch('/api/config', { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) return {};
     const body = (await res.json()) as MapConfig;
     return typeof body === 'object' && body !== null ? body : {};

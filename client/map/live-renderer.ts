@@ -46,6 +46,7 @@ export class LiveRenderer {
   }
 
   start(): void {
+    if (this.raf !== 0) return;
     const loop = (t: number) => {
       this.raf = requestAnimationFrame(loop);
       this.frame(t);

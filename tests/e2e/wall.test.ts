@@ -214,6 +214,19 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
     expect((await page.evaluate(() => window.__cityops!.drawnCounts())).toilet).toBeGreaterThan(0);
     await page.click('[data-testid="layer-toggle"][data-kind="bin"]');
     await expect.poll(() => page.evaluate(() => window.__cityops!.drawnCounts().bin), { timeout: 15_000 }).toBeGreaterThan(0);
+
+    // A GPU reset on a wall PC: the GL context is lost, then restored; the wall draws again without a reload.
+    await page.evaluate(() => {
+      (window as unknown as { __marker: number }).__marker = 1;
+      const canvas = document.querySelector<HTMLCanvasElement>('canvas.maplibregl-canvas')!;
+      const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl'))!;
+      const ext = gl.getExtension('WEBGL_lose_context')!;
+      ext.loseContext();
+      setTimeout(() => ext.restoreContext(), 1000);
+    });
+    await expect.poll(() => page.evaluate(() => window.__cityops!.drawnCounts().staff), { timeout: 10_000 }).toBe(0);
+    await waitForWall(page);
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
     expect(problems).toEqual([]);
   });
 
