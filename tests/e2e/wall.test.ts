@@ -222,7 +222,7 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
       const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl'))!;
       const ext = gl.getExtension('WEBGL_lose_context')!;
       ext.loseContext();
-      setTimeout(() => ext.restoreContext(), 1000);
+      setTimeout(() => ext.restoreContext(), 3000);
     });
     await expect.poll(() => page.evaluate(() => window.__cityops!.drawnCounts().staff), { timeout: 10_000 }).toBe(0);
     await waitForWall(page);
