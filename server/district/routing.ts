@@ -30,6 +30,8 @@ export interface RoadRouterOptions {
 
 const M_PER_DEG_LAT = (6_371_008.8 * Math.PI) / 180;
 
+const NO_HEURISTIC = (): number => 0;
+
 export class RoadRouter {
   readonly nodeCount: number;
   readonly edgeCount: number;
@@ -263,34 +265,16 @@ export class RoadRouter {
     this.checkNode(from);
     this.checkNode(to);
     if (from === to) return { nodes: [from], edges: [], lengthM: 0 };
-    const id = this.nextSearchId();
-    const { x, y, gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
+    const { x, y } = this;
     const tx = x[to]!, ty = y[to]!;
     const scale = this.heuristicScale;
-    this.heap.clear();
-
-    this.seen[from] = id;
-    this.gScore[from] = 0;
-    this.prevEdge[from] = -1;
-    this.heap.push(from, Math.hypot(x[from]! - tx, y[from]! - ty) * scale);
+    const id = this.startSearch(from, Math.hypot(x[from]! - tx, y[from]! - ty) * scale);
     while (this.heap.size > 0) {
       const u = this.heap.pop();
-      if (done[u] === id) continue;
-      done[u] = id;
+      if (this.done[u] === id) continue;
+      this.done[u] = id;
       if (u === to) return this.buildPath(from, to);
-      const gu = gScore[u]!;
-      for (let k = adjStart[u]!, end = adjStart[u + 1]!; k < end; k++) {
-        const v = adjNode[k]!;
-        if (done[v] === id) continue;
-        const e = adjEdge[k]!;
-        const g = gu + edgeLen[e]!;
-        if (seen[v] !== id || g < gScore[v]!) {
-          seen[v] = id;
-          gScore[v] = g;
-          prevEdge[v] = e;
-          this.heap.push(v, g + Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
-        }
-      }
+      this.relax(u, this.gScore[u]!, id, (v) => Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
     }
     return null;
   }
@@ -303,34 +287,17 @@ export class RoadRouter {
   pathsFrom(from: number, targets: readonly number[], maxLengthM = Infinity): (RoadPath | null)[] {
     this.checkNode(from);
     for (const t of targets) this.checkNode(t);
-    const id = this.nextSearchId();
-    const { gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
     const wanted = new Set(targets);
     let pending = wanted.size;
-    this.heap.clear();
-    this.seen[from] = id;
-    this.gScore[from] = 0;
-    this.prevEdge[from] = -1;
-    this.heap.push(from, 0);
+    const id = this.startSearch(from, 0);
     while (this.heap.size > 0 && pending > 0) {
       const gu = this.heap.minKey;
       const u = this.heap.pop();
-      if (done[u] === id) continue;
+      if (this.done[u] === id) continue;
       if (gu > maxLengthM) break;
-      done[u] = id;
+      this.done[u] = id;
       if (wanted.has(u)) pending--;
-      for (let k = adjStart[u]!, end = adjStart[u + 1]!; k < end; k++) {
-        const v = adjNode[k]!;
-        if (done[v] === id) continue;
-        const e = adjEdge[k]!;
-        const g = gu + edgeLen[e]!;
-        if (seen[v] !== id || g < gScore[v]!) {
-          seen[v] = id;
-          gScore[v] = g;
-          prevEdge[v] = e;
-          this.heap.push(v, g);
-        }
-      }
+      this.relax(u, gu, id, NO_HEURISTIC);
     }
     return targets.map((t) => (this.done[t] === id ? this.buildPath(from, t) : null));
   }
@@ -338,6 +305,34 @@ export class RoadRouter {
   /** The path's polyline as [lon, lat] pairs. */
   pathLonLats(path: RoadPath): LonLat[] {
     return path.nodes.map((n) => this.nodeLonLat(n));
+  }
+
+  /** A new search from `from`: fresh marks, an empty heap holding only `from`. */
+  private startSearch(from: number, fromKey: number): number {
+    const id = this.nextSearchId();
+    this.heap.clear();
+    this.seen[from] = id;
+    this.gScore[from] = 0;
+    this.prevEdge[from] = -1;
+    this.heap.push(from, fromKey);
+    return id;
+  }
+
+  /** Offers u's neighbours a path through u (at distance gu); a heap key is distance + heuristic. */
+  private relax(u: number, gu: number, id: number, heuristic: (v: number) => number): void {
+    const { gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
+    for (let k = adjStart[u]!, end = adjStart[u + 1]!; k < end; k++) {
+      const v = adjNode[k]!;
+      if (done[v] === id) continue;
+      const e = adjEdge[k]!;
+      const g = gu + edgeLen[e]!;
+      if (seen[v] !== id || g < gScore[v]!) {
+        seen[v] = id;
+        gScore[v] = g;
+        prevEdge[v] = e;
+        this.heap.push(v, g + heuristic(v));
+      }
+    }
   }
 
   private buildPath(from: number, to: number): RoadPath {
