@@ -28,6 +28,8 @@ export interface RealtimeOptions {
   clientBuild: () => string | undefined;
 }
 
+const RESYNC_MIN_INTERVAL_MS = 2000;
+
 /** Time for the 'session:revoked' packet to reach a wall before its socket is closed. */
 const REVOKE_GRACE_MS = 250;
 
@@ -58,8 +60,16 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     void socket.join(socket.data.principal.revocationKey);
     sendSnapshot(socket);
     socket.emit('live:kpis', computeKpis(app.live.all(), opts.now()));
+    let lastResync = 0;
     socket.on('live:resync', (ack) => {
       if (typeof ack !== 'function') return;
+      // A snapshot is ~300 KiB: a client that asks in a loop is refused, not served.
+      const now = opts.now();
+      if (now - lastResync < RESYNC_MIN_INTERVAL_MS) {
+        ack({ ok: false, error: { code: 'rate_limited', message: `one resync per ${RESYNC_MIN_INTERVAL_MS / 1000} s` } });
+        return;
+      }
+      lastResync = now;
       sendSnapshot(socket);
       ack({ ok: true, data: { version: socket.data.version } });
     });

@@ -64,6 +64,17 @@ describe('live stream (Socket.IO)', () => {
     }
   });
 
+  it('serves a resync with a fresh snapshot, and refuses one asked again at once', async () => {
+    const c = open(s.firstStart!.wallToken);
+    await once((ok) => c.once('live:snapshot', ok), 15_000, 'snapshot');
+    const snapshot = once<LiveSnapshot>((ok) => c.once('live:snapshot', ok), 15_000, 'resync snapshot');
+    const first = await c.timeout(10_000).emitWithAck('live:resync');
+    expect(first).toMatchObject({ ok: true, data: { version: expect.any(Number) } });
+    expect((await snapshot).catalog.length).toBeGreaterThan(4500);
+    const second = await c.timeout(10_000).emitWithAck('live:resync');
+    expect(second).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+  });
+
   it('refuses a socket with no token or a wrong one', async () => {
     for (const token of [undefined, 'forged-token']) {
       const c = open(token);
