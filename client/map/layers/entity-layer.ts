@@ -116,6 +116,26 @@ export function stateIcon(kind: 'vehicle' | 'muckTruck' | 'toilet'): ExpressionS
 }
 
 /** A pulse ring under alarming features, animated by `pulse()`. */
+/**
+ * A moving unit drawn as its state's icon turned to its heading (vehicles, muck trucks);
+ * `sortKey` puts the states that matter most on top where icons overlap.
+ */
+export function headingIconLayer(id: string, source: string, kind: 'vehicle' | 'muckTruck', size: number, sortKey: ExpressionSpecification, s: number): LayerSpecification {
+  return {
+    id, type: 'symbol', source,
+    layout: {
+      'icon-image': stateIcon(kind),
+      'icon-size': zoomed(size, s),
+      'icon-rotate': ['get', 'hd'],
+      'icon-rotation-alignment': 'map',
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'symbol-sort-key': sortKey,
+    },
+    paint: { 'icon-opacity': CONNECTIVITY_OPACITY },
+  };
+}
+
 export function pulseLayerSpec(id: string, source: string, filter: ExpressionSpecification, color: ExpressionSpecification | string, s: number): LayerSpecification {
   return {
     id, type: 'circle', source, filter,
