@@ -4,6 +4,7 @@
  */
 import type { EntityKind } from './entities.ts';
 import type { KpiSummary } from './kpis.ts';
+import type { OpsDelta, OpsSnapshot } from './ops.ts';
 
 /** The static part of an entity, sent once per connection; `i` is its index in every live frame. */
 export interface CatalogEntry {
@@ -33,6 +34,10 @@ export interface ServerToClientEvents {
   /** A delta frame (shared/live-codec.ts): only what changed since the previous frame sent to this client. */
   'live:delta': (frame: Uint8Array) => void;
   'live:kpis': (kpis: KpiSummary) => void;
+  /** Cases, alarms and engaged units (shared/ops.ts): sent on connect and on resync. */
+  'ops:snapshot': (snapshot: OpsSnapshot) => void;
+  /** What changed in them since the previous ops frame sent to this client. */
+  'ops:delta': (delta: OpsDelta) => void;
   /** The display token or session used by this socket was revoked; the socket is closed next. */
   'session:revoked': () => void;
 }
@@ -42,6 +47,8 @@ export type Ack<T> = (reply: { ok: true; data: T } | { ok: false; error: { code:
 export interface ClientToServerEvents {
   /** Ask for a fresh snapshot (after a decode error or a long sleep). */
   'live:resync': (ack: Ack<{ version: number }>) => void;
+  /** Ask for a fresh ops snapshot (a gap in ops versions). Same rate limit and backpressure as live:resync. */
+  'ops:resync': (ack: Ack<{ version: number }>) => void;
 }
 
 /** Handshake `auth` payload: a display token (wall) or a session token (people). */

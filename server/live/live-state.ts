@@ -1,11 +1,13 @@
 /**
  * The live state of the district: every entity with its latest position, status and
  * attributes, and a version that increases with every change. The fan-out reads it by
- * version; only the ingest writes to it.
+ * version; only the ingest writes reports to it, and only rules write the values they derive.
+ * Every change leaves it on `changes` as `{before, after}` (server/live/change-stream.ts).
  */
 import { createHash } from 'node:crypto';
 import { ENTITY_KINDS, type AnyEntity, type Connectivity, type EntityKind, type Position } from '../../shared/entities.ts';
 import type { CatalogEntry } from '../../shared/live-events.ts';
+import { ChangeStream, stateOf } from './change-stream.ts';
 
 /** A live entity with its catalog index and the version of its last attribute change. */
 export type LiveEntity = AnyEntity & { index: number; attrsVersion: number };
@@ -30,6 +32,7 @@ export class LiveState {
   private _version = 0;
   readonly catalog: CatalogEntry[];
   readonly catalogId: string;
+  readonly changes = new ChangeStream();
 
   constructor(initial: readonly AnyEntity[], private readonly policy: ConnectivityPolicy) {
     for (const e of initial) {
@@ -64,10 +67,11 @@ export class LiveState {
     return counts;
   }
 
-  /** Applies one accepted report (the ingest has validated it) and bumps the version. */
+  /** Applies one accepted report (the ingest has validated it), bumps the version and emits the change. */
   apply(id: string, report: LiveReport, receivedAt: number): LiveEntity {
     const e = this.byId.get(id);
     if (!e) throw new Error(`unknown entity ${id}`);
+    const before = stateOf(e);
     const v = ++this._version;
     e.version = v;
     e.lastSeen = receivedAt;
@@ -78,10 +82,30 @@ export class LiveState {
       Object.assign(e.attrs, report.attrs);
       e.attrsVersion = v;
     }
+    this.changes.emit({ type: 'report', entity: e, before, after: stateOf(e), version: v, at: receivedAt });
     return e;
   }
 
-  /** Derives online → stale → offline from the silence since the last report; returns how many changed. */
+  /**
+   * Sets attributes the server derives from its rules (a muck truck's violations), so that
+   * screens see them like any other change. Emitted as 'derived', which rules ignore.
+   * Returns false when nothing changed.
+   */
+  derive(id: string, attrs: Record<string, unknown>, at: number): boolean {
+    const e = this.byId.get(id);
+    if (!e) throw new Error(`unknown entity ${id}`);
+    const current = e.attrs as unknown as Record<string, unknown>;
+    if (Object.entries(attrs).every(([k, val]) => JSON.stringify(current[k]) === JSON.stringify(val))) return false;
+    const before = stateOf(e);
+    const v = ++this._version;
+    e.version = v;
+    Object.assign(e.attrs, attrs);
+    e.attrsVersion = v;
+    this.changes.emit({ type: 'derived', entity: e, before, after: stateOf(e), version: v, at });
+    return true;
+  }
+
+  /** Derives online → stale → offline from the silence since the last report; emits each transition and returns how many changed. */
   sweepConnectivity(now: number): number {
     let changed = 0;
     for (const e of this.list) {
@@ -90,9 +114,12 @@ export class LiveState {
       const { staleAfterMs, offlineAfterMs } = this.policy[e.kind];
       const next: Connectivity = silence >= offlineAfterMs ? 'offline' : silence >= staleAfterMs ? 'stale' : 'online';
       if (next !== e.connectivity) {
+        const before = stateOf(e);
         e.connectivity = next;
-        e.version = ++this._version;
+        const v = ++this._version;
+        e.version = v;
         changed++;
+        this.changes.emit({ type: 'connectivity', entity: e, before, after: stateOf(e), version: v, at: now });
       }
     }
     return changed;

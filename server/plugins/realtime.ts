@@ -89,7 +89,9 @@ export default fp<RealtimeOptions>(async (app, opts) => {
 
   const tick = setInterval(() => {
     const kpis = computeKpis(app.live.all(), opts.now());
+    let minBase = app.live.version;
     for (const socket of io.sockets.sockets.values()) {
+      minBase = Math.min(minBase, socket.data.version ?? 0);
       const backlog = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
       if (backlog >= SLOW_CLIENT_BACKLOG) continue;
       const frame = fanOut.deltaSince(socket.data.version);
@@ -97,11 +99,13 @@ export default fp<RealtimeOptions>(async (app, opts) => {
       if (frame) socket.emit('live:delta', frame);
       socket.emit('live:kpis', kpis);
     }
+    fanOut.prune(minBase);
   }, opts.tickMs);
 
   app.decorate('io', io);
   app.addHook('preClose', async () => {
     clearInterval(tick);
+    fanOut.unsubscribe();
     for (const t of revocations) clearTimeout(t);
     app.auth.events.off('revoked', onRevoked);
     io.disconnectSockets(true);
