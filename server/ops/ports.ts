@@ -1,0 +1,88 @@
+/**
+ * The ports between the operations modules. Each module implements its port and is handed
+ * the others' ports when the app is built (server/app.ts), so cases, SLA clocks, dispatch,
+ * alarms and the simulator are written and tested apart and meet only here.
+ *
+ * Errors: a refused action throws HttpError (server/http-error.ts) — 404 not_found,
+ * 409 invalid_transition (with the reason) or 409 conflict (a stale version: someone else
+ * acted first), 400 bad_request — so routes pass them through unchanged.
+ */
+import type { Alarm, AlarmSettings } from '../../shared/alarms.ts';
+import type {
+  CaseAction, CaseAssignment, CaseDetail, CaseRequestKind, CaseSummary, NewCase, Organisation, CaseTaxonomy, TaxonomyItem,
+} from '../../shared/cases.ts';
+import type { UnitRecommendation, UnitState } from '../../shared/dispatch.ts';
+import type { SlaClock } from '../../shared/sla.ts';
+
+/** Who acts: a user (name + role), a unit's crew, the system, or the simulated duty officer. */
+export interface Actor {
+  name: string;
+  /** 'dispatcher' | 'leader' | 'admin' | 'crew' | 'system' | 'sim' */
+  role: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { name: 'system', role: 'system' };
+/** The simulated duty officer is named as such in every timeline (SIM_DUTY_OFFICER=auto). */
+export const SIM_DUTY_OFFICER: Actor = { name: 'sim-duty-officer', role: 'sim' };
+
+/** Implemented by server/cases. */
+export interface CasesPort {
+  taxonomy(): CaseTaxonomy;
+  item(code: string): TaxonomyItem | undefined;
+  organisations(): Organisation[];
+  get(caseId: number): CaseSummary | undefined;
+  detail(caseId: number): CaseDetail | undefined;
+  /** Open cases (OPEN_STAGES), for the duty officer, SLA restart and the ops stream. */
+  openCases(): CaseSummary[];
+  /** Cases changed since a time (closed or voided included), for the ops window. */
+  changedSince(ts: number): CaseSummary[];
+  /** 上报 (and 立案 when `register`): resolves street/community/grid from the point; a point outside the district is refused (400). */
+  report(input: NewCase, actor: Actor): CaseDetail;
+  /** Workflow steps that are not dispatch: register, verifyPass, verifyFail, close, evaluate, note. `version` guards against races (409). */
+  transition(caseId: number, action: CaseAction, actor: Actor, opts: { version?: number; note?: string; score?: number; itemCode?: string }): CaseDetail;
+  /** 派遣 (or reassign when the case already has a unit): stage → dispatched, with the assignment. */
+  dispatch(caseId: number, assignment: CaseAssignment, actor: Actor, opts: { version?: number; reassign?: boolean; note?: string }): CaseDetail;
+  /** The unit is taken off the case: back to registered (awaiting dispatch). */
+  release(caseId: number, actor: Actor, opts: { version?: number; note?: string }): CaseDetail;
+  /** The crew's steps: accept, enRoute, arrive (arrive records arrivedTs and the position; stage → handling). */
+  unitStep(caseId: number, step: 'accept' | 'enRoute' | 'arrive', actor: Actor, data?: Record<string, unknown>): CaseDetail;
+  /** 反馈: the crew reports it done with a note and after-photos; stage → fedBack. */
+  feedback(caseId: number, actor: Actor, opts: { note: string; photoIds?: string[] }): CaseDetail;
+  /** Exception paths: ask, then approve/reject. */
+  request(caseId: number, kind: CaseRequestKind, actor: Actor, opts: { reason: string; days?: number; version?: number }): CaseDetail;
+  decide(caseId: number, requestId: number, approve: boolean, actor: Actor, note?: string): CaseDetail;
+  /** A timeline entry written by the system (SLA warnings and breaches, escalations). */
+  appendSystem(caseId: number, action: CaseAction, note: string, data?: Record<string, unknown>, at?: number): void;
+  /** 吹哨: raise the escalation level (1 street, 2 department) and name who was notified. */
+  escalate(caseId: number, level: number, notified: string, at: number, actor?: Actor): void;
+  /** The case opened for an alarm (未诉先办), linked both ways. */
+  openForAlarm(alarm: Alarm): CaseDetail | null;
+}
+
+/** Implemented by server/sla. */
+export interface SlaPort {
+  clocksFor(caseId: number): SlaClock[];
+  clocksForMany(caseIds: readonly number[]): Map<number, SlaClock[]>;
+  /** Re-reads every open clock from the store and re-arms its timers (after a restart). */
+  recover(now: number): void;
+}
+
+/** Implemented by server/dispatch. */
+export interface DispatchPort {
+  units(filter?: { status?: string; kind?: string; street?: string }): UnitState[];
+  unit(entityId: string): UnitState | undefined;
+  recommend(caseId: number, limit?: number): UnitRecommendation[];
+  /** One action: checks the unit is available, routes it, dispatches the case and marks the unit dispatched. */
+  dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string }): CaseDetail;
+  /** Units that are dispatched to a case right now (for the simulator's crews). */
+  engaged(): UnitState[];
+}
+
+/** Implemented by server/alarms. */
+export interface AlarmsPort {
+  get(alarmId: number): Alarm | undefined;
+  active(): Alarm[];
+  changedSince(ts: number): Alarm[];
+  linkCase(alarmId: number, caseId: number): void;
+  settings(): AlarmSettings;
+}
