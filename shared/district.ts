@@ -5,6 +5,8 @@
  */
 import type { FeatureCollection, LineStringGeometry, LonLat, MultiPolygonGeometry, PointGeometry, PolygonGeometry } from './geojson.ts';
 import type { BinType, StaffRole, ToiletClass, VehicleType } from './entities.ts';
+import type { CaseTaxonomy, Organisation } from './cases.ts';
+import type { WorkCalendar } from './sla.ts';
 
 export interface DistrictMeta {
   id: string;
@@ -100,6 +102,9 @@ export interface FleetMuckTruck {
   permit: MuckPermit;
 }
 
+/** 禁区 — a zone muck trucks may not enter (scenic areas, school zones, …). */
+export interface RestrictedZoneProps { id: string; name: string; nameEn?: string; kind: 'scenic' | 'school' | 'hospital' | 'residential' | 'other' }
+
 export interface DistrictPack {
   meta: DistrictMeta;
   boundary: FeatureCollection<PolygonGeometry | MultiPolygonGeometry, AreaProps>;
@@ -116,7 +121,15 @@ export interface DistrictPack {
   staff: StaffMember[];
   vehicles: FleetVehicle[];
   muckTrucks: FleetMuckTruck[];
+  /** Case taxonomy (部件/事件), organisations, work calendar and restricted zones: issue 5 adds them to the pack. */
+  taxonomy?: CaseTaxonomy;
+  organisations?: Organisation[];
+  calendar?: WorkCalendar;
+  restrictedZones?: FeatureCollection<PolygonGeometry | MultiPolygonGeometry, RestrictedZoneProps>;
 }
+
+export type OptionalPackPart = 'taxonomy' | 'organisations' | 'calendar' | 'restrictedZones';
+export type RequiredPackPart = Exclude<keyof DistrictPack, 'meta' | OptionalPackPart>;
 
 /**
  * The pack on disk: a directory with `pack.json` (this manifest) and one file per part.
@@ -126,7 +139,7 @@ export interface DistrictPackManifest {
   format: 'cityops-district-pack';
   formatVersion: 1;
   meta: DistrictMeta;
-  files: Record<Exclude<keyof DistrictPack, 'meta'>, string>;
+  files: Record<RequiredPackPart, string> & Partial<Record<OptionalPackPart, string>>;
 }
 
 /** What the client needs to draw the basemap (GET /api/district). Fleet and sites come via the live stream. */

@@ -1,6 +1,6 @@
 /** Validation of the facility and fleet parts of a district pack (sites, staff, vehicles, muck trucks). */
 import type {
-  BinSite, DistrictPack, DistrictPackManifest, FleetMuckTruck, FleetVehicle, StaffMember, ToiletSite,
+  BinSite, DistrictPack, DistrictPackManifest, FleetMuckTruck, FleetVehicle, RequiredPackPart, StaffMember, ToiletSite,
 } from '../../shared/district.ts';
 import { DistrictPackError, itemLabel } from './pack-error.ts';
 import { checkPosition, isObject, uniqueBy, type Bbox, type Json } from './validate-geojson.ts';
@@ -37,7 +37,7 @@ function checkArray<T>(value: unknown, file: string, check: (item: Json, fail: F
   return value as T[];
 }
 
-export function validateAssets(files: DistrictPackManifest['files'], raw: Record<keyof DistrictPackManifest['files'], unknown>, ix: AssetIndex): Assets {
+export function validateAssets(files: DistrictPackManifest['files'], raw: Record<RequiredPackPart, unknown>, ix: AssetIndex): Assets {
   /** Street, grid (and that the grid lies in that street), optional road. */
   const place = (item: Json, fail: Fail): void => {
     if (typeof item.streetCode !== 'string' || !ix.streetCodes.has(item.streetCode)) fail(`unknown streetCode ${JSON.stringify(item.streetCode)}`);

@@ -76,6 +76,12 @@ export interface DispatchPort {
   dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string }): CaseDetail;
   /** Units that are dispatched to a case right now (for the simulator's crews). */
   engaged(): UnitState[];
+  /**
+   * The crew's own steps (the phone page's API): accept and on-my-way move the case to
+   * handling and the unit to enRoute; done files the feedback (note, after-photos) and sends
+   * the unit back (returning, then available). Arrival is never told: it is detected from positions.
+   */
+  crewStep(unitId: string, step: 'accept' | 'enRoute' | 'done', actor: Actor, opts?: { note?: string; photoIds?: string[] }): CaseDetail;
 }
 
 /** Implemented by server/alarms. */
