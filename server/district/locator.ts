@@ -1,0 +1,133 @@
+/**
+ * Where is a point: which street (街道), community (社区) and unit grid (网格) of the district
+ * contain it, and how far it is from a line (a muck truck from its permitted route, a road
+ * chief from their road). Polygons are bucketed by bounding box once, so a look-up tests
+ * only the few polygons whose box covers the point's cell.
+ */
+import type { DistrictPack } from '../../shared/district.ts';
+import type { LonLat, MultiPolygonGeometry, PolygonGeometry } from '../../shared/geojson.ts';
+import { pointInPolygon } from '../../shared/geo.ts';
+
+const M_PER_DEG_LAT = (6_371_008.8 * Math.PI) / 180;
+
+type Rings = readonly (readonly LonLat[])[];
+
+/** A bucketed set of polygons with an id each; `find` returns the id of the first that contains a point. */
+export class PolygonIndex {
+  private readonly polys: { id: string; parts: Rings[]; box: [number, number, number, number] }[] = [];
+  private readonly cells = new Map<number, number[]>();
+
+  constructor(features: readonly { id: string; geometry: PolygonGeometry | MultiPolygonGeometry }[], private readonly cellDeg = 0.005) {
+    for (const f of features) {
+      const parts: Rings[] = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+      for (const part of parts) for (const [lo, la] of part[0] ?? []) {
+        if (lo < w) w = lo;
+        if (lo > e) e = lo;
+        if (la < s) s = la;
+        if (la > n) n = la;
+      }
+      const k = this.polys.length;
+      this.polys.push({ id: f.id, parts, box: [w, s, e, n] });
+      for (let cy = this.cell(s); cy <= this.cell(n); cy++) {
+        for (let cx = this.cell(w); cx <= this.cell(e); cx++) {
+          const key = cy * 100_000 + cx;
+          let list = this.cells.get(key);
+          if (!list) this.cells.set(key, (list = []));
+          list.push(k);
+        }
+      }
+    }
+  }
+
+  find(lon: number, lat: number): string | null {
+    if (!Number.isFinite(lon) || !Number.isFinite(lat)) return null;
+    for (const k of this.cells.get(this.cell(lat) * 100_000 + this.cell(lon)) ?? []) {
+      const p = this.polys[k]!;
+      if (lon < p.box[0] || lon > p.box[2] || lat < p.box[1] || lat > p.box[3]) continue;
+      if (p.parts.some((rings) => pointInPolygon(lon, lat, rings))) return p.id;
+    }
+    return null;
+  }
+
+  private cell(deg: number): number {
+    return Math.floor(deg / this.cellDeg);
+  }
+}
+
+export interface PlaceOfPoint {
+  streetCode: string;
+  communityCode: string | null;
+  gridId: string | null;
+}
+
+export class DistrictLocator {
+  private readonly streets: PolygonIndex;
+  private readonly communities: PolygonIndex;
+  private readonly grids: PolygonIndex;
+  private readonly gridPolygons = new Map<string, PolygonGeometry>();
+  private readonly gridParents = new Map<string, { streetCode: string; communityCode: string }>();
+  private readonly boundary: PolygonIndex;
+
+  constructor(pack: Pick<DistrictPack, 'boundary' | 'streets' | 'communities' | 'grids'>) {
+    this.boundary = new PolygonIndex(pack.boundary.features.map((f, i) => ({ id: String(i), geometry: f.geometry })), 0.02);
+    this.streets = new PolygonIndex(pack.streets.features.map((f) => ({ id: f.properties.code, geometry: f.geometry })), 0.01);
+    this.communities = new PolygonIndex(pack.communities.features.map((f) => ({ id: f.properties.code, geometry: f.geometry })));
+    this.grids = new PolygonIndex(pack.grids.features.map((f) => ({ id: f.properties.id, geometry: f.geometry })), 0.003);
+    for (const f of pack.grids.features) {
+      this.gridPolygons.set(f.properties.id, f.geometry);
+      this.gridParents.set(f.properties.id, { streetCode: f.properties.streetCode, communityCode: f.properties.communityCode });
+    }
+  }
+
+  inDistrict(lon: number, lat: number): boolean {
+    return this.boundary.find(lon, lat) !== null;
+  }
+
+  /**
+   * The street, community and grid containing the point; null outside every street of the
+   * district. Grid ids nest street → community → grid, so a point in a grid takes the grid's
+   * street and community (a grid cell drawn across a street line belongs to one street).
+   */
+  locate(lon: number, lat: number): PlaceOfPoint | null {
+    const gridId = this.grids.find(lon, lat);
+    const parents = gridId === null ? undefined : this.gridParents.get(gridId);
+    if (parents) return { ...parents, gridId };
+    const streetCode = this.streets.find(lon, lat);
+    if (streetCode === null) return null;
+    return { streetCode, communityCode: this.communities.find(lon, lat), gridId: null };
+  }
+
+  /** Distance from a point to a grid's area, metres (0 inside); Infinity for an unknown grid. */
+  distanceToGridM(gridId: string, lon: number, lat: number): number {
+    const g = this.gridPolygons.get(gridId);
+    if (!g) return Infinity;
+    if (pointInPolygon(lon, lat, g.coordinates)) return 0;
+    return Math.min(...g.coordinates.map((ring) => distanceToPolylineM(lon, lat, ring)));
+  }
+}
+
+/**
+ * Distance from a point to a polyline, metres, on a local equirectangular plane around the
+ * point (accurate to well under 1 % over a district).
+ */
+export function distanceToPolylineM(lon: number, lat: number, line: readonly LonLat[]): number {
+  if (line.length === 0) return Infinity;
+  const kx = M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180);
+  const ky = M_PER_DEG_LAT;
+  let best = Infinity;
+  let [ax, ay] = [(line[0]![0] - lon) * kx, (line[0]![1] - lat) * ky];
+  if (line.length === 1) return Math.hypot(ax, ay);
+  for (let i = 1; i < line.length; i++) {
+    const bx = (line[i]![0] - lon) * kx, by = (line[i]![1] - lat) * ky;
+    const dx = bx - ax, dy = by - ay;
+    const len2 = dx * dx + dy * dy;
+    // The closest point of segment a→b to the origin (the point itself).
+    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2));
+    const d = Math.hypot(ax + t * dx, ay + t * dy);
+    if (d < best) best = d;
+    ax = bx;
+    ay = by;
+  }
+  return best;
+}
