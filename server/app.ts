@@ -16,6 +16,7 @@ import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
 import docs from './plugins/docs.ts';
 import store from './plugins/store.ts';
+import domainEvents from './plugins/domain-events.ts';
 import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(docs, { version: VERSION });
   await app.register(store, { dataDir: config.dataDir });
   await app.register(auth);
+  await app.register(domainEvents);
   await app.register(live, {
     pack,
     connectivity: connectivityPolicy(
