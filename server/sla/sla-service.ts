@@ -124,7 +124,7 @@ export class SlaService implements SlaPort {
         return this.startClosure(caseId, at);
       case 'dispatch': {
         // A case dispatched straight from 上报 is registered by that act: its closure clock starts too.
-        const closure = this.startClosure(caseId, at);
+        const closure = t.from === 'reported' && this.startClosure(caseId, at);
         return this.startArrival(caseId, at) || closure;
       }
       case 'arrive':
