@@ -13,6 +13,7 @@ import type { SlaClock, SlaKind } from '../../shared/sla.ts';
 import type { DomainEvents, CaseTransition } from '../ops/domain-events.ts';
 import { SYSTEM_ACTOR, type CasesPort, type SlaPort } from '../ops/ports.ts';
 import type { Db } from '../store/database.ts';
+import { departmentToNotify, streetToNotify } from './escalation-targets.ts';
 import { ClocksRepo, publicClock, type StoredClock } from './clocks-repo.ts';
 import { nextEvent, paused, resumed, stateAt, type ClockEvent } from './clock-steps.ts';
 import { extendBy, planArrival, planClosure, type DeadlineContext } from './policy.ts';
@@ -62,6 +63,7 @@ export class SlaService implements SlaPort {
   private timer: unknown = null;
   private failing = false;
   private closed = false;
+  private advancing = false;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: SlaServiceOptions) {
@@ -107,7 +109,8 @@ export class SlaService implements SlaPort {
     if (this.closed) return;
     this.guarded(() => {
       // Whatever fell due before this step happened first (a late timer must not turn a breach into a pause).
-      this.advance(t.at);
+      // Not when the step was emitted from inside a clock step (an escalation): the outer loop goes on.
+      if (!this.advancing) this.advance(t.at);
       if (this.applyTransition(t)) this.o.events.emit('case:changed', t.caseId);
     }, `SLA clocks of case ${t.caseId} not updated for ${t.action}`);
     this.arm();
@@ -209,6 +212,15 @@ export class SlaService implements SlaPort {
 
   /** Records every event that fell due up to `until`, earliest first, each at the time it was due. */
   private advance(until: number): void {
+    this.advancing = true;
+    try {
+      this.advanceLoop(until);
+    } finally {
+      this.advancing = false;
+    }
+  }
+
+  private advanceLoop(until: number): void {
     for (;;) {
       let first: { c: StoredClock; e: ClockEvent } | null = null;
       for (const c of this.openClocks.values()) {
@@ -231,10 +243,10 @@ export class SlaService implements SlaPort {
       this.write({ ...c, state: 'breached', escalationLevel: Math.max(c.escalationLevel, 1) }, () => {
         cases.appendSystem(c.caseId, 'clockBreach', `${label.zh}已超时 · ${label.en} breached`, data, e.at);
         // A clock that breaches again after an extension does not notify the street twice.
-        if (c.escalationLevel < 1) cases.escalate(c.caseId, 1, this.streetName(c.caseId), e.at, SYSTEM_ACTOR);
+        if (c.escalationLevel < 1) cases.escalate(c.caseId, 1, streetToNotify(cases, c.caseId), e.at, SYSTEM_ACTOR);
       });
     } else {
-      this.write({ ...c, escalationLevel: 2 }, () => cases.escalate(c.caseId, 2, this.deptName(c.caseId), e.at, SYSTEM_ACTOR));
+      this.write({ ...c, escalationLevel: 2 }, () => cases.escalate(c.caseId, 2, departmentToNotify(cases, c.caseId), e.at, SYSTEM_ACTOR));
     }
   }
 
@@ -310,25 +322,5 @@ export class SlaService implements SlaPort {
     const c = this.o.cases().get(caseId);
     if (!c) this.o.log.warn({ caseId }, 'SLA: no such case');
     return c;
-  }
-
-  /** 吹哨 level 1: the street the case lies in. */
-  private streetName(caseId: number): string {
-    const code = this.o.cases().get(caseId)?.location.streetCode;
-    return this.orgName(code) ?? code ?? 'street';
-  }
-
-  /** 吹哨 level 2: the department the case is assigned to, else the taxonomy item's responsible department. */
-  private deptName(caseId: number): string {
-    const cases = this.o.cases();
-    const c = cases.get(caseId);
-    const org = cases.organisations().find((o) => o.code === c?.assignedOrg && o.type === 'department');
-    if (org) return org.name;
-    const code = c ? cases.item(c.itemCode)?.deptCode : undefined;
-    return this.orgName(code) ?? code ?? 'department';
-  }
-
-  private orgName(code: string | undefined): string | undefined {
-    return code === undefined ? undefined : this.o.cases().organisations().find((o) => o.code === code)?.name;
   }
 }

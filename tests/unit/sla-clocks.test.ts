@@ -79,6 +79,17 @@ describe('arrival clock (7 minutes, emergencies)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('records each step once when the cases module emits an escalate transition from inside the escalation', () => {
+    emergency(1);
+    fake.onEscalate = (caseId, at) => r.events.emit('case:transition', { caseId, action: 'escalate', from: null, to: null, actor: 'system', at });
+    r.transition(1, 'dispatch', 'dispatched');
+    vi.advanceTimersByTime(20 * MIN);
+    expect(fake.lines(1)).toEqual([
+      `clockWarning@${T0 + 5.6 * MIN}`, `clockBreach@${T0 + 7 * MIN}`, `escalate 1:千佛山街道@${T0 + 7 * MIN}`, `escalate 2:区城市管理局@${T0 + 12 * MIN}`,
+    ]);
+    expect(r.errors).toEqual([]);
+  });
+
   it('escalates to the taxonomy item’s department when the case is assigned to no department', () => {
     emergency(1, { assignedOrg: '370102002', location: { ...caseSummary(1).location, streetCode: '370102007' } });
     r.transition(1, 'dispatch', 'dispatched');

@@ -41,6 +41,8 @@ export class FakeCases {
   readonly calls: Recorded[] = [];
   /** Throws from appendSystem this many times (a failing store). */
   failNext = 0;
+  /** Runs inside escalate, as a cases module that emits its own 'escalate' transition would. */
+  onEscalate: ((caseId: number, at: number) => void) | undefined;
 
   port(): CasesPort {
     const unused = () => { throw new Error('not used by the SLA clocks'); };
@@ -59,6 +61,7 @@ export class FakeCases {
       },
       escalate: (caseId, level, notified, at) => {
         this.calls.push({ call: 'escalate', caseId, what: `${level}:${notified}`, at });
+        this.onEscalate?.(caseId, at);
       },
     };
   }
