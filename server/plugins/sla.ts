@@ -5,9 +5,8 @@
  */
 import fp from 'fastify-plugin';
 import { DEFAULT_SLA_SETTINGS, type WorkCalendar } from '../../shared/sla.ts';
-import type { DomainEvents } from '../ops/domain-events.ts';
 import type { CasesPort } from '../ops/ports.ts';
-import { SlaService, type Timers } from '../sla/sla-service.ts';
+import { SlaService } from '../sla/sla-service.ts';
 import { SlaSettingsRepo } from '../sla/settings-repo.ts';
 import { checkTimeZone, EMPTY_CALENDAR } from '../sla/work-time.ts';
 import slaRoutes from '../routes/sla.ts';
@@ -16,8 +15,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     sla: SlaService;
     slaSettings: SlaSettingsRepo;
-    domainEvents: DomainEvents;
-    cases: CasesPort;
   }
 }
 
@@ -28,10 +25,8 @@ export interface SlaPluginOptions {
   /** Default: the district pack's meta.timezone and calendar (app.district). */
   timeZone?: string;
   calendar?: WorkCalendar;
-  /** Default: app.cases and app.domainEvents (tests pass fakes). */
+  /** Default: the `cases` decorator, looked up when first needed (it may be registered after this plugin). */
   cases?: () => CasesPort;
-  events?: DomainEvents;
-  timers?: Timers;
 }
 
 export default fp<SlaPluginOptions>(async (app, opts) => {
@@ -39,17 +34,18 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
   const timeZone = opts.timeZone ?? pack?.meta.timezone;
   if (!timeZone) throw new Error('SLA clocks need the district time zone (pack meta.timezone)');
   checkTimeZone(timeZone);
-  const events = opts.events ?? app.domainEvents;
   const settings = new SlaSettingsRepo(app.store.db, { ...DEFAULT_SLA_SETTINGS, dayMode: opts.dayMode });
   const sla = new SlaService({
     db: app.store.db,
-    cases: opts.cases ?? (() => app.cases),
-    events,
+    cases: opts.cases ?? (() => {
+      if (!app.hasDecorator('cases')) throw new Error('SLA clocks need the cases module (app.cases)');
+      return (app as unknown as { cases: CasesPort }).cases;
+    }),
+    events: app.domainEvents,
     settings,
     now: opts.now,
     deadline: { timeZone, calendar: opts.calendar ?? pack?.calendar ?? EMPTY_CALENDAR },
     log: app.log,
-    ...(opts.timers ? { timers: opts.timers } : {}),
   });
   app.decorate('sla', sla);
   app.decorate('slaSettings', settings);
@@ -57,4 +53,4 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
   app.addHook('onReady', async () => sla.recover(opts.now()));
   app.addHook('onClose', async () => sla.close());
   await app.register(slaRoutes, { now: opts.now });
-}, { name: 'sla', dependencies: ['store', 'auth'] });
+}, { name: 'sla', dependencies: ['store', 'auth', 'domain-events'] });

@@ -4,10 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DEFAULT_SLA_SETTINGS } from '../../shared/sla.ts';
 import type { Role } from '../../shared/roles.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
-import { DomainEvents } from '../../server/ops/domain-events.ts';
 import errors from '../../server/plugins/errors.ts';
 import store from '../../server/plugins/store.ts';
 import auth from '../../server/plugins/auth.ts';
+import domainEvents from '../../server/plugins/domain-events.ts';
 import sla from '../../server/plugins/sla.ts';
 import { FakeCases, tempDir } from './sla-harness.ts';
 
@@ -21,7 +21,8 @@ beforeAll(async () => {
   await app.register(errors);
   await app.register(store, { dataDir: tempDir() });
   await app.register(auth);
-  await app.register(sla, { now: () => NOW, dayMode: 'working', timeZone: 'Asia/Shanghai', cases: () => new FakeCases().port(), events: new DomainEvents() });
+  await app.register(domainEvents);
+  await app.register(sla, { now: () => NOW, dayMode: 'working', timeZone: 'Asia/Shanghai', cases: () => new FakeCases().port() });
   await app.ready();
   for (const role of ['wall', 'dispatcher', 'leader', 'admin'] as const) {
     const id = app.store.access.createUser(`${role}-1`, 'not-a-real-hash', role);
