@@ -21,6 +21,7 @@ import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
+import sla from './plugins/sla.ts';
 import simulator from './plugins/simulator.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   });
   const clientRoot = deps.clientRoot ?? 'dist/client';
   await app.register(ops, { now });
+  await app.register(sla, { now, dayMode: config.sla.dayMode });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });

@@ -33,6 +33,7 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   MAPBOX_ACCESS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   MAP_STYLE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  SLA_DAY_MODE: Type.Optional(Type.Union([Type.Literal('calendar'), Type.Literal('working')])),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -50,6 +51,8 @@ export interface Config {
   auth: { sessionTtlH: number; adminPassword: string | undefined };
   corsOrigins: string[];
   map: { mapboxAccessToken: string | undefined; styleUrl: string | undefined };
+  /** Default day counting of the 7123 closure clocks until an admin saves SLA settings. */
+  sla: { dayMode: 'calendar' | 'working' };
 }
 
 export class ConfigError extends Error {
@@ -109,6 +112,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auth: { sessionTtlH: int(e.SESSION_TTL_H, 12), adminPassword: e.ADMIN_PASSWORD },
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     map: { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL },
+    sla: { dayMode: e.SLA_DAY_MODE ?? 'calendar' },
   };
 }
 
@@ -119,5 +123,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
+    sla: c.sla,
   };
 }

@@ -27,6 +27,11 @@ export interface SlaClock {
   pausedSince: number | null;
   /** 0 none · 1 street · 2 department */
   escalationLevel: number;
+  /**
+   * Stopped without its end event: the case was voided, or closed before the unit arrived.
+   * endTs is set and state stays what it was (running, warned, paused or breached).
+   */
+  cancelled?: boolean;
 }
 
 /** Configuration (admin): targets, warning lead, day counting. */
@@ -48,4 +53,36 @@ export interface WorkCalendar {
   holidays: string[];
   /** Local dates 'YYYY-MM-DD' that are working days even on a weekend (调休). */
   workdays: string[];
+}
+
+export const DEFAULT_SLA_SETTINGS: SlaSettings = {
+  arrivalMin: 7,
+  closureDays: { small: 1, big: 2, hard: 3 },
+  warnLeadShare: 0.2,
+  dayMode: 'calendar',
+  escalateDeptAfterArrivalMin: 5,
+  escalateDeptAfterClosureH: 4,
+};
+
+/** The countdown colours of the console queue and the wall. */
+export type ClockColour = 'green' | 'amber' | 'red';
+
+/** The instant a clock is read at: frozen at its end, or at the start of a pause (the due time moves only when it resumes). */
+function readAt(clock: SlaClock, now: number): number {
+  return clock.endTs ?? clock.pausedSince ?? now;
+}
+
+/** Milliseconds until the clock is due (negative: overdue by that much). Frozen while paused and once ended. */
+export function timeLeftMs(clock: SlaClock, now: number): number {
+  return clock.dueTs - readAt(clock, now);
+}
+
+/** green before the warning time, amber from it, red once due (a breached clock stays red, a met one green). */
+export function clockColour(clock: SlaClock, now: number): ClockColour {
+  if (clock.state === 'breached') return 'red';
+  if (clock.state === 'met') return 'green';
+  const at = readAt(clock, now);
+  if (at >= clock.dueTs) return 'red';
+  if (at >= clock.warnTs) return 'amber';
+  return 'green';
 }

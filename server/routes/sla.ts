@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorResponse } from '../../shared/schemas/http.ts';
+import { SlaSettingsSchema } from '../../shared/schemas/sla.ts';
+
+/** The 7123 settings: read by the duty desk and leaders, changed by an admin (audited). */
+const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) => {
+  const denied = { 401: ErrorResponse, 403: ErrorResponse };
+
+  app.get('/api/sla-settings', {
+    preHandler: app.auth.requireRole('dispatcher', 'leader', 'admin'),
+    schema: { tags: ['sla'], description: 'Targets, warning lead, day counting and escalation delays of the SLA (7123) clocks.', response: { 200: SlaSettingsSchema, ...denied } },
+  }, async () => app.slaSettings.get());
+
+  app.put('/api/sla-settings', {
+    preHandler: app.auth.requireRole('admin'),
+    schema: {
+      tags: ['sla'],
+      description: 'Replaces the SLA settings. Applies to clocks started afterwards; running clocks keep the settings they started with.',
+      body: SlaSettingsSchema,
+      response: { 200: SlaSettingsSchema, 400: ErrorResponse, ...denied },
+    },
+  }, async (req) => {
+    const by = req.principal!.name;
+    return app.store.db.transaction(() => {
+      const before = app.slaSettings.get();
+      const after = app.slaSettings.put(req.body, by, opts.now());
+      app.store.audit.record(by, 'slaSettings.update', 'sla-settings', { before, after }, opts.now());
+      return after;
+    })();
+  });
+};
+export default sla;

@@ -1,0 +1,326 @@
+/**
+ * The SLA clocks of 7123 (SlaPort). Clocks start, end, pause and stretch on the cases'
+ * workflow steps ('case:transition'); warnings, breaches and escalations (吹哨) fall due in
+ * time, driven by one scheduler timer armed for the earliest next event of all open clocks.
+ *
+ * The store is the truth: every change is written (with its timeline entry, in one
+ * transaction) before the in-memory mirror of open clocks is touched, and after a restart
+ * `recover` re-reads the open clocks and records everything that fell due meanwhile, once,
+ * at the time it was due.
+ */
+import type { CaseSummary } from '../../shared/cases.ts';
+import type { SlaClock, SlaKind } from '../../shared/sla.ts';
+import type { DomainEvents, CaseTransition } from '../ops/domain-events.ts';
+import { SYSTEM_ACTOR, type CasesPort, type SlaPort } from '../ops/ports.ts';
+import type { Db } from '../store/database.ts';
+import { departmentToNotify, streetToNotify } from './escalation-targets.ts';
+import { ClocksRepo, publicClock, type StoredClock } from './clocks-repo.ts';
+import { nextEvent, paused, resumed, stateAt, type ClockEvent } from './clock-steps.ts';
+import { extendBy, planArrival, planClosure, type DeadlineContext } from './policy.ts';
+import type { SlaSettingsRepo } from './settings-repo.ts';
+
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const nodeTimers: Timers = {
+  set: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface SlaServiceOptions {
+  db: Db;
+  /** Obtained lazily: the cases module may be registered after this one. */
+  cases: () => CasesPort;
+  events: DomainEvents;
+  settings: SlaSettingsRepo;
+  now: () => number;
+  deadline: DeadlineContext;
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  timers?: Timers;
+}
+
+/** setTimeout takes at most 2^31−1 ms; a far event re-arms on the way. */
+const MAX_DELAY_MS = 6 * 3_600_000;
+/** After a failed step (e.g. the store was busy) the scheduler tries again this much later, not in a hot loop. */
+const RETRY_MS = 30_000;
+
+const LABEL: Record<SlaKind, { zh: string; en: string }> = {
+  arrival: { zh: '到场时限', en: 'arrival deadline' },
+  closure: { zh: '结案时限', en: 'closure deadline' },
+};
+
+export class SlaService implements SlaPort {
+  private readonly repo: ClocksRepo;
+  private readonly timers: Timers;
+  /** Open clocks by id, mirroring the store (written first), so arming the timer needs no query. */
+  private readonly openClocks = new Map<number, StoredClock>();
+  private timer: unknown = null;
+  private failing = false;
+  private closed = false;
+  private advancing = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly o: SlaServiceOptions) {
+    this.repo = new ClocksRepo(o.db);
+    this.timers = o.timers ?? nodeTimers;
+    this.reload();
+    this.unsubscribe = o.events.on('case:transition', (t) => this.onTransition(t));
+  }
+
+  clocksFor(caseId: number): SlaClock[] {
+    return this.repo.byCase(caseId).map(publicClock);
+  }
+
+  clocksForMany(caseIds: readonly number[]): Map<number, SlaClock[]> {
+    const out = new Map<number, SlaClock[]>(caseIds.map((id) => [id, []]));
+    for (const c of this.repo.byCases(caseIds)) out.get(c.caseId)?.push(publicClock(c));
+    return out;
+  }
+
+  recover(now: number): void {
+    this.reload();
+    this.guarded(() => {
+      this.reconcile();
+      this.advance(now);
+    }, 'SLA recovery failed');
+    this.arm();
+  }
+
+  /** Stops listening and clears the timer (app close). */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.timer !== null) this.timers.clear(this.timer);
+    this.timer = null;
+  }
+
+  private reload(): void {
+    this.openClocks.clear();
+    for (const c of this.repo.open()) this.openClocks.set(c.id, c);
+  }
+
+  private onTransition(t: CaseTransition): void {
+    if (this.closed) return;
+    this.guarded(() => {
+      // Whatever fell due before this step happened first (a late timer must not turn a breach into a pause).
+      // Not when the step was emitted from inside a clock step (an escalation): the outer loop goes on.
+      if (!this.advancing) this.advance(t.at);
+      if (this.applyTransition(t)) this.o.events.emit('case:changed', t.caseId);
+    }, `SLA clocks of case ${t.caseId} not updated for ${t.action}`);
+    this.arm();
+  }
+
+  private applyTransition(t: CaseTransition): boolean {
+    const { caseId, at } = t;
+    const kind = t.data?.kind;
+    if (t.to === 'voided' || (t.action === 'approve' && kind === 'void')) return this.cancel(caseId, null, at);
+    switch (t.action) {
+      case 'report':
+        return t.to === 'registered' && this.startClosure(caseId, at);
+      case 'register':
+        return this.startClosure(caseId, at);
+      case 'dispatch': {
+        // A case dispatched straight from 上报 is registered by that act: its closure clock starts too.
+        const closure = t.from === 'reported' && this.startClosure(caseId, at);
+        return this.startArrival(caseId, at) || closure;
+      }
+      case 'arrive':
+        return this.end(caseId, 'arrival', at);
+      case 'close': {
+        const closure = this.end(caseId, 'closure', at);
+        return this.cancel(caseId, 'arrival', at) || closure;
+      }
+      case 'approve':
+        if (kind === 'suspension') return this.each(caseId, (c) => (c.state === 'paused' ? null : paused(c, at)));
+        if (kind === 'extension') return this.extend(caseId, t.data?.days, at);
+        return false;
+      case 'resume':
+        return this.each(caseId, (c) => (c.state === 'paused' ? resumed(c, at) : null));
+      default:
+        return false;
+    }
+  }
+
+  private startClosure(caseId: number, at: number): boolean {
+    if (this.repo.find(caseId, 'closure')) return false;
+    const c = this.caseOf(caseId);
+    if (!c) return false;
+    return this.insert(caseId, planClosure(at, c.difficulty, this.o.settings.get(), this.o.deadline));
+  }
+
+  /** One arrival clock per case: a reassign or a second dispatch never restarts it — the citizen has waited since the first. */
+  private startArrival(caseId: number, at: number): boolean {
+    if (this.repo.find(caseId, 'arrival')) return false;
+    const c = this.caseOf(caseId);
+    if (!c?.emergency) return false;
+    return this.insert(caseId, planArrival(at, this.o.settings.get()));
+  }
+
+  private insert(caseId: number, plan: Parameters<ClocksRepo['insert']>[1]): boolean {
+    const c = this.repo.insert(caseId, plan, this.o.now());
+    this.openClocks.set(c.id, c);
+    return true;
+  }
+
+  /** Ends the open clock of a kind at its end event: met if on time, else breached (the breach itself was recorded when it fell due). */
+  private end(caseId: number, kind: SlaKind, at: number): boolean {
+    const open = this.openOf(caseId).find((c) => c.kind === kind);
+    if (!open) return false;
+    const c = open.state === 'paused' ? resumed(open, at) : open;
+    const met = at <= c.dueTs;
+    this.write({ ...c, state: met ? 'met' : 'breached', endTs: at }, () => {
+      if (met) this.o.cases().appendSystem(caseId, 'clockMet', `${LABEL[kind].zh}内完成 · ${LABEL[kind].en} met`, { clockId: c.id, kind, dueTs: c.dueTs }, at);
+    });
+    return true;
+  }
+
+  /** Stops open clocks without their end event (void, or closed before arrival): endTs set, state kept, marked cancelled. */
+  private cancel(caseId: number, kind: SlaKind | null, at: number): boolean {
+    return this.each(caseId, (c) => (kind === null || c.kind === kind ? { ...c, endTs: at, cancelled: true } : null));
+  }
+
+  private extend(caseId: number, days: unknown, at: number): boolean {
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1) {
+      this.o.log.warn({ caseId, days }, 'approved extension without a whole number of days; SLA clock unchanged');
+      return false;
+    }
+    return this.each(caseId, (c) => {
+      if (c.kind !== 'closure') return null;
+      const moved = { ...c, ...extendBy(c, days, c.policy, this.o.deadline) };
+      return c.state === 'paused' ? moved : { ...moved, state: stateAt(moved, at) };
+    });
+  }
+
+  /** Applies a change to each open clock of a case (null: leave it). */
+  private each(caseId: number, change: (c: StoredClock) => StoredClock | null): boolean {
+    let any = false;
+    for (const c of this.openOf(caseId)) {
+      const next = change(c);
+      if (next) {
+        this.write(next);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** Records every event that fell due up to `until`, earliest first, each at the time it was due. */
+  private advance(until: number): void {
+    this.advancing = true;
+    try {
+      this.advanceLoop(until);
+    } finally {
+      this.advancing = false;
+    }
+  }
+
+  private advanceLoop(until: number): void {
+    for (;;) {
+      let first: { c: StoredClock; e: ClockEvent } | null = null;
+      for (const c of this.openClocks.values()) {
+        const e = nextEvent(c);
+        if (e && e.at <= until && (!first || e.at < first.e.at)) first = { c, e };
+      }
+      if (!first) return;
+      this.apply(first.c, first.e);
+      this.o.events.emit('case:changed', first.c.caseId);
+    }
+  }
+
+  private apply(c: StoredClock, e: ClockEvent): void {
+    const cases = this.o.cases();
+    const label = LABEL[c.kind];
+    const data = { clockId: c.id, kind: c.kind, dueTs: c.dueTs };
+    if (e.type === 'warn') {
+      this.write({ ...c, state: 'warned' }, () => cases.appendSystem(c.caseId, 'clockWarning', `${label.zh}将到 · ${label.en} approaching`, { ...data, warnTs: c.warnTs }, e.at));
+    } else if (e.type === 'breach') {
+      this.write({ ...c, state: 'breached', escalationLevel: Math.max(c.escalationLevel, 1) }, () => {
+        cases.appendSystem(c.caseId, 'clockBreach', `${label.zh}已超时 · ${label.en} breached`, data, e.at);
+        // A clock that breaches again after an extension does not notify the street twice.
+        if (c.escalationLevel < 1) cases.escalate(c.caseId, 1, streetToNotify(cases, c.caseId), e.at, SYSTEM_ACTOR);
+      });
+    } else {
+      this.write({ ...c, escalationLevel: 2 }, () => cases.escalate(c.caseId, 2, departmentToNotify(cases, c.caseId), e.at, SYSTEM_ACTOR));
+    }
+  }
+
+  /** The clock row and its timeline entries commit together, so a restart never records a step twice or loses one. */
+  private write(c: StoredClock, record?: () => void): void {
+    const saved = this.o.db.transaction(() => {
+      const s = this.repo.update(c, this.o.now());
+      record?.();
+      return s;
+    })();
+    if (saved.endTs === null) this.openClocks.set(saved.id, saved);
+    else this.openClocks.delete(saved.id);
+  }
+
+  /** After a restart: clocks whose case ended while the server was down (arrived, closed, voided) end at that time, in order. */
+  private reconcile(): void {
+    const ends: { caseId: number; at: number; run: () => void }[] = [];
+    for (const c of this.openClocks.values()) {
+      const k = this.o.cases().get(c.caseId);
+      if (!k) continue;
+      const arrivedTs = k.assignment?.arrivedTs ?? null;
+      if (k.stage === 'voided') ends.push({ caseId: c.caseId, at: k.updatedTs, run: () => this.cancel(c.caseId, c.kind, k.updatedTs) });
+      else if (c.kind === 'arrival' && arrivedTs !== null) ends.push({ caseId: c.caseId, at: arrivedTs, run: () => this.end(c.caseId, 'arrival', arrivedTs) });
+      else if (k.closedTs !== null) {
+        const at = k.closedTs;
+        ends.push({ caseId: c.caseId, at, run: () => (c.kind === 'closure' ? this.end(c.caseId, 'closure', at) : this.cancel(c.caseId, 'arrival', at)) });
+      }
+    }
+    for (const x of ends.sort((a, b) => a.at - b.at)) {
+      this.advance(x.at);
+      x.run();
+      this.o.events.emit('case:changed', x.caseId);
+    }
+  }
+
+  private arm(): void {
+    if (this.closed) return;
+    if (this.timer !== null) this.timers.clear(this.timer);
+    this.timer = null;
+    let next = Infinity;
+    for (const c of this.openClocks.values()) next = Math.min(next, nextEvent(c)?.at ?? Infinity);
+    if (next === Infinity) return;
+    const delay = Math.max(next - this.o.now(), this.failing ? RETRY_MS : 0, 0);
+    this.timer = this.timers.set(() => this.fire(), Math.min(delay, MAX_DELAY_MS));
+  }
+
+  /** The timer callback: never throws out. */
+  private fire(): void {
+    this.timer = null;
+    this.guarded(() => this.advance(this.o.now()), 'SLA scheduler step failed');
+    try {
+      this.arm();
+    } catch (err) {
+      this.o.log.error({ err }, 'SLA scheduler could not re-arm');
+    }
+  }
+
+  private guarded(fn: () => void, msg: string): void {
+    try {
+      fn();
+      this.failing = false;
+    } catch (err) {
+      this.failing = true;
+      this.o.log.error({ err }, msg);
+    }
+  }
+
+  private openOf(caseId: number): StoredClock[] {
+    return [...this.openClocks.values()].filter((c) => c.caseId === caseId);
+  }
+
+  private caseOf(caseId: number): CaseSummary | undefined {
+    const c = this.o.cases().get(caseId);
+    if (!c) this.o.log.warn({ caseId }, 'SLA: no such case');
+    return c;
+  }
+}
