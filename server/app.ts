@@ -21,6 +21,7 @@ import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
+import cases from './plugins/cases.ts';
 import simulator from './plugins/simulator.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
@@ -90,6 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     simSpeed: config.sim.speed,
   });
   const clientRoot = deps.clientRoot ?? 'dist/client';
+  await app.register(cases, { now, dataDir: config.dataDir, ...config.cases });
   await app.register(ops, { now });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });

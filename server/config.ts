@@ -33,6 +33,8 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   MAPBOX_ACCESS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   MAP_STYLE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  PHOTO_MAX_BYTES: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  CASE_CODE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Z]{1,6}$' })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -50,6 +52,8 @@ export interface Config {
   auth: { sessionTtlH: number; adminPassword: string | undefined };
   corsOrigins: string[];
   map: { mapboxAccessToken: string | undefined; styleUrl: string | undefined };
+  /** Case photos: the largest upload, bytes; case numbers: PREFIX-YYYYMMDD-NNNN. */
+  cases: { photoMaxBytes: number; codePrefix: string };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +96,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!(speed > 0 && speed <= 3600)) throw new ConfigError(`invalid configuration:\n  SIM_SPEED=${e.SIM_SPEED}: must be > 0 and ≤ 3600`);
   const tickMs = int(e.LIVE_TICK_MS, 1000);
   if (tickMs < 100 || tickMs > 60_000) throw new ConfigError(`invalid configuration:\n  LIVE_TICK_MS=${tickMs}: must be 100..60000`);
+  const photoMaxBytes = int(e.PHOTO_MAX_BYTES, 8 * 1024 * 1024);
+  if (photoMaxBytes < 1024 || photoMaxBytes > 64 * 1024 * 1024) throw new ConfigError(`invalid configuration:\n  PHOTO_MAX_BYTES=${photoMaxBytes}: must be 1024..67108864 (1 KiB..64 MiB)`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -109,6 +115,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auth: { sessionTtlH: int(e.SESSION_TTL_H, 12), adminPassword: e.ADMIN_PASSWORD },
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     map: { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL },
+    cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
   };
 }
 
@@ -118,6 +125,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     env: c.env, host: c.host, port: c.port, publicUrl: c.publicUrl, dataDir: c.dataDir, districtPack: c.districtPack,
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
-    mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
+    mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl, cases: c.cases,
   };
 }

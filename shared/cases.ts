@@ -117,6 +117,11 @@ export interface Organisation {
   name: string;
   nameEn: string;
   type: 'street' | 'department';
+  /**
+   * Departments only: its cases are assigned to the street where they happen (the city
+   * management bureau's own sanitation and enforcement units work street by street).
+   */
+  streetLevel?: boolean;
 }
 
 export interface CaseLocation {

@@ -23,9 +23,12 @@ export const DEPT = {
   utilities: { code: '370102D12', name: '公用事业单位（供水/供热/燃气/供电）', nameEn: 'Utilities (water, heating, gas, power)' },
 } as const;
 
+/** The bureau's own units (环卫, 执法) work per street: their cases go to the street, the others' to the department. */
+const STREET_LEVEL = new Set<string>([DEPT.sanitation.code, DEPT.enforcement.code]);
+
 export function buildOrganisations(streets: readonly { code: string; name: string; nameEn: string }[]): Organisation[] {
   return [
     ...streets.map((s): Organisation => ({ code: s.code, name: s.name, nameEn: s.nameEn, type: 'street' })),
-    ...Object.values(DEPT).map((d): Organisation => ({ code: d.code, name: d.name, nameEn: d.nameEn, type: 'department' })),
+    ...Object.values(DEPT).map((d): Organisation => ({ code: d.code, name: d.name, nameEn: d.nameEn, type: 'department', ...(STREET_LEVEL.has(d.code) ? { streetLevel: true } : {}) })),
   ];
 }

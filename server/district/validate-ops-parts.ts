@@ -36,6 +36,7 @@ export function validateOrganisations(value: unknown, file: string, streetCodes:
   const orgs = eachItem(value, file, 'organisations', 'code', (o, fail) => {
     if (o.type !== 'street' && o.type !== 'department') fail(`type ${JSON.stringify(o.type)} must be "street" or "department"`);
     if (o.type === 'street' && !streetCodes.has(o.code as string)) fail(`street ${String(o.code)} is not a street of streets.geojson`);
+    if (o.streetLevel !== undefined && (o.type !== 'department' || typeof o.streetLevel !== 'boolean')) fail('streetLevel must be true or false, on a department only');
   });
   const listed = new Set(orgs.filter((o) => o.type === 'street').map((o) => o.code as string));
   for (const code of streetCodes) if (!listed.has(code)) throw new DistrictPackError(file, `street ${code} of streets.geojson is missing (every street must be an organisation)`);
