@@ -202,7 +202,7 @@ export class CasesService implements CasesPort {
       version: opts.version, note: opts.reason,
       guard: () => {
         const pending = this.d.repo.requests(caseId).find((r) => r.kind === kind && r.state === 'pending');
-        if (pending) throw new HttpError(409, 'invalid_transition', `a ${kind} request (#${pending.id}) is already pending on this case`);
+        if (pending) throw new HttpError(409, 'invalid_transition', `request #${pending.id} (${kind}) is already pending on this case`);
       },
       also: () => { requestId = this.d.repo.addRequest(caseId, kind, opts.reason.trim(), days ?? null, actor.name, this.d.now()); },
       // Read after `also` has inserted the request, so the timeline and the event carry its id.

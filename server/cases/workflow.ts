@@ -75,7 +75,7 @@ export interface WorkflowContext {
   suspended: boolean;
   /** The unit assigned to the case, if any. */
   assignedUnit: string | null;
-  /** For a crew: the unit it acts for. */
+  /** For a crew: the unit it acts for (default: the actor's name). */
   actingUnit?: string | null;
 }
 
@@ -92,12 +92,13 @@ export function decide(action: WorkflowAction, actor: Actor, ctx: WorkflowContex
     const allowed = rule.from.map((s) => s ?? 'new').join(', ');
     return refuse(409, ctx.stage === null ? `cannot ${action} a case that does not exist yet` : `cannot ${action} a case in stage ${ctx.stage} (only from ${allowed})`);
   }
-  if (ctx.suspended && !rule.whileSuspended) return refuse(409, `cannot ${action} a suspended case (挂账) in stage ${String(ctx.stage)}: resume it first`);
   if (action === 'resume' && !ctx.suspended) return refuse(409, `cannot resume a case in stage ${String(ctx.stage)} that is not suspended`);
   if (action === 'requestSuspension' && ctx.suspended) return refuse(409, `cannot ask to suspend a case in stage ${String(ctx.stage)} that is already suspended`);
+  if (ctx.suspended && !rule.whileSuspended) return refuse(409, `cannot ${action} a suspended case (挂账) in stage ${String(ctx.stage)}: resume it first`);
   if (rule.assignedUnitOnly && actor.role === 'crew') {
     if (!ctx.assignedUnit) return refuse(409, `cannot ${action}: no unit is assigned to the case in stage ${String(ctx.stage)}`);
-    if (ctx.actingUnit !== ctx.assignedUnit) return refuse(403, `unit ${String(ctx.actingUnit)} is not the unit assigned to this case (${ctx.assignedUnit})`);
+    const acting = ctx.actingUnit ?? actor.name;
+    if (acting !== ctx.assignedUnit) return refuse(403, `unit ${acting} is not the unit assigned to this case (${ctx.assignedUnit})`);
   }
   return { ok: true, from: ctx.stage, to: rule.to === 'same' ? ctx.stage : rule.to };
 }

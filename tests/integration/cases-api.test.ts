@@ -29,7 +29,7 @@ async function call(token: string, method: string, path: string, body?: unknown)
 }
 
 async function upload(token: string, caseId: number, body: Buffer, contentType: string, phase = 'before') {
-  const res = await fetch(`${s.url}/api/cases/${caseId}/photos?phase=${phase}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+  const res = await fetch(`${s.url}/api/cases/${caseId}/photos?phase=${phase}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body: new Uint8Array(body) });
   return { status: res.status, json: (await res.json()) as any };
 }
 
