@@ -66,6 +66,16 @@ describe('cases API', () => {
     expect((await fetch(`${s.url}/api/taxonomy`)).status).toBe(401);
   });
 
+  it('documents every cases route in /docs under the cases tag', async () => {
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => [`${m.toUpperCase()} ${path}`, op.tags] as const));
+    expect(ops.filter(([, tags]) => tags?.includes('cases')).map(([k]) => k).sort()).toEqual([
+      'GET /api/cases', 'GET /api/cases/{id}', 'GET /api/cases/{id}/photos/{photoId}', 'GET /api/organisations', 'GET /api/taxonomy',
+      'POST /api/cases', 'POST /api/cases/{id}/photos', 'POST /api/cases/{id}/requests', 'POST /api/cases/{id}/requests/{rid}/decision',
+      'POST /api/cases/{id}/resume', 'POST /api/cases/{id}/transitions',
+    ]);
+  });
+
   it('runs a case through its whole life, each step by its role, in timeline order', async () => {
     const r = await call(disp, 'POST', '/api/cases', newCase());
     expect(r.status).toBe(201);
