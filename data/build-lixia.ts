@@ -19,6 +19,10 @@ import {
   type AreaSpec, type PathSpec,
 } from './build/geography.ts';
 import { buildRoads, componentCount } from './build/roads.ts';
+import { buildTaxonomy } from './build/taxonomy.ts';
+import { buildOrganisations } from './build/organisations.ts';
+import { buildCalendar } from './build/calendar.ts';
+import { buildRestrictedZones } from './build/restricted-zones.ts';
 import { closeRing, interp, multiPolygonAreaM2, Rng, roundLonLat, toLonLat, toXY } from './build/util.ts';
 
 interface Divisions { source: string; adcode: string; streets: { code: string; name: string; communities: { code: string; name: string }[] }[] }
@@ -98,7 +102,10 @@ async function main(): Promise<void> {
     roads: 'roads.geojson', roadGraph: 'road-graph.json', water: 'water.geojson', parks: 'parks.geojson',
     landmarks: 'landmarks.geojson', toilets: 'toilets.json', bins: 'bins.json', staff: 'staff.json',
     vehicles: 'vehicles.json', muckTrucks: 'muck-trucks.json',
+    taxonomy: 'taxonomy.json', organisations: 'organisations.json', calendar: 'calendar.json', restrictedZones: 'restricted-zones.geojson',
   };
+  const taxonomy = buildTaxonomy();
+  const calendar = buildCalendar();
   const manifest: DistrictPackManifest = { format: 'cityops-district-pack', formatVersion: 1, meta, files };
   const texts: Record<string, string> = {
     'pack.json': `${JSON.stringify(manifest, null, 2)}\n`,
@@ -116,6 +123,10 @@ async function main(): Promise<void> {
     [files.staff]: arrayText(placed.staff),
     [files.vehicles]: arrayText(placed.vehicles),
     [files.muckTrucks]: arrayText(placed.muckTrucks),
+    [files.taxonomy!]: `{"classes":${arrayText(taxonomy.classes).trimEnd()},\n"subclasses":${arrayText(taxonomy.subclasses ?? []).trimEnd()},\n"items":${arrayText(taxonomy.items).trimEnd()}}\n`,
+    [files.organisations!]: arrayText(buildOrganisations(divisions.streets.map((s) => ({ code: s.code, name: streetNames.get(s.code)!, nameEn: seedByCode.get(s.code)!.nameEn })))),
+    [files.calendar!]: `${JSON.stringify(calendar, null, 1)}\n`,
+    [files.restrictedZones!]: collectionText(buildRestrictedZones()),
   };
   let bytes = 0;
   for (const [name, text] of Object.entries(texts)) {
@@ -134,6 +145,10 @@ async function main(): Promise<void> {
   console.log(`roads ${pack.roads.features.length} (${roadKm.toFixed(0)} km), graph ${pack.roadGraph.nodes.length} nodes / ${pack.roadGraph.edges.length} edges, ${components} component`);
   console.log(`water ${pack.water.features.length}, parks ${pack.parks.features.length}, landmarks ${pack.landmarks.features.length} (${inside} inside)`);
   console.log(`toilets ${pack.toilets.length}, bins ${pack.bins.length} (litter ${pack.bins.filter((b) => b.binType === 'litter').length}), staff ${pack.staff.length} (cleaners ${roles('cleaner')}, road chiefs ${roles('roadChief')}, enforcers ${roles('enforcer')}), vehicles ${pack.vehicles.length}, muck trucks ${pack.muckTrucks.length}`);
+  const checklist = pack.taxonomy!.items.filter((i) => i.roadChecklist);
+  const checklistGroups = new Set(checklist.map((i) => i.code.slice(0, 5))).size;
+  if (checklist.length !== 142 || checklistGroups !== 20) throw new Error(`road chiefs' checklist has ${checklist.length} items in ${checklistGroups} classes, the brief's has 142 in 20`);
+  console.log(`taxonomy ${pack.taxonomy!.classes.length} classes, ${pack.taxonomy!.items.length} items (road checklist ${checklist.length} in ${checklistGroups} classes), organisations ${pack.organisations!.length}, calendar ${pack.calendar!.holidays.length} holidays / ${pack.calendar!.workdays.length} 调休 workdays, restricted zones ${pack.restrictedZones!.features.length}`);
   console.log(`pack ${(bytes / 1024 / 1024).toFixed(2)} MB in ${OUT}`);
 }
 

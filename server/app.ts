@@ -22,6 +22,7 @@ import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
+import cases from './plugins/cases.ts';
 import simulator from './plugins/simulator.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
@@ -91,8 +92,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     simSpeed: config.sim.speed,
   });
   const clientRoot = deps.clientRoot ?? 'dist/client';
-  await app.register(ops, { now });
+  await app.register(cases, { now, dataDir: config.dataDir, ...config.cases });
   await app.register(sla, { now, dayMode: config.sla.dayMode });
+  await app.register(ops, { now });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });

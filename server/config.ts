@@ -34,6 +34,8 @@ export const EnvSchema = Type.Object({
   MAPBOX_ACCESS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   MAP_STYLE_URL: Type.Optional(Type.String({ minLength: 1 })),
   SLA_DAY_MODE: Type.Optional(Type.Union([Type.Literal('calendar'), Type.Literal('working')])),
+  PHOTO_MAX_BYTES: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  CASE_CODE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Z]{1,6}$' })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -53,6 +55,8 @@ export interface Config {
   map: { mapboxAccessToken: string | undefined; styleUrl: string | undefined };
   /** Default day counting of the 7123 closure clocks until an admin saves SLA settings. */
   sla: { dayMode: 'calendar' | 'working' };
+  /** Case photos: the largest upload, bytes; case numbers: PREFIX-YYYYMMDD-NNNN. */
+  cases: { photoMaxBytes: number; codePrefix: string };
 }
 
 export class ConfigError extends Error {
@@ -95,6 +99,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!(speed > 0 && speed <= 3600)) throw new ConfigError(`invalid configuration:\n  SIM_SPEED=${e.SIM_SPEED}: must be > 0 and ≤ 3600`);
   const tickMs = int(e.LIVE_TICK_MS, 1000);
   if (tickMs < 100 || tickMs > 60_000) throw new ConfigError(`invalid configuration:\n  LIVE_TICK_MS=${tickMs}: must be 100..60000`);
+  const photoMaxBytes = int(e.PHOTO_MAX_BYTES, 8 * 1024 * 1024);
+  if (photoMaxBytes < 1024 || photoMaxBytes > 64 * 1024 * 1024) throw new ConfigError(`invalid configuration:\n  PHOTO_MAX_BYTES=${photoMaxBytes}: must be 1024..67108864 (1 KiB..64 MiB)`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -113,6 +119,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     map: { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL },
     sla: { dayMode: e.SLA_DAY_MODE ?? 'calendar' },
+    cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
   };
 }
 
@@ -123,6 +130,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
-    sla: c.sla,
+    sla: c.sla, cases: c.cases,
   };
 }

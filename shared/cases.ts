@@ -6,6 +6,7 @@
  */
 import type { LonLat } from './geojson.ts';
 import type { SlaClock } from './sla.ts';
+import type { AlarmType } from './alarms.ts';
 
 /** The 9 sources of the brief. */
 export const CASE_SOURCES = [
@@ -81,6 +82,19 @@ export interface TaxonomyItem {
   /** On the road chiefs' checklist (20 classes / 142 items of problems visible from the road). */
   roadChecklist: boolean;
   keywords?: string[];
+  /** Alarm types (shared/alarms.ts) whose auto-case (未诉先办) is filed under this item. */
+  alarmTypes?: AlarmType[];
+}
+
+/** A finer group inside a class (class.subclass); the road chiefs' checklist is 20 of these. */
+export interface TaxonomySubclass {
+  /** "class.subclass", e.g. "01.01" */
+  code: string;
+  classCode: string;
+  name: string;
+  nameEn: string;
+  /** Its items are on the road chiefs' checklist. */
+  roadChecklist: boolean;
 }
 
 export interface TaxonomyClass {
@@ -92,6 +106,8 @@ export interface TaxonomyClass {
 
 export interface CaseTaxonomy {
   classes: TaxonomyClass[];
+  /** Optional finer groups (the road chiefs' checklist groups); item codes start with their subclass code. */
+  subclasses?: TaxonomySubclass[];
   items: TaxonomyItem[];
 }
 
@@ -101,6 +117,11 @@ export interface Organisation {
   name: string;
   nameEn: string;
   type: 'street' | 'department';
+  /**
+   * Departments only: its cases are assigned to the street where they happen (the city
+   * management bureau's own sanitation and enforcement units work street by street).
+   */
+  streetLevel?: boolean;
 }
 
 export interface CaseLocation {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DistrictGeometry, DistrictPack } from '../../shared/district.ts';
 import { DistrictPackError } from './pack-error.ts';
+import { OPTIONAL_PACK_PARTS } from './validate-ops-parts.ts';
 import { MANIFEST_FILE, PACK_PARTS, validateManifest, validateParts, type PackPart } from './validate-pack.ts';
 
 export { DistrictPackError } from './pack-error.ts';
@@ -30,8 +31,12 @@ async function readJson(dir: string, file: string, listedAs?: string): Promise<u
 export async function loadDistrictPack(dir: string): Promise<DistrictPack> {
   const manifest = validateManifest(await readJson(dir, MANIFEST_FILE));
   const values = await Promise.all(PACK_PARTS.map((part) => readJson(dir, manifest.files[part], part)));
-  const raw = Object.fromEntries(PACK_PARTS.map((part, i) => [part, values[i]])) as Record<PackPart, unknown>;
-  return validateParts(manifest.meta, manifest.files, raw);
+  const raw: Record<string, unknown> = Object.fromEntries(PACK_PARTS.map((part, i) => [part, values[i]]));
+  for (const part of OPTIONAL_PACK_PARTS) {
+    const file = manifest.files[part];
+    if (file !== undefined) raw[part] = await readJson(dir, file, part);
+  }
+  return validateParts(manifest.meta, manifest.files, raw as Record<PackPart, unknown>);
 }
 
 /** The basemap subset of a pack (what GET /api/district serves). */

@@ -2,10 +2,11 @@
 import {
   ROAD_CLASSES,
   type AreaProps, type CommunityProps, type DistrictMeta, type DistrictPack, type DistrictPackManifest, type GridProps,
-  type LandmarkProps, type RoadGraph, type RoadProps, type StreetProps,
+  type LandmarkProps, type OptionalPackPart, type RoadGraph, type RoadProps, type StreetProps,
 } from '../../shared/district.ts';
 import type { LineStringGeometry, MultiPolygonGeometry, PointGeometry, PolygonGeometry } from '../../shared/geojson.ts';
 import { validateAssets, type AssetIndex } from './validate-assets.ts';
+import { OPTIONAL_PACK_PARTS, validateCalendar, validateOrganisations, validateRestrictedZones, validateTaxonomy } from './validate-ops-parts.ts';
 import { DistrictPackError } from './pack-error.ts';
 import { checkCollection, checkPosition, isObject, uniqueBy, type Bbox, type Json } from './validate-geojson.ts';
 
@@ -51,10 +52,11 @@ export function validateManifest(value: unknown): DistrictPackManifest {
   const files = value.files;
   if (!isObject(files)) return fail('files missing');
   for (const part of PACK_PARTS) if (!nonEmpty(files[part])) fail(`files.${part} must name the file holding ${part}`);
+  for (const part of OPTIONAL_PACK_PARTS) if (files[part] !== undefined && !nonEmpty(files[part])) fail(`files.${part} must name the file holding ${part}, or be left out`);
   return value as unknown as DistrictPackManifest;
 }
 
-export function validateParts(meta: DistrictMeta, files: DistrictPackManifest['files'], raw: Record<PackPart, unknown>): DistrictPack {
+export function validateParts(meta: DistrictMeta, files: DistrictPackManifest['files'], raw: Record<PackPart, unknown> & Partial<Record<OptionalPackPart, unknown>>): DistrictPack {
   const bbox = meta.bbox;
   const area = (file: string): { file: string; bbox: Bbox; geometry: readonly ('Polygon' | 'MultiPolygon')[]; idKey: string; properties: (p: Json, fail: (m: string) => never) => void } => ({
     file, bbox, geometry: ['Polygon', 'MultiPolygon'], idKey: 'name',
@@ -128,7 +130,16 @@ export function validateParts(meta: DistrictMeta, files: DistrictPackManifest['f
     gridStreet: new Map(grids.features.map((f) => [f.properties.id, f.properties.streetCode])),
   };
   const assets = validateAssets(files, raw, index);
-  return { meta, boundary, streets, communities, grids, roads, roadGraph, water, parks, landmarks, ...assets };
+  const pack: DistrictPack = { meta, boundary, streets, communities, grids, roads, roadGraph, water, parks, landmarks, ...assets };
+  // Optional parts: organisations first, so the taxonomy's departments can be checked against them.
+  if (files.organisations !== undefined) pack.organisations = validateOrganisations(raw.organisations, files.organisations, streetCodes);
+  if (files.taxonomy !== undefined) {
+    const depts = pack.organisations && new Set(pack.organisations.filter((o) => o.type === 'department').map((o) => o.code));
+    pack.taxonomy = validateTaxonomy(raw.taxonomy, files.taxonomy, depts);
+  }
+  if (files.calendar !== undefined) pack.calendar = validateCalendar(raw.calendar, files.calendar);
+  if (files.restrictedZones !== undefined) pack.restrictedZones = validateRestrictedZones(raw.restrictedZones, files.restrictedZones, bbox);
+  return pack;
 }
 
 function validateRoadGraph(value: unknown, file: string, bbox: Bbox, roadIds: ReadonlySet<string>): RoadGraph {

@@ -3,6 +3,7 @@
  * `PRAGMA user_version` records the last one applied.
  */
 import { SLA_MIGRATION } from '../sla/schema.ts';
+import { CASES_MIGRATION } from '../cases/schema.ts';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -56,5 +57,6 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX audit_ts ON audit(ts);
     `,
   },
+  CASES_MIGRATION,
   SLA_MIGRATION,
 ];

@@ -51,12 +51,17 @@ describe('live stream backpressure', () => {
     const c = open(s.firstStart!.wallToken);
     await once<unknown>((ok) => c.once('live:snapshot', ok), 10_000, 'snapshot');
     const serverSide = [...s.app.io.sockets.sockets.values()].find((x) => x.id === c.id)!;
-    const writeBuffer = (serverSide.conn as unknown as { writeBuffer: unknown[] }).writeBuffer;
-    // Stand in for a client that stopped reading: the engine still holds an unsent packet for it.
-    writeBuffer.push({ type: 'noop' });
-    const refused = await c.timeout(5000).emitWithAck('live:resync');
+    const conn = serverSide.conn as unknown as { writeBuffer: unknown[]; transport: { writable: boolean }; flush(): void };
+    // Stand in for a client that stopped reading: the transport cannot take more, so the
+    // engine queues the ticks' packets for it.
+    conn.transport.writable = false;
+    await once<void>((ok) => { const t = setInterval(() => { if (conn.writeBuffer.length > 0) { clearInterval(t); ok(); } }, 20); }, 5000, 'a queued packet');
+    const refused = await new Promise((resolve) => {
+      serverSide.listeners('live:resync')[0]!((reply: unknown) => resolve(reply));
+    });
     expect(refused).toEqual({ ok: false, error: { code: 'busy', message: expect.stringContaining('still being sent') } });
-    writeBuffer.length = 0;
+    conn.transport.writable = true;
+    conn.flush();
     const served = await c.timeout(5000).emitWithAck('ops:resync');
     expect(served).toMatchObject({ ok: true });
     // …and at most one snapshot per 2 s, whatever the kind.

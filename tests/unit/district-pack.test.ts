@@ -123,6 +123,37 @@ describe('the embedded Lixia district pack', () => {
     }
   });
 
+  it('has the 部件/事件 taxonomy with the road chiefs\' checklist of 142 items in 20 classes', () => {
+    const t = pack.taxonomy!;
+    expect(t.classes.map((c) => `${c.category}:${c.name}`)).toEqual([
+      'component:公用设施', 'component:道路交通', 'component:市容环境', 'component:园林绿化', 'component:房屋土地', 'component:其他',
+      'event:市容环境', 'event:宣传广告', 'event:施工管理', 'event:街面秩序', 'event:突发事件', 'event:其他',
+    ]);
+    const checklist = t.items.filter((i) => i.roadChecklist);
+    expect(checklist).toHaveLength(142);
+    expect(new Set(checklist.map((i) => i.code.slice(0, 5))).size).toBe(20);
+    expect(t.subclasses!.filter((s) => s.roadChecklist)).toHaveLength(20);
+    const byName = (n: string) => t.items.find((i) => i.name === n)!;
+    for (const n of ['井盖缺失或破损', '路面塌陷', '水管爆裂', '道路积水', '火灾', '人员求助']) expect(byName(n).emergency).toBe(true);
+    expect(byName('垃圾满溢')).toMatchObject({ emergency: false, alarmTypes: ['binOverflow', 'binFull'], deptCode: '370102D01' });
+    expect(byName('人员求助').alarmTypes).toEqual(['staffSos']);
+    expect(byName('公厕异味').alarmTypes).toEqual(['toiletNh3', 'toiletH2s']);
+  });
+
+  it('has the 13 streets and 12 departments as organisations, the 2026 calendar and the restricted zones', () => {
+    const orgs = pack.organisations!;
+    expect(orgs.filter((o) => o.type === 'street').map((o) => [o.code, o.name])).toEqual(STREETS.map(([c, n]) => [c, n]));
+    expect(orgs.filter((o) => o.type === 'department').map((o) => o.code)).toEqual(Array.from({ length: 12 }, (_, i) => `370102D${String(i + 1).padStart(2, '0')}`));
+    // 2026: 3 + 9 + 3 + 5 + 3 + 3 + 7 days off; 6 weekend days worked (调休).
+    expect(pack.calendar!.holidays).toHaveLength(33);
+    expect(pack.calendar!.holidays).toContain('2026-02-23');
+    expect(pack.calendar!.workdays).toEqual(['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10']);
+    const zones = pack.restrictedZones!.features.map((f) => [f.properties.id, f.properties.kind]);
+    expect(zones.filter(([, k]) => k === 'scenic').map(([id]) => id)).toEqual(['scenic-daminghu', 'scenic-baotuquan', 'scenic-qianfoshan']);
+    const lake = pack.restrictedZones!.features[0]!.geometry;
+    expect(lake.type === 'Polygon' && pointInPolygon(117.024, 36.6758, lake.coordinates)).toBe(true);
+  });
+
   it('hands the client only the basemap parts', () => {
     expect(Object.keys(districtGeometry(pack)).sort()).toEqual(['boundary', 'communities', 'grids', 'landmarks', 'meta', 'parks', 'roads', 'streets', 'water']);
   });
@@ -246,5 +277,39 @@ describe('a broken district pack', () => {
   it('names a muck permit without a route', async () => {
     const err = await failure(corrupted('muck-trucks.json', (list) => { list[9].permit.routeRoadIds = []; return list; }));
     expect(err.message).toBe('muck-trucks.json: item #9 (id muck-010): permit.routeRoadIds is empty: a permit needs a route');
+  });
+
+  it('names a taxonomy item with a bad difficulty, an unknown department, skill or alarm type', async () => {
+    const diff = await failure(corrupted('taxonomy.json', (t) => { t.items[0].difficulty = 'medium'; return t; }));
+    expect(diff.message).toBe('taxonomy.json: items item #0 (code 01.01.001): difficulty "medium" must be one of small, big, hard');
+    const dept = await failure(corrupted('taxonomy.json', (t) => { t.items[3].deptCode = '370102D99'; return t; }));
+    expect(dept.message).toBe('taxonomy.json: items item #3 (code 01.01.004): deptCode 370102D99 is not a department of the organisations');
+    const skill = await failure(corrupted('taxonomy.json', (t) => { t.items[1].skills = ['flying']; return t; }));
+    expect(skill.message).toMatch(/^taxonomy\.json: items item #1 \(code 01\.01\.002\): skill "flying" is not one of enforcement, cleaning/);
+    const alarm = await failure(corrupted('taxonomy.json', (t) => { t.items[2].alarmTypes = ['binExploded']; return t; }));
+    expect(alarm.message).toBe('taxonomy.json: items item #2 (code 01.01.003): alarm type "binExploded" is unknown');
+    const cls = await failure(corrupted('taxonomy.json', (t) => { t.items[0].classCode = '77'; return t; }));
+    expect(cls.message).toBe('taxonomy.json: items item #0 (code 01.01.001): unknown classCode "77"');
+  });
+
+  it('names an organisation of an unknown type, a duplicate code and a missing street', async () => {
+    const type = await failure(corrupted('organisations.json', (list) => { list[13].type = 'bureau'; return list; }));
+    expect(type.message).toBe('organisations.json: organisations item #13 (code 370102D01): type "bureau" must be "street" or "department"');
+    const dup = await failure(corrupted('organisations.json', (list) => { list[14].code = list[13].code; return list; }));
+    expect(dup.message).toBe('organisations.json: item #14 (code 370102D01): duplicate code 370102D01 (also item #13)');
+    const missing = await failure(corrupted('organisations.json', (list) => list.slice(1)));
+    expect(missing.message).toBe('organisations.json: street 370102001 of streets.geojson is missing (every street must be an organisation)');
+  });
+
+  it('names a calendar date that is not a date, or is listed twice', async () => {
+    const bad = await failure(corrupted('calendar.json', (c) => { c.holidays[2] = '2026-02-30'; return c; }));
+    expect(bad.message).toBe('calendar.json: holidays item #2: "2026-02-30" is not a YYYY-MM-DD date');
+    const twice = await failure(corrupted('calendar.json', (c) => { c.workdays.push('2026-10-01'); return c; }));
+    expect(twice.message).toBe('calendar.json: workdays item #6: 2026-10-01 is listed twice (also in holidays)');
+  });
+
+  it('names a restricted zone of an unknown kind', async () => {
+    const err = await failure(corrupted('restricted-zones.geojson', (fc) => { fc.features[3].properties.kind = 'zoo'; return fc; }));
+    expect(err.message).toBe('restricted-zones.geojson: feature #3 (id school-sdu): kind "zoo" is not one of scenic, school, hospital, residential, other');
   });
 });

@@ -1,0 +1,340 @@
+/**
+ * The cases module behind CasesPort: every action is checked against the workflow table,
+ * written in one transaction guarded by the row version (a stale version is a 409), and
+ * announced on the domain bus after the commit — 'case:transition' for each workflow step,
+ * 'case:changed' for every change.
+ */
+import type { Alarm } from '../../shared/alarms.ts';
+import {
+  OPEN_STAGES, type CaseAction, type CaseAssignment, type CaseDetail, type CaseRequestKind, type CaseSummary, type CaseTaxonomy,
+  type NewCase, type Organisation, type TaxonomyItem,
+} from '../../shared/cases.ts';
+import type { DistrictPack } from '../../shared/district.ts';
+import type { SlaClock } from '../../shared/sla.ts';
+import type { DistrictLocator } from '../district/locator.ts';
+import { HttpError } from '../http-error.ts';
+import type { DomainEvents } from '../ops/domain-events.ts';
+import { SYSTEM_ACTOR, type Actor, type CasesPort, type SlaPort } from '../ops/ports.ts';
+import type { CaseFilter, CaseRecord, CasesRepo, PhotoRecord } from './cases-repo.ts';
+import { assignedOrgFor, caseCode, localDay, locateCase } from './case-place.ts';
+import { REQUEST_ACTION, decide as decideAction, decideRequest, type WorkflowAction } from './workflow.ts';
+
+export interface CasesServiceDeps {
+  repo: CasesRepo;
+  pack: Pick<DistrictPack, 'meta' | 'taxonomy' | 'organisations' | 'grids'>;
+  locator: DistrictLocator;
+  events: DomainEvents;
+  now: () => number;
+  /** Obtained lazily: the SLA module registers after this one (or not at all). */
+  sla: () => SlaPort | undefined;
+  /** Human case numbers start with this, e.g. LX. */
+  codePrefix: string;
+}
+
+interface ActOptions {
+  version?: number | undefined;
+  note?: string | undefined;
+  data?: Record<string, unknown>;
+  actingUnit?: string | null;
+  /** Changes the next row; return false to leave the row (and its version) alone. */
+  change?: (next: CaseRecord) => void;
+  /** Extra writes in the same transaction. */
+  also?: (rec: CaseRecord) => void;
+  /** Check right after the workflow check, before anything is written. */
+  guard?: (rec: CaseRecord) => void;
+}
+
+/** Actions that leave the case row as it is: no version bump, so nobody's next step is refused for them. */
+const ROW_UNCHANGED: ReadonlySet<WorkflowAction> = new Set(['note', 'photo', 'requestSendBack', 'requestExtension', 'requestSuspension', 'requestVoid', 'reject']);
+/** Not workflow steps: no 'case:transition'. */
+const NOT_STEPS: ReadonlySet<WorkflowAction> = new Set(['note', 'photo']);
+
+export class CasesService implements CasesPort {
+  private readonly tax: CaseTaxonomy;
+  private readonly items: Map<string, TaxonomyItem>;
+  private readonly orgs: Map<string, Organisation>;
+
+  constructor(private readonly d: CasesServiceDeps) {
+    this.tax = d.pack.taxonomy ?? { classes: [], items: [] };
+    this.items = new Map(this.tax.items.map((i) => [i.code, i]));
+    this.orgs = new Map((d.pack.organisations ?? []).map((o) => [o.code, o]));
+  }
+
+  taxonomy(): CaseTaxonomy { return this.tax; }
+  item(code: string): TaxonomyItem | undefined { return this.items.get(code); }
+  organisations(): Organisation[] { return [...this.orgs.values()]; }
+
+  get(caseId: number): CaseSummary | undefined {
+    const rec = this.d.repo.get(caseId);
+    return rec && this.summaries([rec])[0];
+  }
+
+  detail(caseId: number): CaseDetail | undefined {
+    const rec = this.d.repo.get(caseId);
+    if (!rec) return undefined;
+    const { repo } = this.d;
+    return {
+      ...this.summaries([rec])[0]!,
+      description: rec.description,
+      photos: repo.photos(caseId).map((p) => ({ id: p.id, phase: p.phase, url: `/api/cases/${caseId}/photos/${p.id}`, contentType: p.contentType, bytes: p.bytes, ts: p.ts, by: p.by })),
+      timeline: repo.timeline(caseId),
+      requests: repo.requests(caseId),
+      evaluation: repo.evaluation(caseId),
+    };
+  }
+
+  openCases(): CaseSummary[] { return this.summaries(this.d.repo.query({ open: true }, OPEN_STAGES)); }
+  changedSince(ts: number): CaseSummary[] { return this.summaries(this.d.repo.changedSince(ts)); }
+
+  /** The queue: open cases first — emergencies, then by the nearest clock deadline — then the rest, latest first. */
+  list(filter: CaseFilter): CaseSummary[] {
+    const limit = filter.limit ?? 100;
+    const open = filter.open === false ? [] : this.summaries(this.d.repo.query({ ...filter, open: true, limit: undefined }, OPEN_STAGES));
+    const due = (c: CaseSummary) => Math.min(...c.clocks.filter((k) => k.endTs === null).map((k) => k.dueTs));
+    open.sort((a, b) => Number(b.emergency) - Number(a.emergency) || due(a) - due(b) || b.createdTs - a.createdTs);
+    const rest = filter.open === true || open.length >= limit ? [] : this.summaries(this.d.repo.query({ ...filter, open: false, limit: limit - open.length }, OPEN_STAGES));
+    return [...open, ...rest].slice(0, limit);
+  }
+
+  report(input: NewCase, actor: Actor): CaseDetail {
+    const item = this.requireItem(input.itemCode);
+    const location = locateCase(this.d.locator, this.d.pack.meta.name, input.lon, input.lat, input.address ?? null);
+    const refused = decideAction('report', actor, { stage: null, suspended: false, assignedUnit: null });
+    if (!refused.ok) throw new HttpError(refused.status, refused.code, refused.reason);
+    const register = input.register === true;
+    if (register) this.check('register', actor, { stage: 'reported', suspended: false, assignment: null });
+    const now = this.d.now();
+    const id = this.d.repo.transaction(() => {
+      const day = localDay(now, this.d.pack.meta.timezone);
+      const code = caseCode(this.d.codePrefix, day, this.d.repo.nextNumber(day));
+      const caseId = this.d.repo.insert({
+        code, title: input.title?.trim() || item.name, description: input.description ?? '', itemCode: item.code, category: item.category,
+        source: input.source, stage: register ? 'registered' : 'reported', suspended: false, emergency: input.emergency ?? item.emergency,
+        difficulty: item.difficulty, lon: location.lon, lat: location.lat, streetCode: location.streetCode, communityCode: location.communityCode,
+        gridId: location.gridId, address: location.address, assignedOrg: assignedOrgFor(item, location.streetCode, this.orgs), assignment: null,
+        alarmId: input.alarmId ?? null, escalationLevel: 0, reworkCount: 0, reportedBy: actor.name, createdTs: now, updatedTs: now, closedTs: null, version: 1,
+      });
+      this.timeline(caseId, now, actor, 'report', null, 'reported', null, { source: input.source, itemCode: item.code, ...(input.alarmId !== undefined ? { alarmId: input.alarmId } : {}) });
+      if (register) this.timeline(caseId, now, actor, 'register', 'reported', 'registered', null, null);
+      return caseId;
+    });
+    this.d.events.emit('case:transition', { caseId: id, action: 'report', from: null, to: 'reported', actor: actor.name, at: now, data: { source: input.source } });
+    if (register) this.d.events.emit('case:transition', { caseId: id, action: 'register', from: 'reported', to: 'registered', actor: actor.name, at: now });
+    this.d.events.emit('case:changed', id);
+    return this.detail(id)!;
+  }
+
+  transition(caseId: number, action: CaseAction, actor: Actor, opts: { version?: number; note?: string; score?: number; itemCode?: string }): CaseDetail {
+    switch (action) {
+      case 'register': {
+        const item = opts.itemCode === undefined ? undefined : this.requireItem(opts.itemCode);
+        return this.act(caseId, 'register', actor, {
+          ...opts, ...(item ? { data: { itemCode: item.code } } : {}),
+          change: (n) => {
+            if (!item || item.code === n.itemCode) return;
+            Object.assign(n, { itemCode: item.code, category: item.category, difficulty: item.difficulty, emergency: item.emergency, assignedOrg: assignedOrgFor(item, n.streetCode, this.orgs) });
+          },
+        });
+      }
+      case 'verifyPass': case 'close':
+        return this.act(caseId, action, actor, { ...opts, change: (n) => { if (action === 'close') n.closedTs = n.updatedTs; } });
+      case 'verifyFail':
+        return this.act(caseId, action, actor, { ...opts, change: (n) => { n.reworkCount += 1; }, data: {} });
+      case 'evaluate': {
+        const score = opts.score;
+        if (score === undefined || !Number.isInteger(score) || score < 1 || score > 5) throw new HttpError(400, 'bad_request', 'score must be an integer from 1 to 5');
+        return this.act(caseId, action, actor, { ...opts, data: { score }, also: (rec) => this.d.repo.setEvaluation(rec.id, { score, comment: opts.note ?? null, by: actor.name, ts: this.d.now() }) });
+      }
+      case 'note':
+        if (!opts.note?.trim()) throw new HttpError(400, 'bad_request', 'note must be a non-empty text');
+        return this.act(caseId, action, actor, opts);
+      case 'escalate': {
+        const rec = this.requireCase(caseId);
+        if (rec.escalationLevel >= 2) throw new HttpError(409, 'invalid_transition', `cannot escalate a case in stage ${rec.stage} further: the department (level 2) is already notified`);
+        const level = rec.escalationLevel + 1;
+        return this.act(caseId, action, actor, { ...opts, ...this.escalation(rec, level) });
+      }
+      default:
+        throw new HttpError(400, 'bad_request', `action ${action} is not taken through transitions (use register, verifyPass, verifyFail, close, evaluate, note or escalate)`);
+    }
+  }
+
+  dispatch(caseId: number, assignment: CaseAssignment, actor: Actor, opts: { version?: number; reassign?: boolean; note?: string }): CaseDetail {
+    const rec = this.requireCase(caseId);
+    const action = opts.reassign || rec.stage === 'dispatched' || rec.stage === 'handling' ? 'reassign' : 'dispatch';
+    return this.act(caseId, action, actor, {
+      ...opts,
+      data: { unitId: assignment.unitId, etaTs: assignment.etaTs, ...(rec.assignment ? { previousUnitId: rec.assignment.unitId } : {}) },
+      change: (n) => { n.assignment = assignment; },
+    });
+  }
+
+  release(caseId: number, actor: Actor, opts: { version?: number; note?: string }): CaseDetail {
+    const rec = this.requireCase(caseId);
+    return this.act(caseId, 'release', actor, { ...opts, data: { unitId: rec.assignment?.unitId ?? null }, change: (n) => { n.assignment = null; } });
+  }
+
+  unitStep(caseId: number, step: 'accept' | 'enRoute' | 'arrive', actor: Actor, data: Record<string, unknown> = {}): CaseDetail {
+    const rec = this.requireCase(caseId);
+    const unitId = rec.assignment?.unitId ?? null;
+    const at = typeof data.at === 'number' ? data.at : this.d.now();
+    return this.act(caseId, step, actor, {
+      actingUnit: typeof data.unitId === 'string' ? data.unitId : actor.name,
+      data: { ...data, unitId },
+      change: (n) => { if (step === 'arrive' && n.assignment && n.assignment.arrivedTs === null) n.assignment = { ...n.assignment, arrivedTs: at }; },
+    });
+  }
+
+  feedback(caseId: number, actor: Actor, opts: { note: string; photoIds?: string[]; unitId?: string }): CaseDetail {
+    if (!opts.note?.trim()) throw new HttpError(400, 'bad_request', 'note must say what was done');
+    const photoIds = opts.photoIds ?? [];
+    for (const p of photoIds) if (!this.d.repo.photo(caseId, p)) throw new HttpError(400, 'bad_request', `photoIds: photo ${p} is not a photo of case ${caseId}`);
+    const rec = this.requireCase(caseId);
+    return this.act(caseId, 'feedback', actor, { note: opts.note, actingUnit: opts.unitId ?? actor.name, data: { unitId: rec.assignment?.unitId ?? null, photoIds } });
+  }
+
+  request(caseId: number, kind: CaseRequestKind, actor: Actor, opts: { reason: string; days?: number; version?: number }): CaseDetail {
+    if (!opts.reason?.trim()) throw new HttpError(400, 'bad_request', 'reason must be a non-empty text');
+    const days = kind === 'extension' ? opts.days : undefined;
+    if (kind === 'extension' && (days === undefined || !Number.isInteger(days) || days < 1 || days > 30)) throw new HttpError(400, 'bad_request', 'days must be an integer from 1 to 30 for an extension');
+    let requestId = 0;
+    return this.act(caseId, REQUEST_ACTION[kind], actor, {
+      version: opts.version, note: opts.reason,
+      guard: () => {
+        const pending = this.d.repo.requests(caseId).find((r) => r.kind === kind && r.state === 'pending');
+        if (pending) throw new HttpError(409, 'invalid_transition', `request #${pending.id} (${kind}) is already pending on this case`);
+      },
+      also: () => { requestId = this.d.repo.addRequest(caseId, kind, opts.reason.trim(), days ?? null, actor.name, this.d.now()); },
+      // Read after `also` has inserted the request, so the timeline and the event carry its id.
+      get data() { return { kind, requestId, ...(days !== undefined ? { days } : {}) }; },
+    });
+  }
+
+  decide(caseId: number, requestId: number, approve: boolean, actor: Actor, note?: string): CaseDetail {
+    const rec = this.requireCase(caseId);
+    const req = this.d.repo.request(caseId, requestId);
+    if (!req) throw new HttpError(404, 'not_found', `case ${caseId} has no request ${requestId}`);
+    const verdict = decideRequest(req, approve, actor, { stage: rec.stage, suspended: rec.suspended, assignedUnit: rec.assignment?.unitId ?? null });
+    if (!verdict.ok) throw new HttpError(verdict.status, verdict.code, verdict.reason);
+    const data = { kind: req.kind, requestId, ...(req.days !== null ? { days: req.days } : {}), ...(req.kind === 'sendBack' ? { unitId: rec.assignment?.unitId ?? null } : {}) };
+    return this.act(caseId, approve ? 'approve' : 'reject', actor, {
+      note, data,
+      change: (n) => {
+        if (!approve) return;
+        if (verdict.to !== null) n.stage = verdict.to;
+        if (req.kind === 'sendBack') n.assignment = null;
+        if (req.kind === 'suspension') n.suspended = true;
+      },
+      also: () => { if (!this.d.repo.decideRequest(requestId, approve, actor.name, this.d.now(), note ?? null)) throw new HttpError(409, 'conflict', `request ${requestId} was decided by someone else first`); },
+    });
+  }
+
+  resume(caseId: number, actor: Actor, opts: { version?: number; note?: string }): CaseDetail {
+    return this.act(caseId, 'resume', actor, { ...opts, change: (n) => { n.suspended = false; } });
+  }
+
+  appendSystem(caseId: number, action: CaseAction, note: string, data?: Record<string, unknown>, at?: number): void {
+    const rec = this.requireCase(caseId);
+    this.d.repo.transaction(() => this.timeline(caseId, at ?? this.d.now(), SYSTEM_ACTOR, action, rec.stage, rec.stage, note, data ?? null));
+    this.d.events.emit('case:changed', caseId);
+  }
+
+  escalate(caseId: number, level: number, notified: string, at: number, actor: Actor = SYSTEM_ACTOR): void {
+    const rec = this.requireCase(caseId);
+    // Idempotent: the SLA module may repeat a step after a restart.
+    if (level <= rec.escalationLevel || !OPEN_STAGES.includes(rec.stage)) return;
+    this.act(caseId, 'escalate', actor, { at, data: { level, notified }, note: `吹哨 → ${notified}`, change: (n) => { n.escalationLevel = level; } });
+  }
+
+  openForAlarm(alarm: Alarm): CaseDetail | null {
+    const item = this.tax.items.find((i) => i.alarmTypes?.includes(alarm.type));
+    if (!item) return null;
+    const existing = (alarm.caseId !== null ? this.d.repo.get(alarm.caseId) : undefined) ?? this.d.repo.openForAlarm(alarm.id, OPEN_STAGES);
+    if (existing && OPEN_STAGES.includes(existing.stage)) return this.detail(existing.id)!;
+    const at = alarm.lon !== null && alarm.lat !== null ? [alarm.lon, alarm.lat] as const : this.gridCentre(alarm.gridId);
+    if (!at || !this.d.locator.inDistrict(at[0], at[1])) return null; // outside the district: not ours to open
+    return this.report({
+      source: 'iotAlarm', itemCode: item.code, title: `${item.name} · ${alarm.entityName}`, description: alarm.detail,
+      lon: at[0], lat: at[1], alarmId: alarm.id, register: true, ...(alarm.type === 'staffSos' ? { emergency: true } : {}),
+    }, SYSTEM_ACTOR);
+  }
+
+  /** Records an uploaded photo (the file is already durable on disk). */
+  addPhoto(caseId: number, photo: Omit<PhotoRecord, 'caseId' | 'ts' | 'by'>, actor: Actor): CaseDetail {
+    return this.act(caseId, 'photo', actor, {
+      data: { photoId: photo.id, phase: photo.phase },
+      also: () => this.d.repo.addPhoto({ ...photo, caseId, ts: this.d.now(), by: actor.name }),
+    });
+  }
+
+  photo(caseId: number, photoId: string): PhotoRecord | undefined { return this.d.repo.photo(caseId, photoId); }
+
+  /** Refuses what the workflow refuses, before anything (a photo file) is written. */
+  check(action: WorkflowAction, actor: Actor, rec: Pick<CaseRecord, 'stage' | 'suspended' | 'assignment'>): void {
+    const v = decideAction(action, actor, { stage: rec.stage, suspended: rec.suspended, assignedUnit: rec.assignment?.unitId ?? null, actingUnit: actor.name });
+    if (!v.ok) throw new HttpError(v.status, v.code, v.reason);
+  }
+
+  requireCase(caseId: number): CaseRecord {
+    const rec = this.d.repo.get(caseId);
+    if (!rec) throw new HttpError(404, 'not_found', `no case ${caseId}`);
+    return rec;
+  }
+
+  private act(caseId: number, action: WorkflowAction, actor: Actor, opts: ActOptions & { at?: number }): CaseDetail {
+    const rec = this.requireCase(caseId);
+    if (opts.version !== undefined && opts.version !== rec.version) {
+      throw new HttpError(409, 'conflict', `case changed since you loaded it (version ${opts.version}, now ${rec.version})`);
+    }
+    const v = decideAction(action, actor, { stage: rec.stage, suspended: rec.suspended, assignedUnit: rec.assignment?.unitId ?? null, actingUnit: opts.actingUnit ?? actor.name });
+    if (!v.ok) throw new HttpError(v.status, v.code, v.reason);
+    opts.guard?.(rec);
+    const now = opts.at ?? this.d.now();
+    const touch = !ROW_UNCHANGED.has(action);
+    const next: CaseRecord = { ...rec, stage: v.to ?? rec.stage, updatedTs: now, version: rec.version + 1 };
+    opts.change?.(next);
+    this.d.repo.transaction(() => {
+      if (touch && !this.d.repo.update(next, rec.version)) {
+        throw new HttpError(409, 'conflict', `case changed since you loaded it (version ${rec.version}, now ${this.d.repo.get(caseId)?.version ?? '?'})`);
+      }
+      opts.also?.(rec);
+      this.timeline(caseId, now, actor, action, rec.stage, next.stage, opts.note?.trim() || null, opts.data ?? null);
+    });
+    if (!NOT_STEPS.has(action)) {
+      this.d.events.emit('case:transition', { caseId, action, from: rec.stage, to: next.stage, actor: actor.name, at: now, ...(opts.data ? { data: opts.data } : {}) });
+    }
+    this.d.events.emit('case:changed', caseId);
+    return this.detail(caseId)!;
+  }
+
+  private escalation(rec: CaseRecord, level: number): Pick<ActOptions, 'data' | 'change'> {
+    const item = this.items.get(rec.itemCode);
+    const notifiedCode = level === 1 ? rec.streetCode : (item?.deptCode ?? rec.assignedOrg ?? rec.streetCode);
+    const notified = this.orgs.get(notifiedCode)?.name ?? notifiedCode;
+    return { data: { level, notified, orgCode: notifiedCode }, change: (n) => { n.escalationLevel = level; } };
+  }
+
+  private timeline(caseId: number, ts: number, actor: Actor, action: CaseAction, from: CaseRecord['stage'] | null, to: CaseRecord['stage'] | null, note: string | null, data: Record<string, unknown> | null): void {
+    this.d.repo.addTimeline({ caseId, ts, actor: actor.name, actorRole: actor.role, action, fromStage: from, toStage: to, note, data });
+  }
+
+  private requireItem(code: string): TaxonomyItem {
+    const item = this.items.get(code);
+    if (!item) throw new HttpError(400, 'bad_request', `itemCode: unknown taxonomy item ${JSON.stringify(code)} (see GET /api/taxonomy)`);
+    return item;
+  }
+
+  private gridCentre(gridId: string): [number, number] | null {
+    const ring = this.d.pack.grids.features.find((g) => g.properties.id === gridId)?.geometry.coordinates[0];
+    if (!ring || ring.length < 2) return null;
+    const pts = ring.slice(0, -1);
+    return [pts.reduce((a, p) => a + p[0], 0) / pts.length, pts.reduce((a, p) => a + p[1], 0) / pts.length];
+  }
+
+  private summaries(recs: CaseRecord[]): CaseSummary[] {
+    const clocks = recs.length === 0 ? new Map<number, SlaClock[]>() : (this.d.sla()?.clocksForMany(recs.map((r) => r.id)) ?? new Map<number, SlaClock[]>());
+    return recs.map(({ description: _d, reworkCount: _r, lon, lat, streetCode, communityCode, gridId, address, ...r }) => ({
+      ...r, location: { lon, lat, streetCode, communityCode, gridId, address }, clocks: clocks.get(r.id) ?? [],
+    }));
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The cases API: the queue, a case with its timeline and clocks, reporting (上报), the
+ * workflow steps, the exception requests and their decisions, and photos. Reads are open to
+ * every signed-in role (the wall included); writes to people, refined by the workflow table.
+ * Every write is audited.
+ */
+import { createReadStream } from 'node:fs';
+import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  CaseDetailSchema, CaseParams, CasesQuery, CaseSummarySchema, DecisionBody, NewCaseBody, OrganisationSchema, PhotoParams, PhotoQuery,
+  RequestBody, RequestParams, ResumeBody, TaxonomySchema, TransitionBody,
+} from '../../shared/schemas/cases.ts';
+import { ErrorResponse } from '../../shared/schemas/http.ts';
+import type { Actor } from '../ops/ports.ts';
+import { HttpError } from '../http-error.ts';
+import type { CasesService } from '../cases/cases-service.ts';
+import { checkPhoto, PHOTO_TYPES, type PhotoFiles } from '../cases/photo-files.ts';
+
+export interface CasesRoutesOptions { service: CasesService; photos: PhotoFiles; photoMaxBytes: number }
+
+const actorOf = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
+
+const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { service, photos, photoMaxBytes }) => {
+  const anyone = app.auth.requireRole();
+  const people = app.auth.requireRole('dispatcher', 'leader', 'admin');
+  const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record(req.principal!.name, action, `case:${caseId}`, detail);
+  const read = { 401: ErrorResponse };
+  const write = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+  const tags = ['cases'];
+
+  // Photos arrive as the raw image body; everything else stays under the app's JSON body limit.
+  app.addContentTypeParser(Object.keys(PHOTO_TYPES), { parseAs: 'buffer', bodyLimit: photoMaxBytes }, (_req, body, done) => done(null, body));
+
+  app.get('/api/taxonomy', { preHandler: anyone, schema: { tags, description: 'The 部件/事件 case taxonomy of the district pack: classes, subclasses (the road chiefs\' checklist groups) and items.', response: { 200: TaxonomySchema, ...read } } }, async () => service.taxonomy());
+
+  app.get('/api/organisations', { preHandler: anyone, schema: { tags, description: 'The streets and district departments cases are assigned to.', response: { 200: Type.Array(OrganisationSchema), ...read } } }, async () => service.organisations());
+
+  app.get('/api/cases', {
+    preHandler: anyone,
+    schema: { tags, description: 'Cases, filtered; open cases first — emergencies, then the nearest clock deadline — then the rest, latest first.', querystring: CasesQuery, response: { 200: Type.Array(CaseSummarySchema), 400: ErrorResponse, ...read } },
+  }, async (req) => {
+    const q = req.query;
+    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new HttpError(400, 'bad_request', 'from must be before to');
+    return service.list({
+      ...(q.open !== undefined ? { open: q.open === 'true' } : {}),
+      ...(q.emergency !== undefined ? { emergency: q.emergency === 'true' } : {}),
+      stage: q.stage, street: q.street, source: q.source, item: q.item, q: q.q, from: q.from, to: q.to, limit: q.limit ?? 100,
+    });
+  });
+
+  app.get('/api/cases/:id', {
+    preHandler: anyone,
+    schema: { tags, description: 'One case with its photos, timeline, requests, evaluation and SLA clocks.', params: CaseParams, response: { 200: CaseDetailSchema, 404: ErrorResponse, ...read } },
+  }, async (req) => {
+    const d = service.detail(req.params.id);
+    if (!d) throw new HttpError(404, 'not_found', `no case ${req.params.id}`);
+    return d;
+  });
+
+  app.post('/api/cases', {
+    preHandler: people,
+    schema: { tags, description: '上报: report a case at a point in the district (register: true also 立案 at once).', body: NewCaseBody, response: { 201: CaseDetailSchema, ...write } },
+  }, async (req, reply) => {
+    const d = service.report(req.body, actorOf(req));
+    audit(req, 'case.report', d.id, { code: d.code, itemCode: d.itemCode, source: d.source, register: req.body.register === true });
+    return reply.status(201).send(d);
+  });
+
+  app.post('/api/cases/:id/transitions', {
+    preHandler: people,
+    schema: { tags, description: 'A workflow step: register (立案, may reclassify itemCode), verifyPass / verifyFail (核查), close (结案), evaluate (评价, score 1–5), note, escalate (吹哨). Name the version you loaded: a stale one gets 409 conflict.', params: CaseParams, body: TransitionBody, response: { 200: CaseDetailSchema, ...write } },
+  }, async (req) => {
+    const { action, ...opts } = req.body;
+    const d = service.transition(req.params.id, action, actorOf(req), opts);
+    audit(req, `case.${action}`, d.id, opts);
+    return d;
+  });
+
+  app.post('/api/cases/:id/requests', {
+    preHandler: people,
+    schema: { tags, description: 'Ask for an exception: sendBack (退回), extension (延期, days), suspension (挂账), void (作废). A leader or admin other than the requester decides.', params: CaseParams, body: RequestBody, response: { 201: CaseDetailSchema, ...write } },
+  }, async (req, reply) => {
+    const { kind, ...opts } = req.body;
+    const d = service.request(req.params.id, kind, actorOf(req), opts);
+    audit(req, 'case.request', d.id, req.body);
+    return reply.status(201).send(d);
+  });
+
+  app.post('/api/cases/:id/requests/:rid/decision', {
+    preHandler: app.auth.requireRole('leader', 'admin'),
+    schema: { tags, description: 'Approve or reject a pending request (leader or admin, never the requester).', params: RequestParams, body: DecisionBody, response: { 200: CaseDetailSchema, ...write } },
+  }, async (req) => {
+    const d = service.decide(req.params.id, req.params.rid, req.body.approve, actorOf(req), req.body.note);
+    audit(req, req.body.approve ? 'case.approve' : 'case.reject', d.id, { requestId: req.params.rid, note: req.body.note });
+    return d;
+  });
+
+  app.post('/api/cases/:id/resume', {
+    preHandler: people,
+    schema: { tags, description: 'End a suspension (挂账): the clocks run again.', params: CaseParams, body: ResumeBody, response: { 200: CaseDetailSchema, ...write } },
+  }, async (req) => {
+    const d = service.resume(req.params.id, actorOf(req), req.body);
+    audit(req, 'case.resume', d.id, req.body);
+    return d;
+  });
+
+  app.post('/api/cases/:id/photos', {
+    preHandler: people,
+    bodyLimit: photoMaxBytes,
+    schema: {
+      tags, description: `A photo, before (with the report) or after (with the feedback): the raw image as the body, Content-Type image/jpeg, image/png or image/webp, at most ${photoMaxBytes} bytes. The type is checked by its bytes.`,
+      params: CaseParams, querystring: PhotoQuery,
+      response: { 201: CaseDetailSchema.properties.photos.items, 413: ErrorResponse, 415: ErrorResponse, ...write },
+    },
+  }, async (req, reply) => {
+    const actor = actorOf(req);
+    const caseId = req.params.id;
+    service.check('photo', actor, service.requireCase(caseId));
+    if (!Buffer.isBuffer(req.body)) throw new HttpError(415, 'unsupported_media_type', 'send the image as the raw body with Content-Type image/jpeg, image/png or image/webp');
+    const declared = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = checkPhoto(req.body, declared);
+    const saved = photos.save(caseId, req.body, type);
+    let d;
+    try {
+      d = service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: req.body.length }, actor);
+    } catch (err) {
+      photos.discard(caseId, saved.file);
+      throw err;
+    }
+    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: req.body.length });
+    return reply.status(201).send(d.photos.find((p) => p.id === saved.id)!);
+  });
+
+  app.get('/api/cases/:id/photos/:photoId', {
+    preHandler: anyone,
+    schema: { tags, description: 'The photo file, with its content type.', params: PhotoParams, response: { 200: Type.Unknown({ description: 'the image bytes (image/jpeg, image/png or image/webp)' }), 404: ErrorResponse, ...read } },
+  }, async (req, reply) => {
+    const p = service.photo(req.params.id, req.params.photoId);
+    if (!p) throw new HttpError(404, 'not_found', `case ${req.params.id} has no photo ${req.params.photoId}`);
+    return reply.type(p.contentType).header('content-length', p.bytes).header('cache-control', 'private, max-age=86400, immutable').send(createReadStream(photos.path(p.caseId, p.file)));
+  });
+};
+export default cases;
