@@ -2,7 +2,18 @@
  * Versioned schema migrations. Append only: a migration that has shipped is never edited.
  * `PRAGMA user_version` records the last one applied.
  */
-export interface Migration { version: number; name: string; sql: string }
+import { DISPATCH_MIGRATION } from '../dispatch/schema.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /**
+   * Runs with foreign keys off (SQLite's procedure for rebuilding a table that others reference:
+   * create new, copy, drop, rename); the foreign keys are checked before the migration commits.
+   */
+  rebuildsReferencedTable?: boolean;
+}
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -54,4 +65,5 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX audit_ts ON audit(ts);
     `,
   },
+  DISPATCH_MIGRATION,
 ];
