@@ -22,6 +22,8 @@ import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
 import simulator from './plugins/simulator.ts';
+import roads from './plugins/roads.ts';
+import dispatch from './plugins/dispatch.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
@@ -93,6 +95,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(ops, { now });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
+  await app.register(roads, { travel: config.dispatch.travel });
+  await app.register(dispatch, { settings: config.dispatch.settings, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });

@@ -4,6 +4,8 @@
  */
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/settings.ts';
+import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
 
@@ -33,6 +35,13 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   MAPBOX_ACCESS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   MAP_STYLE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  DISPATCH_ARRIVAL_RADIUS_M: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_STALE_POSITION_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_NOT_MOVING_WARN_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_ON_SCENE_WARN_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_RETURNING_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_VEHICLE_SPEEDS_KPH: Type.Optional(Type.String({ minLength: 1 })),
+  DISPATCH_STAFF_SPEEDS_KPH: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -50,6 +59,7 @@ export interface Config {
   auth: { sessionTtlH: number; adminPassword: string | undefined };
   corsOrigins: string[];
   map: { mapboxAccessToken: string | undefined; styleUrl: string | undefined };
+  dispatch: { settings: DispatchSettings; travel: TravelProfiles };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +102,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!(speed > 0 && speed <= 3600)) throw new ConfigError(`invalid configuration:\n  SIM_SPEED=${e.SIM_SPEED}: must be > 0 and ≤ 3600`);
   const tickMs = int(e.LIVE_TICK_MS, 1000);
   if (tickMs < 100 || tickMs > 60_000) throw new ConfigError(`invalid configuration:\n  LIVE_TICK_MS=${tickMs}: must be 100..60000`);
+  const dispatch = dispatchConfig(e, int);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -109,6 +120,37 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auth: { sessionTtlH: int(e.SESSION_TTL_H, 12), adminPassword: e.ADMIN_PASSWORD },
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     map: { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL },
+    dispatch,
+  };
+}
+
+function dispatchConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['dispatch'] {
+  const d = DEFAULT_DISPATCH_SETTINGS;
+  const within = (key: string, v: number, min: number, max: number) => {
+    if (!(v >= min && v <= max)) throw new ConfigError(`invalid configuration:\n  ${key}=${v}: must be ${min}..${max}`);
+    return v;
+  };
+  const speeds = (key: string, v: string | undefined, profile: ModeProfile): ModeProfile => {
+    if (v === undefined) return profile;
+    try {
+      return { ...profile, speedsKph: parseSpeeds(v) };
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  ${key}=${JSON.stringify(v)}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    settings: {
+      ...d,
+      arrivalRadiusM: within('DISPATCH_ARRIVAL_RADIUS_M', int(e.DISPATCH_ARRIVAL_RADIUS_M, d.arrivalRadiusM), 5, 1000),
+      stalePositionS: within('DISPATCH_STALE_POSITION_S', int(e.DISPATCH_STALE_POSITION_S, d.stalePositionS), 5, 86_400),
+      notMovingS: within('DISPATCH_NOT_MOVING_WARN_S', int(e.DISPATCH_NOT_MOVING_WARN_S, d.notMovingS), 30, 86_400),
+      onSceneWarnS: within('DISPATCH_ON_SCENE_WARN_S', int(e.DISPATCH_ON_SCENE_WARN_S, d.onSceneWarnS), 60, 7 * 86_400),
+      returningS: within('DISPATCH_RETURNING_S', int(e.DISPATCH_RETURNING_S, d.returningS), 0, 86_400),
+    },
+    travel: {
+      vehicle: speeds('DISPATCH_VEHICLE_SPEEDS_KPH', e.DISPATCH_VEHICLE_SPEEDS_KPH, DEFAULT_TRAVEL_PROFILES.vehicle),
+      staff: speeds('DISPATCH_STAFF_SPEEDS_KPH', e.DISPATCH_STAFF_SPEEDS_KPH, DEFAULT_TRAVEL_PROFILES.staff),
+    },
   };
 }
 
@@ -119,5 +161,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
+    dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

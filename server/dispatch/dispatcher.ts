@@ -35,6 +35,8 @@ const CASE_ENDS = new Set(['closed', 'evaluated', 'voided']);
 
 export class Dispatcher implements DispatchPort {
   private readonly warned = new Map<string, string>();
+  /** While our own action runs, the case transitions it causes are ours to handle, not news. */
+  private acting = 0;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -51,7 +53,7 @@ export class Dispatcher implements DispatchPort {
   }
 
   recommend(caseId: number, limit = 5): UnitRecommendation[] {
-    return this.recommendFor(this.caseOf(caseId), limit).units;
+    return this.recommendFor(this.caseSummary(caseId), limit).units;
   }
 
   /** Recommendation with the note whether the skills filter had to be dropped. */
@@ -67,7 +69,7 @@ export class Dispatcher implements DispatchPort {
 
   dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string; reassign?: boolean }): CaseDetail {
     const { book, now } = this.deps;
-    const c = this.caseOf(caseId);
+    const c = this.caseSummary(caseId);
     const entity = book.entity(unitId);
     const unit = book.get(unitId);
     if (!entity || !unit) throw new HttpError(404, 'not_found', `no unit ${unitId}`);
@@ -107,7 +109,7 @@ export class Dispatcher implements DispatchPort {
 
   /** The unit is taken off the case (back to awaiting dispatch) and is available again. */
   release(caseId: number, actor: Actor, opts: { version?: number; reason: string }): CaseDetail {
-    const c = this.caseOf(caseId);
+    const c = this.caseSummary(caseId);
     if (!c.assignment) throw new HttpError(409, 'invalid_transition', `case ${c.code} has no unit to release`);
     const t = this.deps.now();
     return this.atomically((stage) => {
@@ -155,7 +157,7 @@ export class Dispatcher implements DispatchPort {
 
   /** A case ended or lost its unit elsewhere: its units are free. */
   onCaseTransition(caseId: number, action: string, to: string | null): void {
-    if (!(action === 'release' || (to !== null && CASE_ENDS.has(to)))) return;
+    if (this.acting > 0 || !(action === 'release' || (to !== null && CASE_ENDS.has(to)))) return;
     const rows = this.deps.book.rowsForCase(caseId);
     if (rows.length === 0) return;
     const t = this.deps.now();
@@ -198,13 +200,20 @@ export class Dispatcher implements DispatchPort {
   /** Runs writes in one transaction; the unit cache and 'unit:changed' follow only after it committed. */
   private atomically<T>(fn: (stage: (row: EngagementRow) => void) => T): T {
     const staged: EngagementRow[] = [];
-    const result = this.deps.db.transaction(() => fn((r) => staged.push(r)))();
+    this.acting++;
+    let result: T;
+    try {
+      result = this.deps.db.transaction(() => fn((r) => staged.push(r)))();
+    } finally {
+      this.acting--;
+    }
     for (const r of staged) this.deps.book.remember(r);
     for (const r of staged) this.deps.events?.emit('unit:changed', r.entityId);
     return result;
   }
 
-  private caseOf(caseId: number): CaseSummary {
+  /** The case, through CasesPort; 404 when there is none. */
+  caseSummary(caseId: number): CaseSummary {
     const c = this.deps.cases().get(caseId);
     if (!c) throw new HttpError(404, 'not_found', `no case ${caseId}`);
     return c;
