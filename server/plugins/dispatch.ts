@@ -9,7 +9,6 @@ import type { DispatchSettings } from '../dispatch/settings.ts';
 import { UnitBook } from '../dispatch/unit-book.ts';
 import { UnitsRepo } from '../dispatch/units-repo.ts';
 import { HttpError } from '../http-error.ts';
-import type { DomainEvents } from '../ops/domain-events.ts';
 import type { CasesPort } from '../ops/ports.ts';
 import dispatchRoutes from '../routes/dispatch.ts';
 
@@ -28,11 +27,11 @@ export interface DispatchPluginOptions {
 }
 
 export default fp<DispatchPluginOptions>(async (app, opts) => {
-  const extra = app as unknown as { domainEvents?: DomainEvents; cases?: CasesPort };
-  const events = extra.domainEvents;
+  const events = app.domainEvents;
+  // Cases register after dispatch or not at all (tests, partial deployments): found when needed.
   const cases = (): CasesPort => {
-    if (!extra.cases) throw new HttpError(503, 'unavailable', 'the cases module is not running');
-    return extra.cases;
+    if (!app.hasDecorator('cases')) throw new HttpError(503, 'unavailable', 'the cases module is not running');
+    return (app as unknown as { cases: CasesPort }).cases;
   };
   const book = new UnitBook(app.live, new UnitsRepo(app.store.db), opts.now, opts.settings, app.district.pack.meta.center[1]);
   const dispatcher = new Dispatcher({
@@ -43,7 +42,7 @@ export default fp<DispatchPluginOptions>(async (app, opts) => {
   app.decorate('coverage', new CoverageCache(app.roads, book, opts.now, opts.settings.targetS, opts.settings.coverageEveryS * 1000));
 
   const unsubscribe = app.live.changes.subscribe('dispatch', (change) => dispatcher.onLiveChange(change));
-  const offCase = events?.on('case:transition', (t) => dispatcher.onCaseTransition(t.caseId, t.action, t.to));
+  const offCase = events.on('case:transition', (t) => dispatcher.onCaseTransition(t.caseId, t.action, t.to));
   const sweep = setInterval(() => {
     try {
       dispatcher.sweep();
@@ -55,7 +54,7 @@ export default fp<DispatchPluginOptions>(async (app, opts) => {
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     unsubscribe();
-    offCase?.();
+    offCase();
   });
   await app.register(dispatchRoutes);
-}, { name: 'dispatch', dependencies: ['store', 'auth', 'live', 'roads'] });
+}, { name: 'dispatch', dependencies: ['store', 'auth', 'domain-events', 'live', 'roads'] });
