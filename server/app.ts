@@ -24,6 +24,8 @@ import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
 import cases from './plugins/cases.ts';
 import simulator from './plugins/simulator.ts';
+import roads from './plugins/roads.ts';
+import dispatch from './plugins/dispatch.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
@@ -94,6 +96,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   const clientRoot = deps.clientRoot ?? 'dist/client';
   await app.register(cases, { now, dataDir: config.dataDir, ...config.cases });
   await app.register(sla, { now, dayMode: config.sla.dayMode });
+  await app.register(roads, { travel: config.dispatch.travel });
+  await app.register(dispatch, { settings: config.dispatch.settings, now });
   await app.register(ops, { now });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });

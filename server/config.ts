@@ -4,6 +4,8 @@
  */
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/settings.ts';
+import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
 
@@ -36,6 +38,13 @@ export const EnvSchema = Type.Object({
   SLA_DAY_MODE: Type.Optional(Type.Union([Type.Literal('calendar'), Type.Literal('working')])),
   PHOTO_MAX_BYTES: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
   CASE_CODE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Z]{1,6}$' })),
+  DISPATCH_ARRIVAL_RADIUS_M: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_STALE_POSITION_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_NOT_MOVING_WARN_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_ON_SCENE_WARN_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_RETURNING_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  DISPATCH_VEHICLE_SPEEDS_KPH: Type.Optional(Type.String({ minLength: 1 })),
+  DISPATCH_STAFF_SPEEDS_KPH: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -57,6 +66,7 @@ export interface Config {
   sla: { dayMode: 'calendar' | 'working' };
   /** Case photos: the largest upload, bytes; case numbers: PREFIX-YYYYMMDD-NNNN. */
   cases: { photoMaxBytes: number; codePrefix: string };
+  dispatch: { settings: DispatchSettings; travel: TravelProfiles };
 }
 
 export class ConfigError extends Error {
@@ -101,6 +111,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (tickMs < 100 || tickMs > 60_000) throw new ConfigError(`invalid configuration:\n  LIVE_TICK_MS=${tickMs}: must be 100..60000`);
   const photoMaxBytes = int(e.PHOTO_MAX_BYTES, 8 * 1024 * 1024);
   if (photoMaxBytes < 1024 || photoMaxBytes > 64 * 1024 * 1024) throw new ConfigError(`invalid configuration:\n  PHOTO_MAX_BYTES=${photoMaxBytes}: must be 1024..67108864 (1 KiB..64 MiB)`);
+  const dispatch = dispatchConfig(e, int);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -120,6 +131,37 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     map: { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL },
     sla: { dayMode: e.SLA_DAY_MODE ?? 'calendar' },
     cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
+    dispatch,
+  };
+}
+
+function dispatchConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['dispatch'] {
+  const d = DEFAULT_DISPATCH_SETTINGS;
+  const within = (key: string, v: number, min: number, max: number) => {
+    if (!(v >= min && v <= max)) throw new ConfigError(`invalid configuration:\n  ${key}=${v}: must be ${min}..${max}`);
+    return v;
+  };
+  const speeds = (key: string, v: string | undefined, profile: ModeProfile): ModeProfile => {
+    if (v === undefined) return profile;
+    try {
+      return { ...profile, speedsKph: parseSpeeds(v) };
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  ${key}=${JSON.stringify(v)}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    settings: {
+      ...d,
+      arrivalRadiusM: within('DISPATCH_ARRIVAL_RADIUS_M', int(e.DISPATCH_ARRIVAL_RADIUS_M, d.arrivalRadiusM), 5, 1000),
+      stalePositionS: within('DISPATCH_STALE_POSITION_S', int(e.DISPATCH_STALE_POSITION_S, d.stalePositionS), 5, 86_400),
+      notMovingS: within('DISPATCH_NOT_MOVING_WARN_S', int(e.DISPATCH_NOT_MOVING_WARN_S, d.notMovingS), 30, 86_400),
+      onSceneWarnS: within('DISPATCH_ON_SCENE_WARN_S', int(e.DISPATCH_ON_SCENE_WARN_S, d.onSceneWarnS), 60, 7 * 86_400),
+      returningS: within('DISPATCH_RETURNING_S', int(e.DISPATCH_RETURNING_S, d.returningS), 0, 86_400),
+    },
+    travel: {
+      vehicle: speeds('DISPATCH_VEHICLE_SPEEDS_KPH', e.DISPATCH_VEHICLE_SPEEDS_KPH, DEFAULT_TRAVEL_PROFILES.vehicle),
+      staff: speeds('DISPATCH_STAFF_SPEEDS_KPH', e.DISPATCH_STAFF_SPEEDS_KPH, DEFAULT_TRAVEL_PROFILES.staff),
+    },
   };
 }
 
@@ -131,5 +173,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
     sla: c.sla, cases: c.cases,
+    dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

@@ -39,13 +39,17 @@ export interface GridProps { id: string; streetCode: string; communityCode: stri
 
 export const ROAD_CLASSES = ['trunk', 'primary', 'secondary', 'tertiary', 'residential'] as const;
 export type RoadClass = (typeof ROAD_CLASSES)[number];
-export interface RoadProps { id: string; name: string; class: RoadClass }
+export interface RoadProps {
+  id: string; name: string; class: RoadClass;
+  /** One-way road: each of its graph edges may be travelled only from its first node to its second. Absent = two-way. */
+  oneway?: boolean;
+}
 
 /** Nodes and edges of the road network, for routing and road ETAs. */
 export interface RoadGraph {
   /** [lon, lat] per node; a node index is its position in this array. */
   nodes: LonLat[];
-  /** [fromNode, toNode, lengthM, roadId]; edges are two-way. */
+  /** [fromNode, toNode, lengthM, roadId]; two-way unless the road is one-way (RoadProps.oneway), then from → to only. */
   edges: [number, number, number, string][];
 }
 

@@ -1,6 +1,7 @@
 /**
  * Shortest paths and nearest-node look-ups over the district road graph (shared/district.ts).
- * Used by the simulator for movement and by dispatch for road ETAs.
+ * Used by the simulator for movement (by length) and by dispatch for road ETAs (by a per-edge
+ * travel-time cost, with one-way roads: see server/district/travel-time.ts).
  *
  * Coordinates are projected once onto a local equirectangular plane (metres), which is
  * accurate to well under 1 % across a district, so look-ups need no trigonometry.
@@ -15,6 +16,14 @@ export interface RoadPath {
   /** Edge indices, one fewer than nodes; edges[i] joins nodes[i] and nodes[i + 1]. */
   edges: number[];
   lengthM: number;
+  /** The path's search cost (e.g. travel seconds) when the router routes by a per-edge cost; absent when it routes by length. */
+  cost?: number;
+}
+
+/** A search start with a cost already spent on the way to it (e.g. the off-road leg to the nearest node). */
+export interface RoadSource {
+  node: number;
+  cost: number;
 }
 
 export interface RoadNeighbour {
@@ -26,6 +35,10 @@ export interface RoadNeighbour {
 export interface RoadRouterOptions {
   /** Side of a spatial bucket, metres. */
   cellM?: number;
+  /** Search cost per edge (e.g. travel seconds), finite and ≥ 0; default: the edge's length. */
+  edgeCost?: ArrayLike<number>;
+  /** Per edge: true when it may be travelled only from its first node to its second (a one-way road). */
+  oneway?: ArrayLike<boolean>;
 }
 
 const M_PER_DEG_LAT = (6_371_008.8 * Math.PI) / 180;
@@ -48,13 +61,17 @@ export class RoadRouter {
   private readonly edgeFrom: Int32Array;
   private readonly edgeTo: Int32Array;
   private readonly edgeLen: Float64Array;
+  /** What searches minimise: the length, or the per-edge cost given at construction. */
+  private readonly edgeCost: Float64Array;
+  private readonly hasCost: boolean;
+  private readonly oneway: Uint8Array;
   private readonly edgeRoad: string[];
   private readonly roadEdges = new Map<string, number[]>();
 
-  /** Adjacency in compressed rows: neighbours of n are adjNode[adjStart[n] .. adjStart[n + 1]). */
-  private readonly adjStart: Int32Array;
-  private readonly adjNode: Int32Array;
-  private readonly adjEdge: Int32Array;
+  /** Outgoing adjacency in compressed rows: where one can go from n is adjNode[adjStart[n] .. adjStart[n + 1]). */
+  private readonly out: Adjacency;
+  /** Incoming adjacency (where one can come to n from), for searches run backwards from a destination; `out` when no edge is one-way. */
+  private readonly into: Adjacency;
 
   private readonly cellM: number;
   private readonly cols: number;
@@ -105,8 +122,14 @@ export class RoadRouter {
     this.edgeTo = new Int32Array(m);
     this.edgeLen = new Float64Array(m);
     this.edgeRoad = new Array<string>(m);
-    const degree = new Int32Array(n + 1);
-    let scale = 1;
+    this.edgeCost = new Float64Array(m);
+    this.hasCost = opts.edgeCost !== undefined;
+    if (opts.edgeCost && opts.edgeCost.length !== m) throw new RangeError(`edgeCost has ${opts.edgeCost.length} entries for ${m} edges`);
+    if (opts.oneway && opts.oneway.length !== m) throw new RangeError(`oneway has ${opts.oneway.length} entries for ${m} edges`);
+    const oneway = opts.oneway;
+    this.oneway = new Uint8Array(m);
+    if (oneway) for (let e = 0; e < m; e++) this.oneway[e] = oneway[e] ? 1 : 0;
+    let scale = Infinity;
     for (let e = 0; e < m; e++) {
       const [a, b, len, road] = graph.edges[e]!;
       if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || a >= n || b < 0 || b >= n) throw new RangeError(`road graph edge ${e} refers to a missing node`);
@@ -115,27 +138,23 @@ export class RoadRouter {
       this.edgeTo[e] = b;
       this.edgeLen[e] = len;
       this.edgeRoad[e] = road;
-      degree[a]!++;
-      degree[b]!++;
+      const cost = opts.edgeCost ? opts.edgeCost[e]! : len;
+      if (!(cost >= 0 && Number.isFinite(cost))) throw new RangeError(`road graph edge ${e} has cost ${cost}; costs must be finite and ≥ 0`);
+      this.edgeCost[e] = cost;
       let list = this.roadEdges.get(road);
       if (!list) this.roadEdges.set(road, (list = []));
       list.push(e);
       const straight = Math.hypot(this.x[a]! - this.x[b]!, this.y[a]! - this.y[b]!);
-      if (straight > 0 && len / straight < scale) scale = Math.max(0, len / straight);
+      // The least cost per straight metre of any edge: cost of any path ≥ straight distance × this
+      // (triangle inequality), so the A* heuristic stays admissible for lengths and times alike —
+      // for travel times it is at least straight distance / the fastest speed.
+      if (straight > 0 && cost / straight < scale) scale = cost / straight;
     }
     // 0.995 absorbs the projection's distortion across the district.
-    this.heuristicScale = scale * 0.995;
+    this.heuristicScale = Number.isFinite(scale) ? (this.hasCost ? scale : Math.min(1, scale)) * 0.995 : 0;
 
-    this.adjStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) this.adjStart[i + 1] = this.adjStart[i]! + degree[i]!;
-    this.adjNode = new Int32Array(2 * m);
-    this.adjEdge = new Int32Array(2 * m);
-    const fill = this.adjStart.slice(0, n);
-    for (let e = 0; e < m; e++) {
-      const a = this.edgeFrom[e]!, b = this.edgeTo[e]!;
-      this.adjNode[fill[a]!] = b; this.adjEdge[fill[a]!] = e; fill[a]!++;
-      this.adjNode[fill[b]!] = a; this.adjEdge[fill[b]!] = e; fill[b]!++;
-    }
+    this.out = buildAdjacency(n, this.edgeFrom, this.edgeTo, oneway, false);
+    this.into = oneway && Array.prototype.some.call(oneway, Boolean) ? buildAdjacency(n, this.edgeFrom, this.edgeTo, oneway, true) : this.out;
 
     this.cellM = opts.cellM ?? 250;
     const width = (maxLon - minLon) * this.mPerDegLon;
@@ -166,19 +185,38 @@ export class RoadRouter {
     return [this.lon[node]!, this.lat[node]!];
   }
 
+  /** Where one can go from a node (a one-way edge only from its first node). */
   neighbours(node: number): RoadNeighbour[] {
     this.checkNode(node);
+    const { start, node: to, edge } = this.out;
     const out: RoadNeighbour[] = [];
-    for (let k = this.adjStart[node]!; k < this.adjStart[node + 1]!; k++) {
-      const e = this.adjEdge[k]!;
-      out.push({ node: this.adjNode[k]!, edge: e, lengthM: this.edgeLen[e]! });
+    for (let k = start[node]!; k < start[node + 1]!; k++) {
+      const e = edge[k]!;
+      out.push({ node: to[k]!, edge: e, lengthM: this.edgeLen[e]! });
     }
     return out;
   }
 
   degree(node: number): number {
     this.checkNode(node);
-    return this.adjStart[node + 1]! - this.adjStart[node]!;
+    return this.out.start[node + 1]! - this.out.start[node]!;
+  }
+
+  /** The search cost of an edge (its length unless the router was given costs). */
+  edgeCostOf(edge: number): number {
+    this.checkEdge(edge);
+    return this.edgeCost[edge]!;
+  }
+
+  /** Whether an edge may be travelled only from its first node to its second. */
+  edgeOneway(edge: number): boolean {
+    this.checkEdge(edge);
+    return this.oneway[edge] === 1;
+  }
+
+  /** Straight distance between two points, metres, on the router's local plane. */
+  straightM(lon1: number, lat1: number, lon2: number, lat2: number): number {
+    return Math.hypot((lon1 - lon2) * this.mPerDegLon, (lat1 - lat2) * M_PER_DEG_LAT);
   }
 
   edgeRoadId(edge: number): string {
@@ -260,11 +298,11 @@ export class RoadRouter {
     return out.sort((a, b) => a - b);
   }
 
-  /** A* over edge lengths; null when `to` cannot be reached from `from`. */
+  /** A* over edge costs (lengths by default); null when `to` cannot be reached from `from`. */
   shortestPath(from: number, to: number): RoadPath | null {
     this.checkNode(from);
     this.checkNode(to);
-    if (from === to) return { nodes: [from], edges: [], lengthM: 0 };
+    if (from === to) return this.hasCost ? { nodes: [from], edges: [], lengthM: 0, cost: 0 } : { nodes: [from], edges: [], lengthM: 0 };
     const { x, y } = this;
     const tx = x[to]!, ty = y[to]!;
     const scale = this.heuristicScale;
@@ -274,7 +312,7 @@ export class RoadRouter {
       if (this.done[u] === id) continue;
       this.done[u] = id;
       if (u === to) return this.buildPath(from, to);
-      this.relax(u, this.gScore[u]!, id, (v) => Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
+      this.relax(u, this.gScore[u]!, id, this.out, (v) => Math.hypot(x[v]! - tx, y[v]! - ty) * scale);
     }
     return null;
   }
@@ -282,29 +320,75 @@ export class RoadRouter {
   /**
    * One-to-many: shortest paths from one node to each target with a single Dijkstra search
    * (e.g. from an incident to every candidate unit, or from a depot to every road it works).
-   * A target that cannot be reached, or only beyond maxLengthM, gets null.
+   * A target that cannot be reached, or only beyond maxCost (metres for a length router), gets null.
    */
-  pathsFrom(from: number, targets: readonly number[], maxLengthM = Infinity): (RoadPath | null)[] {
+  pathsFrom(from: number, targets: readonly number[], maxCost = Infinity): (RoadPath | null)[] {
     this.checkNode(from);
-    for (const t of targets) this.checkNode(t);
-    const wanted = new Set(targets);
-    let pending = wanted.size;
-    const id = this.startSearch(from, 0);
-    while (this.heap.size > 0 && pending > 0) {
+    const id = this.settle(from, targets, maxCost, this.out);
+    return targets.map((t) => (this.done[t] === id ? this.buildPath(from, t) : null));
+  }
+
+  /**
+   * Many-to-one: shortest paths from each source to one node, with a single Dijkstra search run
+   * backwards from `to` over the incoming edges (so one-way roads are honoured in the direction
+   * of travel): e.g. the road ETA of every candidate unit to one incident. Paths run source → to.
+   */
+  pathsTo(to: number, sources: readonly number[], maxCost = Infinity): (RoadPath | null)[] {
+    this.checkNode(to);
+    const id = this.settle(to, sources, maxCost, this.into);
+    return sources.map((s) => (this.done[s] === id ? this.buildPathTowards(s, to) : null));
+  }
+
+  /**
+   * Multi-source search: the least cost from any source (each with a cost already spent) to every
+   * node, Infinity where none reaches within maxCost. E.g. how soon some unit can be at each crossing.
+   */
+  costsFrom(sources: readonly RoadSource[], maxCost = Infinity): Float64Array {
+    const id = this.nextSearchId();
+    this.heap.clear();
+    for (const s of sources) {
+      this.checkNode(s.node);
+      if (!(s.cost >= 0) || s.cost > maxCost) continue;
+      if (this.seen[s.node] === id && this.gScore[s.node]! <= s.cost) continue;
+      this.seen[s.node] = id;
+      this.gScore[s.node] = s.cost;
+      this.prevEdge[s.node] = -1;
+      this.heap.push(s.node, s.cost);
+    }
+    while (this.heap.size > 0) {
       const gu = this.heap.minKey;
       const u = this.heap.pop();
       if (this.done[u] === id) continue;
-      if (gu > maxLengthM) break;
+      if (gu > maxCost) break;
       this.done[u] = id;
-      if (wanted.has(u)) pending--;
-      this.relax(u, gu, id, NO_HEURISTIC);
+      this.relax(u, gu, id, this.out, NO_HEURISTIC);
     }
-    return targets.map((t) => (this.done[t] === id ? this.buildPath(from, t) : null));
+    const costs = new Float64Array(this.nodeCount).fill(Infinity);
+    for (let i = 0; i < this.nodeCount; i++) if (this.done[i] === id) costs[i] = this.gScore[i]!;
+    return costs;
   }
 
   /** The path's polyline as [lon, lat] pairs. */
   pathLonLats(path: RoadPath): LonLat[] {
     return path.nodes.map((n) => this.nodeLonLat(n));
+  }
+
+  /** Plain Dijkstra from `origin` over `adj` until every wanted node is settled or costs pass maxCost; returns the search id. */
+  private settle(origin: number, wanted: readonly number[], maxCost: number, adj: Adjacency): number {
+    for (const t of wanted) this.checkNode(t);
+    const pendingSet = new Set(wanted);
+    let pending = pendingSet.size;
+    const id = this.startSearch(origin, 0);
+    while (this.heap.size > 0 && pending > 0) {
+      const gu = this.heap.minKey;
+      const u = this.heap.pop();
+      if (this.done[u] === id) continue;
+      if (gu > maxCost) break;
+      this.done[u] = id;
+      if (pendingSet.has(u)) pending--;
+      this.relax(u, gu, id, adj, NO_HEURISTIC);
+    }
+    return id;
   }
 
   /** A new search from `from`: fresh marks, an empty heap holding only `from`. */
@@ -318,14 +402,15 @@ export class RoadRouter {
     return id;
   }
 
-  /** Offers u's neighbours a path through u (at distance gu); a heap key is distance + heuristic. */
-  private relax(u: number, gu: number, id: number, heuristic: (v: number) => number): void {
-    const { gScore, prevEdge, seen, done, adjStart, adjNode, adjEdge, edgeLen } = this;
-    for (let k = adjStart[u]!, end = adjStart[u + 1]!; k < end; k++) {
+  /** Offers u's neighbours in `adj` a path through u (at cost gu); a heap key is cost + heuristic. */
+  private relax(u: number, gu: number, id: number, adj: Adjacency, heuristic: (v: number) => number): void {
+    const { gScore, prevEdge, seen, done, edgeCost } = this;
+    const { start, node: adjNode, edge: adjEdge } = adj;
+    for (let k = start[u]!, end = start[u + 1]!; k < end; k++) {
       const v = adjNode[k]!;
       if (done[v] === id) continue;
       const e = adjEdge[k]!;
-      const g = gu + edgeLen[e]!;
+      const g = gu + edgeCost[e]!;
       if (seen[v] !== id || g < gScore[v]!) {
         seen[v] = id;
         gScore[v] = g;
@@ -347,9 +432,31 @@ export class RoadRouter {
     }
     nodes.reverse();
     edges.reverse();
+    return this.pathOf(nodes, edges);
+  }
+
+  /** After a backward search from `to`: each node's prevEdge leads one step closer to `to`. */
+  private buildPathTowards(from: number, to: number): RoadPath {
+    const nodes: number[] = [from];
+    const edges: number[] = [];
+    let cur = from;
+    while (cur !== to) {
+      const e = this.prevEdge[cur]!;
+      edges.push(e);
+      cur = this.edgeFrom[e] === cur ? this.edgeTo[e]! : this.edgeFrom[e]!;
+      nodes.push(cur);
+    }
+    return this.pathOf(nodes, edges);
+  }
+
+  private pathOf(nodes: number[], edges: number[]): RoadPath {
     let lengthM = 0;
-    for (const e of edges) lengthM += this.edgeLen[e]!;
-    return { nodes, edges, lengthM };
+    let cost = 0;
+    for (const e of edges) {
+      lengthM += this.edgeLen[e]!;
+      cost += this.edgeCost[e]!;
+    }
+    return this.hasCost ? { nodes, edges, lengthM, cost } : { nodes, edges, lengthM };
   }
 
   private nextSearchId(): number {
@@ -380,4 +487,38 @@ export class RoadRouter {
   private checkEdge(edge: number): void {
     if (!Number.isInteger(edge) || edge < 0 || edge >= this.edgeCount) throw new RangeError(`no road edge ${edge}`);
   }
+}
+
+interface Adjacency {
+  start: Int32Array;
+  node: Int32Array;
+  edge: Int32Array;
+}
+
+/**
+ * Compressed adjacency rows. Outgoing (`incoming` false): a → b for every edge, b → a unless it is
+ * one-way. Incoming: for each node, the neighbours one can arrive from.
+ */
+function buildAdjacency(n: number, from: Int32Array, to: Int32Array, oneway: ArrayLike<boolean> | undefined, incoming: boolean): Adjacency {
+  const m = from.length;
+  const degree = new Int32Array(n);
+  // Outgoing: a one-way edge a → b leaves a only; incoming: it arrives at b only.
+  const forwardOnly = (e: number) => Boolean(oneway?.[e]);
+  for (let e = 0; e < m; e++) {
+    if (forwardOnly(e)) degree[incoming ? to[e]! : from[e]!]!++;
+    else { degree[from[e]!]!++; degree[to[e]!]!++; }
+  }
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) start[i + 1] = start[i]! + degree[i]!;
+  const node = new Int32Array(start[n]!);
+  const edge = new Int32Array(start[n]!);
+  const fill = start.slice(0, n);
+  const put = (at: number, other: number, e: number) => { node[fill[at]!] = other; edge[fill[at]!] = e; fill[at]!++; };
+  for (let e = 0; e < m; e++) {
+    const a = from[e]!, b = to[e]!;
+    if (!forwardOnly(e)) { put(a, b, e); put(b, a, e); }
+    else if (incoming) put(b, a, e);
+    else put(a, b, e);
+  }
+  return { start, node, edge };
 }

@@ -109,6 +109,7 @@ export function validateParts(meta: DistrictMeta, files: DistrictPackManifest['f
       if (!nonEmpty(p.id)) fail('properties.id must be a non-empty string');
       if (typeof p.name !== 'string') fail('properties.name must be a string');
       if (!(ROAD_CLASSES as readonly unknown[]).includes(p.class)) fail(`road class ${JSON.stringify(p.class)} is not one of ${ROAD_CLASSES.join(', ')}`);
+      if (p.oneway !== undefined && typeof p.oneway !== 'boolean') fail(`properties.oneway must be true or false when given, not ${JSON.stringify(p.oneway)}`);
     },
   });
   uniqueBy(roads.features, (p) => p.id, files.roads, 'feature', 'id');

@@ -10,8 +10,12 @@ import type { Principal } from '../../shared/schemas/http.ts';
 import { HttpError } from '../http-error.ts';
 import { tokenHash } from '../store/access-repo.ts';
 
-/** The principal plus what revocation needs to find its sockets. */
-export interface AuthContext extends Principal { revocationKey: string }
+/** The principal plus what revocation needs to find its sockets, and a crew user's unit. */
+export interface AuthContext extends Principal {
+  revocationKey: string;
+  /** crew only: the unit (live entity id) this user may act for */
+  unitId?: string;
+}
 
 export interface Auth {
   resolve(token: string | undefined): AuthContext | undefined;
@@ -37,7 +41,11 @@ export default fp(async (app) => {
   const resolve = (token: string | undefined): AuthContext | undefined => {
     if (!token || token.length > 200) return undefined;
     const user = access.sessionUser(token);
-    if (user) return { type: 'user', name: user.username, role: user.role, revocationKey: `session:${tokenHash(token)}` };
+    if (user) {
+      const ctx: AuthContext = { type: 'user', name: user.username, role: user.role, revocationKey: `session:${tokenHash(token)}` };
+      if (user.unitId !== null) ctx.unitId = user.unitId;
+      return ctx;
+    }
     const display = access.useDisplayToken(token);
     if (display) return { type: 'display', name: display.name, role: 'wall', revocationKey: `display:${display.id}` };
     return undefined;

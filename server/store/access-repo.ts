@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto';
 import type { Role } from '../../shared/roles.ts';
 import type { Db } from './database.ts';
 
-export interface UserRow { id: number; username: string; role: Role; passwordHash: string; disabled: boolean }
+export interface UserRow {
+  id: number; username: string; role: Role; passwordHash: string; disabled: boolean;
+  /** crew only: the unit (live entity id) the user acts for */
+  unitId: string | null;
+}
 export interface DisplayTokenRow { id: number; name: string; createdAt: number; createdBy: string; revokedAt: number | null; lastUsedAt: number | null }
 
 export function tokenHash(token: string): string {
@@ -17,16 +21,17 @@ export class AccessRepo {
     return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin'").get() as { n: number }).n;
   }
 
-  createUser(username: string, passwordHash: string, role: Role, now = Date.now()): number {
-    const r = this.db.prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)').run(username, passwordHash, role, now);
+  /** A crew user needs the unit it is bound to; other roles have none (the table refuses both mistakes). */
+  createUser(username: string, passwordHash: string, role: Role, now = Date.now(), unitId: string | null = null): number {
+    const r = this.db.prepare('INSERT INTO users (username, password_hash, role, created_at, unit_id) VALUES (?, ?, ?, ?, ?)').run(username, passwordHash, role, now, unitId);
     return Number(r.lastInsertRowid);
   }
 
   findUser(username: string): UserRow | undefined {
-    const r = this.db.prepare('SELECT id, username, role, password_hash, disabled_at FROM users WHERE username = ?').get(username) as
-      | { id: number; username: string; role: Role; password_hash: string; disabled_at: number | null }
+    const r = this.db.prepare('SELECT id, username, role, password_hash, disabled_at, unit_id FROM users WHERE username = ?').get(username) as
+      | { id: number; username: string; role: Role; password_hash: string; disabled_at: number | null; unit_id: string | null }
       | undefined;
-    return r && { id: r.id, username: r.username, role: r.role, passwordHash: r.password_hash, disabled: r.disabled_at !== null };
+    return r && { id: r.id, username: r.username, role: r.role, passwordHash: r.password_hash, disabled: r.disabled_at !== null, unitId: r.unit_id };
   }
 
   createSession(token: string, userId: number, ttlMs: number, now = Date.now()): void {
@@ -34,13 +39,13 @@ export class AccessRepo {
   }
 
   /** The user behind a live session token, or undefined when unknown, expired, revoked or disabled. */
-  sessionUser(token: string, now = Date.now()): { username: string; role: Role } | undefined {
+  sessionUser(token: string, now = Date.now()): { username: string; role: Role; unitId: string | null } | undefined {
     return this.db
       .prepare(
-        `SELECT u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+        `SELECT u.username, u.role, u.unit_id AS unitId FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled_at IS NULL`,
       )
-      .get(tokenHash(token), now) as { username: string; role: Role } | undefined;
+      .get(tokenHash(token), now) as { username: string; role: Role; unitId: string | null } | undefined;
   }
 
   revokeSession(token: string, now = Date.now()): boolean {

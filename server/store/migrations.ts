@@ -4,8 +4,18 @@
  */
 import { SLA_MIGRATION } from '../sla/schema.ts';
 import { CASES_MIGRATION } from '../cases/schema.ts';
+import { DISPATCH_MIGRATION } from '../dispatch/schema.ts';
 
-export interface Migration { version: number; name: string; sql: string }
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /**
+   * Runs with foreign keys off (SQLite's procedure for rebuilding a table that others reference:
+   * create new, copy, drop, rename); the foreign keys are checked before the migration commits.
+   */
+  rebuildsReferencedTable?: boolean;
+}
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -59,4 +69,5 @@ export const MIGRATIONS: Migration[] = [
   },
   CASES_MIGRATION,
   SLA_MIGRATION,
+  DISPATCH_MIGRATION,
 ];

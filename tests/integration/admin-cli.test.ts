@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, type RunningServer } from './server-harness.ts';
+import { openDatabase } from '../../server/store/database.ts';
+import { AccessRepo } from '../../server/store/access-repo.ts';
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-cli-'));
@@ -65,5 +67,35 @@ describe('operator CLI (npm run admin)', () => {
     s = await startServer({ SIM_ENABLED: 'false' }, dataDir);
     servers.push(s);
     expect((await fetch(`${s.url}/api/district`, { headers: { authorization: `Bearer ${wallToken}` } })).status).toBe(401);
+  });
+
+  it('binds a crew login to a unit of the district', async () => {
+    const crewDir = mkdtempSync(join(tmpdir(), 'cityops-cli-crew-'));
+    const env = { ...process.env, DATA_DIR: crewDir };
+    const cli = async (...args: string[]) => {
+      try {
+        return { code: 0, ...(await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env })) };
+      } catch (err) {
+        return err as { code: number; stdout: string; stderr: string };
+      }
+    };
+    try {
+      // The first run creates and migrates the database; the refusals may then run side by side.
+      const crew = await cli('add-user', 'wangfang', 'crew', '--unit', 'staff-0001');
+      const [noUnit, unknown] = await Promise.all([
+        cli('add-user', 'liu', 'crew'),
+        cli('add-user', 'zhou', 'crew', '--unit', 'staff-9999'),
+      ]);
+      expect(crew.stdout).toMatch(/^Created crew wangfang for unit staff-0001 with password: \S+\n$/);
+      expect(noUnit.code).toBe(2);
+      expect(noUnit.stderr).toMatch(/add-user <username> crew --unit <entity id>/);
+      expect(unknown.stderr).toMatch(/no unit "staff-9999" in the district pack/);
+      const db = openDatabase(crewDir);
+      expect(new AccessRepo(db).findUser('wangfang')).toMatchObject({ role: 'crew', unitId: 'staff-0001' });
+      expect(new AccessRepo(db).findUser('zhou')).toBeUndefined();
+      db.close();
+    } finally {
+      rmSync(crewDir, { recursive: true, force: true });
+    }
   });
 });

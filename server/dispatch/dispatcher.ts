@@ -1,0 +1,221 @@
+/**
+ * Dispatch (派遣): recommend, dispatch, reassign and release; the crew's own steps; arrival on
+ * scene detected from live positions. Implements DispatchPort; talks to cases only through
+ * CasesPort. A unit's engagement and the case's dispatch commit in one transaction, and the
+ * unit row is versioned: of two dispatchers sending the same unit, one wins, the other gets 409.
+ */
+import type { CaseAssignment, CaseDetail, CaseSummary } from '../../shared/cases.ts';
+import { AVAILABLE_STATUSES, type UnitRecommendation, type UnitState, type UnitStatus } from '../../shared/dispatch.ts';
+import { distanceM } from '../../shared/geo.ts';
+import type { TravelRouters } from '../district/travel-time.ts';
+import { HttpError } from '../http-error.ts';
+import type { LiveChange } from '../live/change-stream.ts';
+import type { DomainEvents } from '../ops/domain-events.ts';
+import { SYSTEM_ACTOR, type Actor, type CasesPort, type DispatchPort } from '../ops/ports.ts';
+import type { Db } from '../store/database.ts';
+import { recommendUnits, routeUnit, type RecommendResult } from './recommend.ts';
+import { modeOf } from './units.ts';
+import type { DispatchSettings } from './settings.ts';
+import type { UnitBook, UnitFilter } from './unit-book.ts';
+import type { EngagementRow } from './units-repo.ts';
+
+export interface DispatcherDeps {
+  db: Db;
+  book: UnitBook;
+  routers: TravelRouters;
+  cases: () => CasesPort;
+  events: DomainEvents | undefined;
+  now: () => number;
+  settings: DispatchSettings;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+const AVAILABLE: ReadonlySet<UnitStatus> = new Set(AVAILABLE_STATUSES);
+const CASE_ENDS = new Set(['closed', 'evaluated', 'voided']);
+
+export class Dispatcher implements DispatchPort {
+  private readonly warned = new Map<string, string>();
+  /** While our own action runs, the case transitions it causes are ours to handle, not news. */
+  private acting = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  units(filter?: UnitFilter): UnitState[] {
+    return this.deps.book.list(filter);
+  }
+
+  unit(entityId: string): UnitState | undefined {
+    return this.deps.book.get(entityId);
+  }
+
+  engaged(): UnitState[] {
+    return this.deps.book.engaged();
+  }
+
+  recommend(caseId: number, limit = 5): UnitRecommendation[] {
+    return this.recommendFor(this.caseSummary(caseId), limit).units;
+  }
+
+  /** Recommendation with the note whether the skills filter had to be dropped. */
+  recommendFor(c: CaseSummary, limit = 5): RecommendResult {
+    const { book, routers, now, settings } = this.deps;
+    const skills = this.deps.cases().item(c.itemCode)?.skills ?? [];
+    return recommendUnits(
+      { routers, index: book.index, candidate: (id) => book.candidate(id), now, settings },
+      { lon: c.location.lon, lat: c.location.lat, gridId: c.location.gridId, streetCode: c.location.streetCode, skills },
+      limit,
+    );
+  }
+
+  dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string; reassign?: boolean }): CaseDetail {
+    const { book, now } = this.deps;
+    const c = this.caseSummary(caseId);
+    const entity = book.entity(unitId);
+    const unit = book.get(unitId);
+    if (!entity || !unit) throw new HttpError(404, 'not_found', `no unit ${unitId}`);
+    if (unit.caseId === caseId) throw new HttpError(409, 'invalid_transition', `unit ${unit.name} is already on case ${c.code}`);
+    if (!AVAILABLE.has(unit.status)) throw new HttpError(409, 'invalid_transition', `unit ${unit.name} is ${unit.status}, not available`);
+    if (!entity.pos) throw new HttpError(409, 'invalid_transition', `unit ${unit.name} has no position to route from`);
+    if (opts.reassign && !c.assignment) throw new HttpError(409, 'invalid_transition', `case ${c.code} has no unit to reassign`);
+    const reassign = c.assignment !== null && c.stage !== 'registered';
+
+    const t = now();
+    const route = routeUnit(this.deps.routers[modeOf(entity)], entity.pos, c.location);
+    const assignment: CaseAssignment = {
+      unitId, unitName: unit.name, dispatchedTs: t,
+      etaTs: route ? t + route.etaS * 1000 : null,
+      route: route?.route ?? [[entity.pos.lon, entity.pos.lat], [c.location.lon, c.location.lat]],
+      arrivedTs: null, by: actor.name,
+    };
+    return this.atomically((stage) => {
+      if (reassign) for (const old of book.rowsForCase(caseId)) if (old.entityId !== unitId) stage(this.freed(old, t));
+      stage(book.repo.write({
+        entityId: unitId, status: 'dispatched', since: t, caseId,
+        caseLon: c.location.lon, caseLat: c.location.lat, originLon: entity.pos!.lon, originLat: entity.pos!.lat,
+      }, unit.version));
+      const dispatchOpts: { version?: number; reassign?: boolean; note?: string } = { reassign };
+      if (opts.version !== undefined) dispatchOpts.version = opts.version;
+      if (opts.note !== undefined) dispatchOpts.note = opts.note;
+      return this.deps.cases().dispatch(caseId, assignment, actor, dispatchOpts);
+    });
+  }
+
+  /** 改派: the case's unit is replaced; the old unit is free again. */
+  reassign(caseId: number, unitId: string, actor: Actor, opts: { version?: number; reason: string }): CaseDetail {
+    const o: { version?: number; note: string; reassign: boolean } = { note: opts.reason, reassign: true };
+    if (opts.version !== undefined) o.version = opts.version;
+    return this.dispatchCase(caseId, unitId, actor, o);
+  }
+
+  /** The unit is taken off the case (back to awaiting dispatch) and is available again. */
+  release(caseId: number, actor: Actor, opts: { version?: number; reason: string }): CaseDetail {
+    const c = this.caseSummary(caseId);
+    if (!c.assignment) throw new HttpError(409, 'invalid_transition', `case ${c.code} has no unit to release`);
+    const t = this.deps.now();
+    return this.atomically((stage) => {
+      for (const old of this.deps.book.rowsForCase(caseId)) stage(this.freed(old, t));
+      const o: { version?: number; note: string } = { note: opts.reason };
+      if (opts.version !== undefined) o.version = opts.version;
+      return this.deps.cases().release(caseId, actor, o);
+    });
+  }
+
+  crewStep(unitId: string, step: 'accept' | 'enRoute' | 'done', actor: Actor, opts: { note?: string; photoIds?: string[] } = {}): CaseDetail {
+    const { book, now } = this.deps;
+    if (!book.entity(unitId)) throw new HttpError(404, 'not_found', `no unit ${unitId}`);
+    const row = book.row(unitId);
+    if (!row || row.caseId === null || !(row.status === 'dispatched' || row.status === 'enRoute' || row.status === 'onScene')) {
+      throw new HttpError(409, 'invalid_transition', `unit ${unitId} has no task`);
+    }
+    const caseId = row.caseId;
+    const t = now();
+    return this.atomically((stage) => {
+      if (step === 'done') {
+        const fb: { note: string; photoIds?: string[] } = { note: opts.note ?? '' };
+        if (opts.photoIds) fb.photoIds = opts.photoIds;
+        const detail = this.deps.cases().feedback(caseId, actor, fb);
+        stage(book.repo.write({ ...row, status: 'returning', since: t }, row.version));
+        return detail;
+      }
+      const detail = this.deps.cases().unitStep(caseId, step, actor);
+      if (row.status === 'dispatched') stage(book.repo.write({ ...row, status: 'enRoute', since: t }, row.version));
+      return detail;
+    });
+  }
+
+  /** The change-stream listener: index upkeep, live status changes, and arrival on scene. */
+  onLiveChange(change: LiveChange): void {
+    const { book, events, settings } = this.deps;
+    if (book.observe(change)) events?.emit('unit:changed', change.entity.id);
+    const row = book.row(change.entity.id);
+    if (!row || (row.status !== 'dispatched' && row.status !== 'enRoute') || row.caseLon === null || row.caseLat === null) return;
+    const pos = change.after.pos;
+    if (!pos || pos === change.before.pos) return;
+    const d = distanceM(pos.lon, pos.lat, row.caseLon, row.caseLat);
+    if (d <= settings.arrivalRadiusM) this.arrive(row, pos, d);
+  }
+
+  /** A case ended or lost its unit elsewhere: its units are free. */
+  onCaseTransition(caseId: number, action: string, to: string | null): void {
+    if (this.acting > 0 || !(action === 'release' || (to !== null && CASE_ENDS.has(to)))) return;
+    const rows = this.deps.book.rowsForCase(caseId);
+    if (rows.length === 0) return;
+    const t = this.deps.now();
+    this.atomically((stage) => { for (const r of rows) stage(this.freed(r, t)); });
+  }
+
+  /** Periodic: returning units become available after their time; time-in-status warnings appear. */
+  sweep(): void {
+    const { book, now, settings, events } = this.deps;
+    const t = now();
+    for (const r of book.engagedRows()) {
+      if (r.status === 'returning' && t - r.since >= settings.returningS * 1000) {
+        this.atomically((stage) => stage(this.freed(r, t)));
+        continue;
+      }
+      const w = book.warning(r.entityId);
+      if ((w ?? '') !== (this.warned.get(r.entityId) ?? '')) {
+        if (w) this.warned.set(r.entityId, w); else this.warned.delete(r.entityId);
+        events?.emit('unit:changed', r.entityId);
+      }
+    }
+  }
+
+  private arrive(row: EngagementRow, pos: { lon: number; lat: number; ts: number }, d: number): void {
+    const caseId = row.caseId!;
+    this.atomically((stage) => stage(this.deps.book.repo.write({ ...row, status: 'onScene', since: pos.ts }, row.version)));
+    try {
+      this.deps.cases().unitStep(caseId, 'arrive', SYSTEM_ACTOR, { unitId: row.entityId, lon: pos.lon, lat: pos.lat, distanceM: Math.round(d), fixTs: pos.ts });
+    } catch (err) {
+      // The case moved on (voided, released meanwhile): the unit is on scene all the same.
+      this.deps.log?.(`arrival of ${row.entityId} at case ${caseId} not recorded on the case`, err);
+    }
+    this.deps.events?.emit('unit:arrived', row.entityId, caseId, pos.ts);
+  }
+
+  private freed(r: EngagementRow, t: number): EngagementRow {
+    return this.deps.book.repo.write({ entityId: r.entityId, status: 'available', since: t, caseId: null, caseLon: null, caseLat: null, originLon: null, originLat: null }, r.version);
+  }
+
+  /** Runs writes in one transaction; the unit cache and 'unit:changed' follow only after it committed. */
+  private atomically<T>(fn: (stage: (row: EngagementRow) => void) => T): T {
+    const staged: EngagementRow[] = [];
+    this.acting++;
+    let result: T;
+    try {
+      result = this.deps.db.transaction(() => fn((r) => staged.push(r)))();
+    } finally {
+      this.acting--;
+    }
+    for (const r of staged) this.deps.book.remember(r);
+    for (const r of staged) this.deps.events?.emit('unit:changed', r.entityId);
+    return result;
+  }
+
+  /** The case, through CasesPort; 404 when there is none. */
+  caseSummary(caseId: number): CaseSummary {
+    const c = this.deps.cases().get(caseId);
+    if (!c) throw new HttpError(404, 'not_found', `no case ${caseId}`);
+    return c;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Dispatch: units, recommendations, dispatch and the crew's steps, arrival from live positions,
+ * the coverage layer. Decorates `app.dispatch` (DispatchPort and more) and registers its routes.
+ */
+import fp from 'fastify-plugin';
+import { CoverageCache } from '../dispatch/coverage.ts';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { DispatchSettings } from '../dispatch/settings.ts';
+import { UnitBook } from '../dispatch/unit-book.ts';
+import { UnitsRepo } from '../dispatch/units-repo.ts';
+import { HttpError } from '../http-error.ts';
+import type { CasesPort } from '../ops/ports.ts';
+import dispatchRoutes from '../routes/dispatch.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dispatch: Dispatcher;
+    coverage: CoverageCache;
+  }
+}
+
+export interface DispatchPluginOptions {
+  settings: DispatchSettings;
+  now: () => number;
+  /** How often returning units are freed and time-in-status warnings are looked at, ms. */
+  sweepMs?: number;
+}
+
+export default fp<DispatchPluginOptions>(async (app, opts) => {
+  const events = app.domainEvents;
+  // Cases register after dispatch or not at all (tests, partial deployments): found when needed.
+  const cases = (): CasesPort => {
+    if (!app.hasDecorator('cases')) throw new HttpError(503, 'unavailable', 'the cases module is not running');
+    return (app as unknown as { cases: CasesPort }).cases;
+  };
+  const book = new UnitBook(app.live, new UnitsRepo(app.store.db), opts.now, opts.settings, app.district.pack.meta.center[1]);
+  const dispatcher = new Dispatcher({
+    db: app.store.db, book, routers: app.roads, cases, events, now: opts.now, settings: opts.settings,
+    log: (msg, err) => app.log.warn({ err }, msg),
+  });
+  app.decorate('dispatch', dispatcher);
+  app.decorate('coverage', new CoverageCache(app.roads, book, opts.now, opts.settings.targetS, opts.settings.coverageEveryS * 1000));
+
+  const unsubscribe = app.live.changes.subscribe('dispatch', (change) => dispatcher.onLiveChange(change));
+  const offCase = events.on('case:transition', (t) => dispatcher.onCaseTransition(t.caseId, t.action, t.to));
+  const sweep = setInterval(() => {
+    try {
+      dispatcher.sweep();
+    } catch (err) {
+      app.log.error({ err }, 'dispatch sweep failed');
+    }
+  }, opts.sweepMs ?? 5000);
+  sweep.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    unsubscribe();
+    offCase();
+  });
+  await app.register(dispatchRoutes);
+}, { name: 'dispatch', dependencies: ['store', 'auth', 'domain-events', 'live', 'roads'] });

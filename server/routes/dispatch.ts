@@ -1,0 +1,140 @@
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { UnitState } from '../../shared/dispatch.ts';
+import {
+  CaseDetailPassThrough, CaseIdParams, CoverageSchema, CrewDoneBody, DispatchBody, RecommendationsQuery, RecommendationsResponse,
+  ReassignBody, ReleaseBody, UnitDetailSchema, UnitIdParams, UnitStateSchema, UnitsQuery, type UnitTask,
+} from '../../shared/schemas/dispatch.ts';
+import { ErrorResponse } from '../../shared/schemas/http.ts';
+import { HttpError } from '../http-error.ts';
+import type { Actor } from '../ops/ports.ts';
+
+/**
+ * Dispatch over HTTP. Dispatchers and admins dispatch; leaders (and walls) read; a crew user acts
+ * only for its own unit. Every write is audited.
+ */
+const dispatch: FastifyPluginAsyncTypebox = async (app) => {
+  const d = app.dispatch;
+  const readers = app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall');
+  const dispatchers = app.auth.requireRole('dispatcher', 'admin');
+  const crewOrDispatch = app.auth.requireRole('crew', 'dispatcher', 'admin');
+  const denied = { 401: ErrorResponse, 403: ErrorResponse };
+  const writeErrors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied };
+  const actor = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
+  const audit = (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) =>
+    app.store.audit.record(req.principal!.name, action, target, detail);
+
+  app.get('/api/cases/:id/recommendations', {
+    preHandler: dispatchers,
+    schema: {
+      tags: ['dispatch'], description: 'Nearest available suitable units: straight-line shortlist ranked by road ETA, each with its reasons.',
+      params: CaseIdParams, querystring: RecommendationsQuery, response: { 200: RecommendationsResponse, 404: ErrorResponse, ...denied },
+    },
+  }, async (req) => {
+    const c = d.caseSummary(req.params.id);
+    const r = d.recommendFor(c, req.query.limit ?? 5);
+    return { caseId: c.id, skillFallback: r.skillFallback, units: r.units };
+  });
+
+  app.post('/api/cases/:id/dispatch', {
+    preHandler: dispatchers,
+    schema: { tags: ['dispatch'], description: '派遣: one action — the unit must be available; routes it and dispatches the case.', params: CaseIdParams, body: DispatchBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
+  }, async (req) => {
+    const opts: { version?: number; note?: string } = {};
+    if (req.body.version !== undefined) opts.version = req.body.version;
+    if (req.body.note !== undefined) opts.note = req.body.note;
+    const detail = d.dispatchCase(req.params.id, req.body.unitId, actor(req), opts);
+    audit(req, 'case.dispatch', String(req.params.id), { unitId: req.body.unitId });
+    return detail;
+  });
+
+  app.post('/api/cases/:id/reassign', {
+    preHandler: dispatchers,
+    schema: { tags: ['dispatch'], description: '改派: another unit takes the case; the old one is available again.', params: CaseIdParams, body: ReassignBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
+  }, async (req) => {
+    const opts: { version?: number; reason: string } = { reason: req.body.reason };
+    if (req.body.version !== undefined) opts.version = req.body.version;
+    const detail = d.reassign(req.params.id, req.body.unitId, actor(req), opts);
+    audit(req, 'case.reassign', String(req.params.id), { unitId: req.body.unitId, reason: req.body.reason });
+    return detail;
+  });
+
+  app.post('/api/cases/:id/release', {
+    preHandler: dispatchers,
+    schema: { tags: ['dispatch'], description: 'The unit is taken off the case, which awaits dispatch again.', params: CaseIdParams, body: ReleaseBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
+  }, async (req) => {
+    const opts: { version?: number; reason: string } = { reason: req.body.reason };
+    if (req.body.version !== undefined) opts.version = req.body.version;
+    const detail = d.release(req.params.id, actor(req), opts);
+    audit(req, 'case.release', String(req.params.id), { reason: req.body.reason });
+    return detail;
+  });
+
+  app.get('/api/units', {
+    preHandler: readers,
+    schema: { tags: ['dispatch'], description: 'Units (staff, sanitation vehicles) with status, skills and time-in-status warnings.', querystring: UnitsQuery, response: { 200: Type.Array(UnitStateSchema), 400: ErrorResponse, ...denied } },
+  }, async (req) => d.units(req.query));
+
+  app.get('/api/units/:id', {
+    preHandler: app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall', 'crew'),
+    schema: { tags: ['dispatch'], description: 'One unit with its current task (a crew user sees only its own unit).', params: UnitIdParams, response: { 200: UnitDetailSchema, 404: ErrorResponse, ...denied } },
+  }, async (req) => {
+    ownUnitOnly(req, req.params.id);
+    const u = d.unit(req.params.id);
+    if (!u) throw new HttpError(404, 'not_found', `no unit ${req.params.id}`);
+    return { ...u, task: taskOf(u) };
+  });
+
+  const crewRoute = (path: string, step: 'accept' | 'enRoute', description: string) =>
+    app.post(path, {
+      preHandler: crewOrDispatch,
+      schema: { tags: ['dispatch'], description, params: UnitIdParams, response: { 200: CaseDetailPassThrough, ...writeErrors } },
+    }, async (req) => {
+      ownUnitOnly(req, req.params.id);
+      const detail = d.crewStep(req.params.id, step, actor(req));
+      audit(req, `unit.${step}`, req.params.id, { caseId: detail.id });
+      return detail;
+    });
+  crewRoute('/api/units/:id/accept', 'accept', 'The crew accepts its task (接单).');
+  crewRoute('/api/units/:id/en-route', 'enRoute', 'The crew is on its way. Arrival is never told: it is detected from positions.');
+
+  app.post('/api/units/:id/done', {
+    preHandler: crewOrDispatch,
+    schema: { tags: ['dispatch'], description: '反馈: the crew reports the task done with a note and after-photos; the unit returns.', params: UnitIdParams, body: CrewDoneBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
+  }, async (req) => {
+    ownUnitOnly(req, req.params.id);
+    const opts: { note: string; photoIds?: string[] } = { note: req.body.note };
+    if (req.body.photoIds) opts.photoIds = req.body.photoIds;
+    const detail = d.crewStep(req.params.id, 'done', actor(req), opts);
+    audit(req, 'unit.done', req.params.id, { caseId: detail.id, photos: req.body.photoIds?.length ?? 0 });
+    return detail;
+  });
+
+  app.get('/api/coverage', {
+    preHandler: readers,
+    schema: { tags: ['dispatch'], description: 'The 7-minute coverage layer: road reachable by some available unit within the target, and the gaps. Recomputed at most every 10 s.', response: { 200: CoverageSchema, ...denied } },
+  }, async () => app.coverage.current());
+
+  function ownUnitOnly(req: FastifyRequest, unitId: string): void {
+    const p = req.principal!;
+    if (p.role === 'crew' && p.unitId !== unitId) throw new HttpError(403, 'forbidden', 'a crew acts only for its own unit');
+  }
+
+  function taskOf(u: UnitState): UnitTask | null {
+    if (u.caseId === null) return null;
+    let c;
+    try {
+      c = d.caseSummary(u.caseId);
+    } catch {
+      return null;
+    }
+    const a = c.assignment;
+    return {
+      caseId: c.id, code: c.code, title: c.title, stage: c.stage, emergency: c.emergency,
+      lon: c.location.lon, lat: c.location.lat, address: c.location.address,
+      dispatchedTs: a?.dispatchedTs ?? u.since, etaTs: a?.etaTs ?? null, arrivedTs: a?.arrivedTs ?? null, route: a?.route ?? [],
+    };
+  }
+};
+export default dispatch;
