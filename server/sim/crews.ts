@@ -17,7 +17,7 @@ import { MINUTE_MS } from './clock.ts';
 import type { SimContext } from './context.ts';
 import { roadRoute } from './crew-routes.ts';
 import { kphToMPerMs, Mover, Route, type MoverFix } from './movers.ts';
-import type { SimPorts, SimLogger } from './ports.ts';
+import { logOccasionally, type SimPorts, type SimLogger } from './ports.ts';
 import type { Rng } from './rng.ts';
 import type { SimWorld } from './world.ts';
 
@@ -125,10 +125,25 @@ export class CrewDesk {
     return this.active.size;
   }
 
+  /** Picks up new dispatches, drops withdrawn ones and moves every task on. Never throws. */
   step(ctx: SimContext, dtSim: number): void {
+    try {
+      this.followDispatches(ctx.clock.simMs);
+    } catch (err) {
+      logOccasionally(this.log, ++this.stats.stepErrors, { err }, 'simulated crews could not read the dispatches');
+    }
+    for (const agent of [...this.active.values()]) {
+      try {
+        this.advance(agent, ctx.clock.simMs, dtSim);
+      } catch (err) {
+        logOccasionally(this.log, ++this.stats.stepErrors, { err, unit: agent.entityId }, 'simulated crew step failed');
+      }
+    }
+  }
+
+  private followDispatches(simMs: number): void {
     const dispatch = this.ports.dispatch();
     const cases = this.ports.cases();
-    const simMs = ctx.clock.simMs;
     if (dispatch && cases) {
       const engaged = this.engaged(dispatch);
       for (const u of engaged.values()) this.maybeBegin(u, cases, simMs);
@@ -140,14 +155,6 @@ export class CrewDesk {
     } else {
       // The dispatch module went away: nobody can take feedback, so every crew goes home.
       for (const agent of this.active.values()) if (agent.task!.phase !== 'returning') this.abandon(agent, 'dispatch unavailable');
-    }
-    for (const agent of [...this.active.values()]) {
-      try {
-        this.advance(agent, simMs, dtSim);
-      } catch (err) {
-        this.stats.stepErrors++;
-        this.log.warn({ err, unit: agent.entityId }, 'simulated crew step failed');
-      }
     }
   }
 

@@ -25,3 +25,8 @@ export const SILENT_LOG: SimLogger = { debug: () => {}, warn: () => {} };
 export function isConflict(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: unknown }).statusCode === 409;
 }
+
+/** Logs the 1st, 10th, 100th… occurrence of a repeating failure: visible, without a line per simulator step. */
+export function logOccasionally(log: SimLogger, count: number, obj: object, msg: string): void {
+  if (count > 0 && Math.log10(count) % 1 === 0) log.warn({ ...obj, occurrences: count }, msg);
+}

@@ -15,7 +15,7 @@ import { DistrictLocator } from '../district/locator.ts';
 import type { Actor, CasesPort } from '../ops/ports.ts';
 import { HOUR_MS, localMinuteOfDay } from './clock.ts';
 import type { SimContext } from './context.ts';
-import type { SimLogger, SimPorts } from './ports.ts';
+import { logOccasionally, type SimLogger, type SimPorts } from './ports.ts';
 import { CASE_REPORTS_BY_HOUR, integrateMinutes } from './profiles.ts';
 import type { Rng } from './rng.ts';
 import type { SimWorld } from './world.ts';
@@ -73,6 +73,8 @@ export interface ReporterStats {
   filed: number;
   /** The cases module refused the report (or threw). */
   refused: number;
+  /** A step that failed outside a report (the port's taxonomy or organisations threw). */
+  errors: number;
   bySource: Record<string, number>;
 }
 
@@ -83,7 +85,7 @@ interface Place {
 }
 
 export class CaseReporters {
-  readonly stats: ReporterStats = { filed: 0, refused: 0, bySource: {} };
+  readonly stats: ReporterStats = { filed: 0, refused: 0, errors: 0, bySource: {} };
   private readonly locator: DistrictLocator;
   private readonly roadNames = new Map<string, string>();
   private readonly keyEdges: WeightedPick<number>;
@@ -120,11 +122,18 @@ export class CaseReporters {
     this.sources = new WeightedPick(mix.map(([s]) => s), mix.map(([, w]) => w));
   }
 
-  /** Files the reports that fall into the last dtSim of sim time (the clock has already advanced). */
+  /** Files the reports that fall into the last dtSim of sim time (the clock has already advanced). Never throws. */
   step(ctx: SimContext, dtSim: number): void {
     if (!(this.perDay > 0) || !(dtSim > 0)) return;
-    const cases = this.ports.cases();
-    if (!cases) return;
+    try {
+      const cases = this.ports.cases();
+      if (cases) this.fileDue(cases, ctx, dtSim);
+    } catch (err) {
+      logOccasionally(this.log, ++this.stats.errors, { err }, 'simulated reporters failed a step');
+    }
+  }
+
+  private fileDue(cases: CasesPort, ctx: SimContext, dtSim: number): void {
     let from = ctx.clock.simMs - dtSim;
     for (let left = dtSim; left > 0;) {
       // Hour-long chunks keep the curve's shape even when one step spans hours of sim time.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Simulator } from '../../server/sim/simulator.ts';
 import { HttpError } from '../../server/http-error.ts';
 import type { IngestOutcome, IngestSink, IngestUpdate } from '../../server/ingest/types.ts';
@@ -187,5 +187,24 @@ describe('simulated crews answer dispatches', () => {
     for (let i = 0; i < 200; i++) t.step();
     expect(t.dispatch.steps).toEqual([]);
     expect(t.sim.opsStats().crews.tasksStarted).toBe(0);
+  });
+
+  it('keeps the district running when the dispatch module throws, logging only now and then', () => {
+    let wall = T0;
+    const sink = new TimedSink();
+    const warn = vi.fn();
+    const broken = { engaged: () => { throw new Error('database is locked'); } } as unknown as FakeDispatch;
+    const sim = new Simulator({
+      pack: PACK, ingest: sink, seed: 5, speed: SPEED, now: () => wall, reportsPerDay: 0,
+      ports: { cases: () => new FakeCases(() => wall), dispatch: () => broken }, log: { debug: vi.fn(), warn },
+    });
+    for (let i = 0; i < 150; i++) {
+      wall += 1000;
+      expect(() => sim.step(1000)).not.toThrow();
+    }
+    expect(sim.opsStats().crews.stepErrors).toBe(150);
+    // The 1st, 10th and 100th failure are logged.
+    expect(warn).toHaveBeenCalledTimes(3);
+    expect(sink.updates.filter((u) => u.deviceId === 'staff-0001').length).toBeGreaterThan(10);
   });
 });

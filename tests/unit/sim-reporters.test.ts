@@ -172,4 +172,17 @@ describe('simulated case reports', () => {
     // Reports use their own random stream: the devices' life is the same with or without them.
     expect(withPorts.updates).toEqual(without.updates);
   });
+
+  it('never lets a failing cases module stop the simulator', () => {
+    let wall = MIDNIGHT;
+    const cases = new FakeCases(() => wall);
+    cases.taxonomy = () => { throw new Error('taxonomy not loaded'); };
+    const sim = new Simulator({ pack: PACK, ingest: new FakeSink(), seed: 7, speed: 3600, now: () => wall, ports: { cases: () => cases, dispatch: () => undefined } });
+    for (let i = 0; i < 24; i++) {
+      wall += 1000;
+      expect(() => sim.step(1000)).not.toThrow();
+    }
+    expect(sim.opsStats().reports).toMatchObject({ filed: 0 });
+    expect(sim.opsStats().reports.errors).toBeGreaterThan(5);
+  });
 });
