@@ -48,8 +48,11 @@ export default fp<SimulatorPluginOptions>(async (app, opts) => {
     ? new SimDutyOfficer({ ports, now: opts.now, delayMs: opts.dutyDelayS * 1000, rng: new Rng(opts.seed, 9), log })
     : null;
   officer?.start();
+  // A unit's change may be its dispatch: its crew (if it is one of ours) sets off on the next step instead of the next poll.
+  const unsubscribe = app.hasDecorator('domainEvents') ? app.domainEvents.on('unit:changed', (id) => sim.onUnitDispatched(id)) : undefined;
   app.decorate('simulator', { instance: sim, seed: opts.seed, speed: opts.speed, dutyOfficer: officer });
   app.addHook('onClose', async () => {
+    unsubscribe?.();
     officer?.stop();
     sim.stop();
   });

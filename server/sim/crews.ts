@@ -154,6 +154,7 @@ export class CrewDesk {
       }
     } else {
       // The dispatch module went away: nobody can take feedback, so every crew goes home.
+      this.woken.clear();
       for (const agent of this.active.values()) if (agent.task!.phase !== 'returning') this.abandon(agent, 'dispatch unavailable');
     }
   }
