@@ -20,6 +20,9 @@ export const EnvSchema = Type.Object({
   SIM_ENABLED: Type.Optional(Bool),
   SIM_SEED: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
   SIM_SPEED: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })),
+  SIM_REPORTS_PER_DAY: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  SIM_DUTY_OFFICER: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('off')])),
+  SIM_DUTY_DELAY_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   LIVE_TICK_MS: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   LIVE_MAX_SOCKETS_PER_TOKEN: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
   LIVE_MAX_SOCKETS_PER_ADDRESS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
@@ -56,7 +59,14 @@ export interface Config {
   dataDir: string;
   districtPack: string;
   logLevel: string;
-  sim: { enabled: boolean; seed: number; speed: number };
+  sim: {
+    enabled: boolean; seed: number; speed: number;
+    /** Mean case reports the simulated district files per sim day. */
+    reportsPerDay: number;
+    /** The simulated duty officer: 'auto' acts on cases nobody touched, 'off' leaves every case to people. */
+    dutyOfficer: 'auto' | 'off';
+    dutyDelayS: number;
+  };
   live: { tickMs: number; staleAfterS: number; offlineAfterS: number; sensorStaleAfterS: number; sensorOfflineAfterS: number; maxSocketsPerToken: number; maxSocketsPerAddress: number };
   filters: { maxFutureS: number; maxAgeS: number; maxSpeedKph: number };
   auth: { sessionTtlH: number; adminPassword: string | undefined };
@@ -107,6 +117,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const speed = e.SIM_SPEED === undefined ? 1 : Number(e.SIM_SPEED);
   if (!(speed > 0 && speed <= 3600)) throw new ConfigError(`invalid configuration:\n  SIM_SPEED=${e.SIM_SPEED}: must be > 0 and ≤ 3600`);
+  const reportsPerDay = int(e.SIM_REPORTS_PER_DAY, 300);
+  if (reportsPerDay > 100_000) throw new ConfigError(`invalid configuration:\n  SIM_REPORTS_PER_DAY=${reportsPerDay}: must be 0..100000`);
+  const dutyDelayS = int(e.SIM_DUTY_DELAY_S, 60);
+  if (dutyDelayS > 86_400) throw new ConfigError(`invalid configuration:\n  SIM_DUTY_DELAY_S=${dutyDelayS}: must be 0..86400`);
   const tickMs = int(e.LIVE_TICK_MS, 1000);
   if (tickMs < 100 || tickMs > 60_000) throw new ConfigError(`invalid configuration:\n  LIVE_TICK_MS=${tickMs}: must be 100..60000`);
   const photoMaxBytes = int(e.PHOTO_MAX_BYTES, 8 * 1024 * 1024);
@@ -120,7 +134,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR ?? './var',
     districtPack: e.DISTRICT_PACK ?? './data/lixia',
     logLevel: e.LOG_LEVEL ?? 'info',
-    sim: { enabled: bool(e.SIM_ENABLED, true), seed: int(e.SIM_SEED, 808), speed },
+    sim: {
+      enabled: bool(e.SIM_ENABLED, true), seed: int(e.SIM_SEED, 808), speed,
+      reportsPerDay, dutyOfficer: e.SIM_DUTY_OFFICER ?? 'auto', dutyDelayS,
+    },
     live: {
       tickMs, staleAfterS, offlineAfterS, sensorStaleAfterS, sensorOfflineAfterS,
       maxSocketsPerToken: int(e.LIVE_MAX_SOCKETS_PER_TOKEN, 8), maxSocketsPerAddress: int(e.LIVE_MAX_SOCKETS_PER_ADDRESS, 64),

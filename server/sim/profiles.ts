@@ -10,6 +10,14 @@ export const TOILET_USE_BY_HOUR = [
   0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.9, 1.6, 1.8, 1.4, 1.2, 1.3, 1.4, 1.2, 1.1, 1.1, 1.3, 1.7, 1.9, 1.6, 1.3, 0.9, 0.5, 0.2,
 ] as const;
 
+/**
+ * Case reports (patrols, hotline, citizens): almost none at night, a mid-morning peak when
+ * patrols are out and offices open, a second one late in the afternoon.
+ */
+export const CASE_REPORTS_BY_HOUR = [
+  0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.1, 1.7, 1.1, 1.0, 1.3, 1.7, 1.9, 1.7, 1.2, 0.9, 0.7, 0.5, 0.35, 0.2,
+] as const;
+
 /** Linear interpolation of an hourly curve at a minute of the day. */
 export function atMinute(curve: readonly number[], minute: number): number {
   const h = minute / 60;

@@ -8,14 +8,20 @@
  * times faster than the wall clock; device behaviour (report cadence, outages) and report
  * timestamps use the wall clock, so the load on the ingest and the connectivity shown on
  * the wall do not change with the speed.
+ *
+ * With the operations modules present (SimPorts), the district also acts: reporters file
+ * cases and crews answer dispatches, through the same ports the apps' HTTP routes call.
  */
 import type { DistrictPack } from '../../shared/district.ts';
 import type { IngestSink, IngestUpdate } from '../ingest/types.ts';
 import { BinField } from './bins.ts';
 import { SimClock } from './clock.ts';
 import type { SimContext } from './context.ts';
+import { CrewDesk, type CrewStats } from './crews.ts';
 import { MuckFleet } from './muck-trucks.ts';
 import { Outages } from './outages.ts';
+import { NO_PORTS, SILENT_LOG, type SimLogger, type SimPorts } from './ports.ts';
+import { CaseReporters, type ReporterStats } from './reporters.ts';
 import { Rng } from './rng.ts';
 import { StaffFleet } from './staff.ts';
 import { ToiletFleet } from './toilets.ts';
@@ -32,7 +38,14 @@ export interface SimulatorOptions {
   speed: number;
   /** Wall clock, ms (default Date.now). */
   now?: () => number;
+  /** The cases and dispatch ports, read lazily; without them the district files no reports and crews never move off their routine. */
+  ports?: SimPorts;
+  /** Mean case reports per sim day (default 300). */
+  reportsPerDay?: number;
+  log?: SimLogger;
 }
+
+export const DEFAULT_REPORTS_PER_DAY = 300;
 
 export interface SimStats {
   /** Reports submitted to the ingest (accepted or not). */
@@ -74,6 +87,8 @@ export class Simulator {
   private readonly muck: MuckFleet;
   private readonly bins: BinField;
   private readonly toilets: ToiletFleet;
+  private readonly reporters: CaseReporters;
+  private readonly crews: CrewDesk;
   private readonly forEachWorkingCompactor: (cb: (lon: number, lat: number) => void) => void;
   private initialized = false;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -94,6 +109,10 @@ export class Simulator {
     this.bins = new BinField(world, pack.bins, new Rng(seed, 4), this.outages.allocate(pack.bins.length));
     this.toilets = new ToiletFleet(pack.toilets, new Rng(seed, 5), this.outages.allocate(pack.toilets.length));
     this.forEachWorkingCompactor = (cb) => this.vehicles.forEachWorkingCompactor(cb);
+    const ports = opts.ports ?? NO_PORTS;
+    const log = opts.log ?? SILENT_LOG;
+    this.reporters = new CaseReporters(world, opts.reportsPerDay ?? DEFAULT_REPORTS_PER_DAY, new Rng(seed, 7), ports, () => this.staff.roadChiefsOnPatrol(), log);
+    this.crews = new CrewDesk(world, [this.staff, this.vehicles], new Rng(seed, 8), ports, log);
     this.ctx = {
       world, clock: this.clock, outages: this.outages, wallMs: start, ts: start,
       report: (slot, update) => this.report(slot, update),
@@ -122,6 +141,9 @@ export class Simulator {
     ctx.ts = this.now();
     const dtSim = this.clock.advance(dtMs);
     this.outages.step(dtMs, ctx.wallMs);
+    this.reporters.step(ctx, dtSim);
+    // Crews first: a task moved this step is reported by its fleet in the same step.
+    this.crews.step(ctx, dtSim);
     this.staff.step(ctx, dtSim);
     this.vehicles.step(ctx, dtSim);
     this.muck.step(ctx, dtSim);
@@ -142,6 +164,19 @@ export class Simulator {
       this.step(dt);
     }, tickMs);
     this.timer.unref?.();
+  }
+
+  /**
+   * A unit was dispatched (the lead may wire this to the dispatch module's event): if it is
+   * one of the simulator's, its crew picks the task up on the next step rather than at the next poll.
+   */
+  onUnitDispatched(entityId: string): void {
+    this.crews.unitDispatched(entityId);
+  }
+
+  /** Case reports filed and crew tasks handled so far. */
+  opsStats(): { reports: ReporterStats; crews: CrewStats & { busy: number } } {
+    return { reports: this.reporters.stats, crews: { ...this.crews.stats, busy: this.crews.busy } };
   }
 
   stop(): void {

@@ -3,13 +3,16 @@
  * a patrol loop on the road graph — cleaners near their grid centre, road chiefs along a
  * stretch of their road, enforcers across their street — and report every 5–10 s.
  * Off shift they stay where they stopped and report every few minutes. A handful of SOS
- * calls a day across the fleet.
+ * calls a day across the fleet. Dispatched to a case, a member leaves the patrol for the
+ * task (server/sim/crews.ts) and picks it up again where they left it.
  */
 import type { StaffAttrs } from '../../shared/entities.ts';
 import type { StaffMember } from '../../shared/district.ts';
 import type { LonLat } from '../../shared/geojson.ts';
 import { inWindow, MINUTE_MS, parseWindow, type DailyWindow } from './clock.ts';
 import { round, type SimContext } from './context.ts';
+import type { CrewAgent, CrewMode, CrewRoster, CrewTask } from './crews.ts';
+import type { RoadChiefOnPatrol } from './reporters.ts';
 import { Mover, newFix, kphToMPerMs } from './movers.ts';
 import type { Rng } from './rng.ts';
 import type { SimWorld } from './world.ts';
@@ -45,10 +48,17 @@ interface StaffAgent {
   nextReportWall: number;
   sentOnDuty: boolean;
   sentSos: boolean;
+  /** A dispatched case being answered: it moves the member instead of the patrol. */
+  task: CrewTask | null;
 }
 
-export class StaffFleet {
+/** Road chiefs and enforcers ride e-bikes to a case; cleaners come on an e-trike with their tools. */
+const CREW_MODE: Record<StaffAgent['member']['role'], CrewMode> = { roadChief: 'eBike', enforcer: 'eBike', cleaner: 'eTrike' };
+const TRADE: Record<StaffAgent['member']['role'], string> = { roadChief: 'patrol', enforcer: 'enforcement', cleaner: 'cleaning' };
+
+export class StaffFleet implements CrewRoster {
   private readonly agents: StaffAgent[] = [];
+  private readonly byId = new Map<string, StaffAgent>();
   private readonly fix = newFix();
 
   constructor(private readonly world: SimWorld, members: readonly StaffMember[], private readonly rng: Rng, slotBase: number) {
@@ -59,8 +69,9 @@ export class StaffFleet {
         member, slot: slotBase + i, shift: parseWindow(member.shift), mover,
         walkKph: rng.range(STAFF_CONFIG.walkKph[0], STAFF_CONFIG.walkKph[1]),
         onDuty: false, sos: false, sosUntilSim: 0, sosUntilWall: 0, paused: false,
-        nextDecisionSim: 0, nextReportWall: 0, sentOnDuty: false, sentSos: false,
+        nextDecisionSim: 0, nextReportWall: 0, sentOnDuty: false, sentSos: false, task: null,
       });
+      this.byId.set(member.id, this.agents[i]!);
     });
   }
 
@@ -74,6 +85,33 @@ export class StaffFleet {
 
   sosCount(): number {
     return this.agents.reduce((n, a) => n + (a.sos ? 1 : 0), 0);
+  }
+
+  crewAgent(entityId: string): CrewAgent | undefined {
+    const a = this.byId.get(entityId);
+    if (!a) return undefined;
+    const fix = this.fix;
+    return {
+      entityId, mode: CREW_MODE[a.member.role], trade: TRADE[a.member.role],
+      routinePosition: () => {
+        const f = a.mover.locate(fix);
+        return [f.lon, f.lat];
+      },
+      get task() { return a.task; },
+      set task(t) { a.task = t; },
+      reportNow: () => { a.nextReportWall = 0; },
+    };
+  }
+
+  /** Where the road chiefs on patrol are now (they file reports from where they stand). */
+  roadChiefsOnPatrol(): RoadChiefOnPatrol[] {
+    const out: RoadChiefOnPatrol[] = [];
+    for (const a of this.agents) {
+      if (a.member.role !== 'roadChief' || !a.onDuty || a.sos || a.task) continue;
+      const f = a.mover.locate(this.fix);
+      out.push({ id: a.member.id, lon: f.lon, lat: f.lat, ...(a.member.roadId === undefined ? {} : { roadId: a.member.roadId }) });
+    }
+    return out;
   }
 
   init(ctx: SimContext): void {
@@ -92,7 +130,8 @@ export class StaffFleet {
     const simMs = ctx.clock.simMs;
     this.maybeStartSos(ctx, dtSim);
     for (const a of this.agents) {
-      const onDuty = inWindow(minute, a.shift);
+      // A crew on a task finishes it even when the shift ends meanwhile.
+      const onDuty = inWindow(minute, a.shift) || a.task !== null;
       if (onDuty !== a.onDuty) {
         a.onDuty = onDuty;
         a.nextReportWall = ctx.wallMs;
@@ -101,7 +140,7 @@ export class StaffFleet {
         a.sos = false;
         a.nextReportWall = ctx.wallMs;
       }
-      if (a.onDuty && !a.sos) {
+      if (a.onDuty && !a.sos && !a.task) {
         if (simMs >= a.nextDecisionSim) this.decide(a, simMs);
         if (!a.paused) a.mover.advance(kphToMPerMs(a.walkKph) * dtSim);
       }
@@ -116,9 +155,9 @@ export class StaffFleet {
   }
 
   private send(ctx: SimContext, a: StaffAgent, attrs: Partial<StaffAttrs> | undefined, first: boolean): void {
-    const fix = a.mover.locate(this.fix);
+    const fix = (a.task ?? a.mover).locate(this.fix);
     const moving = a.onDuty && !a.sos && !a.paused;
-    const speed = moving ? round(a.walkKph * this.rng.range(0.85, 1.15), 1) : 0;
+    const speed = a.task ? round(a.task.speedKph(), 1) : moving ? round(a.walkKph * this.rng.range(0.85, 1.15), 1) : 0;
     const status = a.sos ? 'sos' : a.onDuty ? 'onDuty' : 'offDuty';
     const sent = ctx.report(a.slot, {
       source: 'sim', deviceId: a.member.id, ts: ctx.ts,
@@ -144,7 +183,7 @@ export class StaffFleet {
     const calls = this.rng.poisson((STAFF_CONFIG.sosPerDay * dtSim) / 86_400_000);
     for (let k = 0; k < calls && this.agents.length > 0; k++) {
       const a = this.agents[this.rng.int(this.agents.length)]!;
-      if (!a.onDuty || a.sos) continue;
+      if (!a.onDuty || a.sos || a.task) continue;
       a.sos = true;
       a.sosUntilSim = ctx.clock.simMs + this.rng.range(STAFF_CONFIG.sosSimMs[0], STAFF_CONFIG.sosSimMs[1]);
       a.sosUntilWall = ctx.wallMs + STAFF_CONFIG.sosMinWallMs;

@@ -3,12 +3,14 @@
  * In their working windows they leave the depot, work their roads in a loop at working
  * speed ('working'; the connections between roads are driven 'idle'), and drive back to
  * the depot when the window closes ('parked' there). Now and then one briefly exceeds
- * its working speed limit.
+ * its working speed limit. Dispatched to a case, a vehicle drives there and back (idle, as
+ * on any drive between roads) and its day's plan waits where it left off (server/sim/crews.ts).
  */
 import type { VehicleAttrs, VehicleType } from '../../shared/entities.ts';
 import type { FleetVehicle } from '../../shared/district.ts';
 import { DAY_MS, inWindow, MINUTE_MS, parseWindow, type DailyWindow } from './clock.ts';
 import { round, type SimContext } from './context.ts';
+import type { CrewAgent, CrewRoster, CrewTask } from './crews.ts';
 import { kphToMPerMs, Mover, newFix, Route, type MoverFix } from './movers.ts';
 import type { Rng } from './rng.ts';
 import type { SimWorld } from './world.ts';
@@ -60,10 +62,16 @@ interface VehicleAgent {
   nextReportWall: number;
   sentWorking: boolean;
   sentRouteDone: number;
+  /** A dispatched case being answered: it moves the vehicle instead of the plan. */
+  task: CrewTask | null;
 }
 
-export class VehicleFleet {
+/** The vehicle's trade, as a unit skill, for the feedback note. */
+const TRADE: Record<VehicleType, string> = { sweeper: 'roadCleaning', washer: 'roadCleaning', sprinkler: 'watering', compactor: 'collection' };
+
+export class VehicleFleet implements CrewRoster {
   private readonly agents: VehicleAgent[] = [];
+  private readonly byId = new Map<string, VehicleAgent>();
   private readonly fix = newFix();
 
   constructor(private readonly world: SimWorld, vehicles: readonly FleetVehicle[], private readonly rng: Rng, slotBase: number) {
@@ -87,8 +95,9 @@ export class VehicleFleet {
         v, slot: slotBase + i, windows, depotNode, legs, planM, workKph,
         idleKph: rng.range(VEHICLE_CONFIG.idleKph[0], VEHICLE_CONFIG.idleKph[1]),
         mover: new Mover(world.route(depotNode, depotNode)), phase: 'parked', leg: 0, returning: false,
-        overspeedUntil: 0, overspeedKph: 0, workedM: 0, day: 0, nextReportWall: 0, sentWorking: false, sentRouteDone: 0,
+        overspeedUntil: 0, overspeedKph: 0, workedM: 0, day: 0, nextReportWall: 0, sentWorking: false, sentRouteDone: 0, task: null,
       });
+      this.byId.set(v.id, this.agents[i]!);
     });
   }
 
@@ -107,6 +116,22 @@ export class VehicleFleet {
       const f = a.mover.locate(this.fix);
       cb(f.lon, f.lat);
     }
+  }
+
+  crewAgent(entityId: string): CrewAgent | undefined {
+    const a = this.byId.get(entityId);
+    if (!a) return undefined;
+    const fix = this.fix;
+    return {
+      entityId, mode: 'vehicle', trade: TRADE[a.v.vehicleType],
+      routinePosition: () => {
+        const f = a.mover.locate(fix);
+        return [f.lon, f.lat];
+      },
+      get task() { return a.task; },
+      set task(t) { a.task = t; },
+      reportNow: () => { a.nextReportWall = 0; },
+    };
   }
 
   init(ctx: SimContext): void {
@@ -137,7 +162,7 @@ export class VehicleFleet {
     for (const a of this.agents) {
       if (day !== a.day) { a.day = day; a.workedM = 0; }
       const before = this.status(a);
-      this.move(a, minute, simMs, dtSim);
+      if (!a.task) this.move(a, minute, simMs, dtSim);
       if (this.status(a) !== before) a.nextReportWall = Math.min(a.nextReportWall, ctx.wallMs);
       if (ctx.wallMs >= a.nextReportWall) {
         const attrs: Partial<VehicleAttrs> = {};
@@ -198,17 +223,19 @@ export class VehicleFleet {
   }
 
   private speedKph(a: VehicleAgent, simMs: number): number {
+    if (a.task) return a.task.speedKph();
     if (a.phase === 'parked') return 0;
     if (!this.isWorking(a)) return a.idleKph;
     return simMs < a.overspeedUntil ? a.overspeedKph : a.workKph;
   }
 
   private status(a: VehicleAgent): 'working' | 'idle' | 'parked' {
+    if (a.task) return 'idle';
     return a.phase === 'parked' ? 'parked' : this.isWorking(a) ? 'working' : 'idle';
   }
 
   private isWorking(a: VehicleAgent): boolean {
-    return a.phase === 'working' && !a.returning && a.legs[a.leg]!.working;
+    return !a.task && a.phase === 'working' && !a.returning && a.legs[a.leg]!.working;
   }
 
   private inWork(a: VehicleAgent, minute: number): boolean {
@@ -237,7 +264,7 @@ export class VehicleFleet {
   }
 
   private send(ctx: SimContext, a: VehicleAgent, attrs: Partial<VehicleAttrs> | undefined, first: boolean): void {
-    const fix: MoverFix = a.mover.locate(this.fix);
+    const fix: MoverFix = (a.task ?? a.mover).locate(this.fix);
     const kph = this.speedKph(a, ctx.clock.simMs);
     const speed = kph > 0 ? round(kph * this.rng.range(0.95, 1.05), 1) : 0;
     const status = this.status(a);
@@ -247,7 +274,7 @@ export class VehicleFleet {
       status,
       ...(attrs ? { attrs: attrs as Record<string, unknown> } : {}),
     });
-    const [lo, hi] = a.phase === 'parked' ? VEHICLE_CONFIG.parkedReportMs : VEHICLE_CONFIG.movingReportMs;
+    const [lo, hi] = a.phase === 'parked' && !a.task ? VEHICLE_CONFIG.parkedReportMs : VEHICLE_CONFIG.movingReportMs;
     a.nextReportWall = ctx.wallMs + this.rng.range(lo, hi);
     if (sent || first) {
       a.sentWorking = this.isWorking(a);

@@ -7,7 +7,7 @@ describe('configuration', () => {
     expect(c.port).toBe(8080);
     expect(c.dataDir).toBe('./var');
     expect(c.districtPack).toBe('./data/lixia');
-    expect(c.sim).toEqual({ enabled: true, seed: 808, speed: 1 });
+    expect(c.sim).toEqual({ enabled: true, seed: 808, speed: 1, reportsPerDay: 300, dutyOfficer: 'auto', dutyDelayS: 60 });
     expect(c.live.offlineAfterS).toBe(600);
     expect(c.corsOrigins).toEqual([]);
   });
@@ -30,6 +30,16 @@ describe('configuration', () => {
   it('refuses an offline threshold below the stale one and an out-of-range port', () => {
     expect(() => loadConfig({ STALE_AFTER_S: '600', OFFLINE_AFTER_S: '60' })).toThrow(/OFFLINE_AFTER_S=60/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT=70000/);
+  });
+
+  it('reads the simulated district\'s reports and duty officer, refusing bad values', () => {
+    const c = loadConfig({ SIM_REPORTS_PER_DAY: '1200', SIM_DUTY_OFFICER: 'off', SIM_DUTY_DELAY_S: '0' });
+    expect(c.sim).toMatchObject({ reportsPerDay: 1200, dutyOfficer: 'off', dutyDelayS: 0 });
+    expect(() => loadConfig({ SIM_DUTY_OFFICER: 'on' })).toThrow(/SIM_DUTY_OFFICER="on"/);
+    expect(() => loadConfig({ SIM_REPORTS_PER_DAY: '-5' })).toThrow(/SIM_REPORTS_PER_DAY="-5"/);
+    expect(() => loadConfig({ SIM_REPORTS_PER_DAY: '200000' })).toThrow(/SIM_REPORTS_PER_DAY=200000: must be 0..100000/);
+    expect(() => loadConfig({ SIM_DUTY_DELAY_S: '90000' })).toThrow(/SIM_DUTY_DELAY_S=90000: must be 0..86400/);
+    expect(() => loadConfig({ SIM_DUTY_DELAY_S: '1.5' })).toThrow(/SIM_DUTY_DELAY_S="1.5"/);
   });
 
   it('prints secrets masked', () => {
