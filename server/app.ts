@@ -22,6 +22,7 @@ import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
 import simulator from './plugins/simulator.ts';
+import alarms from './plugins/alarms.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
@@ -92,6 +93,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   const clientRoot = deps.clientRoot ?? 'dist/client';
   await app.register(ops, { now });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
+  // Before the simulator, so that the rules see its first reports.
+  await app.register(alarms, { now });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });

@@ -2,6 +2,8 @@
  * Versioned schema migrations. Append only: a migration that has shipped is never edited.
  * `PRAGMA user_version` records the last one applied.
  */
+import { ALARMS_MIGRATION } from '../alarms/schema.ts';
+
 export interface Migration { version: number; name: string; sql: string }
 
 export const MIGRATIONS: Migration[] = [
@@ -54,4 +56,5 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX audit_ts ON audit(ts);
     `,
   },
+  ALARMS_MIGRATION,
 ];
