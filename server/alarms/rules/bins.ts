@@ -1,4 +1,4 @@
-/** 果皮箱/垃圾桶: ≥ binOverflowPct is an overflow alarm, ≥ binFullPct a full warning; one of the two at a time. */
+/** 果皮箱/垃圾桶: ≥ binOverflowPct is an overflow alarm, ≥ binFullPct a full warning; one of the two at a time per bin. */
 import type { LiveEntity } from '../../live/live-state.ts';
 import type { KindRules, RuleContext } from './types.ts';
 
@@ -13,7 +13,8 @@ export const binRules: KindRules = {
       ctx.raise(e, 'binOverflow', { detail: `fill ${Math.round(fill)} % ≥ ${binOverflowPct} %`, value: Math.round(fill) });
     } else if (fill >= binFullPct) {
       ctx.release(e, 'binOverflow');
-      ctx.raise(e, 'binFull', { detail: `fill ${Math.round(fill)} % ≥ ${binFullPct} %`, value: Math.round(fill) });
+      // While the overflow waits out its clear hold it stands for the bin; the warning follows on the next evaluation after it clears.
+      if (!ctx.isActive(e, 'binOverflow')) ctx.raise(e, 'binFull', { detail: `fill ${Math.round(fill)} % ≥ ${binFullPct} %`, value: Math.round(fill) });
     } else {
       ctx.release(e, 'binOverflow');
       ctx.release(e, 'binFull');
