@@ -34,6 +34,9 @@ export const MUCK_CONFIG = {
   outsideHoursPerDay: 0.03,
   detourSideM: [400, 900] as const,
   detourRejoinM: 1500,
+  /** Share of detours that stop off the corridor (waiting for a buyer, tipping illegally) before rejoining, and for how long. */
+  detourStopChance: 0.5,
+  detourStopMs: [8 * MINUTE_MS, 25 * MINUTE_MS] as const,
 };
 
 /** What a truck is doing wrong right now, as the simulator knows it (never sent: the server must find it out). */
@@ -66,6 +69,9 @@ interface MuckAgent {
   detourMain: Route | null;
   detourRejoinS: number;
   detourPending: number;
+  /** Where along the detour the truck stops (-1: it does not) and until when it stands there. */
+  detourStopAtS: number;
+  stoppedUntil: number;
   rogueDay: number;
   /** Sim time of a planned run outside the permitted hours, 0 when none. */
   rogueAt: number;
@@ -88,7 +94,7 @@ export class MuckFleet {
         t, slot: slotBase + i, hours: parseWindow(t.permit.hours), routes, mover: new Mover(routes.out),
         phase: 'parked', phaseUntil: 0, loaded: false, lidSealed: true, lidOpenUntil: 0,
         cruiseKph: rng.range(MUCK_CONFIG.cruiseKph[0], MUCK_CONFIG.cruiseKph[1]), speedingUntil: 0, speedingKph: 0,
-        detourMain: null, detourRejoinS: 0, detourPending: -1, rogueDay: -1, rogueAt: 0,
+        detourMain: null, detourRejoinS: 0, detourPending: -1, detourStopAtS: -1, stoppedUntil: 0, rogueDay: -1, rogueAt: 0,
         nextReportWall: 0, sentLoaded: false, sentLid: true,
       });
     });
@@ -188,7 +194,13 @@ export class MuckFleet {
         return;
       case 'toDisposal':
       case 'toSite': {
+        if (simMs < a.stoppedUntil) return;
         a.mover.advance(kphToMPerMs(this.kph(a, simMs)) * dtSim);
+        if (a.detourMain && a.detourStopAtS >= 0 && a.mover.s >= a.detourStopAtS) {
+          a.detourStopAtS = -1;
+          a.stoppedUntil = simMs + this.rng.range(MUCK_CONFIG.detourStopMs[0], MUCK_CONFIG.detourStopMs[1]);
+          return;
+        }
         if (a.detourMain === null && a.detourPending >= 0 && a.mover.s >= a.detourPending) this.startDetour(a);
         if (!a.mover.done) return;
         if (a.detourMain) {
@@ -223,6 +235,8 @@ export class MuckFleet {
     a.loaded = phase === 'toDisposal';
     a.mover.follow(phase === 'toDisposal' ? a.routes.out : a.routes.back);
     a.detourMain = null;
+    a.detourStopAtS = -1;
+    a.stoppedUntil = 0;
     a.detourPending = this.rng.chance(MUCK_CONFIG.detourChance) ? this.rng.range(0.2, 0.6) * a.mover.route.lengthM : -1;
     a.cruiseKph = this.rng.range(MUCK_CONFIG.cruiseKph[0], MUCK_CONFIG.cruiseKph[1]);
     if (this.rng.chance(MUCK_CONFIG.speedingChance)) {
@@ -257,7 +271,9 @@ export class MuckFleet {
     const rejoin = r.nearestNode(probe.lon, probe.lat);
     a.detourMain = main;
     a.detourRejoinS = rejoinS;
-    a.mover.follow(Route.concat([new Route([[f.lon, f.lat]]), this.world.route(from, side), this.world.route(side, rejoin), new Route([[probe.lon, probe.lat]])]));
+    const toSide = Route.concat([new Route([[f.lon, f.lat]]), this.world.route(from, side)]);
+    a.detourStopAtS = this.rng.chance(MUCK_CONFIG.detourStopChance) ? toSide.lengthM : -1;
+    a.mover.follow(Route.concat([toSide, this.world.route(side, rejoin), new Route([[probe.lon, probe.lat]])]));
   }
 
   private status(a: MuckAgent): 'loaded' | 'empty' | 'parked' {
@@ -265,6 +281,7 @@ export class MuckFleet {
   }
 
   private kph(a: MuckAgent, simMs: number): number {
+    if (simMs < a.stoppedUntil) return 0;
     return simMs < a.speedingUntil ? a.speedingKph : a.cruiseKph;
   }
 
