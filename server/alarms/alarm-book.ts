@@ -4,10 +4,14 @@
  * changes. A condition that clears must stay clear for `clearHoldS` before the alarm
  * clears; a re-raise within the hold continues the same alarm (flapping damped).
  *
- * What reaches the store when: a new alarm, a severity change, a clear, an ack and a case
- * link are written at once (someone may act on them); a changed value or detail of an
- * active alarm is batched and written by `tick` (a bin going 96 → 97 % is no emergency),
- * so a report that only refreshes a reading costs no disk write.
+ * What reaches the store when: what the rules change (raise, update, clear) is batched and
+ * written by `tick` in one transaction — at the next tick for a new alarm, a clear or a
+ * severity change, within valueFlushMs when only readings were refreshed — and its events
+ * are emitted after the commit. With
+ * synchronous=FULL each commit is an fsync (≈ 1 ms here), which per alarm tripled the
+ * ingest's cost in tests/bench/alarm-rules.bench.ts. What a user does (ack, clear, case
+ * link) is written before the call returns. Every read flushes first, so it sees every
+ * alarm with its id.
  */
 import type { Alarm, AlarmQuery, AlarmSettings, AlarmSeverity, AlarmType } from '../../shared/alarms.ts';
 import type { EntityKind } from '../../shared/entities.ts';
@@ -35,7 +39,7 @@ export interface Originator {
 
 interface ActiveAlarm {
   alarm: Alarm;
-  /** The version the store holds. */
+  /** The version the store holds; 0 while the alarm is not inserted yet. */
   stored: number;
   /** When the condition went away (0 while it holds). */
   clearingSince: number;
@@ -46,6 +50,11 @@ export class AlarmBook implements AlarmsPort {
   private readonly byId = new Map<number, ActiveAlarm>();
   private readonly clearing = new Set<ActiveAlarm>();
   private readonly dirty = new Set<ActiveAlarm>();
+  /** Whether the batch holds more than refreshed readings (a new alarm, a clear, a severity change). */
+  private urgent = false;
+  private lastFlush = 0;
+  /** A batch of refreshed readings only waits this long for its commit, ms (a commit is an fsync). */
+  valueFlushMs = 10_000;
   /** Called after an originator's set of active alarm types changed (raised or cleared). */
   onActiveSetChanged: (entityId: string, at: number) => void = () => {};
 
@@ -72,15 +81,14 @@ export class AlarmBook implements AlarmsPort {
     }
     const al = a.alarm;
     if (al.severity === severity && al.detail === cond.detail && al.value === cond.value) return;
-    const severityChanged = al.severity !== severity;
+    if (al.severity !== severity) this.urgent = true;
     al.severity = severity;
     al.detail = cond.detail;
     al.value = cond.value;
     al.updateTs = now;
     if (o.pos) { al.lon = o.pos.lon; al.lat = o.pos.lat; }
     al.version++;
-    if (severityChanged) this.write(a);
-    else this.dirty.add(a);
+    this.dirty.add(a);
   }
 
   /** The condition does not hold now: the alarm clears once it has stayed so for clearHoldS. */
@@ -112,24 +120,39 @@ export class AlarmBook implements AlarmsPort {
   tick(now: number): void {
     const holdMs = this.currentSettings().clearHoldS * 1000;
     for (const a of [...this.clearing]) if (now - a.clearingSince >= holdMs) this.finishClear(a, 'system', now);
-    this.flush();
+    if (this.urgent || now - this.lastFlush >= this.valueFlushMs) {
+      this.lastFlush = now;
+      this.flush();
+    }
   }
 
-  /** Writes every batched update now (before a query reads the store). */
+  /** Writes every batched change in one transaction, then tells the listeners (new alarms also as 'alarm:raised'). */
   flush(): void {
+    this.urgent = false;
     if (this.dirty.size === 0) return;
     const batch = [...this.dirty];
     this.dirty.clear();
-    this.repo.transaction(() => { for (const a of batch) this.persist(a); });
-    for (const a of batch) this.events.emit('alarm:changed', a.alarm.id);
+    const inserted = new Set<ActiveAlarm>();
+    this.repo.transaction(() => {
+      for (const a of batch) {
+        if (a.stored === 0) inserted.add(a);
+        this.persist(a);
+      }
+    });
+    for (const a of batch) {
+      this.events.emit('alarm:changed', a.alarm.id);
+      if (inserted.has(a)) this.events.emit('alarm:raised', a.alarm.id, a.alarm.type);
+    }
   }
 
   get(alarmId: number): Alarm | undefined {
+    this.flush();
     const a = this.byId.get(alarmId);
     return a ? { ...a.alarm } : this.repo.get(alarmId);
   }
 
   active(): Alarm[] {
+    this.flush();
     return [...this.byId.values()].map((a) => ({ ...a.alarm }));
   }
 
@@ -155,6 +178,7 @@ export class AlarmBook implements AlarmsPort {
 
   /** Manual clear by a user; 409 when it is already cleared. */
   clear(alarmId: number, actor: Actor, now: number, version?: number): Alarm {
+    this.flush();
     const a = this.byId.get(alarmId);
     if (!a) {
       const stored = this.repo.get(alarmId);
@@ -164,6 +188,7 @@ export class AlarmBook implements AlarmsPort {
     if (version !== undefined && version !== a.alarm.version) throw this.stale(alarmId, version);
     a.clearingSince = now;
     this.finishClear(a, actor.name, now);
+    this.flush();
     return { ...a.alarm };
   }
 
@@ -172,6 +197,7 @@ export class AlarmBook implements AlarmsPort {
   }
 
   private change(alarmId: number, version: number | undefined, mutate: (al: Alarm) => void): Alarm {
+    this.flush();
     const a = this.byId.get(alarmId);
     if (a) {
       if (version !== undefined && version !== a.alarm.version) throw this.stale(alarmId, version);
@@ -200,11 +226,11 @@ export class AlarmBook implements AlarmsPort {
       type, severity, entityId: o.id, entityKind: o.kind, entityName: o.name, orgCode: o.orgCode, gridId: o.gridId,
       lon: o.pos?.lon ?? null, lat: o.pos?.lat ?? null, startTs: now, updateTs: now, endTs: null, detail: cond.detail, value: cond.value,
     };
-    const id = this.repo.insert(fields);
-    const alarm: Alarm = { ...fields, id, active: true, ackBy: null, ackTs: null, clearedBy: null, caseId: null, version: 1 };
-    this.remember({ alarm, stored: 1, clearingSince: 0 });
-    this.events.emit('alarm:changed', id);
-    this.events.emit('alarm:raised', id, type);
+    // Inserted (and given its id) by the next flush.
+    const a: ActiveAlarm = { alarm: { ...fields, id: 0, active: true, ackBy: null, ackTs: null, clearedBy: null, caseId: null, version: 1 }, stored: 0, clearingSince: 0 };
+    this.remember(a);
+    this.dirty.add(a);
+    this.urgent = true;
     this.onActiveSetChanged(o.id, now);
   }
 
@@ -217,7 +243,8 @@ export class AlarmBook implements AlarmsPort {
     al.updateTs = now;
     al.version++;
     this.forget(a);
-    this.write(a);
+    this.dirty.add(a);
+    this.urgent = true;
     this.onActiveSetChanged(al.entityId, now);
   }
 
@@ -228,8 +255,13 @@ export class AlarmBook implements AlarmsPort {
   }
 
   private persist(a: ActiveAlarm): void {
-    // The book is the only writer of these rows, so a mismatch is a bug, not a race.
-    if (!this.repo.update(a.alarm, a.stored)) throw new Error(`alarm ${a.alarm.id}: stored version is not ${a.stored}`);
+    if (a.stored === 0) {
+      a.alarm.id = this.repo.insert(a.alarm);
+      if (a.alarm.active) this.byId.set(a.alarm.id, a);
+    } else if (!this.repo.update(a.alarm, a.stored)) {
+      // The book is the only writer of these rows, so a mismatch is a bug, not a race.
+      throw new Error(`alarm ${a.alarm.id}: stored version is not ${a.stored}`);
+    }
     a.stored = a.alarm.version;
   }
 
@@ -237,7 +269,7 @@ export class AlarmBook implements AlarmsPort {
     let types = this.byEntity.get(a.alarm.entityId);
     if (!types) this.byEntity.set(a.alarm.entityId, (types = new Map()));
     types.set(a.alarm.type, a);
-    this.byId.set(a.alarm.id, a);
+    if (a.alarm.id !== 0) this.byId.set(a.alarm.id, a);
   }
 
   private forget(a: ActiveAlarm): void {

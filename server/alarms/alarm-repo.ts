@@ -30,7 +30,7 @@ export class AlarmRepo {
       insert: db.prepare(`INSERT INTO alarms (type, severity, entity_id, entity_kind, entity_name, org_code, grid_id, lon, lat,
         start_ts, update_ts, end_ts, active, ack_by, ack_ts, cleared_by, detail, value, case_id, version)
         VALUES (@type, @severity, @entityId, @entityKind, @entityName, @orgCode, @gridId, @lon, @lat,
-        @startTs, @updateTs, @endTs, 1, NULL, NULL, NULL, @detail, @value, NULL, 1)`),
+        @startTs, @updateTs, @endTs, @active, @ackBy, @ackTs, @clearedBy, @detail, @value, @caseId, @version)`),
       update: db.prepare(`UPDATE alarms SET severity = @severity, lon = @lon, lat = @lat, update_ts = @updateTs, end_ts = @endTs,
         active = @active, ack_by = @ackBy, ack_ts = @ackTs, cleared_by = @clearedBy, detail = @detail, value = @value,
         case_id = @caseId, version = @version WHERE id = @id AND version = @expected`),
@@ -40,9 +40,10 @@ export class AlarmRepo {
     };
   }
 
-  /** Inserts a new active alarm (version 1) and returns its id. Throws on a second active alarm for the same originator and type. */
-  insert(a: Omit<Alarm, 'id' | 'version' | 'active' | 'ackBy' | 'ackTs' | 'clearedBy' | 'caseId'>): number {
-    return Number(this.stmts.insert.run(a).lastInsertRowid);
+  /** Inserts a new alarm (its id is ignored) and returns its id. Throws on a second active alarm for the same originator and type. */
+  insert(a: Alarm): number {
+    const { id: _ignored, ...row } = a;
+    return Number(this.stmts.insert.run({ ...row, active: a.active ? 1 : 0 }).lastInsertRowid);
   }
 
   /** Writes the row as `a` (whose version is the new one) if the stored version is still `expected`. */

@@ -52,6 +52,7 @@ describe('alarm book', () => {
     expect(rows(h.db)[0]).toMatchObject({ active: 0, version: 3 });
     // The condition still holds: the next report raises a new alarm.
     h.report('bin-1', { attrs: { fill: 97 } }, at(4));
+    h.tick(at(4, 1));
     expect(h.raised).toEqual([1, 2]);
   });
 
@@ -84,7 +85,9 @@ describe('alarm book', () => {
     const a = harness(undefined, db);
     a.mod.updateSettings({ ...DEFAULT_ALARM_SETTINGS, muckSpeedLimitKph: 50 }, 0, admin, at(0));
     a.report('muck-1', { pos: { lon: 117.055, lat: 36.65, ts: at(0), speed: 55 } }, at(0));
+    // A graceful shutdown (the plugin's onClose) writes the last batch.
     a.mod.engine.stop();
+    a.mod.book.flush();
     const b = harness(undefined, db);
     expect(b.mod.settingsRow().settings.muckSpeedLimitKph).toBe(50);
     expect(b.activeTypes('muck-1')).toEqual(['muckSpeeding']);

@@ -4,6 +4,7 @@ import type { KindRules, RuleContext } from './types.ts';
 
 export const binRules: KindRules = {
   kind: 'bin',
+  timeBased: false,
   evaluate(e: LiveEntity, ctx: RuleContext): void {
     if (e.kind !== 'bin') return;
     const fill = e.attrs.fill;

@@ -96,10 +96,14 @@ export class RuleEngine {
     this.opts.book.tick(now);
   }
 
-  /** Re-evaluates every entity that has reported since the start (time-based conditions). */
+  /**
+   * Re-evaluates every entity of a kind with time-based rules that has reported since the
+   * start (bins are judged on their reports alone; offline comes from connectivity changes).
+   */
   sweep(now: number): void {
     for (const e of this.opts.live.all()) {
       if (e.lastSeen === 0) continue; // nothing known about it since the start: nothing to judge
+      if (!this.byKind.get(e.kind)?.timeBased) continue;
       try {
         this.evaluate(e, now);
       } catch (err) {

@@ -15,6 +15,7 @@ interface PermitRule { permit: MuckPermit; hours: DailyWindow | null }
 
 export class MuckTruckRules implements KindRules {
   readonly kind = 'muckTruck' as const;
+  readonly timeBased = true;
   private readonly permits = new Map<string, PermitRule>();
   private readonly permitOfTruck = new Map<string, string>();
   private readonly zones: PolygonIndex | null;

@@ -13,6 +13,7 @@ import type { KindRules, RuleContext } from './types.ts';
 
 export class StaffRules implements KindRules {
   readonly kind = 'staff' as const;
+  readonly timeBased = true;
   private readonly roadLines = new Map<string, LonLat[][]>();
   private readonly shiftOf = new Map<string, DailyWindow | null>();
   /** Since when each person (by entity index) has been out of their area; 0 when inside. */

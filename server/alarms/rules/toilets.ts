@@ -7,6 +7,7 @@ import { roundTo, type KindRules, type RuleContext } from './types.ts';
 
 export const toiletRules: KindRules = {
   kind: 'toilet',
+  timeBased: true,
   evaluate(e: LiveEntity, ctx: RuleContext): void {
     if (e.kind !== 'toilet') return;
     const a = e.attrs;

@@ -22,6 +22,8 @@ export interface RuleContext {
 
 export interface KindRules {
   readonly kind: EntityKind;
+  /** Whether time alone can change a verdict (durations, hours), so the periodic sweep must re-run the rules. */
+  readonly timeBased: boolean;
   /** Evaluates every rule of the kind for one entity (on a report, and in the periodic sweep). */
   evaluate(e: LiveEntity, ctx: RuleContext): void;
 }

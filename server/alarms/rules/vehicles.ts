@@ -6,6 +6,7 @@ import type { KindRules, RuleContext } from './types.ts';
 
 export class VehicleRules implements KindRules {
   readonly kind = 'vehicle' as const;
+  readonly timeBased = true;
   private readonly limitKph = new Map<string, number>();
   private windowsOf: readonly string[] = [];
   private windows: DailyWindow[] = [];
