@@ -4,7 +4,6 @@
  * let the duty desk acknowledge and clear them and an admin change the thresholds.
  */
 import fp from 'fastify-plugin';
-import { DomainEvents } from '../ops/domain-events.ts';
 import type { AlarmsPort } from '../ops/ports.ts';
 import { createAlarms, type AlarmsModule } from '../alarms/alarms.ts';
 import alarmRoutes from '../routes/alarms.ts';
@@ -14,7 +13,6 @@ declare module 'fastify' {
     alarms: AlarmsPort;
     /** The module behind the port: book (ack/clear/query), engine, settings. */
     alarmsModule: AlarmsModule;
-    domainEvents: DomainEvents;
   }
 }
 
@@ -26,11 +24,6 @@ export interface AlarmsPluginOptions {
 }
 
 export default fp<AlarmsPluginOptions>(async (app, opts) => {
-  if (!app.hasDecorator('domainEvents')) {
-    const events = new DomainEvents();
-    events.onError = (err, event) => app.log.error({ err, event }, 'domain event listener failed');
-    app.decorate('domainEvents', events);
-  }
   const mod = createAlarms({
     db: app.store.db, live: app.live, pack: app.district.pack, events: app.domainEvents, now: opts.now,
     onThresholds: (t) => { app.ingest.thresholds = t; },
@@ -47,4 +40,4 @@ export default fp<AlarmsPluginOptions>(async (app, opts) => {
     try { mod.book.flush(); } catch (err) { app.log.error({ err }, 'alarm flush on close failed'); }
   });
   await app.register(alarmRoutes, { now: opts.now });
-}, { name: 'alarms', dependencies: ['store', 'live', 'auth'] });
+}, { name: 'alarms', dependencies: ['store', 'live', 'auth', 'domain-events'] });
