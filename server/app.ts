@@ -26,6 +26,7 @@ import cases from './plugins/cases.ts';
 import simulator from './plugins/simulator.ts';
 import roads from './plugins/roads.ts';
 import dispatch from './plugins/dispatch.ts';
+import alarms from './plugins/alarms.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
@@ -96,6 +97,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   const clientRoot = deps.clientRoot ?? 'dist/client';
   await app.register(cases, { now, dataDir: config.dataDir, ...config.cases });
   await app.register(sla, { now, dayMode: config.sla.dayMode });
+  // Before the simulator, so that the rules see its first reports.
+  await app.register(alarms, { now });
   await app.register(roads, { travel: config.dispatch.travel });
   await app.register(dispatch, { settings: config.dispatch.settings, now });
   await app.register(ops, { now });

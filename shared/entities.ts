@@ -46,7 +46,9 @@ export interface Position {
 
 export type StaffRole = 'cleaner' | 'roadChief' | 'enforcer';
 export type VehicleType = 'sweeper' | 'washer' | 'sprinkler' | 'compactor';
-export type MuckViolation = 'offRoute' | 'lidOpen' | 'outsideHours' | 'speeding';
+/** A muck truck's violations, derived by the server's alarm rules (never sent by a device). */
+export const MUCK_VIOLATIONS = ['offRoute', 'lidOpen', 'outsideHours', 'speeding', 'restrictedZone'] as const;
+export type MuckViolation = (typeof MUCK_VIOLATIONS)[number];
 
 /** 环卫工人 cleaner · 路长 road chief · 执法队员 law-enforcement officer */
 export interface StaffAttrs {
@@ -72,6 +74,7 @@ export interface MuckTruckAttrs {
   permitId: string;
   loaded: boolean;
   lidSealed: boolean;
+  /** Derived by the server from its active muck alarms; a source that sends it is refused. */
   violations: MuckViolation[];
 }
 
@@ -133,9 +136,10 @@ export type AnyEntity = { [K in EntityKind]: Entity<K> }[EntityKind];
 export const BIN_FULL_PCT = 80;
 export const BIN_OVERFLOW_PCT = 95;
 
-export function binStatusFor(fill: number): EntityStatus<'bin'> {
-  if (fill >= BIN_OVERFLOW_PCT) return 'overflow';
-  if (fill >= BIN_FULL_PCT) return 'full';
+/** The bin status a fill level means; the thresholds default to DOMAIN.md's and follow the alarm settings in the server. */
+export function binStatusFor(fill: number, fullPct = BIN_FULL_PCT, overflowPct = BIN_OVERFLOW_PCT): EntityStatus<'bin'> {
+  if (fill >= overflowPct) return 'overflow';
+  if (fill >= fullPct) return 'full';
   return 'ok';
 }
 
@@ -143,6 +147,9 @@ export function binStatusFor(fill: number): EntityStatus<'bin'> {
 export const NH3_LIMIT_MG_M3: Record<ToiletClass, number> = { I: 0.3, II: 1, III: 3 };
 export const H2S_LIMIT_MG_M3 = 0.01;
 
-export function isOdourAlarm(toiletClass: ToiletClass, nh3: number, h2s: number): boolean {
-  return nh3 > NH3_LIMIT_MG_M3[toiletClass] || h2s > H2S_LIMIT_MG_M3;
+export function isOdourAlarm(
+  toiletClass: ToiletClass, nh3: number, h2s: number,
+  nh3Limits: Readonly<Record<ToiletClass, number>> = NH3_LIMIT_MG_M3, h2sLimit = H2S_LIMIT_MG_M3,
+): boolean {
+  return nh3 > nh3Limits[toiletClass] || h2s > h2sLimit;
 }

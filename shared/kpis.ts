@@ -55,7 +55,7 @@ export function computeKpis(entities: Iterable<AnyEntity>, now: number): KpiSumm
     toiletOccupancy: 0,
     muckLoadedOnRoad: 0,
     muckMoving: 0,
-    muckViolations: { offRoute: 0, lidOpen: 0, outsideHours: 0, speeding: 0 },
+    muckViolations: { offRoute: 0, lidOpen: 0, outsideHours: 0, speeding: 0, restrictedZone: 0 },
   };
   let fillSum = 0;
   let stalls = 0;

@@ -48,6 +48,7 @@ export const en: Record<MessageKey, string> = {
   'violation.lidOpen': 'Lid open',
   'violation.outsideHours': 'Off hours',
   'violation.speeding': 'Speeding',
+  'violation.restrictedZone': 'Restricted zone',
   'role.cleaner': 'Cleaner',
   'role.roadChief': 'Road chief',
   'role.enforcer': 'Enforcer',

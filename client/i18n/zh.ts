@@ -47,6 +47,7 @@ export const zh = {
   'violation.lidOpen': '未密闭',
   'violation.outsideHours': '时段外',
   'violation.speeding': '超速',
+  'violation.restrictedZone': '闯禁区',
   'role.cleaner': '环卫工人',
   'role.roadChief': '路长',
   'role.enforcer': '执法队员',

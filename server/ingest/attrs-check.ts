@@ -1,12 +1,13 @@
 /** Attribute updates are checked key by key against each kind's attribute types. */
-import { ENTITY_STATUSES, type EntityKind, type MuckViolation } from '../../shared/entities.ts';
+import { ENTITY_STATUSES, type EntityKind } from '../../shared/entities.ts';
 
-type AttrType = 'number' | 'boolean' | 'string' | 'violations';
+/** 'derived': the server sets it from its own rules, so a source that sends it is refused. */
+type AttrType = 'number' | 'boolean' | 'string' | 'derived';
 
 const ATTR_TYPES: Record<EntityKind, Record<string, AttrType>> = {
   staff: { role: 'string', shift: 'string', onDuty: 'boolean', roadId: 'string', sos: 'boolean' },
   vehicle: { vehicleType: 'string', plate: 'string', working: 'boolean', routeDone: 'number' },
-  muckTruck: { plate: 'string', company: 'string', permitId: 'string', loaded: 'boolean', lidSealed: 'boolean', violations: 'violations' },
+  muckTruck: { plate: 'string', company: 'string', permitId: 'string', loaded: 'boolean', lidSealed: 'boolean', violations: 'derived' },
   toilet: {
     toiletClass: 'string', open: 'boolean', stalls: 'number', occupied: 'number', nh3: 'number', h2s: 'number',
     footfallToday: 'number', lastCleanedTs: 'number', odourAlarm: 'boolean',
@@ -14,16 +15,14 @@ const ATTR_TYPES: Record<EntityKind, Record<string, AttrType>> = {
   bin: { binType: 'string', fill: 'number', roadId: 'string' },
 };
 
-const VIOLATIONS: readonly MuckViolation[] = ['offRoute', 'lidOpen', 'outsideHours', 'speeding'];
-
 /** Returns a problem description, or undefined when the update is acceptable. */
 export function checkAttrs(kind: EntityKind, attrs: Record<string, unknown>): string | undefined {
   const types = ATTR_TYPES[kind];
   for (const [key, value] of Object.entries(attrs)) {
     const t = types[key];
     if (t === undefined) return `unknown attribute "${key}" for ${kind}`;
-    if (t === 'violations') {
-      if (!Array.isArray(value) || !value.every((v) => VIOLATIONS.includes(v as MuckViolation))) return `attribute "${key}" must be a list of ${VIOLATIONS.join('/')}`;
+    if (t === 'derived') {
+      return `attribute "${key}" is derived by the server's alarm rules; a ${kind} device cannot set it`;
     } else if (t === 'number') {
       if (typeof value !== 'number' || !Number.isFinite(value)) return `attribute "${key}" must be a finite number`;
     } else if (typeof value !== t) {

@@ -4,7 +4,9 @@
  * derives what the domain defines (bin status from fill, toilet odour alarm), and counts
  * each drop by reason so that nothing is lost silently.
  */
-import { binStatusFor, isOdourAlarm, type Position, type ToiletAttrs } from '../../shared/entities.ts';
+import {
+  BIN_FULL_PCT, BIN_OVERFLOW_PCT, binStatusFor, H2S_LIMIT_MG_M3, isOdourAlarm, NH3_LIMIT_MG_M3, type Position, type ToiletAttrs, type ToiletClass,
+} from '../../shared/entities.ts';
 import { toWgs84 } from '../../shared/geo.ts';
 import type { LiveState } from '../live/live-state.ts';
 import { checkAttrs, isStatusOf } from './attrs-check.ts';
@@ -24,6 +26,14 @@ export interface IngestStats {
 
 const RECENT_DROPS = 200;
 
+/** The thresholds behind the values the ingest derives (bin status, toilet odour alarm); the alarm settings replace them. */
+export interface DerivationThresholds {
+  binFullPct: number;
+  binOverflowPct: number;
+  nh3LimitMgM3: Readonly<Record<ToiletClass, number>>;
+  h2sLimitMgM3: number;
+}
+
 export class Ingest implements IngestSink {
   private readonly stats: IngestStats = {
     accepted: 0,
@@ -31,6 +41,9 @@ export class Ingest implements IngestSink {
     bySource: {},
     recentDrops: [],
   };
+
+  /** DOMAIN.md's defaults until the alarm settings say otherwise (server/plugins/alarms.ts keeps them in step). */
+  thresholds: DerivationThresholds = { binFullPct: BIN_FULL_PCT, binOverflowPct: BIN_OVERFLOW_PCT, nh3LimitMgM3: NH3_LIMIT_MG_M3, h2sLimitMgM3: H2S_LIMIT_MG_M3 };
 
   constructor(
     private readonly live: LiveState,
@@ -98,10 +111,11 @@ export class Ingest implements IngestSink {
       const problem = checkAttrs(entity.kind, attrs);
       if (problem) return drop('malformed', problem);
       // The domain defines these; a source cannot contradict them.
-      if (entity.kind === 'bin' && typeof attrs.fill === 'number') status = binStatusFor(attrs.fill);
+      const th = this.thresholds;
+      if (entity.kind === 'bin' && typeof attrs.fill === 'number') status = binStatusFor(attrs.fill, th.binFullPct, th.binOverflowPct);
       if (entity.kind === 'toilet' && (attrs.nh3 !== undefined || attrs.h2s !== undefined || attrs.toiletClass !== undefined)) {
         const merged = { ...entity.attrs, ...attrs } as ToiletAttrs;
-        attrs = { ...attrs, odourAlarm: isOdourAlarm(merged.toiletClass, merged.nh3, merged.h2s) };
+        attrs = { ...attrs, odourAlarm: isOdourAlarm(merged.toiletClass, merged.nh3, merged.h2s, th.nh3LimitMgM3, th.h2sLimitMgM3) };
       }
     }
     if (pos === undefined && status === undefined && attrs === undefined) return drop('malformed', 'report carries no position, status or attributes');

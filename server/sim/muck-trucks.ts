@@ -3,9 +3,11 @@
  * permitted route — load at the site ('loaded'), drive, tip, return empty ('empty') —
  * and outside them stay 'parked' at the site. A few trips go wrong, which is what the
  * bureau watches for: a detour off the corridor, the lid left open while loaded,
- * speeding, or a run outside the permitted hours. A violation clears when the behaviour stops.
+ * speeding, or a run outside the permitted hours. Like a real terminal, a truck only
+ * reports what it senses (position, speed, heading, lid, load): it never labels its own
+ * behaviour — the server's alarm rules decide what is a violation (server/alarms/rules).
  */
-import type { MuckTruckAttrs, MuckViolation } from '../../shared/entities.ts';
+import type { MuckTruckAttrs } from '../../shared/entities.ts';
 import type { FleetMuckTruck, MuckPermit } from '../../shared/district.ts';
 import { DAY_MS, inWindow, MINUTE_MS, parseWindow, type DailyWindow } from './clock.ts';
 import { round, type SimContext } from './context.ts';
@@ -16,7 +18,7 @@ import type { SimWorld } from './world.ts';
 export const MUCK_CONFIG = {
   cruiseKph: [30, 50] as const,
   speedingKph: [64, 75] as const,
-  /** Above this the truck counts as speeding, km/h. */
+  /** Above this a driver is misbehaving (ground truth for the snapshot; the server's rule has its own limit), km/h. */
   speedLimitKph: 60,
   loadingMs: [10 * MINUTE_MS, 20 * MINUTE_MS] as const,
   tippingMs: [5 * MINUTE_MS, 10 * MINUTE_MS] as const,
@@ -32,9 +34,14 @@ export const MUCK_CONFIG = {
   outsideHoursPerDay: 0.03,
   detourSideM: [400, 900] as const,
   detourRejoinM: 1500,
+  /** Share of detours that stop off the corridor (waiting for a buyer, tipping illegally) before rejoining, and for how long. */
+  detourStopChance: 0.5,
+  detourStopMs: [8 * MINUTE_MS, 25 * MINUTE_MS] as const,
 };
 
-const VIOLATIONS: readonly MuckViolation[] = ['offRoute', 'lidOpen', 'outsideHours', 'speeding'];
+/** What a truck is doing wrong right now, as the simulator knows it (never sent: the server must find it out). */
+export type MuckMisbehaviour = 'detour' | 'lidOpen' | 'outsideHours' | 'speeding';
+const MISBEHAVIOURS: readonly MuckMisbehaviour[] = ['detour', 'lidOpen', 'outsideHours', 'speeding'];
 
 type Phase = 'parked' | 'loading' | 'toDisposal' | 'tipping' | 'toSite';
 
@@ -62,20 +69,23 @@ interface MuckAgent {
   detourMain: Route | null;
   detourRejoinS: number;
   detourPending: number;
+  /** Where along the detour the truck stops (-1: it does not) and until when it stands there. */
+  detourStopAtS: number;
+  stoppedUntil: number;
   rogueDay: number;
   /** Sim time of a planned run outside the permitted hours, 0 when none. */
   rogueAt: number;
-  violations: number;
   nextReportWall: number;
   sentLoaded: boolean;
   sentLid: boolean;
-  sentViolations: number;
 }
 
 export class MuckFleet {
   private readonly agents: MuckAgent[] = [];
   private readonly permitRoutes = new Map<string, PermitRoutes>();
   private readonly fix = newFix();
+  /** The last step's context, so that ground-truth queries between steps see the same clock. */
+  private ctx: SimContext | undefined;
 
   constructor(private readonly world: SimWorld, trucks: readonly FleetMuckTruck[], private readonly rng: Rng, slotBase: number) {
     trucks.forEach((t, i) => {
@@ -84,8 +94,8 @@ export class MuckFleet {
         t, slot: slotBase + i, hours: parseWindow(t.permit.hours), routes, mover: new Mover(routes.out),
         phase: 'parked', phaseUntil: 0, loaded: false, lidSealed: true, lidOpenUntil: 0,
         cruiseKph: rng.range(MUCK_CONFIG.cruiseKph[0], MUCK_CONFIG.cruiseKph[1]), speedingUntil: 0, speedingKph: 0,
-        detourMain: null, detourRejoinS: 0, detourPending: -1, rogueDay: -1, rogueAt: 0, violations: 0,
-        nextReportWall: 0, sentLoaded: false, sentLid: true, sentViolations: 0,
+        detourMain: null, detourRejoinS: 0, detourPending: -1, detourStopAtS: -1, stoppedUntil: 0, rogueDay: -1, rogueAt: 0,
+        nextReportWall: 0, sentLoaded: false, sentLid: true,
       });
     });
   }
@@ -94,11 +104,22 @@ export class MuckFleet {
     return this.agents.length;
   }
 
-  /** Trucks with each violation active now. */
-  violationCounts(): Record<MuckViolation, number> {
-    const out: Record<MuckViolation, number> = { offRoute: 0, lidOpen: 0, outsideHours: 0, speeding: 0 };
-    for (const a of this.agents) VIOLATIONS.forEach((v, bit) => { if (a.violations & (1 << bit)) out[v]++; });
+  /** Trucks misbehaving in each way now (the simulator's ground truth, for logs and tests). */
+  misbehaviourCounts(): Record<MuckMisbehaviour, number> {
+    const out: Record<MuckMisbehaviour, number> = { detour: 0, lidOpen: 0, outsideHours: 0, speeding: 0 };
+    for (const a of this.agents) {
+      const mask = this.misbehaviourMask(a);
+      MISBEHAVIOURS.forEach((v, bit) => { if (mask & (1 << bit)) out[v]++; });
+    }
     return out;
+  }
+
+  /** The misbehaviours of one truck now (ground truth, for tests). */
+  misbehaviourOf(truckId: string): MuckMisbehaviour[] {
+    const a = this.agents.find((x) => x.t.id === truckId);
+    if (!a) return [];
+    const mask = this.misbehaviourMask(a);
+    return MISBEHAVIOURS.filter((_, bit) => (mask & (1 << bit)) !== 0);
   }
 
   movingCount(): number {
@@ -106,6 +127,7 @@ export class MuckFleet {
   }
 
   init(ctx: SimContext): void {
+    this.ctx = ctx;
     const minute = ctx.clock.minuteOfDay();
     for (const a of this.agents) {
       if (inWindow(minute, a.hours)) {
@@ -114,16 +136,15 @@ export class MuckFleet {
         this.startLeg(a, out ? 'toDisposal' : 'toSite', ctx);
         a.mover.advance(this.rng.next() * a.mover.route.lengthM);
       }
-      a.violations = this.violationMask(a, ctx);
-      const attrs: MuckTruckAttrs = {
-        plate: a.t.plate, company: a.t.company, permitId: a.t.permit.id,
-        loaded: a.loaded, lidSealed: a.lidSealed, violations: this.violationList(a.violations),
+      const attrs: Omit<MuckTruckAttrs, 'violations'> = {
+        plate: a.t.plate, company: a.t.company, permitId: a.t.permit.id, loaded: a.loaded, lidSealed: a.lidSealed,
       };
       this.send(ctx, a, attrs, true);
     }
   }
 
   step(ctx: SimContext, dtSim: number): void {
+    this.ctx = ctx;
     const minute = ctx.clock.minuteOfDay();
     const day = ctx.clock.localDay();
     const simMs = ctx.clock.simMs;
@@ -132,18 +153,12 @@ export class MuckFleet {
       this.advance(a, ctx, minute, day, simMs, dtSim);
       if (this.status(a) !== before) a.nextReportWall = ctx.wallMs;
       if (a.lidOpenUntil > 0 && simMs >= a.lidOpenUntil) { a.lidSealed = true; a.lidOpenUntil = 0; }
-      const mask = this.violationMask(a, ctx);
-      if (mask !== a.violations) {
-        a.violations = mask;
-        a.nextReportWall = ctx.wallMs;
-      }
       if (a.loaded !== a.sentLoaded || a.lidSealed !== a.sentLid) a.nextReportWall = Math.min(a.nextReportWall, ctx.wallMs);
       if (ctx.wallMs >= a.nextReportWall) {
         const attrs: Partial<MuckTruckAttrs> = {};
         let changed = false;
         if (a.loaded !== a.sentLoaded) { attrs.loaded = a.loaded; changed = true; }
         if (a.lidSealed !== a.sentLid) { attrs.lidSealed = a.lidSealed; changed = true; }
-        if (a.violations !== a.sentViolations) { attrs.violations = this.violationList(a.violations); changed = true; }
         this.send(ctx, a, changed ? attrs : undefined, false);
       }
     }
@@ -179,7 +194,13 @@ export class MuckFleet {
         return;
       case 'toDisposal':
       case 'toSite': {
+        if (simMs < a.stoppedUntil) return;
         a.mover.advance(kphToMPerMs(this.kph(a, simMs)) * dtSim);
+        if (a.detourMain && a.detourStopAtS >= 0 && a.mover.s >= a.detourStopAtS) {
+          a.detourStopAtS = -1;
+          a.stoppedUntil = simMs + this.rng.range(MUCK_CONFIG.detourStopMs[0], MUCK_CONFIG.detourStopMs[1]);
+          return;
+        }
         if (a.detourMain === null && a.detourPending >= 0 && a.mover.s >= a.detourPending) this.startDetour(a);
         if (!a.mover.done) return;
         if (a.detourMain) {
@@ -214,6 +235,8 @@ export class MuckFleet {
     a.loaded = phase === 'toDisposal';
     a.mover.follow(phase === 'toDisposal' ? a.routes.out : a.routes.back);
     a.detourMain = null;
+    a.detourStopAtS = -1;
+    a.stoppedUntil = 0;
     a.detourPending = this.rng.chance(MUCK_CONFIG.detourChance) ? this.rng.range(0.2, 0.6) * a.mover.route.lengthM : -1;
     a.cruiseKph = this.rng.range(MUCK_CONFIG.cruiseKph[0], MUCK_CONFIG.cruiseKph[1]);
     if (this.rng.chance(MUCK_CONFIG.speedingChance)) {
@@ -248,7 +271,9 @@ export class MuckFleet {
     const rejoin = r.nearestNode(probe.lon, probe.lat);
     a.detourMain = main;
     a.detourRejoinS = rejoinS;
-    a.mover.follow(Route.concat([new Route([[f.lon, f.lat]]), this.world.route(from, side), this.world.route(side, rejoin), new Route([[probe.lon, probe.lat]])]));
+    const toSide = Route.concat([new Route([[f.lon, f.lat]]), this.world.route(from, side)]);
+    a.detourStopAtS = this.rng.chance(MUCK_CONFIG.detourStopChance) ? toSide.lengthM : -1;
+    a.mover.follow(Route.concat([toSide, this.world.route(side, rejoin), new Route([[probe.lon, probe.lat]])]));
   }
 
   private status(a: MuckAgent): 'loaded' | 'empty' | 'parked' {
@@ -256,6 +281,7 @@ export class MuckFleet {
   }
 
   private kph(a: MuckAgent, simMs: number): number {
+    if (simMs < a.stoppedUntil) return 0;
     return simMs < a.speedingUntil ? a.speedingKph : a.cruiseKph;
   }
 
@@ -263,21 +289,17 @@ export class MuckFleet {
     return a.phase === 'toDisposal' || a.phase === 'toSite';
   }
 
-  private violationMask(a: MuckAgent, ctx: SimContext): number {
-    if (!this.moving(a)) return 0;
+  private misbehaviourMask(a: MuckAgent): number {
+    if (!this.moving(a) || !this.ctx) return 0;
     let mask = 0;
     if (a.detourMain) {
-      const f = a.mover.locate(this.fix);
+      const f = a.mover.locate(newFix());
       if (a.detourMain.distanceToM(f.lon, f.lat) > a.t.permit.corridorM) mask |= 1;
     }
     if (a.loaded && !a.lidSealed) mask |= 2;
-    if (!inWindow(ctx.clock.minuteOfDay(), a.hours)) mask |= 4;
-    if (this.kph(a, ctx.clock.simMs) > MUCK_CONFIG.speedLimitKph) mask |= 8;
+    if (!inWindow(this.ctx.clock.minuteOfDay(), a.hours)) mask |= 4;
+    if (this.kph(a, this.ctx.clock.simMs) > MUCK_CONFIG.speedLimitKph) mask |= 8;
     return mask;
-  }
-
-  private violationList(mask: number): MuckViolation[] {
-    return VIOLATIONS.filter((_, bit) => (mask & (1 << bit)) !== 0);
   }
 
   private timeLeftMs(a: MuckAgent, minute: number): number {
@@ -315,7 +337,6 @@ export class MuckFleet {
     if (sent || first) {
       a.sentLoaded = a.loaded;
       a.sentLid = a.lidSealed;
-      a.sentViolations = a.violations;
     }
   }
 }

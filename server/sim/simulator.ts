@@ -18,7 +18,7 @@ import { BinField } from './bins.ts';
 import { SimClock } from './clock.ts';
 import type { SimContext } from './context.ts';
 import { CrewDesk, type CrewStats } from './crews.ts';
-import { MuckFleet } from './muck-trucks.ts';
+import { MuckFleet, type MuckMisbehaviour } from './muck-trucks.ts';
 import { Outages } from './outages.ts';
 import { NO_PORTS, SILENT_LOG, type SimLogger, type SimPorts } from './ports.ts';
 import { CaseReporters, type ReporterStats } from './reporters.ts';
@@ -27,7 +27,6 @@ import { StaffFleet } from './staff.ts';
 import { ToiletFleet } from './toilets.ts';
 import { VehicleFleet } from './vehicles.ts';
 import { SimWorld } from './world.ts';
-import type { MuckViolation } from '../../shared/entities.ts';
 
 export interface SimulatorOptions {
   pack: DistrictPack;
@@ -62,7 +61,8 @@ export interface SimSnapshot {
   staffSos: number;
   vehiclesWorking: number;
   muckMoving: number;
-  muckViolations: Record<MuckViolation, number>;
+  /** Trucks misbehaving now, as the simulator knows it; whether the server notices is the alarm rules' job. */
+  muckMisbehaving: Record<MuckMisbehaviour, number>;
   binsFull: number;
   binsOverflow: number;
   toiletsOdourAlarm: number;
@@ -190,12 +190,17 @@ export class Simulator {
       staffSos: this.staff.sosCount(),
       vehiclesWorking: this.vehicles.workingCount(),
       muckMoving: this.muck.movingCount(),
-      muckViolations: this.muck.violationCounts(),
+      muckMisbehaving: this.muck.misbehaviourCounts(),
       binsFull: this.bins.countAtLeast(80),
       binsOverflow: this.bins.countAtLeast(95),
       toiletsOdourAlarm: this.toilets.alarmCount(),
       devicesSilent: this.outages.silentCount(this.ctx.wallMs),
     };
+  }
+
+  /** One truck's misbehaviours now (ground truth for tests of the server's rules). */
+  muckMisbehaviourOf(truckId: string): MuckMisbehaviour[] {
+    return this.muck.misbehaviourOf(truckId);
   }
 
   private report(slot: number, update: IngestUpdate): boolean {

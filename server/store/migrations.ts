@@ -16,6 +16,7 @@ export interface Migration {
    */
   rebuildsReferencedTable?: boolean;
 }
+import { ALARMS_MIGRATION } from '../alarms/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -69,5 +70,6 @@ export const MIGRATIONS: Migration[] = [
   },
   CASES_MIGRATION,
   SLA_MIGRATION,
+  ALARMS_MIGRATION,
   DISPATCH_MIGRATION,
 ];

@@ -11,6 +11,7 @@ function fixture() {
   const entities: AnyEntity[] = [
     { id: 'veh-001', kind: 'vehicle', name: '鲁A·10001', orgCode: '370102001', gridId: 'g1', status: 'parked', connectivity: 'offline', lastSeen: 0, version: 0, attrs: { vehicleType: 'sweeper', plate: '鲁A·10001', working: false } },
     { id: 'bin-00001', kind: 'bin', name: 'bin-00001', orgCode: '370102001', gridId: 'g1', status: 'ok', connectivity: 'offline', lastSeen: 0, version: 0, pos: { lon: 117.02, lat: 36.66, ts: 0 }, attrs: { binType: 'litter', fill: 10 } },
+    { id: 'muck-001', kind: 'muckTruck', name: '鲁A·20001', orgCode: '370102001', gridId: 'g1', status: 'parked', connectivity: 'offline', lastSeen: 0, version: 0, attrs: { plate: '鲁A·20001', company: 'C', permitId: 'p1', loaded: false, lidSealed: true, violations: [] } },
     { id: 'toilet-0001', kind: 'toilet', name: '泉城路公厕', orgCode: '370102004', gridId: 'g2', status: 'open', connectivity: 'offline', lastSeen: 0, version: 0, pos: { lon: 117.03, lat: 36.66, ts: 0 }, attrs: { toiletClass: 'I', open: true, stalls: 8, occupied: 0, nh3: 0.1, h2s: 0.001, footfallToday: 0, lastCleanedTs: 0, odourAlarm: false } },
   ];
   let now = T0;
@@ -100,6 +101,17 @@ describe('ingest', () => {
     expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0 })).toMatchObject({ reason: 'malformed' });
   });
 
+  it('refuses a muck truck that labels its own violations: the server derives them', () => {
+    const { ingest, live } = fixture();
+    expect(ingest.submit({ source: 'jt808', deviceId: '14450376202', ts: T0, attrs: { working: true } })).toMatchObject({ accepted: true });
+    expect(ingest.submit({ source: 'sim', deviceId: 'muck-001', ts: T0, attrs: { lidSealed: false, violations: ['offRoute'] } })).toEqual({
+      accepted: false, reason: 'malformed', detail: 'attribute "violations" is derived by the server\'s alarm rules; a muckTruck device cannot set it',
+    });
+    expect(ingest.submit({ source: 'sim', deviceId: 'muck-001', ts: T0, attrs: { violations: [] } })).toMatchObject({ reason: 'malformed' });
+    expect(live.get('muck-001')!.attrs).toMatchObject({ lidSealed: true, violations: [] });
+    expect(ingest.submit({ source: 'sim', deviceId: 'muck-001', ts: T0, attrs: { lidSealed: false } })).toMatchObject({ accepted: true });
+  });
+
   it('derives bin status from fill and the toilet odour alarm from the GB/T 17217 limits', () => {
     const { ingest, live } = fixture();
     ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, attrs: { fill: 85 }, status: 'ok' });
@@ -110,6 +122,17 @@ describe('ingest', () => {
     ingest.submit({ source: 'sim', deviceId: 'toilet-0001', ts: T0, attrs: { nh3: 0.35, odourAlarm: false } });
     expect(live.get('toilet-0001')!.attrs).toMatchObject({ nh3: 0.35, odourAlarm: true });
     ingest.submit({ source: 'sim', deviceId: 'toilet-0001', ts: T0 + 1, attrs: { nh3: 0.2 } });
+    expect(live.get('toilet-0001')!.attrs).toMatchObject({ odourAlarm: false });
+  });
+
+  it('derives them with the thresholds it is given (the alarm settings)', () => {
+    const { ingest, live } = fixture();
+    ingest.thresholds = { binFullPct: 70, binOverflowPct: 90, nh3LimitMgM3: { I: 0.5, II: 1, III: 3 }, h2sLimitMgM3: 0.01 };
+    ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0, attrs: { fill: 75 } });
+    expect(live.get('bin-00001')!.status).toBe('full');
+    ingest.submit({ source: 'sim', deviceId: 'bin-00001', ts: T0 + 1, attrs: { fill: 91 } });
+    expect(live.get('bin-00001')!.status).toBe('overflow');
+    ingest.submit({ source: 'sim', deviceId: 'toilet-0001', ts: T0, attrs: { nh3: 0.35 } });
     expect(live.get('toilet-0001')!.attrs).toMatchObject({ odourAlarm: false });
   });
 

@@ -1,0 +1,136 @@
+/**
+ * The rule engine: runs the rules of an entity's kind on each accepted change from the
+ * ingest (never on the server's own derived values), the offline rule on connectivity
+ * transitions, and a periodic sweep for what time alone makes true (a truck off route
+ * long enough, a cleaning now overdue, banned hours starting while a vehicle keeps working,
+ * a clear hold that has passed). Everything is in memory; only a change of alarm state
+ * reaches the store (AlarmBook).
+ */
+import type { AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
+import { MUCK_VIOLATIONS, type EntityKind, type MuckViolation } from '../../../shared/entities.ts';
+import type { LiveChange } from '../../live/change-stream.ts';
+import type { LiveEntity, LiveState } from '../../live/live-state.ts';
+import type { AlarmBook } from '../alarm-book.ts';
+import type { LocalClock } from '../local-time.ts';
+import type { KindRules, RuleContext } from './types.ts';
+
+/** The muck-truck attribute `violations` mirrors these active alarms, so the wall's display keeps working. */
+const VIOLATION_OF: Partial<Record<AlarmType, MuckViolation>> = {
+  muckOffRoute: 'offRoute', muckLidOpen: 'lidOpen', muckOutsideHours: 'outsideHours', muckSpeeding: 'speeding', muckRestrictedZone: 'restrictedZone',
+};
+
+export interface RuleEngineOptions {
+  live: LiveState;
+  book: AlarmBook;
+  rules: readonly KindRules[];
+  settings: () => AlarmSettings;
+  clock: LocalClock;
+  now: () => number;
+  /** Sweep period on the injected clock, ms. */
+  sweepMs?: number;
+  onError?: (err: unknown, where: string) => void;
+}
+
+export class RuleEngine {
+  private readonly byKind = new Map<EntityKind, KindRules>();
+  private readonly ctx: RuleContext & { settings: AlarmSettings; now: number; localMinute: number };
+  private unsubscribe: (() => void) | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastSweep = 0;
+  private readonly sweepMs: number;
+  /** Evaluations run (reports, connectivity changes and sweeps), for health and the bench. */
+  evaluations = 0;
+
+  constructor(private readonly opts: RuleEngineOptions) {
+    for (const r of opts.rules) this.byKind.set(r.kind, r);
+    this.sweepMs = opts.sweepMs ?? 30_000;
+    const book = opts.book;
+    this.ctx = {
+      settings: opts.settings(), now: 0, localMinute: 0,
+      raise: (e, type, cond) => book.assert(e, type, cond, this.ctx.now),
+      release: (e, type) => book.release(e.id, type, this.ctx.now),
+      supersede: (e, type) => { if (book.isActive(e.id, type)) book.clearAsSuperseded(e.id, type, this.ctx.now); },
+      isActive: (e, type) => book.isActive(e.id, type),
+    };
+    book.onActiveSetChanged = (entityId, at) => this.deriveViolations(entityId, at);
+  }
+
+  /** Subscribes to the change stream and mirrors the alarms already active (after a restart) onto the trucks. */
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.opts.live.changes.subscribe('alarm-rules', (c) => this.onChange(c));
+    const now = this.opts.now();
+    for (const e of this.opts.live.all()) if (e.kind === 'muckTruck') this.deriveViolations(e.id, now);
+  }
+
+  /** Ticks every tickMs on a timer it owns: clear holds and batched writes each tick, the sweep every sweepMs. */
+  startTimer(tickMs = 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      try {
+        this.tick(this.opts.now());
+      } catch (err) {
+        this.opts.onError?.(err, 'alarm tick');
+      }
+    }, tickMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  onChange(c: LiveChange): void {
+    if (c.type === 'derived') return;
+    this.evaluate(c.entity, c.at);
+  }
+
+  tick(now: number): void {
+    if (now - this.lastSweep >= this.sweepMs) {
+      this.lastSweep = now;
+      this.sweep(now);
+    }
+    this.opts.book.tick(now);
+  }
+
+  /**
+   * Re-evaluates every entity of a kind with time-based rules that has reported since the
+   * start (bins are judged on their reports alone; offline comes from connectivity changes).
+   */
+  sweep(now: number): void {
+    for (const e of this.opts.live.all()) {
+      if (e.lastSeen === 0) continue; // nothing known about it since the start: nothing to judge
+      if (!this.byKind.get(e.kind)?.timeBased) continue;
+      try {
+        this.evaluate(e, now);
+      } catch (err) {
+        this.opts.onError?.(err, `alarm sweep ${e.id}`);
+      }
+    }
+  }
+
+  evaluate(e: LiveEntity, now: number): void {
+    this.evaluations++;
+    const ctx = this.ctx;
+    ctx.settings = this.opts.settings();
+    ctx.now = now;
+    ctx.localMinute = this.opts.clock.minuteOfDay(now);
+    if (e.connectivity === 'offline' && e.lastSeen > 0 && ctx.settings.offlineAlarmKinds.includes(e.kind)) {
+      ctx.raise(e, 'deviceOffline', { detail: `no report since ${new Date(e.lastSeen).toISOString()}`, value: null });
+    } else {
+      ctx.release(e, 'deviceOffline');
+    }
+    this.byKind.get(e.kind)?.evaluate(e, ctx);
+  }
+
+  private deriveViolations(entityId: string, at: number): void {
+    const e = this.opts.live.get(entityId);
+    if (!e || e.kind !== 'muckTruck') return;
+    const active = new Set(this.opts.book.activeTypesOf(entityId).map((t) => VIOLATION_OF[t]));
+    const violations = MUCK_VIOLATIONS.filter((v) => active.has(v));
+    this.opts.live.derive(entityId, { violations }, at);
+  }
+}

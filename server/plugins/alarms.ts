@@ -1,0 +1,43 @@
+/**
+ * Alarms (告警): rules over the change stream raise and clear them (server/alarms), the
+ * store keeps them, `app.alarms` is the AlarmsPort the other modules use, and the routes
+ * let the duty desk acknowledge and clear them and an admin change the thresholds.
+ */
+import fp from 'fastify-plugin';
+import type { AlarmsPort } from '../ops/ports.ts';
+import { createAlarms, type AlarmsModule } from '../alarms/alarms.ts';
+import alarmRoutes from '../routes/alarms.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    alarms: AlarmsPort;
+    /** The module behind the port: book (ack/clear/query), engine, settings. */
+    alarmsModule: AlarmsModule;
+  }
+}
+
+export interface AlarmsPluginOptions {
+  now: () => number;
+  /** Sweep period for time-based conditions, ms of the injected clock. */
+  sweepMs?: number;
+  tickMs?: number;
+}
+
+export default fp<AlarmsPluginOptions>(async (app, opts) => {
+  const mod = createAlarms({
+    db: app.store.db, live: app.live, pack: app.district.pack, events: app.domainEvents, now: opts.now,
+    onThresholds: (t) => { app.ingest.thresholds = t; },
+    ...(opts.sweepMs !== undefined ? { sweepMs: opts.sweepMs } : {}),
+    onError: (err, where) => app.log.error({ err, where }, 'alarm rules failed'),
+  });
+  app.decorate('alarms', mod.book);
+  app.decorate('alarmsModule', mod);
+  mod.engine.start();
+  mod.engine.startTimer(opts.tickMs ?? 1000);
+  app.addHook('onClose', async () => {
+    mod.engine.stop();
+    // Batched value updates are not lost on a graceful shutdown.
+    try { mod.book.flush(); } catch (err) { app.log.error({ err }, 'alarm flush on close failed'); }
+  });
+  await app.register(alarmRoutes, { now: opts.now });
+}, { name: 'alarms', dependencies: ['store', 'live', 'auth', 'domain-events'] });
