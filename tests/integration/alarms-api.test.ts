@@ -23,11 +23,14 @@ describe('alarms API', () => {
     const list = await fetch(`${s.url}/api/alarms?active=true&entityId=${bin.id}`, { headers: h(admin) });
     expect(list.status).toBe(200);
     const [alarm] = (await list.json()) as Alarm[];
-    expect(alarm).toMatchObject({ type: 'binOverflow', entityId: bin.id, orgCode: bin.streetCode, value: 97, active: true, version: 1 });
+    // binOverflow opens a case by itself (未诉先办): linking it is the alarm's second version.
+    expect(alarm).toMatchObject({ type: 'binOverflow', entityId: bin.id, orgCode: bin.streetCode, value: 97, active: true, version: 2, caseId: expect.any(Number) });
+    const opened = s.app.cases.get(alarm!.caseId!)!;
+    expect(opened).toMatchObject({ source: 'iotAlarm', alarmId: alarm!.id, stage: 'registered' });
 
     expect((await fetch(`${s.url}/api/alarms/${alarm!.id}/ack`, { method: 'POST', headers: h(wall, true), body: '{}' })).status).toBe(403);
-    const ack = await fetch(`${s.url}/api/alarms/${alarm!.id}/ack`, { method: 'POST', headers: h(admin, true), body: JSON.stringify({ version: 1 }) });
-    expect(await ack.json()).toMatchObject({ ackBy: 'admin', version: 2 });
+    const ack = await fetch(`${s.url}/api/alarms/${alarm!.id}/ack`, { method: 'POST', headers: h(admin, true), body: JSON.stringify({ version: 2 }) });
+    expect(await ack.json()).toMatchObject({ ackBy: 'admin', version: 3 });
     expect((await fetch(`${s.url}/api/alarms/${alarm!.id}/ack`, { method: 'POST', headers: h(admin, true), body: '{}' })).status).toBe(409);
     const clear = await fetch(`${s.url}/api/alarms/${alarm!.id}/clear`, { method: 'POST', headers: h(admin, true), body: '{}' });
     expect(await clear.json()).toMatchObject({ active: false, clearedBy: 'admin' });
