@@ -20,6 +20,7 @@ import domainEvents from './plugins/domain-events.ts';
 import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import realtime from './plugins/realtime.ts';
+import ops from './plugins/ops.ts';
 import simulator from './plugins/simulator.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
@@ -89,7 +90,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     simSpeed: config.sim.speed,
   });
   const clientRoot = deps.clientRoot ?? 'dist/client';
-  await app.register(realtime, { tickMs: config.live.tickMs, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
+  await app.register(ops, { now });
+  await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });

@@ -19,6 +19,8 @@ export const EnvSchema = Type.Object({
   SIM_SEED: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
   SIM_SPEED: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })),
   LIVE_TICK_MS: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  LIVE_MAX_SOCKETS_PER_TOKEN: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
+  LIVE_MAX_SOCKETS_PER_ADDRESS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
   STALE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   OFFLINE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   SENSOR_STALE_AFTER_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
@@ -43,7 +45,7 @@ export interface Config {
   districtPack: string;
   logLevel: string;
   sim: { enabled: boolean; seed: number; speed: number };
-  live: { tickMs: number; staleAfterS: number; offlineAfterS: number; sensorStaleAfterS: number; sensorOfflineAfterS: number };
+  live: { tickMs: number; staleAfterS: number; offlineAfterS: number; sensorStaleAfterS: number; sensorOfflineAfterS: number; maxSocketsPerToken: number; maxSocketsPerAddress: number };
   filters: { maxFutureS: number; maxAgeS: number; maxSpeedKph: number };
   auth: { sessionTtlH: number; adminPassword: string | undefined };
   corsOrigins: string[];
@@ -99,7 +101,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     districtPack: e.DISTRICT_PACK ?? './data/lixia',
     logLevel: e.LOG_LEVEL ?? 'info',
     sim: { enabled: bool(e.SIM_ENABLED, true), seed: int(e.SIM_SEED, 808), speed },
-    live: { tickMs, staleAfterS, offlineAfterS, sensorStaleAfterS, sensorOfflineAfterS },
+    live: {
+      tickMs, staleAfterS, offlineAfterS, sensorStaleAfterS, sensorOfflineAfterS,
+      maxSocketsPerToken: int(e.LIVE_MAX_SOCKETS_PER_TOKEN, 8), maxSocketsPerAddress: int(e.LIVE_MAX_SOCKETS_PER_ADDRESS, 64),
+    },
     filters: { maxFutureS: int(e.MAX_FUTURE_S, 300), maxAgeS: int(e.MAX_AGE_S, 7 * 24 * 3600), maxSpeedKph: int(e.MAX_SPEED_KPH, 250) },
     auth: { sessionTtlH: int(e.SESSION_TTL_H, 12), adminPassword: e.ADMIN_PASSWORD },
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

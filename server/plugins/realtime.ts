@@ -9,7 +9,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/li
 import { LiveFanOut } from '../live/fan-out.ts';
 import type { AuthContext } from './auth.ts';
 
-interface SocketData { principal: AuthContext; version: number }
+interface SocketData { principal: AuthContext; version: number; opsVersion: number; address: string }
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -22,6 +22,9 @@ const SLOW_CLIENT_BACKLOG = 4;
 
 export interface RealtimeOptions {
   tickMs: number;
+  /** Concurrent sockets one token, and one address, may hold (a wall is one or two). */
+  maxSocketsPerToken: number;
+  maxSocketsPerAddress: number;
   corsOrigins: string[];
   now: () => number;
   /** The client build served now, sent with every snapshot (see LiveSnapshot.clientBuild). */
@@ -41,11 +44,25 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   });
   const fanOut = new LiveFanOut(app.live, opts.now);
 
+  // Sockets per token and per address: a token or a machine that opens sockets in a loop is
+  // refused at the handshake, before it costs a snapshot.
+  const perToken = new Map<string, number>();
+  const perAddress = new Map<string, number>();
+  const bump = (m: Map<string, number>, key: string, d: number) => {
+    const n = (m.get(key) ?? 0) + d;
+    if (n <= 0) m.delete(key); else m.set(key, n);
+  };
+
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const principal = app.auth.resolve(typeof token === 'string' ? token : undefined);
     if (!principal) return next(new Error('unauthorized'));
+    const address = socket.handshake.address;
+    if ((perToken.get(principal.revocationKey) ?? 0) >= opts.maxSocketsPerToken || (perAddress.get(address) ?? 0) >= opts.maxSocketsPerAddress) {
+      return next(new Error('too_many_connections'));
+    }
     socket.data.principal = principal;
+    socket.data.address = address;
     next();
   });
 
@@ -55,23 +72,48 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     const clientBuild = opts.clientBuild();
     socket.emit('live:snapshot', clientBuild ? { ...snapshot, clientBuild } : snapshot);
   };
+  const sendOpsSnapshot = (socket: LiveSocket) => {
+    const snapshot = app.ops.snapshot();
+    socket.data.opsVersion = snapshot.version;
+    socket.emit('ops:snapshot', snapshot);
+  };
+  /** Packets still queued for this socket: a client that does not read is sent nothing more. */
+  const backlog = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
 
   io.on('connection', (socket) => {
-    void socket.join(socket.data.principal.revocationKey);
+    const { revocationKey } = socket.data.principal;
+    bump(perToken, revocationKey, 1);
+    bump(perAddress, socket.data.address, 1);
+    socket.on('disconnect', () => {
+      bump(perToken, revocationKey, -1);
+      bump(perAddress, socket.data.address, -1);
+    });
+    void socket.join(revocationKey);
     sendSnapshot(socket);
+    sendOpsSnapshot(socket);
     socket.emit('live:kpis', computeKpis(app.live.all(), opts.now()));
     let lastResync = 0;
+    /** A snapshot is ~300 KiB: one per interval, and none while the previous output is still unsent. */
+    const resyncRefusal = (): { code: string; message: string } | null => {
+      const now = opts.now();
+      if (now - lastResync < RESYNC_MIN_INTERVAL_MS) return { code: 'rate_limited', message: `one resync per ${RESYNC_MIN_INTERVAL_MS / 1000} s` };
+      if (backlog(socket) > 0) return { code: 'busy', message: 'previous frames are still being sent; ask again later' };
+      lastResync = now;
+      return null;
+    };
     socket.on('live:resync', (ack) => {
       if (typeof ack !== 'function') return;
-      // A snapshot is ~300 KiB: a client that asks in a loop is refused, not served.
-      const now = opts.now();
-      if (now - lastResync < RESYNC_MIN_INTERVAL_MS) {
-        ack({ ok: false, error: { code: 'rate_limited', message: `one resync per ${RESYNC_MIN_INTERVAL_MS / 1000} s` } });
-        return;
-      }
-      lastResync = now;
+      const refused = resyncRefusal();
+      if (refused) return ack({ ok: false, error: refused });
       sendSnapshot(socket);
       ack({ ok: true, data: { version: socket.data.version } });
+    });
+    socket.on('ops:resync', (ack) => {
+      if (typeof ack !== 'function') return;
+      const refused = resyncRefusal();
+      if (refused) return ack({ ok: false, error: refused });
+      sendOpsSnapshot(socket);
+      ack({ ok: true, data: { version: socket.data.opsVersion } });
     });
   });
 
@@ -87,19 +129,29 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   };
   app.auth.events.on('revoked', onRevoked);
 
-  const tick = setInterval(() => {
+  const onTick = () => {
     const kpis = computeKpis(app.live.all(), opts.now());
+    app.ops.flush();
     let minBase = app.live.version;
     for (const socket of io.sockets.sockets.values()) {
       minBase = Math.min(minBase, socket.data.version ?? 0);
-      const backlog = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
-      if (backlog >= SLOW_CLIENT_BACKLOG) continue;
+      if (backlog(socket) >= SLOW_CLIENT_BACKLOG) continue;
       const frame = fanOut.deltaSince(socket.data.version);
       socket.data.version = app.live.version;
       if (frame) socket.emit('live:delta', frame);
       socket.emit('live:kpis', kpis);
+      const ops = app.ops.deltaSince(socket.data.opsVersion);
+      if (ops === 'snapshot') sendOpsSnapshot(socket);
+      else if (ops) {
+        socket.data.opsVersion = ops.version;
+        socket.emit('ops:delta', ops);
+      }
     }
     fanOut.prune(minBase);
+  };
+  const tick = setInterval(() => {
+    // A tick that throws must not stop the next one, nor the server.
+    try { onTick(); } catch (err) { app.log.error({ err }, 'live tick failed'); }
   }, opts.tickMs);
 
   app.decorate('io', io);
@@ -111,4 +163,4 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     io.disconnectSockets(true);
     await io.close();
   });
-}, { name: 'realtime', dependencies: ['auth', 'live'] });
+}, { name: 'realtime', dependencies: ['auth', 'live', 'ops'] });
