@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { markRaw, shallowRef, triggerRef } from 'vue';
+import { markRaw, ref, shallowRef, triggerRef } from 'vue';
 import type { Alarm } from '../../shared/alarms.ts';
 import type { CaseSummary } from '../../shared/cases.ts';
 import type { UnitState } from '../../shared/dispatch.ts';
@@ -17,6 +17,8 @@ export const useOpsStore = defineStore('ops', () => {
   const units = shallowRef<ReadonlyMap<string, UnitState>>(state.units);
   const stats = shallowRef<OpsStats | null>(null);
   const version = shallowRef<number | null>(null);
+  /** Bumps on every change: watchers watch this (the maps stay the same objects, so a getter on them would not fire). */
+  const revision = ref(0);
   /** Listeners for new critical alarms and emergencies (the wall's fly-to); not reactive. */
   const arrivalListeners = markRaw(new Set<(a: OpsArrival) => void>());
 
@@ -26,6 +28,7 @@ export const useOpsStore = defineStore('ops', () => {
     triggerRef(units);
     stats.value = state.stats;
     version.value = state.version;
+    revision.value++;
   }
 
   function applySnapshot(s: OpsSnapshot): void {
@@ -61,6 +64,7 @@ export const useOpsStore = defineStore('ops', () => {
     if (held && held.version > c.version) return;
     state.cases.set(c.id, c);
     triggerRef(cases);
+    revision.value++;
   }
 
   function upsertAlarm(a: Alarm): void {
@@ -68,7 +72,8 @@ export const useOpsStore = defineStore('ops', () => {
     if (held && held.version > a.version) return;
     state.alarms.set(a.id, a);
     triggerRef(alarms);
+    revision.value++;
   }
 
-  return { cases, alarms, units, stats, version, applySnapshot, applyDelta, onArrival, upsertCase, upsertAlarm };
+  return { cases, alarms, units, stats, version, revision, applySnapshot, applyDelta, onArrival, upsertCase, upsertAlarm };
 });
