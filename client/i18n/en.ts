@@ -208,6 +208,7 @@ export const en: Record<MessageKey, string> = {
   'difficulty.hard': 'Hard',
   'ops.emergencies': 'Emergencies',
   'ops.noEmergencies': 'No active emergency',
+  'ops.waiting': 'waiting',
   'ops.toArrive': 'to arrive',
   'ops.awaitingDispatch': 'Awaiting dispatch',
   'ops.arrived': 'On scene',

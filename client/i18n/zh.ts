@@ -207,6 +207,7 @@ export const zh = {
   'difficulty.hard': '疑难',
   'ops.emergencies': '紧急事件',
   'ops.noEmergencies': '当前无紧急事件',
+  'ops.waiting': '已等待',
   'ops.toArrive': '距到场时限',
   'ops.awaitingDispatch': '待派遣',
   'ops.arrived': '已到场',
