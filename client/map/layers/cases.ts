@@ -7,7 +7,7 @@
 import type { GeoJSONSource, GeoJSONSourceSpecification } from 'maplibre-gl';
 import { OPEN_STAGES, type CaseSummary } from '../../../shared/cases.ts';
 import type { LonLat } from '../../../shared/geojson.ts';
-import { clockColour, formatEta, mostUrgentClock } from '../../realtime/sla-clock.ts';
+import { clockColour, formatCountdown, mostUrgentClock } from '../../realtime/sla-clock.ts';
 import type { GLMap } from '../engine.ts';
 import { ALARM_RED, ALERT_AMBER } from '../palette.ts';
 
@@ -103,7 +103,8 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
           if (a.etaTs !== null) {
             ends.push({
               type: 'Feature', geometry: { type: 'Point', coordinates: [c.location.lon, c.location.lat] },
-              properties: { label: `${a.unitName} · ${opts.etaLabel(formatEta((a.etaTs - now) / 1000))}` },
+              // Past the ETA and not there yet: the label goes negative rather than sit at 00:00.
+              properties: { label: `${a.unitName} · ${opts.etaLabel(formatCountdown(a.etaTs - now))}` },
             });
           }
         }
