@@ -2,10 +2,12 @@ import { onBeforeUnmount, onMounted } from 'vue';
 import { connectLive, type LiveClient } from '../realtime/live-client.ts';
 import type { EntityBuffer } from '../realtime/entity-buffer.ts';
 import { useLiveStore } from '../stores/live.ts';
+import { useOpsStore } from '../stores/ops.ts';
 
-/** Owns the socket for the lifetime of the calling component; feeds the buffer and the live store. */
+/** Owns the socket for the lifetime of the calling component; feeds the buffer, the live store and the ops store. */
 export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, onUnauthorized: (reason: 'expired' | 'revoked') => void) {
   const live = useLiveStore();
+  const ops = useOpsStore();
   let client: LiveClient | null = null;
   onMounted(() => {
     const t = token();
@@ -14,6 +16,8 @@ export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, on
     client = connectLive(t, buffer, {
       onState: (state) => (live.connection = state),
       onKpis: (kpis) => (live.kpis = kpis),
+      onOpsSnapshot: (snapshot) => ops.applySnapshot(snapshot),
+      onOpsDelta: (delta) => ops.applyDelta(delta),
       onCatalogChanged: () => {
         // Catalog indices now name other entities: a held selection would show the wrong one.
         live.selectedIndex = null;

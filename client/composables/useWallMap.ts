@@ -11,7 +11,7 @@ import { useI18n } from '../i18n/useI18n.ts';
 import { useLiveStore } from '../stores/live.ts';
 
 /** Space the side panels, header and legend take, in design pixels: the district is fitted between them. */
-const PANEL_PADDING = { top: 200, bottom: 96, left: 500, right: 500 };
+export const PANEL_PADDING = { top: 200, bottom: 96, left: 500, right: 500 };
 const HIT_TOLERANCE_PX = 6;
 /** A GPU reset or driver update can lose the GL context; if the browser does not give it back, reload. */
 const CONTEXT_RESTORE_WAIT_MS = 60_000;

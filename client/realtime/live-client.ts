@@ -10,6 +10,8 @@ import { io, type Socket } from 'socket.io-client';
 import { decodeLiveFrame, LiveCodecError } from '../../shared/live-codec.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/live-events.ts';
 import type { KpiSummary } from '../../shared/kpis.ts';
+import type { OpsDelta, OpsSnapshot } from '../../shared/ops.ts';
+import type { DeltaOutcome } from './ops-state.ts';
 import type { EntityBuffer } from './entity-buffer.ts';
 
 export type LiveConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -21,6 +23,10 @@ export interface LiveClientHandlers {
   onUnauthorized(reason: 'expired' | 'revoked'): void;
   /** A snapshot brought another catalog: catalog indices held elsewhere (selection) no longer mean the same entity. */
   onCatalogChanged?(): void;
+  /** Cases, alarms and engaged units: a full replacement. */
+  onOpsSnapshot?(snapshot: OpsSnapshot): void;
+  /** Applies an ops delta and says whether it fitted the version held ('gap'/'noSnapshot' → a resync is asked). */
+  onOpsDelta?(delta: OpsDelta): DeltaOutcome;
 }
 
 export interface LiveClient {
@@ -31,6 +37,8 @@ export interface LiveClient {
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 const RESYNC_ACK_MS = 10_000;
+/** The server refuses a resync asked again within 2 s: a refused or unanswered ops resync is asked again after this. */
+const OPS_RESYNC_RETRY_MS = 3000;
 
 /** At most one self-reload per this interval, so a mismatch that a reload cannot fix never loops. */
 const RELOAD_MIN_INTERVAL_MS = 5 * 60_000;
@@ -69,6 +77,8 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let manualAttempts = 0;
   let resyncing = false;
+  let opsResyncing = false;
+  let opsRetryTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * The Manager retries transport failures by itself (socket.active stays true). A refusal by a
@@ -95,12 +105,33 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     });
   };
 
+  /** Once per gap: later deltas while the snapshot is on its way do not ask again. */
+  const opsResync = (why: string): void => {
+    if (opsResyncing || !socket.connected) return;
+    opsResyncing = true;
+    console.info(`[live] ops resync: ${why}`);
+    socket.timeout(RESYNC_ACK_MS).emit('ops:resync', (err, reply) => {
+      if (closed) return;
+      if (!err && reply.ok) return; // the snapshot follows; it clears the flag
+      // Refused (rate limited, busy) or unanswered: the gap is still there, ask again shortly.
+      clearTimeout(opsRetryTimer);
+      opsRetryTimer = setTimeout(() => {
+        opsRetryTimer = undefined;
+        opsResyncing = false;
+        opsResync('retry');
+      }, OPS_RESYNC_RETRY_MS);
+    });
+  };
+
   socket.on('connect', () => {
     manualAttempts = 0;
     clearTimeout(retryTimer);
     retryTimer = undefined;
     // A resync asked on the previous connection died with it; this connection brings its own snapshot.
     resyncing = false;
+    opsResyncing = false;
+    clearTimeout(opsRetryTimer);
+    opsRetryTimer = undefined;
     handlers.onState('live');
   });
   socket.on('disconnect', () => {
@@ -161,12 +192,25 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
   });
   socket.on('live:kpis', (kpis) => handlers.onKpis(kpis));
 
+  socket.on('ops:snapshot', (snapshot) => {
+    handlers.onOpsSnapshot?.(snapshot);
+    opsResyncing = false;
+    clearTimeout(opsRetryTimer);
+    opsRetryTimer = undefined;
+  });
+  socket.on('ops:delta', (delta) => {
+    const outcome = handlers.onOpsDelta?.(delta);
+    if (outcome === 'gap' || outcome === 'noSnapshot') opsResync(`ops ${outcome} → ${delta.baseVersion}`);
+  });
+
   return {
     close() {
       if (closed) return;
       closed = true;
       clearTimeout(retryTimer);
       retryTimer = undefined;
+      clearTimeout(opsRetryTimer);
+      opsRetryTimer = undefined;
       socket.removeAllListeners();
       socket.disconnect();
     },
