@@ -66,6 +66,14 @@ export interface UnitRecommendation {
   rank: number;
 }
 
+/** GET /api/cases/{id}/recommendations */
+export interface RecommendationList {
+  caseId: number;
+  /** No available unit has a skill the case's item asks for: every available unit was ranked instead. */
+  skillFallback: boolean;
+  units: UnitRecommendation[];
+}
+
 /** GET /api/coverage: the road network split into what some available unit reaches within the target and what none does. */
 export interface CoverageResult {
   computedTs: number;

@@ -83,6 +83,7 @@ export function clockColour(clock: SlaClock, now: number): ClockColour {
   if (clock.state === 'met') return 'green';
   const at = readAt(clock, now);
   if (at >= clock.dueTs) return 'red';
-  if (at >= clock.warnTs) return 'amber';
+  // The server's 'warned' wins over a screen whose clock runs a little behind.
+  if (at >= clock.warnTs || clock.state === 'warned') return 'amber';
   return 'green';
 }

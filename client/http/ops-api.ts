@@ -1,7 +1,7 @@
 /** The duty console's calls to the cases, alarms and dispatch API (Bearer token, JSON, 409 when someone acted first). */
 import type { Alarm } from '../../shared/alarms.ts';
 import type { CaseDetail, CaseRequestKind, CaseSummary, CaseTaxonomy, Organisation } from '../../shared/cases.ts';
-import type { CoverageResult, UnitRecommendation } from '../../shared/dispatch.ts';
+import type { CoverageResult, RecommendationList } from '../../shared/dispatch.ts';
 import { apiFetch } from './api.ts';
 
 export type TransitionAction = 'register' | 'verifyPass' | 'verifyFail' | 'close' | 'evaluate' | 'note' | 'escalate';
@@ -18,7 +18,7 @@ export function opsApi(token: () => string | null) {
       post<CaseDetail>(`/api/cases/${id}/requests`, token(), { kind, reason, version, ...(days ? { days } : {}) }),
     decide: (id: number, requestId: number, approve: boolean, note?: string) =>
       post<CaseDetail>(`/api/cases/${id}/requests/${requestId}/decision`, token(), { approve, ...(note ? { note } : {}) }),
-    recommendations: (id: number, limit = 5) => apiFetch<UnitRecommendation[]>(`/api/cases/${id}/recommendations?limit=${limit}`, token()),
+    recommendations: (id: number, limit = 5) => apiFetch<RecommendationList>(`/api/cases/${id}/recommendations?limit=${limit}`, token()),
     dispatch: (id: number, version: number, unitId: string) => post<CaseDetail>(`/api/cases/${id}/dispatch`, token(), { unitId, version }),
     reassign: (id: number, version: number, unitId: string, reason: string) => post<CaseDetail>(`/api/cases/${id}/reassign`, token(), { unitId, version, reason }),
     release: (id: number, version: number, reason: string) => post<CaseDetail>(`/api/cases/${id}/release`, token(), { version, reason }),

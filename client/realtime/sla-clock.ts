@@ -1,36 +1,17 @@
 /**
  * Countdown arithmetic for SLA clocks (7123) on screens: time left, the green/amber/red colour
  * and the mm:ss text. Pure functions of (clock, now) so a screen re-evaluates them once a second
- * without any per-clock timer. The server's shared/sla.ts gains the same helpers; this copy
- * keeps the client unblocked until the two are merged.
+ * without any per-clock timer. Time left and colour are shared/sla.ts's, as the server counts them.
  */
 import type { CaseSummary } from '../../shared/cases.ts';
 import type { SlaClock } from '../../shared/sla.ts';
 
-export type ClockColour = 'green' | 'amber' | 'red';
+export { clockColour, timeLeftMs, type ClockColour } from '../../shared/sla.ts';
+import { timeLeftMs } from '../../shared/sla.ts';
 
 /** Still counting (or paused): not ended met or breached. A breached clock with no endTs is overdue and still open. */
 export function isOpenClock(c: SlaClock): boolean {
   return c.endTs === null;
-}
-
-/**
- * Milliseconds until the clock breaches (negative once overdue). A paused clock is frozen at
- * the moment it paused; an ended one keeps the margin it ended with.
- */
-export function timeLeftMs(c: SlaClock, now: number): number {
-  const at = c.endTs ?? c.pausedSince ?? now;
-  return c.dueTs - at;
-}
-
-/** Red once due (or breached), amber from the warning time, else green. A met clock is green. */
-export function clockColour(c: SlaClock, now: number): ClockColour {
-  if (c.state === 'met') return 'green';
-  if (c.state === 'breached') return 'red';
-  const at = c.pausedSince ?? now;
-  if (at >= c.dueTs) return 'red';
-  if (c.state === 'warned' || at >= c.warnTs) return 'amber';
-  return 'green';
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export type Role = 'wall' | 'dispatcher' | 'leader' | 'admin';
+export type { Role } from '../../shared/roles.ts';
+import type { Role } from '../../shared/roles.ts';
 const STORAGE_KEY = 'cityops.session';
 
 interface StoredSession { token: string; username: string; role: Role }
