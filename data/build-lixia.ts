@@ -23,6 +23,7 @@ import { buildTaxonomy } from './build/taxonomy.ts';
 import { buildOrganisations } from './build/organisations.ts';
 import { buildCalendar } from './build/calendar.ts';
 import { buildRestrictedZones } from './build/restricted-zones.ts';
+import { PolygonIndex } from '../server/district/locator.ts';
 import { closeRing, interp, multiPolygonAreaM2, Rng, roundLonLat, toLonLat, toXY } from './build/util.ts';
 
 interface Divisions { source: string; adcode: string; streets: { code: string; name: string; communities: { code: string; name: string }[] }[] }
@@ -148,6 +149,17 @@ async function main(): Promise<void> {
   const checklist = pack.taxonomy!.items.filter((i) => i.roadChecklist);
   const checklistGroups = new Set(checklist.map((i) => i.code.slice(0, 5))).size;
   if (checklist.length !== 142 || checklistGroups !== 20) throw new Error(`road chiefs' checklist has ${checklist.length} items in ${checklistGroups} classes, the brief's has 142 in 20`);
+  // A permit never routes a truck through a zone it may not enter, or every trip would be a violation.
+  const zones = new PolygonIndex(pack.restrictedZones!.features.map((f) => ({ id: f.properties.name, geometry: f.geometry })));
+  for (const t of pack.muckTrucks) {
+    const r = t.permit.route;
+    for (let i = 1; i < r.length; i++) {
+      for (let k = 0; k <= 20; k++) {
+        const zone = zones.find(r[i - 1]![0] + ((r[i]![0] - r[i - 1]![0]) * k) / 20, r[i - 1]![1] + ((r[i]![1] - r[i - 1]![1]) * k) / 20);
+        if (zone) throw new Error(`permit ${t.permit.id} of ${t.plate} routes through the restricted zone ${zone}`);
+      }
+    }
+  }
   console.log(`taxonomy ${pack.taxonomy!.classes.length} classes, ${pack.taxonomy!.items.length} items (road checklist ${checklist.length} in ${checklistGroups} classes), organisations ${pack.organisations!.length}, calendar ${pack.calendar!.holidays.length} holidays / ${pack.calendar!.workdays.length} 调休 workdays, restricted zones ${pack.restrictedZones!.features.length}`);
   console.log(`pack ${(bytes / 1024 / 1024).toFixed(2)} MB in ${OUT}`);
 }

@@ -1,7 +1,9 @@
 /**
  * 禁区: zones muck trucks may not enter. The scenic zones are the pack's own scenic parks
  * (大明湖, 趵突泉 with 泉城广场, 千佛山) so the map and the rule agree; school zones are
- * ≈300 m squares around the school gates (approximate, like the rest of the pack).
+ * ≈300 m squares around the school gates (approximate, like the rest of the pack), placed
+ * clear of every muck-truck permit route: a permit never routes a truck through a zone it
+ * may not enter (data/build-lixia.ts checks it).
  */
 import type { Feature, FeatureCollection, LonLat, MultiPolygonGeometry, PolygonGeometry } from '../../shared/geojson.ts';
 import type { RestrictedZoneProps } from '../../shared/district.ts';
@@ -26,8 +28,8 @@ function square(at: LonLat, sideM: number): LonLat[] {
 const SCHOOLS: { id: string; name: string; nameEn: string; at: LonLat }[] = [
   { id: 'school-sdu', name: '山东大学中心校区周边', nameEn: 'Shandong University Central Campus', at: [117.0565, 36.6745] },
   { id: 'school-jnyz', name: '济南第一中学周边', nameEn: 'Jinan No. 1 High School', at: [117.0395, 36.6705] },
-  { id: 'school-yanshan', name: '燕山学校周边', nameEn: 'Yanshan School', at: [117.0835, 36.6525] },
-  { id: 'school-wendong', name: '文东小学周边', nameEn: 'Wendong Primary School', at: [117.0655, 36.6665] },
+  { id: 'school-yanshan', name: '燕山学校周边', nameEn: 'Yanshan School', at: [117.0835, 36.6495] },
+  { id: 'school-wendong', name: '文东小学周边', nameEn: 'Wendong Primary School', at: [117.0655, 36.664] },
 ];
 
 export function buildRestrictedZones(): FeatureCollection<PolygonGeometry | MultiPolygonGeometry, RestrictedZoneProps> {

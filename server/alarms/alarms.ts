@@ -39,6 +39,8 @@ export interface AlarmsModuleOptions {
   /** Told the thresholds the ingest derives bin status and odour alarms with, at start and on every change. */
   onThresholds?: (t: DerivationThresholds) => void;
   sweepMs?: number;
+  /** Whether a person or vehicle is on a dispatched task (the dispatch module knows): sent away from their post. */
+  onTask?: (entityId: string) => boolean;
   onError?: (err: unknown, where: string) => void;
 }
 
@@ -55,7 +57,7 @@ export function createAlarms(opts: AlarmsModuleOptions): AlarmsModule {
   const n = opts.live.size;
   const engine = new RuleEngine({
     live: opts.live, book, settings, now: opts.now, clock: new LocalClock(opts.pack.meta.timezone),
-    rules: [binRules, toiletRules, new MuckTruckRules(opts.pack, n), new VehicleRules(opts.pack), new StaffRules(opts.pack, new DistrictLocator(opts.pack), n)],
+    rules: [binRules, toiletRules, new MuckTruckRules(opts.pack, n), new VehicleRules(opts.pack), new StaffRules(opts.pack, new DistrictLocator(opts.pack), n, opts.onTask)],
     ...(opts.sweepMs !== undefined ? { sweepMs: opts.sweepMs } : {}),
     ...(opts.onError ? { onError: opts.onError } : {}),
   });

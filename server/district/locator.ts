@@ -68,12 +68,16 @@ export class DistrictLocator {
   private readonly gridPolygons = new Map<string, PolygonGeometry>();
   private readonly gridParents = new Map<string, { streetCode: string; communityCode: string }>();
   private readonly boundary: PolygonIndex;
+  private readonly streetPolygons = new Map<string, LonLat[][][]>();
 
   constructor(pack: Pick<DistrictPack, 'boundary' | 'streets' | 'communities' | 'grids'>) {
     this.boundary = new PolygonIndex(pack.boundary.features.map((f, i) => ({ id: String(i), geometry: f.geometry })), 0.02);
     this.streets = new PolygonIndex(pack.streets.features.map((f) => ({ id: f.properties.code, geometry: f.geometry })), 0.01);
     this.communities = new PolygonIndex(pack.communities.features.map((f) => ({ id: f.properties.code, geometry: f.geometry })));
     this.grids = new PolygonIndex(pack.grids.features.map((f) => ({ id: f.properties.id, geometry: f.geometry })), 0.003);
+    for (const f of pack.streets.features) {
+      this.streetPolygons.set(f.properties.code, f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates);
+    }
     for (const f of pack.grids.features) {
       this.gridPolygons.set(f.properties.id, f.geometry);
       this.gridParents.set(f.properties.id, { streetCode: f.properties.streetCode, communityCode: f.properties.communityCode });
@@ -101,10 +105,22 @@ export class DistrictLocator {
   /** Distance from a point to a grid's area, metres (0 inside); Infinity for an unknown grid. */
   distanceToGridM(gridId: string, lon: number, lat: number): number {
     const g = this.gridPolygons.get(gridId);
-    if (!g) return Infinity;
-    if (pointInPolygon(lon, lat, g.coordinates)) return 0;
-    return Math.min(...g.coordinates.map((ring) => distanceToPolylineM(lon, lat, ring)));
+    return g ? distanceToAreaM([g.coordinates], lon, lat) : Infinity;
   }
+
+  /** Distance from a point to a street's area, metres (0 inside); Infinity for an unknown street. */
+  distanceToStreetM(streetCode: string, lon: number, lat: number): number {
+    const parts = this.streetPolygons.get(streetCode);
+    return parts ? distanceToAreaM(parts, lon, lat) : Infinity;
+  }
+}
+
+/** Distance from a point to an area of one or more polygons, metres; 0 inside. */
+function distanceToAreaM(parts: readonly Rings[], lon: number, lat: number): number {
+  if (parts.some((rings) => pointInPolygon(lon, lat, rings))) return 0;
+  let best = Infinity;
+  for (const rings of parts) for (const ring of rings) best = Math.min(best, distanceToPolylineM(lon, lat, ring));
+  return best;
 }
 
 /**

@@ -27,6 +27,8 @@ export default fp<AlarmsPluginOptions>(async (app, opts) => {
   const mod = createAlarms({
     db: app.store.db, live: app.live, pack: app.district.pack, events: app.domainEvents, now: opts.now,
     onThresholds: (t) => { app.ingest.thresholds = t; },
+    // Registered after this plugin: looked up when a rule asks.
+    onTask: (id) => app.hasDecorator('dispatch') && (app.dispatch.unit(id)?.caseId ?? null) !== null,
     ...(opts.sweepMs !== undefined ? { sweepMs: opts.sweepMs } : {}),
     onError: (err, where) => app.log.error({ err, where }, 'alarm rules failed'),
   });

@@ -8,6 +8,7 @@
  */
 import type { StaffAttrs } from '../../shared/entities.ts';
 import type { StaffMember } from '../../shared/district.ts';
+import { distanceM } from '../../shared/geo.ts';
 import type { LonLat } from '../../shared/geojson.ts';
 import { inWindow, MINUTE_MS, parseWindow, type DailyWindow } from './clock.ts';
 import { round, type SimContext } from './context.ts';
@@ -28,7 +29,8 @@ export const STAFF_CONFIG = {
   sosMinWallMs: 60_000,
   /** Share of time a walker stands still (sweeping a spot, talking to a shopkeeper). */
   pauseShare: 0.25,
-  cleanerRadiusM: 300,
+  /** Cleaners sweep the roads at their own grid (~220 m cells): the nearest road nodes within 4× this of its centre. */
+  cleanerRadiusM: 150,
   roadChiefStretchM: 1000,
   enforcerRadiusM: 1500,
 };
@@ -211,15 +213,29 @@ export class StaffFleet implements CrewRoster {
     }
     const [lon, lat] = m.role === 'enforcer' ? w.streetCentre(m.streetCode) : centre;
     const anchor = r.nearestNode(centre[0], centre[1]);
-    let radius = m.role === 'enforcer' ? STAFF_CONFIG.enforcerRadiusM : STAFF_CONFIG.cleanerRadiusM;
-    let candidates = r.nodesWithin(lon, lat, radius);
-    while (candidates.length < 4 && radius < 5000) {
-      radius *= 2;
-      candidates = r.nodesWithin(lon, lat, radius);
+    const points: number[] = [];
+    if (m.role === 'enforcer') {
+      // Enforcers patrol their own street: points inside it, around its centre.
+      let radius = STAFF_CONFIG.enforcerRadiusM;
+      const inStreet = (n: number) => w.nodeInStreet(n, m.streetCode);
+      let candidates = r.nodesWithin(lon, lat, radius).filter(inStreet);
+      while (candidates.length < 4 && radius < 5000) {
+        radius *= 2;
+        candidates = r.nodesWithin(lon, lat, radius).filter(inStreet);
+      }
+      for (let k = 0; k < 3 && candidates.length > 0; k++) points.push(this.rng.pick(candidates));
+    } else {
+      // A cleaner sweeps the roads at their own grid: the few road nodes nearest its centre
+      // (the road lattice is coarser than the ~220 m grid, so "within R" would send them far off).
+      const near = r.nodesWithin(lon, lat, STAFF_CONFIG.cleanerRadiusM * 4)
+        .filter((n) => n !== anchor)
+        .map((n) => ({ n, d: distanceM(lon, lat, ...w.nodeLonLat(n)) }))
+        .sort((a, b) => a.d - b.d || a.n - b.n);
+      // The nearest other node always; a second one only when it is about as close to the grid.
+      const picked = near.filter((x, k) => k === 0 || (k === 1 && x.d <= STAFF_CONFIG.cleanerRadiusM * 2)).map((x) => x.n);
+      points.push(...(picked.length > 0 ? picked : r.nodesWithin(lon, lat, 5000).filter((n) => n !== anchor).slice(0, 1)));
     }
     // Out and back from the post to a few points around it: one search prepares all the legs.
-    const points: number[] = [];
-    for (let k = 0; k < 3 && candidates.length > 0; k++) points.push(this.rng.pick(candidates));
     w.prepareRoutes(anchor, points);
     return points.flatMap((p) => [anchor, p]);
   }

@@ -4,6 +4,7 @@
  */
 import type { DistrictPack, RoadClass } from '../../shared/district.ts';
 import type { LonLat, MultiPolygonGeometry, PolygonGeometry } from '../../shared/geojson.ts';
+import { PolygonIndex } from '../district/locator.ts';
 import { RoadRouter } from '../district/routing.ts';
 import { Route } from './movers.ts';
 
@@ -22,6 +23,7 @@ export class SimWorld {
   private readonly roadEndCache = new Map<string, [number, number] | null>();
   private readonly walks = new Map<string, RoadWalk | null>();
   readonly centre: LonLat;
+  private streetIndex: PolygonIndex | undefined;
 
   constructor(readonly pack: DistrictPack) {
     this.router = new RoadRouter(pack.roadGraph);
@@ -37,6 +39,13 @@ export class SimWorld {
 
   streetCentre(code: string): LonLat {
     return this.streetCentres.get(code) ?? this.centre;
+  }
+
+  /** Whether a road node lies inside a street's area (built on first use). */
+  nodeInStreet(node: number, code: string): boolean {
+    this.streetIndex ??= new PolygonIndex(this.pack.streets.features.map((f) => ({ id: f.properties.code, geometry: f.geometry })), 0.01);
+    const [lon, lat] = this.router.nodeLonLat(node);
+    return this.streetIndex.find(lon, lat) === code;
   }
 
   roadClass(roadId: string | undefined): RoadClass | undefined {

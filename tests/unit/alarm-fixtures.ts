@@ -29,7 +29,9 @@ export function tinyPack(opts: { muckHours?: string; zones?: boolean } = {}): Di
       id: 't', name: '测试', nameEn: 'Test', city: '济南', cityEn: 'Jinan', adcode: '370102', center: [LON0, LAT0],
       bbox: [LON0 - 0.01, LAT0 - 0.01, LON0 + 0.02, LAT0 + 0.02], timezone: 'Asia/Shanghai', crs: 'WGS84', approximate: true, attribution: 'test',
     },
-    boundary: empty, streets: empty, communities: empty,
+    boundary: empty, communities: empty,
+    // Street 370102001: 0.03° × 0.04° around the grid, its north edge 0.02° (2,224 m) north of the road.
+    streets: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '370102001', name: '解放路街道', nameEn: 'Jiefanglu' }, geometry: { type: 'Polygon', coordinates: square(LON0 - 0.01, LAT0 - 0.02, LON0 + 0.02, LAT0 + 0.02) } }] },
     // Grid g1: 0.01° × 0.01° south-west corner at (LON0, LAT0 - 0.005).
     grids: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { id: 'g1', streetCode: '370102001', communityCode: '370102001001' }, geometry: { type: 'Polygon', coordinates: square(LON0, LAT0 - 0.005, LON0 + 0.01, LAT0 + 0.005) } }] },
     roads: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { id: 'r1', name: 'Road 1', class: 'primary' }, geometry: { type: 'LineString', coordinates: line } }] },
@@ -40,6 +42,7 @@ export function tinyPack(opts: { muckHours?: string; zones?: boolean } = {}): Di
     staff: [
       { id: 'staff-1', name: 'Cleaner', role: 'cleaner', streetCode: '370102001', gridId: 'g1', shift: '08:00-17:00' },
       { id: 'staff-2', name: 'Chief', role: 'roadChief', streetCode: '370102001', gridId: 'g1', roadId: 'r1', shift: '08:00-17:00' },
+      { id: 'staff-3', name: 'Officer', role: 'enforcer', streetCode: '370102001', gridId: 'g1', shift: '08:00-17:00' },
     ],
     vehicles: [{ id: 'veh-1', plate: '鲁A1', vehicleType: 'sweeper', streetCode: '370102001', gridId: 'g1', roadIds: ['r1'], depot: [LON0, LAT0], workSpeedLimitKph: 8 }],
     muckTrucks: [{
@@ -64,7 +67,7 @@ export interface Harness {
   activeTypes(id: string): string[];
 }
 
-export function harness(pack = tinyPack(), db = new Database(':memory:')): Harness {
+export function harness(pack = tinyPack(), db = new Database(':memory:'), onTask?: (entityId: string) => boolean): Harness {
   migrate(db, MIGRATIONS);
   const mobile = { staleAfterMs: 60_000, offlineAfterMs: 300_000 };
   const live = new LiveState(entitiesFromPack(pack), connectivityPolicy(mobile, mobile));
@@ -74,7 +77,7 @@ export function harness(pack = tinyPack(), db = new Database(':memory:')): Harne
   const changed: number[] = [];
   events.on('alarm:raised', (id) => raised.push(id));
   events.on('alarm:changed', (id) => changed.push(id));
-  const mod = createAlarms({ db, live, pack, events, now: () => T0, onError: (err) => { throw err; } });
+  const mod = createAlarms({ db, live, pack, events, now: () => T0, onError: (err) => { throw err; }, ...(onTask ? { onTask } : {}) });
   mod.engine.start();
   return {
     live, mod, events, db, raised, changed,

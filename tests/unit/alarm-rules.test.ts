@@ -155,6 +155,36 @@ describe('vehicle and staff rules', () => {
     expect(h.mod.book.active().find((a) => a.entityId === 'staff-2')).toMatchObject({ type: 'staffOutOfGrid', detail: '250 m outside the assigned road for 5 min' });
   });
 
+  it('measures an enforcer from their street, not their grid', () => {
+    const h = harness();
+    // 1,000 m north of the grid's edge, but well inside the street (its edge is 2,224 m north of the road).
+    const inStreet = northOf(0.005 * M_PER_DEG_LAT + 1000);
+    h.report('staff-3', { status: 'onDuty', attrs: { onDuty: true }, ...pos(inStreet, 15, at(0)) }, at(0));
+    h.report('staff-3', pos(inStreet, 15, at(6)), at(6));
+    expect(h.activeTypes('staff-3')).toEqual([]);
+    const outOfStreet = northOf(0.02 * M_PER_DEG_LAT + 300);
+    h.report('staff-3', pos(outOfStreet, 15, at(7)), at(7));
+    h.report('staff-3', pos(outOfStreet, 15, at(12)), at(12));
+    expect(h.mod.book.active().find((a) => a.entityId === 'staff-3')).toMatchObject({ type: 'staffOutOfGrid', value: 300, detail: '300 m outside the assigned street for 5 min' });
+  });
+
+  it('never flags a person sent away on a dispatched task as out of grid or off post', () => {
+    let tasked = true;
+    const h = harness(tinyPack(), undefined, (id) => tasked && id === 'staff-1');
+    const out = northOf(0.005 * M_PER_DEG_LAT + 800);
+    h.report('staff-1', { status: 'onDuty', attrs: { onDuty: true }, ...pos(out, 10, at(0)) }, at(0));
+    h.report('staff-1', pos(out, 10, at(30)), at(30));
+    h.tick(at(30));
+    expect(h.activeTypes('staff-1')).toEqual([]);
+    // Back from the task but still away: the 5 minutes count from now.
+    tasked = false;
+    h.report('staff-1', pos(out, 4, at(31)), at(31));
+    h.report('staff-1', pos(out, 4, at(35, 59)), at(35, 59));
+    expect(h.activeTypes('staff-1')).toEqual([]);
+    h.report('staff-1', pos(out, 4, at(36, 1)), at(36, 1));
+    expect(h.activeTypes('staff-1')).toEqual(['staffOutOfGrid']);
+  });
+
   it('staff silent for 20 min inside the shift is off post (sweep)', () => {
     const h = harness();
     h.report('staff-1', { status: 'onDuty', attrs: { onDuty: true }, ...pos(northOf(0), 4, at(0)) }, at(0));

@@ -19,7 +19,13 @@ export class StaffRules implements KindRules {
   /** Since when each person (by entity index) has been out of their area; 0 when inside. */
   private readonly outSince: Float64Array;
 
-  constructor(pack: Pick<DistrictPack, 'roads' | 'staff'>, private readonly locator: Pick<DistrictLocator, 'distanceToGridM'>, entityCount: number) {
+  constructor(
+    pack: Pick<DistrictPack, 'roads' | 'staff'>,
+    private readonly locator: Pick<DistrictLocator, 'distanceToGridM' | 'distanceToStreetM'>,
+    entityCount: number,
+    /** Whether a person is on a dispatched task: sent away from their post, so neither out of grid nor off post. */
+    private readonly onTask: (entityId: string) => boolean = () => false,
+  ) {
     for (const f of pack.roads.features) {
       let lines = this.roadLines.get(f.properties.id);
       if (!lines) this.roadLines.set(f.properties.id, (lines = []));
@@ -36,7 +42,8 @@ export class StaffRules implements KindRules {
     if (e.status === 'sos' || a.sos === true) ctx.raise(e, 'staffSos', { detail: 'SOS', value: null });
     else ctx.release(e, 'staffSos');
 
-    const distM = this.distanceFromPostM(e);
+    const tasked = this.onTask(e.id);
+    const distM = tasked ? null : this.distanceFromPostM(e);
     const out = distM !== null && distM > s.staffOutOfGridM;
     if (out) this.outSince[e.index] ||= ctx.now;
     else this.outSince[e.index] = 0;
@@ -44,7 +51,7 @@ export class StaffRules implements KindRules {
     const onDutyNow = a.onDuty === true || e.status === 'onDuty' || e.status === 'sos';
 
     if (onDutyNow && out && outMin >= s.staffOutOfGridMin) {
-      ctx.raise(e, 'staffOutOfGrid', { detail: `${Math.round(distM!)} m outside the assigned ${this.isRoadChief(e) ? 'road' : 'grid'} for ${Math.floor(outMin)} min`, value: Math.round(distM! / 10) * 10 });
+      ctx.raise(e, 'staffOutOfGrid', { detail: `${Math.round(distM!)} m outside the assigned ${this.postName(e)} for ${Math.floor(outMin)} min`, value: Math.round(distM! / 10) * 10 });
     } else ctx.release(e, 'staffOutOfGrid');
 
     const shift = this.shiftOf.has(e.id) ? this.shiftOf.get(e.id)! : this.parse(a.shift);
@@ -52,7 +59,7 @@ export class StaffRules implements KindRules {
     const silentMin = e.lastSeen > 0 ? (ctx.now - e.lastSeen) / 60_000 : 0;
     if (inShift && outMin >= s.staffOffPostMin) {
       ctx.raise(e, 'staffOffPost', { detail: `on shift, away from post for ${Math.floor(outMin)} min`, value: Math.floor(outMin) });
-    } else if (inShift && silentMin >= s.staffOffPostMin) {
+    } else if (inShift && !tasked && silentMin >= s.staffOffPostMin) {
       ctx.raise(e, 'staffOffPost', { detail: `on shift, silent for ${Math.floor(silentMin)} min`, value: Math.floor(silentMin) });
     } else ctx.release(e, 'staffOffPost');
   }
@@ -61,7 +68,15 @@ export class StaffRules implements KindRules {
     return e.kind === 'staff' && e.attrs.role === 'roadChief' && e.attrs.roadId !== undefined && this.roadLines.has(e.attrs.roadId);
   }
 
-  /** Metres from the assigned area (grid, or a road chief's road); null with no position. */
+  private postName(e: LiveEntity): string {
+    return this.isRoadChief(e) ? 'road' : e.kind === 'staff' && e.attrs.role === 'enforcer' ? 'street' : 'grid';
+  }
+
+  /**
+   * Metres from the assigned area; null with no position. The post is what the person is
+   * assigned to patrol: a road chief's road, an enforcer's street (执法队员 patrol the whole
+   * street), a cleaner's grid.
+   */
   private distanceFromPostM(e: LiveEntity): number | null {
     if (e.kind !== 'staff' || !e.pos) return null;
     const { lon, lat } = e.pos;
@@ -70,7 +85,7 @@ export class StaffRules implements KindRules {
       for (const line of this.roadLines.get(e.attrs.roadId!)!) best = Math.min(best, distanceToPolylineM(lon, lat, line));
       return best;
     }
-    const d = this.locator.distanceToGridM(e.gridId, lon, lat);
+    const d = e.attrs.role === 'enforcer' ? this.locator.distanceToStreetM(e.orgCode, lon, lat) : this.locator.distanceToGridM(e.gridId, lon, lat);
     return Number.isFinite(d) ? d : null;
   }
 
