@@ -13,6 +13,7 @@ import { loadDistrictPack } from './district/load-pack.ts';
 import { connectivityPolicy } from './live/live-state.ts';
 import { bootstrapAccess, type FirstStartCredentials } from './auth/bootstrap.ts';
 import errors from './plugins/errors.ts';
+import strictBody from './http-validation.ts';
 import security from './plugins/security.ts';
 import docs from './plugins/docs.ts';
 import store from './plugins/store.ts';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   const wallUrl = (token: string) => `${baseUrl()}/wall?token=${encodeURIComponent(token)}`;
 
   await app.register(errors);
+  await app.register(strictBody);
   await app.register(security, { corsOrigins: config.corsOrigins, mapbox: Boolean(config.map.mapboxAccessToken) });
   await app.register(docs, { version: VERSION });
   await app.register(store, { dataDir: config.dataDir });

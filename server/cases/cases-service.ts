@@ -164,6 +164,8 @@ export class CasesService implements CasesPort {
     const action = opts.reassign || rec.stage === 'dispatched' || rec.stage === 'handling' ? 'reassign' : 'dispatch';
     return this.act(caseId, action, actor, {
       ...opts,
+      // One instant for the act: the timeline entry and the arrival clock's start are the assignment's dispatch time.
+      at: assignment.dispatchedTs,
       data: { unitId: assignment.unitId, etaTs: assignment.etaTs, ...(rec.assignment ? { previousUnitId: rec.assignment.unitId } : {}) },
       change: (n) => { n.assignment = assignment; },
     });
@@ -179,6 +181,8 @@ export class CasesService implements CasesPort {
     const unitId = rec.assignment?.unitId ?? null;
     const at = typeof data.at === 'number' ? data.at : this.d.now();
     return this.act(caseId, step, actor, {
+      // the arrival clock ends at the very arrivedTs the case shows
+      at,
       actingUnit: typeof data.unitId === 'string' ? data.unitId : actor.name,
       data: { ...data, unitId },
       change: (n) => { if (step === 'arrive' && n.assignment && n.assignment.arrivedTs === null) n.assignment = { ...n.assignment, arrivedTs: at }; },

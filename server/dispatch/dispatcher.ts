@@ -155,9 +155,11 @@ export class Dispatcher implements DispatchPort {
     if (d <= settings.arrivalRadiusM) this.arrive(row, pos, d);
   }
 
-  /** A case ended or lost its unit elsewhere: its units are free. */
+  /** A case ended or lost its unit elsewhere: its units are free. A case failed at verification goes back to its unit. */
   onCaseTransition(caseId: number, action: string, to: string | null): void {
-    if (this.acting > 0 || !(action === 'release' || (to !== null && CASE_ENDS.has(to)))) return;
+    if (this.acting > 0) return;
+    if (action === 'verifyFail') return this.backToUnit(caseId);
+    if (!(action === 'release' || (to !== null && CASE_ENDS.has(to)))) return;
     const rows = this.deps.book.rowsForCase(caseId);
     if (rows.length === 0) return;
     const t = this.deps.now();
@@ -179,6 +181,25 @@ export class Dispatcher implements DispatchPort {
         events?.emit('unit:changed', r.entityId);
       }
     }
+  }
+
+  /**
+   * 返工: the case is dispatched again to the unit that did it, so the unit is engaged on it
+   * again (from where it is now) and its arrival is detected anew. A unit that another case
+   * holds meanwhile, or that is off duty or offline, is left alone: the desk reassigns the case.
+   */
+  private backToUnit(caseId: number): void {
+    const { book, now } = this.deps;
+    const c = this.deps.cases().get(caseId);
+    const unitId = c?.assignment?.unitId;
+    if (!c || !unitId) return;
+    const unit = book.get(unitId);
+    const pos = book.entity(unitId)?.pos;
+    if (!unit || !pos || !AVAILABLE.has(unit.status) || (unit.caseId !== null && unit.caseId !== caseId)) return;
+    this.atomically((stage) => stage(book.repo.write({
+      entityId: unitId, status: 'dispatched', since: now(), caseId,
+      caseLon: c.location.lon, caseLat: c.location.lat, originLon: pos.lon, originLat: pos.lat,
+    }, unit.version)));
   }
 
   private arrive(row: EngagementRow, pos: { lon: number; lat: number; ts: number }, d: number): void {

@@ -109,8 +109,11 @@ export interface CrewStats {
 export class CrewDesk {
   readonly stats: CrewStats = { tasksStarted: 0, tasksDone: 0, tasksAbandoned: 0, stepErrors: 0 };
   private readonly active = new Map<string, CrewAgent>();
-  /** Unit → case already done or given up, so a unit still listed on that case is not sent again. */
-  private readonly finished = new Map<string, number>();
+  /**
+   * Unit → case already done or given up, with the unit's `since` at that moment, so a unit
+   * still listed on that case is not sent again — unless it was engaged on it anew (返工).
+   */
+  private readonly finished = new Map<string, { caseId: number; since: number }>();
   private readonly woken = new Set<string>();
 
   constructor(private readonly world: SimWorld, private readonly rosters: readonly CrewRoster[], private readonly rng: Rng, private readonly ports: SimPorts, private readonly log: SimLogger) {}
@@ -147,7 +150,7 @@ export class CrewDesk {
     if (dispatch && cases) {
       const engaged = this.engaged(dispatch);
       for (const u of engaged.values()) this.maybeBegin(u, cases, simMs);
-      for (const [id, caseId] of this.finished) if (engaged.get(id)?.caseId !== caseId) this.finished.delete(id);
+      for (const [id, f] of this.finished) if (engaged.get(id)?.caseId !== f.caseId) this.finished.delete(id);
       for (const agent of this.active.values()) {
         const t = agent.task!;
         if (t.phase !== 'returning' && !this.stillOn(dispatch, engaged, agent.entityId, t.caseId)) this.abandon(agent, 'no longer dispatched to the case');
@@ -182,7 +185,8 @@ export class CrewDesk {
     const caseId = u.caseId!;
     const current = this.active.get(u.entityId)?.task;
     if (current && current.caseId === caseId && current.phase !== 'returning') return;
-    if (this.finished.get(u.entityId) === caseId) return;
+    const finished = this.finished.get(u.entityId);
+    if (finished && finished.caseId === caseId && finished.since === u.since) return;
     if (!['dispatched', 'enRoute', 'onScene'].includes(u.status)) return;
     const agent = this.agentOf(u.entityId);
     if (!agent) return;
@@ -232,7 +236,7 @@ export class CrewDesk {
         if (simMs >= t.dueSim) {
           const note = this.rng.pick(DONE_NOTES[agent.trade] ?? DEFAULT_NOTES);
           if (this.phoneStep(agent, 'done', actor, simMs, note)) {
-            this.finished.set(agent.entityId, t.caseId);
+            this.markFinished(agent.entityId, t.caseId);
             this.stats.tasksDone++;
             this.goBack(agent);
           }
@@ -264,7 +268,7 @@ export class CrewDesk {
         this.abandon(agent, `${step} refused and the unit is off the case`);
       } else if (++t.tries >= CREW_CONFIG.maxTries) {
         this.log.warn({ err, unit: agent.entityId, caseId: t.caseId, step }, 'simulated crew gave up a case after repeated refusals');
-        this.finished.set(agent.entityId, t.caseId);
+        this.markFinished(agent.entityId, t.caseId);
         this.abandon(agent, `${step} refused ${t.tries} times`);
       } else {
         this.log.debug({ err, unit: agent.entityId, caseId: t.caseId, step }, 'simulated crew step refused; retrying');
@@ -272,6 +276,10 @@ export class CrewDesk {
       }
       return false;
     }
+  }
+
+  private markFinished(entityId: string, caseId: number): void {
+    this.finished.set(entityId, { caseId, since: this.ports.dispatch()?.unit(entityId)?.since ?? 0 });
   }
 
   private abandon(agent: CrewAgent, why: string): void {
