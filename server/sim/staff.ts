@@ -223,6 +223,9 @@ export class StaffFleet implements CrewRoster {
         radius *= 2;
         candidates = r.nodesWithin(lon, lat, radius).filter(inStreet);
       }
+      // A street with no road node of its own (a small pack): patrol around its centre all the same.
+      if (candidates.length === 0) candidates = r.nodesWithin(lon, lat, radius);
+      if (candidates.length === 0) candidates = [anchor];
       for (let k = 0; k < 3 && candidates.length > 0; k++) points.push(this.rng.pick(candidates));
     } else {
       // A cleaner sweeps the roads at their own grid: the few road nodes nearest its centre
