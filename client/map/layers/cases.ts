@@ -82,10 +82,22 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
   const set = (id: string, fc: Fc) => src(id)?.setData(fc as Parameters<GeoJSONSource['setData']>[0]);
   let visible = true;
   let highlighted = false;
+  // A lost GL context takes the style with it and maplibre rebuilds it on restore: until the map is
+  // idle again, touching a source or paint property throws ("Style is not done loading").
+  let suspended = false;
+  map.on('webglcontextlost', () => (suspended = true));
+  map.on('webglcontextrestored', () => map.once('idle', () => {
+    suspended = false;
+    applyVisibility();
+  }));
+  const applyVisibility = () => {
+    for (const id of layerIds) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  };
 
   return {
     hitLayers: [CASE_MARKER_LAYER],
     update(cases, now, selectedId = null) {
+      if (suspended) return;
       const points: unknown[] = [];
       const routes: unknown[] = [];
       const ends: unknown[] = [];
@@ -117,11 +129,12 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
       set(SRC_ROUTE_ENDS, { type: 'FeatureCollection', features: ends });
     },
     highlight(at) {
+      if (suspended) return;
       highlighted = at !== null;
       set(SRC_HIGHLIGHT, { type: 'FeatureCollection', features: at ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: {} }] : [] });
     },
     pulse(t) {
-      if (!visible) return;
+      if (!visible || suspended) return;
       const phase = (t % PULSE_PERIOD_MS) / PULSE_PERIOD_MS;
       map.setPaintProperty('ops-case-pulse', 'circle-radius', (8 + 22 * phase) * s);
       map.setPaintProperty('ops-case-pulse', 'circle-opacity', 0.5 * (1 - phase));
@@ -134,7 +147,7 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
     },
     setVisible(v) {
       visible = v;
-      for (const id of layerIds) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', v ? 'visible' : 'none');
+      if (!suspended) applyVisibility();
     },
   };
 }
