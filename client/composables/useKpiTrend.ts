@@ -2,13 +2,14 @@ import { onBeforeUnmount, shallowRef, watch, type Ref } from 'vue';
 import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
 import type { KpiSummary } from '../../shared/kpis.ts';
 
-export interface TrendSample { ts: number; online: Record<EntityKind, number> }
+/** Online share per kind, in % of its total: kinds of 120 and of 3,000 share one axis. */
+export interface TrendSample { ts: number; onlinePct: Record<EntityKind, number> }
 
 const SAMPLE_EVERY_MS = 5000;
 /** 10 minutes at one sample per 5 s: a bounded ring, however long the wall runs. */
 const CAPACITY = 120;
 
-/** Online counts per kind over the last minutes, from the KPI stream. */
+/** Online share per kind over the last minutes, from the KPI stream. */
 export function useKpiTrend(kpis: Ref<KpiSummary | null>) {
   const ring: TrendSample[] = new Array(CAPACITY);
   let head = 0;
@@ -28,7 +29,11 @@ export function useKpiTrend(kpis: Ref<KpiSummary | null>) {
     }
     if (k.ts - lastTs < SAMPLE_EVERY_MS) return;
     lastTs = k.ts;
-    ring[head] = { ts: k.ts, online: Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, k.byKind[kind].online])) as Record<EntityKind, number> };
+    const onlinePct = Object.fromEntries(ENTITY_KINDS.map((kind) => {
+      const c = k.byKind[kind];
+      return [kind, c.total ? (c.online / c.total) * 100 : 0];
+    })) as Record<EntityKind, number>;
+    ring[head] = { ts: k.ts, onlinePct };
     head = (head + 1) % CAPACITY;
     size = Math.min(CAPACITY, size + 1);
     const out: TrendSample[] = [];

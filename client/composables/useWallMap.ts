@@ -4,6 +4,7 @@ import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
 import type { DistrictGeometry } from '../../shared/district.ts';
 import { createMap, loadMapConfig, preloadEngine, whenLoaded, type GLMap, type MapEngineName } from '../map/engine.ts';
 import { addEntityIcons } from '../map/icons.ts';
+import { CASE_MARKER_LAYER, CASE_ROUTE_LAYER } from '../map/layers/cases.ts';
 import { LiveRenderer } from '../map/live-renderer.ts';
 import { buildOfflineStyle, LABEL_FONT_FAMILY, labelField, LOCALIZED_LABEL_LAYERS } from '../map/offline-style.ts';
 import type { EntityBuffer } from '../realtime/entity-buffer.ts';
@@ -27,6 +28,8 @@ declare global {
       drawnCounts(): Record<EntityKind, number>;
       /** Screen position (CSS px in the map container) and catalog index of one drawn entity of a kind. */
       drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null;
+      /** Ids of the cases whose marker, or whose dispatched unit's route, the GL engine drew on screen. */
+      drawnCaseIds(what: 'marker' | 'route'): number[];
     };
   }
 }
@@ -80,6 +83,7 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
       renderedCounts: () => r.renderedCounts(),
       drawnCounts: () => r.drawnCounts(),
       drawnPoint: (kind) => r.drawnPoint(kind),
+      drawnCaseIds: (what) => drawnCaseIds(created.map, what === 'route' ? CASE_ROUTE_LAYER : CASE_MARKER_LAYER),
     };
   }, { immediate: true });
   stops.push(stopInit);
@@ -143,6 +147,12 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
   });
 
   return { map, ready };
+}
+
+function drawnCaseIds(m: GLMap, layer: string): number[] {
+  if (!m.getLayer(layer)) return [];
+  const ids = m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties?.['id']);
+  return [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
 }
 
 /** Labels are rasterised from the page's fonts: make sure the bundled CJK font is loaded first. */

@@ -3,117 +3,13 @@
  * map drawn, every kind on it, KPIs live, no console error, no request off the machine,
  * login flow, bad token → /login, screenshots at 1920×1080 and 3840×2160.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-results/e2e');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: browser tests cannot run in CI`);
-  console.warn(`⚠ Chromium not found at ${CHROMIUM}: browser tests SKIPPED`);
-}
-const LOCAL_URL = /^(https?|wss?):\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started { child: ChildProcess; wallUrl: string; adminPassword: string; base: string }
-
-/** Spawns the server and resolves with `ready(stdout so far)` once that returns a value. */
-function spawnServer<T>(port: number, dataDir: string, waitingFor: string, ready: (out: string, child: ChildProcess) => T | null): Promise<T> {
-  // The server as `npm start` runs it: the bundle scripts/build.mjs made in beforeAll.
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/server/main.mjs')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', NODE_ENV: 'development' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not print ${waitingFor}:\n${out}`)), 90_000);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const value = ready(out, child);
-      if (value !== null) {
-        clearTimeout(timer);
-        resolve(value);
-      }
-    });
-  });
-}
-
-/** First start on an empty data dir: the server prints the wall URL and the admin password once. */
-async function startServer(port: number, dataDir: string): Promise<Started> {
-  return spawnServer(port, dataDir, 'its wall URL', (out, child) => {
-    const wall = /Wall URL: (\S+)/.exec(out);
-    const admin = /Admin login: admin \/ (\S+)/.exec(out);
-    if (!wall?.[1] || !admin?.[1] || !/ready|listening/i.test(out)) return null;
-    // The printed host may be "localhost"; talk to the port we chose on 127.0.0.1 either way.
-    const url = new URL(wall[1]);
-    url.host = `127.0.0.1:${port}`;
-    return { child, wallUrl: url.href, adminPassword: admin[1], base: `http://127.0.0.1:${port}` };
-  });
-}
-
-/** A restart on an existing data dir prints only its ready line; the wall token and admin password stay. */
-async function restartServer(previous: Started, port: number, dataDir: string): Promise<Started> {
-  return spawnServer(port, dataDir, 'its ready line', (out, child) => (/CityOps Command ready: /.test(out) ? { ...previous, child } : null));
-}
-
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (!isRunning(child)) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/** Console errors, page errors and requests that would leave the machine, per page. */
-function watch(page: Page) {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => {
-    const url = r.url();
-    if (!LOCAL_URL.test(url) && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`external request: ${url}`);
-  });
-  return problems;
-}
-
-/** Software GL (swiftshader) on a 2-core box draws a 4K frame in seconds: the 4K test waits longer. */
-async function waitForWall(page: Page, timeout = 90_000): Promise<void> {
-  await page.waitForSelector('canvas.maplibregl-canvas, canvas.mapboxgl-canvas', { timeout: 60_000 });
-  await page.waitForFunction(
-    (kinds) => {
-      const drawn = window.__cityops?.drawnCounts();
-      return !!drawn && kinds.every((k) => (drawn[k as EntityKind] ?? 0) > 0);
-    },
-    [...ENTITY_KINDS],
-    { timeout, polling: 1000 },
-  );
-}
+import type { Browser, Page } from 'playwright-core';
+import { ENTITY_KINDS } from '../../shared/entities.ts';
+import { buildApp, freePort, haveChromium, launchChromium, restartServer, SHOTS, startServer, stopServer, waitForWall, watch, type Started } from './harness.ts';
 
 describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
   let server: Started;
@@ -121,15 +17,10 @@ describe.skipIf(!haveChromium)('wall (real server, real Chromium)', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    // The browser tests the build as it is now: the client when its sources are newer than dist/, and the server bundle.
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-    mkdirSync(SHOTS, { recursive: true });
+    buildApp();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-'));
     server = await startServer(await freePort(), dataDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   let openPages: Page[] = [];

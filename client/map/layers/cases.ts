@@ -13,6 +13,9 @@ import { ALARM_RED, ALERT_AMBER } from '../palette.ts';
 
 export const CASE_COLOURS = { green: '#2ee6a6', amber: ALERT_AMBER, red: ALARM_RED, none: '#8fb0d2' } as const;
 export const ROUTE_COLOUR = '#35e3ff';
+/** The layers that draw a case's marker and its dispatched unit's route (features carry the case id as `id`). */
+export const CASE_MARKER_LAYER = 'ops-case-dot';
+export const CASE_ROUTE_LAYER = 'ops-route-line';
 
 const SRC_CASES = 'ops-cases';
 const SRC_ROUTES = 'ops-routes';
@@ -46,15 +49,15 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
     map.addSource(id, { type: 'geojson', data: empty() as GeoJSONSourceSpecification['data'] });
   }
   const colour = ['match', ['get', 'c'], 'green', CASE_COLOURS.green, 'amber', CASE_COLOURS.amber, 'red', CASE_COLOURS.red, CASE_COLOURS.none] as const;
-  const layerIds = ['ops-route-glow', 'ops-route-line', 'ops-case-pulse', 'ops-case-dot', 'ops-case-selected', 'ops-route-eta', 'ops-highlight-ring'];
+  const layerIds = ['ops-route-glow', CASE_ROUTE_LAYER, 'ops-case-pulse', CASE_MARKER_LAYER, 'ops-case-selected', 'ops-route-eta', 'ops-highlight-ring'];
   map.addLayer({ id: 'ops-route-glow', type: 'line', source: SRC_ROUTES, layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': ROUTE_COLOUR, 'line-width': 10 * s, 'line-blur': 6 * s, 'line-opacity': 0.35 } });
-  map.addLayer({ id: 'ops-route-line', type: 'line', source: SRC_ROUTES, layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': '#bff6ff', 'line-width': 3 * s, 'line-dasharray': [2, 1.2] } });
+  map.addLayer({ id: CASE_ROUTE_LAYER, type: 'line', source: SRC_ROUTES, layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': '#bff6ff', 'line-width': 3 * s, 'line-dasharray': [2, 1.2] } });
   map.addLayer({
     id: 'ops-case-pulse', type: 'circle', source: SRC_CASES, filter: ['==', ['get', 'em'], 1],
     paint: { 'circle-radius': 10 * s, 'circle-color': colour as never, 'circle-opacity': 0.4, 'circle-stroke-color': colour as never, 'circle-stroke-width': 2 * s, 'circle-stroke-opacity': 0.8 },
   });
   map.addLayer({
-    id: 'ops-case-dot', type: 'circle', source: SRC_CASES,
+    id: CASE_MARKER_LAYER, type: 'circle', source: SRC_CASES,
     paint: {
       'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, ['*', s, ['case', ['==', ['get', 'em'], 1], 7, 4.5]], 16, ['*', s, ['case', ['==', ['get', 'em'], 1], 12, 8]]],
       'circle-color': colour as never,
@@ -79,10 +82,22 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
   const set = (id: string, fc: Fc) => src(id)?.setData(fc as Parameters<GeoJSONSource['setData']>[0]);
   let visible = true;
   let highlighted = false;
+  // A lost GL context takes the style with it and maplibre rebuilds it on restore: until the map is
+  // idle again, touching a source or paint property throws ("Style is not done loading").
+  let suspended = false;
+  map.on('webglcontextlost', () => (suspended = true));
+  map.on('webglcontextrestored', () => map.once('idle', () => {
+    suspended = false;
+    applyVisibility();
+  }));
+  const applyVisibility = () => {
+    for (const id of layerIds) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  };
 
   return {
-    hitLayers: ['ops-case-dot'],
+    hitLayers: [CASE_MARKER_LAYER],
     update(cases, now, selectedId = null) {
+      if (suspended) return;
       const points: unknown[] = [];
       const routes: unknown[] = [];
       const ends: unknown[] = [];
@@ -114,11 +129,12 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
       set(SRC_ROUTE_ENDS, { type: 'FeatureCollection', features: ends });
     },
     highlight(at) {
+      if (suspended) return;
       highlighted = at !== null;
       set(SRC_HIGHLIGHT, { type: 'FeatureCollection', features: at ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: {} }] : [] });
     },
     pulse(t) {
-      if (!visible) return;
+      if (!visible || suspended) return;
       const phase = (t % PULSE_PERIOD_MS) / PULSE_PERIOD_MS;
       map.setPaintProperty('ops-case-pulse', 'circle-radius', (8 + 22 * phase) * s);
       map.setPaintProperty('ops-case-pulse', 'circle-opacity', 0.5 * (1 - phase));
@@ -131,7 +147,7 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
     },
     setVisible(v) {
       visible = v;
-      for (const id of layerIds) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', v ? 'visible' : 'none');
+      if (!suspended) applyVisibility();
     },
   };
 }
