@@ -112,6 +112,11 @@ export class AlarmBook implements AlarmsPort {
     return this.byEntity.get(entityId)?.has(type) ?? false;
   }
 
+  /** Whether the originator has any active alarm (one in its clear hold counts). */
+  hasActive(entityId: string): boolean {
+    return this.byEntity.has(entityId);
+  }
+
   activeTypesOf(entityId: string): AlarmType[] {
     return [...(this.byEntity.get(entityId)?.keys() ?? [])];
   }

@@ -1,10 +1,12 @@
 /**
  * The rule engine: runs the rules of an entity's kind on each accepted change from the
  * ingest (never on the server's own derived values), the offline rule on connectivity
- * transitions, and a periodic sweep for what time alone makes true (a truck off route
- * long enough, a cleaning now overdue, banned hours starting while a vehicle keeps working,
- * a clear hold that has passed). Everything is in memory; only a change of alarm state
- * reaches the store (AlarmBook).
+ * transitions, and a sweep for what time alone makes true (a truck off route long enough,
+ * a cleaning now overdue, banned hours starting while a vehicle keeps working, a clear hold
+ * that has passed). The sweep re-judges an entity only when its last judgement is sweepMs
+ * old: one that reports every few seconds is judged on each report anyway, so the sweep's
+ * work is the silent ones, not the whole district twice a minute. Everything is in memory;
+ * only a change of alarm state reaches the store (AlarmBook).
  */
 import type { AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
 import { MUCK_VIOLATIONS, type EntityKind, type MuckViolation } from '../../../shared/entities.ts';
@@ -12,6 +14,7 @@ import type { LiveChange } from '../../live/change-stream.ts';
 import type { LiveEntity, LiveState } from '../../live/live-state.ts';
 import type { AlarmBook } from '../alarm-book.ts';
 import type { LocalClock } from '../local-time.ts';
+import { JudgementOrder } from './judgement-order.ts';
 import type { KindRules, RuleContext } from './types.ts';
 
 /** The muck-truck attribute `violations` mirrors these active alarms, so the wall's display keeps working. */
@@ -26,7 +29,7 @@ export interface RuleEngineOptions {
   settings: () => AlarmSettings;
   clock: LocalClock;
   now: () => number;
-  /** Sweep period on the injected clock, ms. */
+  /** The longest an entity with time-based rules goes unjudged, on the injected clock, ms. */
   sweepMs?: number;
   onError?: (err: unknown, where: string) => void;
 }
@@ -36,23 +39,40 @@ export class RuleEngine {
   private readonly ctx: RuleContext & { settings: AlarmSettings; now: number; localMinute: number };
   private unsubscribe: (() => void) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private lastSweep = 0;
   private readonly sweepMs: number;
+  /** Whether an entity (by index) is of a kind whose verdicts time alone can change. */
+  private readonly timeBased: Uint8Array;
+  private readonly judged: JudgementOrder;
+  /**
+   * Whether an entity (by index) has an active alarm. Most have none, and then a rule's
+   * release or isActive need not look in the book: a rule releases every condition that does
+   * not hold on every report, so this saves several look-ups per report.
+   */
+  private readonly alarmed: Uint8Array;
   /** Evaluations run (reports, connectivity changes and sweeps), for health and the bench. */
   evaluations = 0;
 
   constructor(private readonly opts: RuleEngineOptions) {
     for (const r of opts.rules) this.byKind.set(r.kind, r);
     this.sweepMs = opts.sweepMs ?? 30_000;
+    const all = opts.live.all();
+    this.timeBased = Uint8Array.from(all, (e) => (this.byKind.get(e.kind)?.timeBased ? 1 : 0));
+    this.judged = new JudgementOrder(all.length);
     const book = opts.book;
+    this.alarmed = Uint8Array.from(all, (e) => (book.hasActive(e.id) ? 1 : 0));
+    const alarmed = this.alarmed;
     this.ctx = {
       settings: opts.settings(), now: 0, localMinute: 0,
       raise: (e, type, cond) => book.assert(e, type, cond, this.ctx.now),
-      release: (e, type) => book.release(e.id, type, this.ctx.now),
-      supersede: (e, type) => { if (book.isActive(e.id, type)) book.clearAsSuperseded(e.id, type, this.ctx.now); },
-      isActive: (e, type) => book.isActive(e.id, type),
+      release: (e, type) => { if (alarmed[e.index]) book.release(e.id, type, this.ctx.now); },
+      supersede: (e, type) => { if (alarmed[e.index] && book.isActive(e.id, type)) book.clearAsSuperseded(e.id, type, this.ctx.now); },
+      isActive: (e, type) => alarmed[e.index] === 1 && book.isActive(e.id, type),
     };
-    book.onActiveSetChanged = (entityId, at) => this.deriveViolations(entityId, at);
+    book.onActiveSetChanged = (entityId, at) => {
+      const e = opts.live.get(entityId);
+      if (e) alarmed[e.index] = book.hasActive(entityId) ? 1 : 0;
+      this.deriveViolations(entityId, at);
+    };
   }
 
   /** Subscribes to the change stream and mirrors the alarms already active (after a restart) onto the trucks. */
@@ -63,7 +83,7 @@ export class RuleEngine {
     for (const e of this.opts.live.all()) if (e.kind === 'muckTruck') this.deriveViolations(e.id, now);
   }
 
-  /** Ticks every tickMs on a timer it owns: clear holds and batched writes each tick, the sweep every sweepMs. */
+  /** Ticks every tickMs on a timer it owns: the sweep, clear holds and batched writes each tick. */
   startTimer(tickMs = 1000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
@@ -89,21 +109,19 @@ export class RuleEngine {
   }
 
   tick(now: number): void {
-    if (now - this.lastSweep >= this.sweepMs) {
-      this.lastSweep = now;
-      this.sweep(now);
-    }
+    this.sweep(now);
     this.opts.book.tick(now);
   }
 
   /**
    * Re-evaluates every entity of a kind with time-based rules that has reported since the
-   * start (bins are judged on their reports alone; offline comes from connectivity changes).
+   * start and was last judged sweepMs ago or more (bins are judged on their reports alone;
+   * offline comes from connectivity changes).
    */
   sweep(now: number): void {
-    for (const e of this.opts.live.all()) {
-      if (e.lastSeen === 0) continue; // nothing known about it since the start: nothing to judge
-      if (!this.byKind.get(e.kind)?.timeBased) continue;
+    const all = this.opts.live.all();
+    for (const i of this.judged.due(now - this.sweepMs)) {
+      const e = all[i]!;
       try {
         this.evaluate(e, now);
       } catch (err) {
@@ -114,6 +132,8 @@ export class RuleEngine {
 
   evaluate(e: LiveEntity, now: number): void {
     this.evaluations++;
+    // Nothing known about an entity that never reported: nothing for the sweep to judge.
+    if (this.timeBased[e.index] && e.lastSeen > 0) this.judged.touch(e.index, now);
     const ctx = this.ctx;
     ctx.settings = this.opts.settings();
     ctx.now = now;

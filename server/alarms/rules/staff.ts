@@ -6,20 +6,37 @@
  */
 import type { DistrictPack } from '../../../shared/district.ts';
 import type { LonLat } from '../../../shared/geojson.ts';
-import { distanceToPolylineM, type DistrictLocator } from '../../district/locator.ts';
+import { distanceToFlatPolygonM, distanceToPolylineM, type DistrictLocator } from '../../district/locator.ts';
 import type { LiveEntity } from '../../live/live-state.ts';
 import { inWindow, parseWindow, type DailyWindow } from '../../sim/clock.ts';
 import type { KindRules, RuleContext } from './types.ts';
+
+/**
+ * Where a person belongs and when, resolved from the pack once per person (by entity index)
+ * rather than looked up by id on every report; resolved again if what it came from changes.
+ */
+interface Post {
+  gridId: string;
+  role: string | undefined;
+  roadId: string | undefined;
+  shiftText: string | undefined;
+  /** A road chief's road; null for everyone else. */
+  road: LonLat[][] | null;
+  /** The grid's rings (flattenRings); null for an unknown grid. */
+  grid: Float64Array | null;
+  shift: DailyWindow | null;
+}
 
 export class StaffRules implements KindRules {
   readonly kind = 'staff' as const;
   readonly timeBased = true;
   private readonly roadLines = new Map<string, LonLat[][]>();
   private readonly shiftOf = new Map<string, DailyWindow | null>();
+  private readonly posts: (Post | undefined)[] = [];
   /** Since when each person (by entity index) has been out of their area; 0 when inside. */
   private readonly outSince: Float64Array;
 
-  constructor(pack: Pick<DistrictPack, 'roads' | 'staff'>, private readonly locator: Pick<DistrictLocator, 'distanceToGridM'>, entityCount: number) {
+  constructor(pack: Pick<DistrictPack, 'roads' | 'staff'>, private readonly locator: Pick<DistrictLocator, 'gridRings'>, entityCount: number) {
     for (const f of pack.roads.features) {
       let lines = this.roadLines.get(f.properties.id);
       if (!lines) this.roadLines.set(f.properties.id, (lines = []));
@@ -33,10 +50,11 @@ export class StaffRules implements KindRules {
     if (e.kind !== 'staff') return;
     const s = ctx.settings;
     const a = e.attrs;
+    const post = this.postOf(e);
     if (e.status === 'sos' || a.sos === true) ctx.raise(e, 'staffSos', { detail: 'SOS', value: null });
     else ctx.release(e, 'staffSos');
 
-    const distM = this.distanceFromPostM(e);
+    const distM = this.distanceFromPostM(e, post);
     const out = distM !== null && distM > s.staffOutOfGridM;
     if (out) this.outSince[e.index] ||= ctx.now;
     else this.outSince[e.index] = 0;
@@ -44,10 +62,10 @@ export class StaffRules implements KindRules {
     const onDutyNow = a.onDuty === true || e.status === 'onDuty' || e.status === 'sos';
 
     if (onDutyNow && out && outMin >= s.staffOutOfGridMin) {
-      ctx.raise(e, 'staffOutOfGrid', { detail: `${Math.round(distM!)} m outside the assigned ${this.isRoadChief(e) ? 'road' : 'grid'} for ${Math.floor(outMin)} min`, value: Math.round(distM! / 10) * 10 });
+      ctx.raise(e, 'staffOutOfGrid', { detail: `${Math.round(distM!)} m outside the assigned ${post.road ? 'road' : 'grid'} for ${Math.floor(outMin)} min`, value: Math.round(distM! / 10) * 10 });
     } else ctx.release(e, 'staffOutOfGrid');
 
-    const shift = this.shiftOf.has(e.id) ? this.shiftOf.get(e.id)! : this.parse(a.shift);
+    const shift = post.shift;
     const inShift = shift !== null && inWindow(ctx.localMinute, shift);
     const silentMin = e.lastSeen > 0 ? (ctx.now - e.lastSeen) / 60_000 : 0;
     if (inShift && outMin >= s.staffOffPostMin) {
@@ -57,21 +75,33 @@ export class StaffRules implements KindRules {
     } else ctx.release(e, 'staffOffPost');
   }
 
-  private isRoadChief(e: LiveEntity): boolean {
-    return e.kind === 'staff' && e.attrs.role === 'roadChief' && e.attrs.roadId !== undefined && this.roadLines.has(e.attrs.roadId);
+  private postOf(e: LiveEntity & { kind: 'staff' }): Post {
+    const a = e.attrs;
+    const p = this.posts[e.index];
+    if (p && p.gridId === e.gridId && p.role === a.role && p.roadId === a.roadId && p.shiftText === a.shift) return p;
+    const road = a.role === 'roadChief' && a.roadId !== undefined ? this.roadLines.get(a.roadId) ?? null : null;
+    const post: Post = {
+      gridId: e.gridId, role: a.role, roadId: a.roadId, shiftText: a.shift, road,
+      grid: this.locator.gridRings(e.gridId) ?? null,
+      shift: this.shiftOf.has(e.id) ? this.shiftOf.get(e.id)! : this.parse(a.shift),
+    };
+    this.posts[e.index] = post;
+    return post;
   }
 
-  /** Metres from the assigned area (grid, or a road chief's road); null with no position. */
-  private distanceFromPostM(e: LiveEntity): number | null {
-    if (e.kind !== 'staff' || !e.pos) return null;
+  /** Metres from the assigned area (grid, or a road chief's road); null with no position or an unknown grid. */
+  private distanceFromPostM(e: LiveEntity, post: Post): number | null {
+    if (!e.pos) return null;
     const { lon, lat } = e.pos;
-    if (this.isRoadChief(e)) {
+    if (post.road) {
       let best = Infinity;
-      for (const line of this.roadLines.get(e.attrs.roadId!)!) best = Math.min(best, distanceToPolylineM(lon, lat, line));
+      for (const line of post.road) {
+        const d = distanceToPolylineM(lon, lat, line);
+        if (d < best) best = d;
+      }
       return best;
     }
-    const d = this.locator.distanceToGridM(e.gridId, lon, lat);
-    return Number.isFinite(d) ? d : null;
+    return post.grid ? distanceToFlatPolygonM(lon, lat, post.grid) : null;
   }
 
   private parse(text: string | undefined): DailyWindow | null {
