@@ -7,20 +7,27 @@
  * old: one that reports every few seconds is judged on each report anyway, so the sweep's
  * work is the silent ones, not the whole district twice a minute. Everything is in memory;
  * only a change of alarm state reaches the store (AlarmBook).
+ *
+ * The per-entity state the engine keeps is in typed arrays by entity index: a report's
+ * evaluation then touches a few bytes of it rather than objects spread over the heap, which
+ * in tests/bench/dispatch.bench.ts was most of what the rules cost.
  */
-import type { AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
+import { ALARM_TYPES, type AlarmSettings, type AlarmType } from '../../../shared/alarms.ts';
 import { MUCK_VIOLATIONS, type EntityKind, type MuckViolation } from '../../../shared/entities.ts';
 import type { LiveChange } from '../../live/change-stream.ts';
 import type { LiveEntity, LiveState } from '../../live/live-state.ts';
 import type { AlarmBook } from '../alarm-book.ts';
 import type { LocalClock } from '../local-time.ts';
-import { JudgementOrder } from './judgement-order.ts';
 import type { KindRules, RuleContext } from './types.ts';
 
 /** The muck-truck attribute `violations` mirrors these active alarms, so the wall's display keeps working. */
 const VIOLATION_OF: Partial<Record<AlarmType, MuckViolation>> = {
   muckOffRoute: 'offRoute', muckLidOpen: 'lidOpen', muckOutsideHours: 'outsideHours', muckSpeeding: 'speeding', muckRestrictedZone: 'restrictedZone',
 };
+
+/** One bit per alarm type, for the per-entity set of active types. */
+const BIT = Object.fromEntries(ALARM_TYPES.map((t, i) => [t, 2 ** i])) as Record<AlarmType, number>;
+if (ALARM_TYPES.length > 32) throw new Error('the active-type bit sets hold 32 alarm types');
 
 export interface RuleEngineOptions {
   live: LiveState;
@@ -42,13 +49,14 @@ export class RuleEngine {
   private readonly sweepMs: number;
   /** Whether an entity (by index) is of a kind whose verdicts time alone can change. */
   private readonly timeBased: Uint8Array;
-  private readonly judged: JudgementOrder;
+  /** When each entity (by index) was last judged, on the injected clock; 0 never (it has not reported). */
+  private readonly judgedAt: Float64Array;
   /**
-   * Whether an entity (by index) has an active alarm. Most have none, and then a rule's
-   * release or isActive need not look in the book: a rule releases every condition that does
-   * not hold on every report, so this saves several look-ups per report.
+   * The types of alarm active for each entity (by index), one bit per type, mirroring the
+   * book. A rule releases every condition that does not hold, on every report; with this a
+   * release of an alarm that is not active (nearly all of them) does not look in the book.
    */
-  private readonly alarmed: Uint8Array;
+  private readonly activeTypes: Uint32Array;
   /** Evaluations run (reports, connectivity changes and sweeps), for health and the bench. */
   evaluations = 0;
 
@@ -57,20 +65,20 @@ export class RuleEngine {
     this.sweepMs = opts.sweepMs ?? 30_000;
     const all = opts.live.all();
     this.timeBased = Uint8Array.from(all, (e) => (this.byKind.get(e.kind)?.timeBased ? 1 : 0));
-    this.judged = new JudgementOrder(all.length);
+    this.judgedAt = new Float64Array(all.length);
     const book = opts.book;
-    this.alarmed = Uint8Array.from(all, (e) => (book.hasActive(e.id) ? 1 : 0));
-    const alarmed = this.alarmed;
+    const bits = (entityId: string) => book.activeTypesOf(entityId).reduce((m, t) => m | BIT[t], 0) >>> 0;
+    const active = (this.activeTypes = Uint32Array.from(all, (e) => bits(e.id)));
     this.ctx = {
       settings: opts.settings(), now: 0, localMinute: 0,
       raise: (e, type, cond) => book.assert(e, type, cond, this.ctx.now),
-      release: (e, type) => { if (alarmed[e.index]) book.release(e.id, type, this.ctx.now); },
-      supersede: (e, type) => { if (alarmed[e.index] && book.isActive(e.id, type)) book.clearAsSuperseded(e.id, type, this.ctx.now); },
-      isActive: (e, type) => alarmed[e.index] === 1 && book.isActive(e.id, type),
+      release: (e, type) => { if (active[e.index]! & BIT[type]) book.release(e.id, type, this.ctx.now); },
+      supersede: (e, type) => { if (active[e.index]! & BIT[type]) book.clearAsSuperseded(e.id, type, this.ctx.now); },
+      isActive: (e, type) => (active[e.index]! & BIT[type]) !== 0,
     };
     book.onActiveSetChanged = (entityId, at) => {
       const e = opts.live.get(entityId);
-      if (e) alarmed[e.index] = book.hasActive(entityId) ? 1 : 0;
+      if (e) active[e.index] = bits(entityId);
       this.deriveViolations(entityId, at);
     };
   }
@@ -120,7 +128,11 @@ export class RuleEngine {
    */
   sweep(now: number): void {
     const all = this.opts.live.all();
-    for (const i of this.judged.due(now - this.sweepMs)) {
+    const { timeBased, judgedAt } = this;
+    const cutoff = now - this.sweepMs;
+    // Two typed arrays read in order: the scan costs microseconds, so it runs every tick.
+    for (let i = 0; i < judgedAt.length; i++) {
+      if (!timeBased[i] || judgedAt[i] === 0 || judgedAt[i]! > cutoff) continue;
       const e = all[i]!;
       try {
         this.evaluate(e, now);
@@ -133,7 +145,7 @@ export class RuleEngine {
   evaluate(e: LiveEntity, now: number): void {
     this.evaluations++;
     // Nothing known about an entity that never reported: nothing for the sweep to judge.
-    if (this.timeBased[e.index] && e.lastSeen > 0) this.judged.touch(e.index, now);
+    if (e.lastSeen > 0) this.judgedAt[e.index] = now;
     const ctx = this.ctx;
     ctx.settings = this.opts.settings();
     ctx.now = now;
