@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildApp } from '../../../server/app.ts';
 import { loadConfig } from '../../../server/config.ts';
+import { DistrictLocator } from '../../../server/district/locator.ts';
 import type { Actor } from '../../../server/ops/ports.ts';
 import type { DistrictPack } from '../../../shared/district.ts';
 
@@ -38,7 +39,14 @@ export async function measureCaseCycles(pack: DistrictPack, cycles: number, warm
       const ring = f.geometry.coordinates[0]!.slice(0, -1);
       return [f.properties.id, [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length] as const];
     }));
-    const staff = pack.staff.filter((m) => m.role !== 'roadChief' && centre.has(m.gridId)).slice(0, warmup + cycles);
+    const locator = new DistrictLocator(pack);
+    // Not a road chief (judged from their road, not the grid); the case point inside the district (a grid on its edge may not be).
+    const staff = pack.staff.filter((m) => {
+      const c = centre.get(m.gridId);
+      if (m.role === 'roadChief' || c === undefined) return false;
+      const lat = c[1] + 20 / M_PER_DEG_LAT;
+      return locator.inDistrict(c[0], lat) && locator.locate(c[0], lat) !== null;
+    }).slice(0, warmup + cycles);
     if (staff.length < warmup + cycles) throw new Error(`only ${staff.length} staff for ${warmup + cycles} cycles`);
     // On duty, in the middle of their grid, a minute ago.
     const seenAt = Date.now() - 60_000;
