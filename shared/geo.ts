@@ -22,9 +22,10 @@ export function bearingDeg(aLon: number, aLat: number, bLon: number, bLat: numbe
 /** Ray casting over one ring; the ring may or may not repeat its first point. */
 export function pointInRing(lon: number, lat: number, ring: readonly LonLat[]): boolean {
   let inside = false;
+  // Indexed rather than destructured: the rules run this on every staff report.
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
+    const pi = ring[i]!, pj = ring[j]!;
+    const xi = pi[0], yi = pi[1], xj = pj[0], yj = pj[1];
     if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -32,9 +33,10 @@ export function pointInRing(lon: number, lat: number, ring: readonly LonLat[]): 
 
 /** Polygon with holes: inside the outer ring and in none of the holes. */
 export function pointInPolygon(lon: number, lat: number, rings: readonly (readonly LonLat[])[]): boolean {
-  const [outer, ...holes] = rings;
+  const outer = rings[0];
   if (!outer || !pointInRing(lon, lat, outer)) return false;
-  return !holes.some((h) => pointInRing(lon, lat, h));
+  for (let h = 1; h < rings.length; h++) if (pointInRing(lon, lat, rings[h]!)) return false;
+  return true;
 }
 
 // GCJ-02 ("Mars coordinates", used by Amap and Tencent) and BD-09 (Baidu) offsets.

@@ -9,7 +9,7 @@
  * severity change, within valueFlushMs when only readings were refreshed — and its events
  * are emitted after the commit. With
  * synchronous=FULL each commit is an fsync (≈ 1 ms here), which per alarm tripled the
- * ingest's cost in tests/bench/alarm-rules.bench.ts. What a user does (ack, clear, case
+ * ingest's cost in the rules replay of tests/bench/dispatch.bench.ts. What a user does (ack, clear, case
  * link) is written before the call returns. Every read flushes first, so it sees every
  * alarm with its id.
  */

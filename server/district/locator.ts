@@ -65,10 +65,11 @@ export class DistrictLocator {
   private readonly streets: PolygonIndex;
   private readonly communities: PolygonIndex;
   private readonly grids: PolygonIndex;
-  private readonly gridPolygons = new Map<string, PolygonGeometry>();
+  /** Each grid's rings flattened, for the distance the staff rules measure on every report. */
+  private readonly gridRingsById = new Map<string, Float64Array>();
   private readonly gridParents = new Map<string, { streetCode: string; communityCode: string }>();
   private readonly boundary: PolygonIndex;
-  private readonly streetPolygons = new Map<string, LonLat[][][]>();
+  private readonly streetRingsByCode = new Map<string, Float64Array>();
 
   constructor(pack: Pick<DistrictPack, 'boundary' | 'streets' | 'communities' | 'grids'>) {
     this.boundary = new PolygonIndex(pack.boundary.features.map((f, i) => ({ id: String(i), geometry: f.geometry })), 0.02);
@@ -76,10 +77,11 @@ export class DistrictLocator {
     this.communities = new PolygonIndex(pack.communities.features.map((f) => ({ id: f.properties.code, geometry: f.geometry })));
     this.grids = new PolygonIndex(pack.grids.features.map((f) => ({ id: f.properties.id, geometry: f.geometry })), 0.003);
     for (const f of pack.streets.features) {
-      this.streetPolygons.set(f.properties.code, f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates);
+      // All rings of all parts in one block: even-odd over them is the multipolygon's inside (its parts do not overlap).
+      this.streetRingsByCode.set(f.properties.code, flattenRings(f.geometry.type === 'Polygon' ? f.geometry.coordinates : f.geometry.coordinates.flat()));
     }
     for (const f of pack.grids.features) {
-      this.gridPolygons.set(f.properties.id, f.geometry);
+      this.gridRingsById.set(f.properties.id, flattenRings(f.geometry.coordinates));
       this.gridParents.set(f.properties.id, { streetCode: f.properties.streetCode, communityCode: f.properties.communityCode });
     }
   }
@@ -102,25 +104,74 @@ export class DistrictLocator {
     return { streetCode, communityCode: this.communities.find(lon, lat), gridId: null };
   }
 
-  /** Distance from a point to a grid's area, metres (0 inside); Infinity for an unknown grid. */
-  distanceToGridM(gridId: string, lon: number, lat: number): number {
-    const g = this.gridPolygons.get(gridId);
-    return g ? distanceToAreaM([g.coordinates], lon, lat) : Infinity;
+  /** A grid's rings flattened (flattenRings), for the distance from it (distanceToFlatPolygonM); undefined for an unknown grid. */
+  gridRings(gridId: string): Float64Array | undefined {
+    return this.gridRingsById.get(gridId);
   }
 
-  /** Distance from a point to a street's area, metres (0 inside); Infinity for an unknown street. */
-  distanceToStreetM(streetCode: string, lon: number, lat: number): number {
-    const parts = this.streetPolygons.get(streetCode);
-    return parts ? distanceToAreaM(parts, lon, lat) : Infinity;
+  /** A street's rings flattened (all parts), for distanceToFlatPolygonM; undefined for an unknown street. */
+  streetRings(streetCode: string): Float64Array | undefined {
+    return this.streetRingsByCode.get(streetCode);
   }
 }
 
-/** Distance from a point to an area of one or more polygons, metres; 0 inside. */
-function distanceToAreaM(parts: readonly Rings[], lon: number, lat: number): number {
-  if (parts.some((rings) => pointInPolygon(lon, lat, rings))) return 0;
-  let best = Infinity;
-  for (const rings of parts) for (const ring of rings) best = Math.min(best, distanceToPolylineM(lon, lat, ring));
-  return best;
+/**
+ * A polygon's rings in one array: [ring count, end of each ring…, lon, lat, lon, lat…]. One
+ * contiguous block rather than an array per vertex: the look-up runs on every staff report
+ * and was bound by walking those arrays (tests/bench/lib/ingest-replay.ts).
+ */
+export function flattenRings(rings: Rings): Float64Array {
+  let size = 1 + rings.length;
+  for (const r of rings) size += r.length * 2;
+  const out = new Float64Array(size);
+  out[0] = rings.length;
+  let k = 1 + rings.length;
+  rings.forEach((ring, i) => {
+    for (const p of ring) {
+      out[k++] = p[0];
+      out[k++] = p[1];
+    }
+    out[1 + i] = k;
+  });
+  return out;
+}
+
+/**
+ * Metres from a point to a flattened polygon (0 inside), in one pass: even-odd ray casting
+ * over every ring (a point in a hole crosses twice, so it is outside) and the nearest edge,
+ * on the same local plane as distanceToPolylineM. Each ring is taken as closed.
+ */
+export function distanceToFlatPolygonM(lon: number, lat: number, f: Float64Array): number {
+  const kx = M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180);
+  const ky = M_PER_DEG_LAT;
+  const n = f[0]!;
+  let inside = false;
+  let best2 = Infinity;
+  let start = 1 + n;
+  for (let r = 0; r < n; r++) {
+    const end = f[1 + r]!;
+    if (end - start < 2) {
+      start = end;
+      continue;
+    }
+    let xj = f[end - 2]!, yj = f[end - 1]!;
+    for (let i = start; i < end; i += 2) {
+      const xi = f[i]!, yi = f[i + 1]!;
+      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+      // The segment j→i on the plane around the point, and its closest point to the origin.
+      const ax = (xj - lon) * kx, ay = (yj - lat) * ky;
+      const dx = (xi - xj) * kx, dy = (yi - yj) * ky;
+      const len2 = dx * dx + dy * dy;
+      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2));
+      const cx = ax + t * dx, cy = ay + t * dy;
+      const d2 = cx * cx + cy * cy;
+      if (d2 < best2) best2 = d2;
+      xj = xi;
+      yj = yi;
+    }
+    start = end;
+  }
+  return inside ? 0 : Math.sqrt(best2);
 }
 
 /**
@@ -131,19 +182,22 @@ export function distanceToPolylineM(lon: number, lat: number, line: readonly Lon
   if (line.length === 0) return Infinity;
   const kx = M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180);
   const ky = M_PER_DEG_LAT;
-  let best = Infinity;
-  let [ax, ay] = [(line[0]![0] - lon) * kx, (line[0]![1] - lat) * ky];
-  if (line.length === 1) return Math.hypot(ax, ay);
+  const first = line[0]!;
+  let ax = (first[0] - lon) * kx, ay = (first[1] - lat) * ky;
+  // Squared distances until the end: one square root per call, not per segment.
+  let best2 = ax * ax + ay * ay;
   for (let i = 1; i < line.length; i++) {
-    const bx = (line[i]![0] - lon) * kx, by = (line[i]![1] - lat) * ky;
+    const p = line[i]!;
+    const bx = (p[0] - lon) * kx, by = (p[1] - lat) * ky;
     const dx = bx - ax, dy = by - ay;
     const len2 = dx * dx + dy * dy;
     // The closest point of segment a→b to the origin (the point itself).
     const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2));
-    const d = Math.hypot(ax + t * dx, ay + t * dy);
-    if (d < best) best = d;
+    const cx = ax + t * dx, cy = ay + t * dy;
+    const d2 = cx * cx + cy * cy;
+    if (d2 < best2) best2 = d2;
     ax = bx;
     ay = by;
   }
-  return best;
+  return Math.sqrt(best2);
 }

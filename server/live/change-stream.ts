@@ -10,7 +10,11 @@
 import type { Connectivity, Position } from '../../shared/entities.ts';
 import type { LiveEntity } from './live-state.ts';
 
-/** The dynamic part of an entity at one moment (attrs copied one level deep). */
+/**
+ * The dynamic part of an entity at one moment. Nothing is copied: positions and attribute
+ * objects are never changed in place once set on an entity — a change replaces them
+ * (server/live/live-state.ts) — so the objects a state holds keep describing that moment.
+ */
 export interface EntityState {
   status: string;
   pos: Position | undefined;
@@ -63,5 +67,5 @@ export class ChangeStream {
 }
 
 export function stateOf(e: LiveEntity): EntityState {
-  return { status: e.status, pos: e.pos, attrs: { ...e.attrs }, connectivity: e.connectivity, lastSeen: e.lastSeen };
+  return { status: e.status, pos: e.pos, attrs: e.attrs as unknown as EntityState['attrs'], connectivity: e.connectivity, lastSeen: e.lastSeen };
 }

@@ -78,8 +78,8 @@ export class LiveState {
     e.connectivity = 'online';
     if (report.pos) e.pos = report.pos;
     if (report.status !== undefined) (e as { status: string }).status = report.status;
-    if (report.attrs && Object.keys(report.attrs).length > 0) {
-      Object.assign(e.attrs, report.attrs);
+    if (report.attrs && hasKeys(report.attrs)) {
+      replaceAttrs(e, report.attrs);
       e.attrsVersion = v;
     }
     this.changes.emit({ type: 'report', entity: e, before, after: stateOf(e), version: v, at: receivedAt });
@@ -95,11 +95,11 @@ export class LiveState {
     const e = this.byId.get(id);
     if (!e) throw new Error(`unknown entity ${id}`);
     const current = e.attrs as unknown as Record<string, unknown>;
-    if (Object.entries(attrs).every(([k, val]) => JSON.stringify(current[k]) === JSON.stringify(val))) return false;
+    if (Object.keys(attrs).every((k) => sameValue(current[k], attrs[k]))) return false;
     const before = stateOf(e);
     const v = ++this._version;
     e.version = v;
-    Object.assign(e.attrs, attrs);
+    replaceAttrs(e, attrs);
     e.attrsVersion = v;
     this.changes.emit({ type: 'derived', entity: e, before, after: stateOf(e), version: v, at });
     return true;
@@ -132,4 +132,27 @@ export class LiveState {
     for (const e of this.list) if (e.version > version) out.push(e);
     return out;
   }
+}
+
+/**
+ * Copy on write: an entity's attribute object is replaced, never changed in place, so the
+ * `before` state of a change can hold the old object instead of a copy of it (one copy per
+ * report that carries attributes, none for the many that carry only a position).
+ */
+function replaceAttrs(e: LiveEntity, attrs: Record<string, unknown>): void {
+  (e as { attrs: object }).attrs = { ...e.attrs, ...attrs };
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Structural equality of derived values (a muck truck's violations), without serialising them. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

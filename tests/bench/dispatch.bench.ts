@@ -1,7 +1,12 @@
 /**
- * Dispatch figures on the Lixia road graph: recommendation latency with 5,000 units placed on
- * the roads (target p95 < 50 ms), and the 7-minute coverage recompute with 250 available units.
- * Prints a table; asserts nothing on speed.   npm run bench:dispatch
+ * The dispatch benchmark (issue 5, part 9), one table: recommendation latency with 5,000
+ * units placed on the Lixia roads (target p95 < 50 ms); the 7-minute coverage recompute with
+ * 250 available units; the alarm rules' cost per accepted report — the simulator's reports
+ * replayed through the ingest with and without the rules subscribed (target < 20 %), the other
+ * change-stream consumers apart (tests/bench/lib/ingest-replay.ts); full case life cycles per
+ * second on SQLite through the real modules (tests/bench/lib/case-cycles.ts).
+ * Prints figures; asserts nothing on speed.   npm run bench:dispatch
+ * BENCH_REPORTS (default 200000), BENCH_ROUNDS (3), BENCH_CYCLES (300).
  */
 import { performance } from 'node:perf_hooks';
 import { loadDistrictPack } from '../../server/district/load-pack.ts';
@@ -12,6 +17,12 @@ import { DEFAULT_DISPATCH_SETTINGS } from '../../server/dispatch/settings.ts';
 import { UnitIndex } from '../../server/dispatch/unit-index.ts';
 import { Rng } from '../../server/sim/rng.ts';
 import { UNIT_SKILLS } from '../../shared/dispatch.ts';
+import { measureCaseCycles } from './lib/case-cycles.ts';
+import { measureRuleCost, recordReports } from './lib/ingest-replay.ts';
+
+const REPORTS = Number(process.env.BENCH_REPORTS ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 300);
 
 const pack = await loadDistrictPack('data/lixia');
 const t0 = performance.now();
@@ -42,7 +53,8 @@ function units(n: number): Candidate[] {
 }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const rows: [string, string][] = [];
+/** Rows of the table; a row with an empty figure is a section heading. */
+const rows: [string, string][] = [['recommendation and coverage', '']];
 
 {
   const all = units(5000);
@@ -77,7 +89,41 @@ const rows: [string, string][] = [];
   rows.push(['coverage: road length within 7 min', `${(share * 100).toFixed(1)} %`]);
 }
 
-rows.unshift(['road graph', `${nodes.length} nodes, ${edges.length} edges`], ['travel-time routers built (2 modes)', `${buildMs.toFixed(1)} ms`]);
-const w = Math.max(...rows.map(([k]) => k.length));
-process.stdout.write(`\n${'dispatch'.padEnd(w)}  figure\n${'-'.repeat(w)}  ${'-'.repeat(16)}\n`);
-for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+rows.splice(1, 0, ['road graph', `${nodes.length} nodes, ${edges.length} edges`], ['travel-time routers built (2 modes)', `${buildMs.toFixed(1)} ms`]);
+
+{
+  const rec = recordReports(pack, REPORTS);
+  const r = measureRuleCost(rec, ROUNDS);
+  const { cpu } = r;
+  const perReport = (ms: number) => `${((ms * 1000) / r.accepted).toFixed(2)} µs/report`;
+  const rate = (ms: number) => `${Math.round((r.accepted / ms) * 1000).toLocaleString('en')} reports/s`;
+  const pct = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)} %`;
+  const devMin = r.simMinutes;
+  rows.push(
+    [`ingest, ${r.accepted.toLocaleString('en')} simulator reports (${devMin.toFixed(1)} device-min), CPU best of ${ROUNDS}`, ''],
+    ['ingest alone', `${rate(cpu.ingestOnly)} (${perReport(cpu.ingestOnly)})`],
+    ['+ fan-out log', `${rate(cpu.fanOut)} (+${perReport(cpu.fanOut - cpu.ingestOnly)})`],
+    ['+ dispatch unit book = rules off', `${rate(cpu.others)} (+${perReport(cpu.others - cpu.fanOut)})`],
+    ['+ alarm rules = rules on', `${rate(cpu.all)} (+${perReport(cpu.all - cpu.others)})`],
+    ['rules cost, on vs off (target < 20 %)', pct(cpu.all, cpu.others)],
+    ['  rule evaluation alone', `${pct(cpu.all - r.commitCpuMs, cpu.others)} (${perReport(cpu.all - r.commitCpuMs - cpu.others)}; ${(r.evaluations / r.accepted).toFixed(2)} evaluations/report)`],
+    ['  alarm store commits', `${pct(cpu.others + r.commitCpuMs, cpu.others)} (${r.commits} in ${devMin.toFixed(1)} device-min, ${(r.commitCpuMs / r.commits).toFixed(2)} ms CPU + fsync = ${r.commitMsEach.toFixed(2)} ms each)`],
+    ['alarms raised in the replay', String(r.alarms)],
+  );
+}
+
+{
+  const c = await measureCaseCycles(pack, CYCLES);
+  rows.push(
+    [`case life cycles on SQLite (synchronous=FULL), ${c.cycles} through app.cases/app.dispatch`, ''],
+    ['report → register → dispatch → arrive → feedback → verifyPass → close → evaluate', `${c.perSecond.toFixed(1)} cycles/s`],
+    ['one cycle: p50', `${c.p50Ms.toFixed(1)} ms`],
+    ['one cycle: p95', `${c.p95Ms.toFixed(1)} ms`],
+    ['timeline of the last case', c.lastTimeline.join(' → ')],
+  );
+}
+
+const w = Math.max(...rows.map(([k, v]) => (v ? k.length : 0)));
+const fw = Math.max(...rows.map(([, v]) => v.length));
+process.stdout.write(`\n${'dispatch benchmark'.padEnd(w)}  figure\n${'='.repeat(w)}  ${'='.repeat(fw)}\n`);
+for (const [k, v] of rows) process.stdout.write(v ? `${k.padEnd(w)}  ${v}\n` : `\n${k}\n${'-'.repeat(w)}  ${'-'.repeat(fw)}\n`);

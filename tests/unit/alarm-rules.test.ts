@@ -195,6 +195,29 @@ describe('vehicle and staff rules', () => {
   });
 });
 
+describe('the sweep', () => {
+  it('re-judges an entity once its last judgement is 30 s old, never one judged since by its reports, never a bin', () => {
+    const h = harness();
+    const n = () => h.mod.engine.evaluations;
+    h.report('staff-1', { status: 'onDuty', attrs: { onDuty: true }, ...pos(northOf(0), 4, at(0)) }, at(0));
+    h.report('muck-1', pos(northOf(0), 0, at(0)), at(0));
+    h.report('bin-1', { attrs: { fill: 10 } }, at(0));
+    expect(n()).toBe(3);
+    h.tick(at(0, 29));
+    expect(n()).toBe(3);
+    h.report('staff-1', pos(northOf(0), 4, at(0, 25)), at(0, 25));
+    h.tick(at(0, 30)); // the truck's judgement is 30 s old; the person's 5 s, the bin is judged on its reports alone
+    expect(n()).toBe(5);
+    h.tick(at(0, 54));
+    expect(n()).toBe(5);
+    h.tick(at(0, 55)); // the person, 30 s after their report
+    expect(n()).toBe(6);
+    // veh-1, staff-2 and toilet-1 never reported: nothing to judge, however long.
+    h.tick(at(30));
+    expect(n()).toBe(8);
+  });
+});
+
 describe('offline', () => {
   it('raises deviceOffline on the connectivity change to offline and clears it when the device reports again (after the hold)', () => {
     const h = harness();

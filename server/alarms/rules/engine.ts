@@ -1,12 +1,18 @@
 /**
  * The rule engine: runs the rules of an entity's kind on each accepted change from the
  * ingest (never on the server's own derived values), the offline rule on connectivity
- * transitions, and a periodic sweep for what time alone makes true (a truck off route
- * long enough, a cleaning now overdue, banned hours starting while a vehicle keeps working,
- * a clear hold that has passed). Everything is in memory; only a change of alarm state
- * reaches the store (AlarmBook).
+ * transitions, and a sweep for what time alone makes true (a truck off route long enough,
+ * a cleaning now overdue, banned hours starting while a vehicle keeps working, a clear hold
+ * that has passed). The sweep re-judges an entity only when its last judgement is sweepMs
+ * old: one that reports every few seconds is judged on each report anyway, so the sweep's
+ * work is the silent ones, not the whole district twice a minute. Everything is in memory;
+ * only a change of alarm state reaches the store (AlarmBook).
+ *
+ * The per-entity state the engine keeps is in typed arrays by entity index: a report's
+ * evaluation then touches a few bytes of it rather than objects spread over the heap, which
+ * in tests/bench/dispatch.bench.ts was most of what the rules cost.
  */
-import type { AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
+import { ALARM_TYPES, type AlarmSettings, type AlarmType } from '../../../shared/alarms.ts';
 import { MUCK_VIOLATIONS, type EntityKind, type MuckViolation } from '../../../shared/entities.ts';
 import type { LiveChange } from '../../live/change-stream.ts';
 import type { LiveEntity, LiveState } from '../../live/live-state.ts';
@@ -19,6 +25,10 @@ const VIOLATION_OF: Partial<Record<AlarmType, MuckViolation>> = {
   muckOffRoute: 'offRoute', muckLidOpen: 'lidOpen', muckOutsideHours: 'outsideHours', muckSpeeding: 'speeding', muckRestrictedZone: 'restrictedZone',
 };
 
+/** One bit per alarm type, for the per-entity set of active types. */
+const BIT = Object.fromEntries(ALARM_TYPES.map((t, i) => [t, 2 ** i])) as Record<AlarmType, number>;
+if (ALARM_TYPES.length > 32) throw new Error('the active-type bit sets hold 32 alarm types');
+
 export interface RuleEngineOptions {
   live: LiveState;
   book: AlarmBook;
@@ -26,7 +36,7 @@ export interface RuleEngineOptions {
   settings: () => AlarmSettings;
   clock: LocalClock;
   now: () => number;
-  /** Sweep period on the injected clock, ms. */
+  /** The longest an entity with time-based rules goes unjudged, on the injected clock, ms. */
   sweepMs?: number;
   onError?: (err: unknown, where: string) => void;
 }
@@ -36,23 +46,41 @@ export class RuleEngine {
   private readonly ctx: RuleContext & { settings: AlarmSettings; now: number; localMinute: number };
   private unsubscribe: (() => void) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private lastSweep = 0;
   private readonly sweepMs: number;
+  /** Whether an entity (by index) is of a kind whose verdicts time alone can change. */
+  private readonly timeBased: Uint8Array;
+  /** When each entity (by index) was last judged, on the injected clock; 0 never (it has not reported). */
+  private readonly judgedAt: Float64Array;
+  /**
+   * The types of alarm active for each entity (by index), one bit per type, mirroring the
+   * book. A rule releases every condition that does not hold, on every report; with this a
+   * release of an alarm that is not active (nearly all of them) does not look in the book.
+   */
+  private readonly activeTypes: Uint32Array;
   /** Evaluations run (reports, connectivity changes and sweeps), for health and the bench. */
   evaluations = 0;
 
   constructor(private readonly opts: RuleEngineOptions) {
     for (const r of opts.rules) this.byKind.set(r.kind, r);
     this.sweepMs = opts.sweepMs ?? 30_000;
+    const all = opts.live.all();
+    this.timeBased = Uint8Array.from(all, (e) => (this.byKind.get(e.kind)?.timeBased ? 1 : 0));
+    this.judgedAt = new Float64Array(all.length);
     const book = opts.book;
+    const bits = (entityId: string) => book.activeTypesOf(entityId).reduce((m, t) => m | BIT[t], 0) >>> 0;
+    const active = (this.activeTypes = Uint32Array.from(all, (e) => bits(e.id)));
     this.ctx = {
       settings: opts.settings(), now: 0, localMinute: 0,
       raise: (e, type, cond) => book.assert(e, type, cond, this.ctx.now),
-      release: (e, type) => book.release(e.id, type, this.ctx.now),
-      supersede: (e, type) => { if (book.isActive(e.id, type)) book.clearAsSuperseded(e.id, type, this.ctx.now); },
-      isActive: (e, type) => book.isActive(e.id, type),
+      release: (e, type) => { if (active[e.index]! & BIT[type]) book.release(e.id, type, this.ctx.now); },
+      supersede: (e, type) => { if (active[e.index]! & BIT[type]) book.clearAsSuperseded(e.id, type, this.ctx.now); },
+      isActive: (e, type) => (active[e.index]! & BIT[type]) !== 0,
     };
-    book.onActiveSetChanged = (entityId, at) => this.deriveViolations(entityId, at);
+    book.onActiveSetChanged = (entityId, at) => {
+      const e = opts.live.get(entityId);
+      if (e) active[e.index] = bits(entityId);
+      this.deriveViolations(entityId, at);
+    };
   }
 
   /** Subscribes to the change stream and mirrors the alarms already active (after a restart) onto the trucks. */
@@ -63,7 +91,7 @@ export class RuleEngine {
     for (const e of this.opts.live.all()) if (e.kind === 'muckTruck') this.deriveViolations(e.id, now);
   }
 
-  /** Ticks every tickMs on a timer it owns: clear holds and batched writes each tick, the sweep every sweepMs. */
+  /** Ticks every tickMs on a timer it owns: the sweep, clear holds and batched writes each tick. */
   startTimer(tickMs = 1000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
@@ -89,21 +117,23 @@ export class RuleEngine {
   }
 
   tick(now: number): void {
-    if (now - this.lastSweep >= this.sweepMs) {
-      this.lastSweep = now;
-      this.sweep(now);
-    }
+    this.sweep(now);
     this.opts.book.tick(now);
   }
 
   /**
    * Re-evaluates every entity of a kind with time-based rules that has reported since the
-   * start (bins are judged on their reports alone; offline comes from connectivity changes).
+   * start and was last judged sweepMs ago or more (bins are judged on their reports alone;
+   * offline comes from connectivity changes).
    */
   sweep(now: number): void {
-    for (const e of this.opts.live.all()) {
-      if (e.lastSeen === 0) continue; // nothing known about it since the start: nothing to judge
-      if (!this.byKind.get(e.kind)?.timeBased) continue;
+    const all = this.opts.live.all();
+    const { timeBased, judgedAt } = this;
+    const cutoff = now - this.sweepMs;
+    // Two typed arrays read in order: the scan costs microseconds, so it runs every tick.
+    for (let i = 0; i < judgedAt.length; i++) {
+      if (!timeBased[i] || judgedAt[i] === 0 || judgedAt[i]! > cutoff) continue;
+      const e = all[i]!;
       try {
         this.evaluate(e, now);
       } catch (err) {
@@ -114,6 +144,8 @@ export class RuleEngine {
 
   evaluate(e: LiveEntity, now: number): void {
     this.evaluations++;
+    // Nothing known about an entity that never reported: nothing for the sweep to judge.
+    if (e.lastSeen > 0) this.judgedAt[e.index] = now;
     const ctx = this.ctx;
     ctx.settings = this.opts.settings();
     ctx.now = now;
