@@ -36,7 +36,7 @@ export const CREW_CONFIG = {
   maxTries: 3,
 };
 
-/** Feedback notes by the kind of work (the unit's first skill). */
+/** Feedback notes by the kind of work: the first skill the case's item asks for, else the unit's own. */
 const DONE_NOTES: Record<string, readonly string[]> = {
   enforcement: ['已劝离，现场秩序恢复', '已责令整改，现场已规范', '已依法处置，现场恢复正常'],
   patrol: ['已现场核实并处置完毕', '已协调责任单位处置完毕'],
@@ -57,7 +57,12 @@ export class CrewTask {
   tries = 0;
   readonly mover: Mover;
 
-  constructor(readonly caseId: number, readonly target: LonLat, readonly kph: number, start: LonLat, phase: Phase, dueSim: number, readonly difficulty: CaseDifficulty) {
+  constructor(
+    readonly caseId: number, readonly target: LonLat, readonly kph: number, start: LonLat, phase: Phase, dueSim: number,
+    readonly difficulty: CaseDifficulty,
+    /** The work the case asks for (its item's first skill), for the feedback note. */
+    readonly work: string | undefined = undefined,
+  ) {
     this.phase = phase;
     this.dueSim = dueSim;
     this.mover = new Mover(new Route([start]));
@@ -197,7 +202,8 @@ export class CrewDesk {
     // A unit found already under way (e.g. after a restart of the simulator) just goes.
     const fresh = u.status === 'dispatched';
     const due = fresh ? simMs + this.rng.range(CREW_CONFIG.acceptDelayMs[0], CREW_CONFIG.acceptDelayMs[1]) : simMs;
-    const task = new CrewTask(caseId, [c.location.lon, c.location.lat], this.rng.range(lo, hi), start, fresh ? 'accept' : 'toScene', due, c.difficulty);
+    const work = cases.item(c.itemCode)?.skills[0];
+    const task = new CrewTask(caseId, [c.location.lon, c.location.lat], this.rng.range(lo, hi), start, fresh ? 'accept' : 'toScene', due, c.difficulty, work);
     if (!fresh) task.mover.follow(roadRoute(this.world.router, start, task.target));
     agent.task = task;
     agent.reportNow();
@@ -234,7 +240,7 @@ export class CrewDesk {
         break;
       case 'working':
         if (simMs >= t.dueSim) {
-          const note = this.rng.pick(DONE_NOTES[agent.trade] ?? DEFAULT_NOTES);
+          const note = this.rng.pick((t.work !== undefined ? DONE_NOTES[t.work] : undefined) ?? DONE_NOTES[agent.trade] ?? DEFAULT_NOTES);
           if (this.phoneStep(agent, 'done', actor, simMs, note)) {
             this.markFinished(agent.entityId, t.caseId);
             this.stats.tasksDone++;
