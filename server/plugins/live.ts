@@ -53,7 +53,10 @@ export default fp<LivePluginOptions>(async (app, opts) => {
   app.decorate('live', live);
   app.decorate('devices', devices);
   app.decorate('ingest', new Ingest(live, devices, opts.filters, opts.now, { sim: opts.simSpeed }));
-  const sweep = setInterval(() => live.sweepConnectivity(opts.now()), opts.sweepMs);
+  const sweep = setInterval(() => {
+    // A timer that throws would end the server: log and sweep again next time.
+    try { live.sweepConnectivity(opts.now()); } catch (err) { app.log.error({ err }, 'connectivity sweep failed'); }
+  }, opts.sweepMs);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 }, { name: 'live', dependencies: ['store'] });

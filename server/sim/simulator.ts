@@ -49,6 +49,8 @@ export const DEFAULT_REPORTS_PER_DAY = 300;
 export interface SimStats {
   /** Reports submitted to the ingest (accepted or not). */
   reportsSent: number;
+  /** Timer steps that threw (logged at the 1st, 10th, 100th…; the next step runs all the same). */
+  failedSteps: number;
   /** Reports the ingest refused, or that threw. */
   rejected: number;
   /** Sim time, ms since epoch. */
@@ -73,11 +75,12 @@ export interface SimSnapshot {
 const MAX_TICK_MS = 10_000;
 
 export class Simulator {
-  readonly stats: SimStats = { reportsSent: 0, rejected: 0, simTime: 0 };
+  readonly stats: SimStats = { reportsSent: 0, rejected: 0, simTime: 0, failedSteps: 0 };
   /** The last error thrown by the ingest, if any (counted as rejected, never rethrown). */
   lastSubmitError: unknown = undefined;
 
   private readonly now: () => number;
+  private readonly log: SimLogger;
   private readonly ingest: IngestSink;
   private readonly clock: SimClock;
   private readonly ctx: SimContext;
@@ -111,6 +114,7 @@ export class Simulator {
     this.forEachWorkingCompactor = (cb) => this.vehicles.forEachWorkingCompactor(cb);
     const ports = opts.ports ?? NO_PORTS;
     const log = opts.log ?? SILENT_LOG;
+    this.log = log;
     this.reporters = new CaseReporters(world, opts.reportsPerDay ?? DEFAULT_REPORTS_PER_DAY, new Rng(seed, 7), ports, () => this.staff.roadChiefsOnPatrol(), log);
     this.crews = new CrewDesk(world, [this.staff, this.vehicles], new Rng(seed, 8), ports, log);
     this.ctx = {
@@ -161,7 +165,13 @@ export class Simulator {
       const t = this.now();
       const dt = Math.min(MAX_TICK_MS, Math.max(0, t - this.lastTick));
       this.lastTick = t;
-      this.step(dt);
+      // A failing step is logged and the next one tried: a timer that throws would end the server.
+      try {
+        this.step(dt);
+      } catch (err) {
+        this.stats.failedSteps++;
+        if (Number.isInteger(Math.log10(this.stats.failedSteps))) this.log.warn({ err, failedSteps: this.stats.failedSteps }, 'simulator step failed');
+      }
     }, tickMs);
     this.timer.unref?.();
   }

@@ -236,6 +236,25 @@ describe('Simulator', () => {
     expect(broken.sim.lastSubmitError).toBeInstanceOf(Error);
   });
 
+  it('keeps its timer running when a step throws, counting the failures', () => {
+    vi.useFakeTimers();
+    try {
+      const { sim } = makeSim();
+      sim.start(1000);
+      let calls = 0;
+      (sim as unknown as { step: (dt: number) => void }).step = () => {
+        calls++;
+        throw new Error('a bug in a fleet');
+      };
+      expect(() => vi.advanceTimersByTime(3000)).not.toThrow();
+      expect(calls).toBe(3);
+      expect(sim.stats.failedSteps).toBe(3);
+      sim.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('moves staff at walking pace along the roads near their post', () => {
     const { sim, sink, run } = makeSim();
     sim.init();
