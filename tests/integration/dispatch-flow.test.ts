@@ -139,6 +139,9 @@ describe('a full dispatch with a simulated crew', () => {
     expect(fb.note).toBeTruthy();
     expect(['returning', 'available']).toContain(s.app.dispatch.unit(top.entityId)!.status);
 
+    // A duty officer verifies what the screen shows: wait for the wall to show the feedback too
+    // (the ops stream sends the latest state per tick, so a step undone within a tick is never seen).
+    await waitFor('the wall to see the case fed back', () => (seenStages.get(c0.id)?.includes('fedBack') ? true : undefined), 5000, 50);
     const verified = await call(s.url, disp, 'POST', `/api/cases/${c0.id}/transitions`, { action: 'verifyPass', version: fedBack.version });
     expect(verified.status).toBe(200);
     expect(verified.json.stage).toBe('verified');
