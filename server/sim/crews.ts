@@ -100,6 +100,27 @@ export interface CrewAgent {
   reportNow(): void;
 }
 
+/** What a fleet's agent holds for the crew desk: its routine's mover, its task, its report timer. */
+export interface CrewHolder {
+  mover: Mover;
+  task: CrewTask | null;
+  nextReportWall: number;
+}
+
+/** The crew desk's view of one fleet agent (staff member or vehicle). */
+export function crewAgentOf(a: CrewHolder, entityId: string, mode: CrewMode, trade: string, fix: MoverFix): CrewAgent {
+  return {
+    entityId, mode, trade,
+    routinePosition: () => {
+      const f = a.mover.locate(fix);
+      return [f.lon, f.lat];
+    },
+    get task() { return a.task; },
+    set task(t) { a.task = t; },
+    reportNow: () => { a.nextReportWall = 0; },
+  };
+}
+
 export interface CrewRoster {
   crewAgent(entityId: string): CrewAgent | undefined;
 }

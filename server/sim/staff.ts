@@ -12,7 +12,7 @@ import { distanceM } from '../../shared/geo.ts';
 import type { LonLat } from '../../shared/geojson.ts';
 import { inWindow, MINUTE_MS, parseWindow, type DailyWindow } from './clock.ts';
 import { round, type SimContext } from './context.ts';
-import type { CrewAgent, CrewMode, CrewRoster, CrewTask } from './crews.ts';
+import { crewAgentOf, type CrewAgent, type CrewMode, type CrewRoster, type CrewTask } from './crews.ts';
 import type { RoadChiefOnPatrol } from './reporters.ts';
 import { Mover, newFix, kphToMPerMs } from './movers.ts';
 import type { Rng } from './rng.ts';
@@ -92,17 +92,7 @@ export class StaffFleet implements CrewRoster {
   crewAgent(entityId: string): CrewAgent | undefined {
     const a = this.byId.get(entityId);
     if (!a) return undefined;
-    const fix = this.fix;
-    return {
-      entityId, mode: CREW_MODE[a.member.role], trade: TRADE[a.member.role],
-      routinePosition: () => {
-        const f = a.mover.locate(fix);
-        return [f.lon, f.lat];
-      },
-      get task() { return a.task; },
-      set task(t) { a.task = t; },
-      reportNow: () => { a.nextReportWall = 0; },
-    };
+    return crewAgentOf(a, entityId, CREW_MODE[a.member.role], TRADE[a.member.role], this.fix);
   }
 
   /** Where the road chiefs on patrol are now (they file reports from where they stand). */

@@ -10,7 +10,7 @@ import type { VehicleAttrs, VehicleType } from '../../shared/entities.ts';
 import type { FleetVehicle } from '../../shared/district.ts';
 import { DAY_MS, inWindow, MINUTE_MS, parseWindow, type DailyWindow } from './clock.ts';
 import { round, type SimContext } from './context.ts';
-import type { CrewAgent, CrewRoster, CrewTask } from './crews.ts';
+import { crewAgentOf, type CrewAgent, type CrewRoster, type CrewTask } from './crews.ts';
 import { kphToMPerMs, Mover, newFix, Route, type MoverFix } from './movers.ts';
 import type { Rng } from './rng.ts';
 import type { SimWorld } from './world.ts';
@@ -121,17 +121,7 @@ export class VehicleFleet implements CrewRoster {
   crewAgent(entityId: string): CrewAgent | undefined {
     const a = this.byId.get(entityId);
     if (!a) return undefined;
-    const fix = this.fix;
-    return {
-      entityId, mode: 'vehicle', trade: TRADE[a.v.vehicleType],
-      routinePosition: () => {
-        const f = a.mover.locate(fix);
-        return [f.lon, f.lat];
-      },
-      get task() { return a.task; },
-      set task(t) { a.task = t; },
-      reportNow: () => { a.nextReportWall = 0; },
-    };
+    return crewAgentOf(a, entityId, 'vehicle', TRADE[a.v.vehicleType], this.fix);
   }
 
   init(ctx: SimContext): void {
