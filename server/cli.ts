@@ -4,7 +4,7 @@
  *
  *   reset-password <username>     set a new random password and print it
  *   add-user <username> <role>    create a person (role: dispatcher | leader | admin) and print the password
- *   add-user <username> crew --unit <entity id>
+ *   add-user <username> field --unit <entity id>
  *                                 create a field crew's login, bound to its unit (a staff member or vehicle)
  *   wall-token <name>             issue a new wall display token and print the wall URL
  *   revoke-wall-tokens            revoke every wall display token (connected walls are cut off on the next restart)
@@ -45,19 +45,19 @@ try {
     }
     case 'add-user': {
       const [username, role, flag, unitId] = args;
-      const usage = 'usage: npm run admin -- add-user <username> <dispatcher|leader|admin>  |  add-user <username> crew --unit <entity id>';
+      const usage = 'usage: npm run admin -- add-user <username> <dispatcher|leader|admin>  |  add-user <username> field --unit <entity id>';
       if (!username || !role || !isRole(role) || role === 'wall') fail(usage);
-      if (role === 'crew' ? flag !== '--unit' || !unitId || args.length !== 4 : args.length !== 2) fail(usage);
+      if (role === 'field' ? flag !== '--unit' || !unitId || args.length !== 4 : args.length !== 2) fail(usage);
       if (access.findUser(username)) fail(`user "${username}" exists already`);
-      if (role === 'crew') {
+      if (role === 'field') {
         const pack = await loadDistrictPack(config.districtPack);
         const units = new Set([...pack.staff.map((x) => x.id), ...pack.vehicles.map((x) => x.id)]);
         if (!units.has(unitId!)) fail(`no unit "${unitId}" in the district pack (a staff member or sanitation vehicle id, e.g. staff-0001)`);
       }
       const password = newPassword();
-      access.createUser(username, await hashPassword(password), role, Date.now(), role === 'crew' ? unitId! : null);
-      audit.record('cli', 'user.create', username, role === 'crew' ? { role, unitId } : { role });
-      process.stdout.write(`Created ${role} ${username}${role === 'crew' ? ` for unit ${unitId}` : ''} with password: ${password}\n`);
+      access.createUser(username, await hashPassword(password), role, Date.now(), role === 'field' ? unitId! : null);
+      audit.record('cli', 'user.create', username, role === 'field' ? { role, unitId } : { role });
+      process.stdout.write(`Created ${role} ${username}${role === 'field' ? ` for unit ${unitId}` : ''} with password: ${password}\n`);
       break;
     }
     case 'wall-token': {

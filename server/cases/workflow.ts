@@ -31,25 +31,25 @@ interface Rule {
 
 const PEOPLE = ['dispatcher', 'leader', 'admin'] as const;
 const ANY_STAGE: readonly CaseStage[] = [...OPEN_STAGES, 'closed', 'evaluated', 'voided'];
-const REQUESTERS = [...PEOPLE, 'crew', 'sim'];
+const REQUESTERS = [...PEOPLE, 'field', 'sim'];
 
 export const WORKFLOW: Readonly<Record<WorkflowAction, Rule>> = {
-  report: { from: [null], to: 'reported', roles: [...PEOPLE, 'crew', 'system', 'sim'] },
+  report: { from: [null], to: 'reported', roles: [...PEOPLE, 'field', 'system', 'sim'] },
   register: { from: ['reported'], to: 'registered', roles: ['dispatcher', 'admin', 'system', 'sim'] },
   dispatch: { from: ['registered'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
   reassign: { from: ['dispatched', 'handling'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
   release: { from: ['dispatched', 'handling'], to: 'registered', roles: ['dispatcher', 'admin', 'sim'] },
-  accept: { from: ['dispatched'], to: 'handling', roles: ['crew', 'sim'], assignedUnitOnly: true },
-  enRoute: { from: ['dispatched', 'handling'], to: 'handling', roles: ['crew', 'sim'], assignedUnitOnly: true },
-  arrive: { from: ['dispatched', 'handling'], to: 'handling', roles: ['crew', 'system', 'sim'], assignedUnitOnly: true },
-  feedback: { from: ['handling'], to: 'fedBack', roles: ['crew', 'sim'], assignedUnitOnly: true },
+  accept: { from: ['dispatched'], to: 'handling', roles: ['field', 'sim'], assignedUnitOnly: true },
+  enRoute: { from: ['dispatched', 'handling'], to: 'handling', roles: ['field', 'sim'], assignedUnitOnly: true },
+  arrive: { from: ['dispatched', 'handling'], to: 'handling', roles: ['field', 'system', 'sim'], assignedUnitOnly: true },
+  feedback: { from: ['handling'], to: 'fedBack', roles: ['field', 'sim'], assignedUnitOnly: true },
   verifyPass: { from: ['fedBack'], to: 'verified', roles: ['dispatcher', 'admin', 'sim'] },
   /** 返工: back to the unit; counted for the rework rate. */
   verifyFail: { from: ['fedBack'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
   close: { from: ['verified'], to: 'closed', roles: ['dispatcher', 'leader', 'admin', 'sim'] },
   evaluate: { from: ['closed'], to: 'evaluated', roles: ['leader', 'dispatcher', 'admin'] },
-  note: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'crew', 'system', 'sim'], whileSuspended: true },
-  photo: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'crew', 'system', 'sim'], whileSuspended: true },
+  note: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'field', 'system', 'sim'], whileSuspended: true },
+  photo: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'field', 'system', 'sim'], whileSuspended: true },
   /** 吹哨 by hand; the SLA module escalates as 'system'. */
   escalate: { from: OPEN_STAGES, to: 'same', roles: [...PEOPLE, 'system'] },
   requestSendBack: { from: ['dispatched', 'handling'], to: 'same', roles: REQUESTERS },
@@ -95,7 +95,7 @@ export function decide(action: WorkflowAction, actor: Actor, ctx: WorkflowContex
   if (action === 'resume' && !ctx.suspended) return refuse(409, `cannot resume a case in stage ${String(ctx.stage)} that is not suspended`);
   if (action === 'requestSuspension' && ctx.suspended) return refuse(409, `cannot ask to suspend a case in stage ${String(ctx.stage)} that is already suspended`);
   if (ctx.suspended && !rule.whileSuspended) return refuse(409, `cannot ${action} a suspended case (挂账) in stage ${String(ctx.stage)}: resume it first`);
-  if (rule.assignedUnitOnly && actor.role === 'crew') {
+  if (rule.assignedUnitOnly && actor.role === 'field') {
     if (!ctx.assignedUnit) return refuse(409, `cannot ${action}: no unit is assigned to the case in stage ${String(ctx.stage)}`);
     const acting = ctx.actingUnit ?? actor.name;
     if (acting !== ctx.assignedUnit) return refuse(403, `unit ${acting} is not the unit assigned to this case (${ctx.assignedUnit})`);

@@ -17,7 +17,7 @@ import type { SlaClock } from '../../shared/sla.ts';
 /** Who acts: a user (name + role), a unit's crew, the system, or the simulated duty officer. */
 export interface Actor {
   name: string;
-  /** 'dispatcher' | 'leader' | 'admin' | 'crew' | 'system' | 'sim' */
+  /** 'dispatcher' | 'leader' | 'admin' | 'field' (a unit's crew) | 'system' | 'sim' */
   role: string;
 }
 

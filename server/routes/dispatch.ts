@@ -18,7 +18,7 @@ const dispatch: FastifyPluginAsyncTypebox = async (app) => {
   const d = app.dispatch;
   const readers = app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall');
   const dispatchers = app.auth.requireRole('dispatcher', 'admin');
-  const crewOrDispatch = app.auth.requireRole('crew', 'dispatcher', 'admin');
+  const crewOrDispatch = app.auth.requireRole('field', 'dispatcher', 'admin');
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
   const writeErrors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied };
   const actor = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
@@ -77,7 +77,7 @@ const dispatch: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => d.units(req.query));
 
   app.get('/api/units/:id', {
-    preHandler: app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall', 'crew'),
+    preHandler: app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall', 'field'),
     schema: { tags: ['dispatch'], description: 'One unit with its current task (a crew user sees only its own unit).', params: UnitIdParams, response: { 200: UnitDetailSchema, 404: ErrorResponse, ...denied } },
   }, async (req) => {
     ownUnitOnly(req, req.params.id);
@@ -118,7 +118,7 @@ const dispatch: FastifyPluginAsyncTypebox = async (app) => {
 
   function ownUnitOnly(req: FastifyRequest, unitId: string): void {
     const p = req.principal!;
-    if (p.role === 'crew' && p.unitId !== unitId) throw new HttpError(403, 'forbidden', 'a crew acts only for its own unit');
+    if (p.role === 'field' && p.unitId !== unitId) throw new HttpError(403, 'forbidden', 'a crew acts only for its own unit');
   }
 
   function taskOf(u: UnitState): UnitTask | null {

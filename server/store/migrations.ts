@@ -17,6 +17,7 @@ export interface Migration {
   rebuildsReferencedTable?: boolean;
 }
 import { ALARMS_MIGRATION } from '../alarms/schema.ts';
+import { FIELD_ROLE_MIGRATION } from '../auth/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -72,4 +73,5 @@ export const MIGRATIONS: Migration[] = [
   SLA_MIGRATION,
   ALARMS_MIGRATION,
   DISPATCH_MIGRATION,
+  FIELD_ROLE_MIGRATION,
 ];

@@ -81,17 +81,17 @@ describe('operator CLI (npm run admin)', () => {
     };
     try {
       // The first run creates and migrates the database; the refusals may then run side by side.
-      const crew = await cli('add-user', 'wangfang', 'crew', '--unit', 'staff-0001');
+      const crew = await cli('add-user', 'wangfang', 'field', '--unit', 'staff-0001');
       const [noUnit, unknown] = await Promise.all([
-        cli('add-user', 'liu', 'crew'),
-        cli('add-user', 'zhou', 'crew', '--unit', 'staff-9999'),
+        cli('add-user', 'liu', 'field'),
+        cli('add-user', 'zhou', 'field', '--unit', 'staff-9999'),
       ]);
-      expect(crew.stdout).toMatch(/^Created crew wangfang for unit staff-0001 with password: \S+\n$/);
+      expect(crew.stdout).toMatch(/^Created field wangfang for unit staff-0001 with password: \S+\n$/);
       expect(noUnit.code).toBe(2);
-      expect(noUnit.stderr).toMatch(/add-user <username> crew --unit <entity id>/);
+      expect(noUnit.stderr).toMatch(/add-user <username> field --unit <entity id>/);
       expect(unknown.stderr).toMatch(/no unit "staff-9999" in the district pack/);
       const db = openDatabase(crewDir);
-      expect(new AccessRepo(db).findUser('wangfang')).toMatchObject({ role: 'crew', unitId: 'staff-0001' });
+      expect(new AccessRepo(db).findUser('wangfang')).toMatchObject({ role: 'field', unitId: 'staff-0001' });
       expect(new AccessRepo(db).findUser('zhou')).toBeUndefined();
       db.close();
     } finally {

@@ -94,7 +94,7 @@ describe('cases API', () => {
     const arrived = s.app.cases.unitStep(c.id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
     expect(arrived.stage).toBe('handling');
     expect(arrived.assignment!.arrivedTs).toBeGreaterThan(0);
-    expect(s.app.cases.feedback(c.id, { name: 'veh-0001', role: 'crew' }, { note: '井盖已更换' }).stage).toBe('fedBack');
+    expect(s.app.cases.feedback(c.id, { name: 'veh-0001', role: 'field' }, { note: '井盖已更换' }).stage).toBe('fedBack');
 
     const v = (await call(disp, 'GET', `/api/cases/${c.id}`)).json.version as number;
     expect((await call(disp, 'POST', `/api/cases/${c.id}/transitions`, { action: 'verifyPass', version: v })).json.stage).toBe('verified');
@@ -113,7 +113,7 @@ describe('cases API', () => {
       ['arrive', 'system', 'system', 'dispatched', 'handling'],
       // The SLA clocks (server/sla) record their ends: the 7-minute arrival, then the closure.
       ['clockMet', 'system', 'system', 'handling', 'handling'],
-      ['feedback', 'veh-0001', 'crew', 'handling', 'fedBack'],
+      ['feedback', 'veh-0001', 'field', 'handling', 'fedBack'],
       ['verifyPass', 'disp1', 'dispatcher', 'fedBack', 'verified'],
       ['close', 'disp1', 'dispatcher', 'verified', 'closed'],
       ['clockMet', 'system', 'system', 'closed', 'closed'],

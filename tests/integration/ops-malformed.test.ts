@@ -25,8 +25,8 @@ beforeAll(async () => {
   const { access } = s.app.store;
   access.createUser('m-disp', await hashPassword('dispatcher-password'), 'dispatcher');
   access.createUser('m-lead', await hashPassword('leader-password-1'), 'leader');
-  access.createUser('m-crew1', await hashPassword('crew-password-01'), 'crew', Date.now(), 'staff-0001');
-  access.createUser('m-crew2', await hashPassword('crew-password-02'), 'crew', Date.now(), 'staff-0002');
+  access.createUser('m-crew1', await hashPassword('crew-password-01'), 'field', Date.now(), 'staff-0001');
+  access.createUser('m-crew2', await hashPassword('crew-password-02'), 'field', Date.now(), 'staff-0002');
   admin = await login(s.url, 'admin', ADMIN_PASSWORD);
   disp = await login(s.url, 'm-disp', 'dispatcher-password');
   lead = await login(s.url, 'm-lead', 'leader-password-1');
@@ -72,7 +72,7 @@ describe('malformed input to the operations API', () => {
     await sweep([
       ['no token', T.none, 'POST', () => '/api/cases', newCase, 401, 'unauthorized'],
       ['wall', T.wall, 'POST', () => '/api/cases', newCase, 403, 'forbidden'],
-      ['crew', T.crew1, 'POST', () => '/api/cases', newCase, 403, 'forbidden'],
+      ['field', T.crew1, 'POST', () => '/api/cases', newCase, 403, 'forbidden'],
       ['missing source', T.disp, 'POST', () => '/api/cases', { itemCode: '15.01.001', lon: 117.05, lat: 36.65 }, 400, 'bad_request'],
       ['missing lon', T.disp, 'POST', () => '/api/cases', { source: 'roadChief', itemCode: '15.01.001', lat: 36.65 }, 400, 'bad_request'],
       ['unknown source', T.disp, 'POST', () => '/api/cases', { ...newCase, source: 'rumour' }, 400, 'bad_request'],
@@ -98,7 +98,7 @@ describe('malformed input to the operations API', () => {
     await sweep([
       ['no token', T.none, 'POST', () => `${cs()}/transitions`, { action: 'note', note: 'x' }, 401],
       ['wall', T.wall, 'POST', () => `${cs()}/transitions`, { action: 'note', note: 'x' }, 403, 'forbidden'],
-      ['crew', T.crew1, 'POST', () => `${cs()}/transitions`, { action: 'note', note: 'x' }, 403, 'forbidden'],
+      ['field', T.crew1, 'POST', () => `${cs()}/transitions`, { action: 'note', note: 'x' }, 403, 'forbidden'],
       ['unknown action', T.disp, 'POST', () => `${cs()}/transitions`, { action: 'explode' }, 400, 'bad_request'],
       ['dispatch is not a transition', T.disp, 'POST', () => `${cs()}/transitions`, { action: 'dispatch' }, 400, 'bad_request'],
       ['missing action', T.disp, 'POST', () => `${cs()}/transitions`, { note: 'x' }, 400, 'bad_request'],
@@ -266,7 +266,7 @@ describe('malformed input to the operations API', () => {
     const wrong = (await Promise.all([
       send('no token', undefined, p, 'image/jpeg', JPEG, 401),
       send('wall', wall, p, 'image/jpeg', JPEG, 403, 'forbidden'),
-      send('crew', crew1, p, 'image/jpeg', JPEG, 403, 'forbidden'),
+      send('field', crew1, p, 'image/jpeg', JPEG, 403, 'forbidden'),
       send('no phase', disp, `${cs()}/photos`, 'image/jpeg', JPEG, 400, 'bad_request'),
       send('unknown phase', disp, `${cs()}/photos?phase=during`, 'image/jpeg', JPEG, 400, 'bad_request'),
       send('extra query', disp, `${p}&x=1`, 'image/jpeg', JPEG, 400, 'bad_request'),

@@ -17,7 +17,7 @@ import { HttpError } from '../../server/http-error.ts';
 const disp: Actor = { name: 'disp1', role: 'dispatcher' };
 const lead: Actor = { name: 'lead1', role: 'leader' };
 const admin: Actor = { name: 'admin', role: 'admin' };
-const crew: Actor = { name: 'veh-0001', role: 'crew' };
+const crew: Actor = { name: 'veh-0001', role: 'field' };
 const wall: Actor = { name: 'Wall', role: 'wall' };
 
 const ctx = (stage: CaseStage | null, extra: { suspended?: boolean; assignedUnit?: string | null } = {}) => ({ stage, suspended: false, assignedUnit: 'veh-0001', ...extra });
@@ -54,14 +54,14 @@ describe('the workflow table', () => {
     ['evaluate', lead, 'verified', false, 409, 'cannot evaluate a case in stage verified (only from closed)'],
     ['escalate', disp, 'closed', false, 409, 'cannot escalate a case in stage closed (only from reported, registered, dispatched, handling, fedBack, verified)'],
     ['requestSendBack', crew, 'registered', false, 409, 'cannot requestSendBack a case in stage registered (only from dispatched, handling)'],
-    ['report', wall, null, false, 403, 'role wall may not report (allowed: dispatcher, leader, admin, crew, system, sim)'],
+    ['report', wall, null, false, 403, 'role wall may not report (allowed: dispatcher, leader, admin, field, system, sim)'],
     ['register', lead, 'reported', false, 403, 'role leader may not register (allowed: dispatcher, admin, system, sim)'],
-    ['dispatch', crew, 'registered', false, 403, 'role crew may not dispatch (allowed: dispatcher, admin, sim)'],
-    ['arrive', disp, 'dispatched', false, 403, 'role dispatcher may not arrive (allowed: crew, system, sim)'],
+    ['dispatch', crew, 'registered', false, 403, 'role field may not dispatch (allowed: dispatcher, admin, sim)'],
+    ['arrive', disp, 'dispatched', false, 403, 'role dispatcher may not arrive (allowed: field, system, sim)'],
     ['verifyPass', lead, 'fedBack', false, 403, 'role leader may not verifyPass (allowed: dispatcher, admin, sim)'],
-    ['close', crew, 'verified', false, 403, 'role crew may not close (allowed: dispatcher, leader, admin, sim)'],
+    ['close', crew, 'verified', false, 403, 'role field may not close (allowed: dispatcher, leader, admin, sim)'],
     ['evaluate', SIM_DUTY_OFFICER, 'closed', false, 403, 'role sim may not evaluate (allowed: leader, dispatcher, admin)'],
-    ['escalate', crew, 'dispatched', false, 403, 'role crew may not escalate (allowed: dispatcher, leader, admin, system)'],
+    ['escalate', crew, 'dispatched', false, 403, 'role field may not escalate (allowed: dispatcher, leader, admin, system)'],
     ['approve', disp, 'registered', false, 403, 'role dispatcher may not approve (allowed: leader, admin)'],
     ['dispatch', disp, 'registered', true, 409, 'cannot dispatch a suspended case (挂账) in stage registered: resume it first'],
     ['resume', disp, 'registered', false, 409, 'cannot resume a case in stage registered that is not suspended'],
@@ -72,7 +72,7 @@ describe('the workflow table', () => {
   });
 
   it('lets a crew act only for the unit assigned to the case', () => {
-    expect(decide('accept', { name: 'veh-0002', role: 'crew' }, ctx('dispatched'))).toMatchObject({ ok: false, status: 403, reason: 'unit veh-0002 is not the unit assigned to this case (veh-0001)' });
+    expect(decide('accept', { name: 'veh-0002', role: 'field' }, ctx('dispatched'))).toMatchObject({ ok: false, status: 403, reason: 'unit veh-0002 is not the unit assigned to this case (veh-0001)' });
     expect(decide('arrive', crew, ctx('dispatched', { assignedUnit: null }))).toMatchObject({ ok: false, status: 409 });
   });
 

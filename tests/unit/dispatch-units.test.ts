@@ -169,9 +169,9 @@ describe('units and dispatch', () => {
     changed.length = 0;
     d.sweep();
     expect(changed).toEqual(['s1']);
-    d.crewStep('s1', 'accept', { name: 'crew-s1', role: 'crew' });
+    d.crewStep('s1', 'accept', { name: 'crew-s1', role: 'field' });
     expect(d.unit('s1')!.status).toBe('enRoute');
-    d.crewStep('s1', 'done', { name: 'crew-s1', role: 'crew' }, { note: 'emptied' });
+    d.crewStep('s1', 'done', { name: 'crew-s1', role: 'field' }, { note: 'emptied' });
     expect(d.unit('s1')!.status).toBe('returning');
     expect(cases.calls.slice(1)).toEqual(['accept 1 by crew-s1', 'feedback 1 by crew-s1: emptied']);
     now += 299_000;
@@ -212,10 +212,10 @@ describe('migration 5', () => {
     expect(migrate(db, MIGRATIONS)).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
     expect(access.sessionUser('old-tok', 2)).toEqual({ username: 'zhao', role: 'dispatcher', unitId: null });
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const id = access.createUser('wang', 'hash', 'crew', 1, 'staff-0001');
+    const id = access.createUser('wang', 'hash', 'field', 1, 'staff-0001');
     access.createSession('tok', id, 60_000, 1);
-    expect(access.sessionUser('tok', 2)).toEqual({ username: 'wang', role: 'crew', unitId: 'staff-0001' });
-    expect(() => access.createUser('li', 'hash', 'crew', 1, null)).toThrow(/CHECK/);
+    expect(access.sessionUser('tok', 2)).toEqual({ username: 'wang', role: 'field', unitId: 'staff-0001' });
+    expect(() => access.createUser('li', 'hash', 'field', 1, null)).toThrow(/CHECK/);
     expect(() => db.prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run('x', 999, 1, 2)).toThrow(/FOREIGN KEY/);
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export async function measureCaseCycles(pack: DistrictPack, cycles: number, warm
       const m = staff[k]!;
       const [lon, lat] = centre.get(m.gridId)!;
       // A crew login acts as its unit (the CLI binds it), so the actor is named by the unit.
-      const crew: Actor = { name: m.id, role: 'crew' };
+      const crew: Actor = { name: m.id, role: 'field' };
       const s = performance.now();
       const reported = app.cases.report({ source: 'hotline', itemCode: item.code, lon, lat: lat + 20 / M_PER_DEG_LAT, title: 'bench' }, DISPATCHER);
       const id = reported.id;
