@@ -33,6 +33,7 @@ import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
+import { requestLogSerializer } from './log-redaction.ts';
 
 /** The package version, from the nearest package.json above this module (server/ in development, dist/server/ when bundled). */
 export const VERSION: string = (() => {
@@ -64,7 +65,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   const now = deps.now ?? Date.now;
   const pack = deps.pack ?? (await loadDistrictPack(config.districtPack));
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: 256 * 1024,
     trustProxy: false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },

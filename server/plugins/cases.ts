@@ -7,12 +7,17 @@ import fp from 'fastify-plugin';
 import { SqliteCasesRepo } from '../cases/cases-repo.ts';
 import { CasesService } from '../cases/cases-service.ts';
 import { PhotoFiles } from '../cases/photo-files.ts';
+import { PhotoLinks } from '../cases/photo-links.ts';
 import { DistrictLocator } from '../district/locator.ts';
 import type { CasesPort, SlaPort } from '../ops/ports.ts';
 import casesRoutes from '../routes/cases.ts';
 
 declare module 'fastify' {
-  interface FastifyInstance { cases: CasesPort }
+  interface FastifyInstance {
+    cases: CasesPort;
+    /** Signed links to case photos, for who has no login (Open311 media_url, the citizen's status page). */
+    photoLinks: PhotoLinks;
+  }
 }
 
 export interface CasesPluginOptions {
@@ -32,6 +37,8 @@ export default fp<CasesPluginOptions>(async (app, opts) => {
     sla: () => (app.hasDecorator('sla') ? (app as unknown as { sla: SlaPort }).sla : undefined),
     codePrefix: opts.codePrefix,
   });
+  const links = new PhotoLinks(app.store.secret.derive('photo-link'), opts.now);
   app.decorate('cases', service);
-  await app.register(casesRoutes, { service, photos: new PhotoFiles(join(opts.dataDir, 'photos')), photoMaxBytes: opts.photoMaxBytes });
+  app.decorate('photoLinks', links);
+  await app.register(casesRoutes, { service, photos: new PhotoFiles(join(opts.dataDir, 'photos')), photoMaxBytes: opts.photoMaxBytes, links });
 }, { name: 'cases', dependencies: ['store', 'auth', 'live', 'domain-events'] });

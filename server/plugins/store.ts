@@ -4,16 +4,17 @@ import { openDatabase, type Db } from '../store/database.ts';
 import { AccessRepo } from '../store/access-repo.ts';
 import { AuditRepo } from '../store/audit-repo.ts';
 import { DevicesRepo } from '../store/devices-repo.ts';
+import { ServerSecret } from '../auth/server-secret.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    store: { db: Db; access: AccessRepo; devices: DevicesRepo; audit: AuditRepo };
+    store: { db: Db; access: AccessRepo; devices: DevicesRepo; audit: AuditRepo; secret: ServerSecret };
   }
 }
 
 export default fp<{ dataDir: string }>(async (app, opts) => {
   const db = openDatabase(opts.dataDir);
-  app.decorate('store', { db, access: new AccessRepo(db), devices: new DevicesRepo(db), audit: new AuditRepo(db) });
+  app.decorate('store', { db, access: new AccessRepo(db), devices: new DevicesRepo(db), audit: new AuditRepo(db), secret: new ServerSecret(db) });
   app.addHook('onClose', async () => {
     db.close();
   });

@@ -10,19 +10,20 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CaseDetailSchema, CaseParams, CasesQuery, CaseSummarySchema, DecisionBody, NewCaseBody, OrganisationSchema, PhotoParams, PhotoQuery,
-  RequestBody, RequestParams, ResumeBody, TaxonomySchema, TransitionBody,
+  RequestBody, RequestParams, ResumeBody, SignedPhotoParams, SignedPhotoQuery, TaxonomySchema, TransitionBody,
 } from '../../shared/schemas/cases.ts';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
 import type { Actor } from '../ops/ports.ts';
 import { HttpError } from '../http-error.ts';
 import type { CasesService } from '../cases/cases-service.ts';
 import { checkPhoto, PHOTO_TYPES, type PhotoFiles } from '../cases/photo-files.ts';
+import { PHOTO_LINK_PREFIX, type PhotoLinks } from '../cases/photo-links.ts';
 
-export interface CasesRoutesOptions { service: CasesService; photos: PhotoFiles; photoMaxBytes: number }
+export interface CasesRoutesOptions { service: CasesService; photos: PhotoFiles; photoMaxBytes: number; links: PhotoLinks }
 
 const actorOf = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
 
-const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { service, photos, photoMaxBytes }) => {
+const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { service, photos, photoMaxBytes, links }) => {
   const anyone = app.auth.requireRole();
   const people = app.auth.requireRole('dispatcher', 'leader', 'admin');
   const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record(req.principal!.name, action, `case:${caseId}`, detail);
@@ -140,6 +141,22 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     const p = service.photo(req.params.id, req.params.photoId);
     if (!p) throw new HttpError(404, 'not_found', `case ${req.params.id} has no photo ${req.params.photoId}`);
     return reply.type(p.contentType).header('content-length', p.bytes).header('cache-control', 'private, max-age=86400, immutable').send(createReadStream(photos.path(p.caseId, p.file)));
+  });
+
+  app.get(`${PHOTO_LINK_PREFIX}/:caseId/:photoId`, {
+    schema: {
+      tags, description: 'A photo through a signed link (Open311 media_url, the citizen\'s status page): no login; the link names one photo and expires.',
+      params: SignedPhotoParams, querystring: SignedPhotoQuery,
+      response: { 200: Type.Unknown({ description: 'the image bytes' }), 403: ErrorResponse, 404: ErrorResponse },
+    },
+  }, async (req, reply) => {
+    const { caseId, photoId } = req.params;
+    const refused = links.check(caseId, photoId, req.query.exp, req.query.sig);
+    if (refused) throw new HttpError(403, 'forbidden', `this photo link is not valid (${refused})`);
+    const p = service.photo(caseId, photoId);
+    if (!p) throw new HttpError(404, 'not_found', `case ${caseId} has no photo ${photoId}`);
+    return reply.type(p.contentType).header('content-length', p.bytes).header('cache-control', 'public, max-age=86400')
+      .header('x-content-type-options', 'nosniff').send(createReadStream(photos.path(p.caseId, p.file)));
   });
 };
 export default cases;

@@ -18,6 +18,7 @@ export interface Migration {
 }
 import { ALARMS_MIGRATION } from '../alarms/schema.ts';
 import { FIELD_ROLE_MIGRATION } from '../auth/schema.ts';
+import { SERVER_SECRET_MIGRATION } from '../auth/server-secret.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -74,4 +75,5 @@ export const MIGRATIONS: Migration[] = [
   ALARMS_MIGRATION,
   DISPATCH_MIGRATION,
   FIELD_ROLE_MIGRATION,
+  SERVER_SECRET_MIGRATION,
 ];

@@ -110,6 +110,9 @@ export const ResumeBody = Type.Object({
 export const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const RequestParams = Type.Object({ id: Type.Integer({ minimum: 1 }), rid: Type.Integer({ minimum: 1 }) });
 export const PhotoParams = Type.Object({ id: Type.Integer({ minimum: 1 }), photoId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
+/** A signed photo link (server/cases/photo-links.ts): no login, one photo, until `exp` (unix seconds). */
+export const SignedPhotoParams = Type.Object({ caseId: Type.Integer({ minimum: 1 }), photoId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
+export const SignedPhotoQuery = Type.Object({ exp: Type.Integer({ minimum: 0 }), sig: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 export const PhotoQuery = Type.Object({ phase: literals(['before', 'after']) }, { additionalProperties: false });
 
 export const TaxonomySchema = Type.Object({
