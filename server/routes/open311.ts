@@ -127,8 +127,11 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
   async function readBody(req: FastifyRequest): Promise<{ fields: Fields; photo: { bytes: Buffer; filename: string } | null }> {
     if (!req.isMultipart()) {
       if (req.body === undefined || req.body === null) return { fields: {}, photo: null };
-      const ct = String(req.headers['content-type'] ?? '');
-      return { fields: ct.includes('json') ? fromJson(req.body) : (req.body as Fields), photo: null };
+      const ct = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (ct === 'application/json') return { fields: fromJson(req.body), photo: null };
+      if (ct === 'application/x-www-form-urlencoded') return { fields: req.body as Fields, photo: null };
+      // text/plain and the like: Fastify parses them, Open311 does not take them.
+      throw refuse(415, 'unsupported content type: send application/x-www-form-urlencoded, multipart/form-data or JSON');
     }
     const fields: Fields = {};
     let photo: { bytes: Buffer; filename: string } | null = null;
