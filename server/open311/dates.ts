@@ -32,8 +32,13 @@ export function parseW3cDate(text: string, dateOnlyOffsetMin: number): number | 
 }
 
 /** The offset of `timeZone` at `ts`, in minutes east of UTC. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 export function offsetMinutes(ts: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(ts).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  let fmt = formatters.get(timeZone);
+  // Building a formatter costs far more than using one: one per zone (GET requests writes thousands of times).
+  if (!fmt) formatters.set(timeZone, (fmt = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  const name = fmt.formatToParts(ts).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }

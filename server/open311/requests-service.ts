@@ -95,6 +95,8 @@ export interface Open311ServiceDeps {
   audit: (actor: string, action: string, target: string, detail?: unknown) => void;
   now: () => number;
   maxResults: number;
+  /** One store transaction (nesting as savepoints): a request's case, photo row, link, key count and audit commit together. */
+  transaction: <T>(fn: () => T) => T;
 }
 
 const DESCRIPTION_MAX = 2000;
@@ -193,34 +195,38 @@ export class Open311RequestsService {
     }
 
     const actor: Actor = { name: `open311-key-${key.id}`, role: 'citizen' };
-    let detail: CaseDetail;
-    try {
-      detail = this.d.cases.report({
-        source: key.source, itemCode: item.code, description,
-        lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
-      }, actor);
-    } catch (err) {
-      if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
-      throw err;
-    }
-    if (input.photo && photoType) {
-      const saved = this.d.photos.save(detail.id, input.photo.bytes, photoType);
-      try {
-        this.d.cases.addPhoto(detail.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: input.photo.bytes.length }, actor);
-      } catch (err) {
-        this.d.photos.discard(detail.id, saved.file);
-        throw err;
-      }
-    }
     const token = randomUUID();
     const ratingKey = randomBytes(18).toString('base64url');
-    this.d.repo.insert({
-      caseId: detail.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
-      addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
-      contact: Object.keys(contact).length ? contact : null, createdAt: now,
+    // One commit (one fsync) for everything the request writes; the photo file is durable before it.
+    const detail = this.d.transaction((): CaseDetail => {
+      let created: CaseDetail;
+      try {
+        created = this.d.cases.report({
+          source: key.source, itemCode: item.code, description,
+          lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
+        }, actor);
+      } catch (err) {
+        if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
+        throw err;
+      }
+      if (input.photo && photoType) {
+        const saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+        try {
+          this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: input.photo.bytes.length }, actor);
+        } catch (err) {
+          this.d.photos.discard(created.id, saved.file);
+          throw err;
+        }
+      }
+      this.d.repo.insert({
+        caseId: created.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
+        addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
+        contact: Object.keys(contact).length ? contact : null, createdAt: now,
+      });
+      this.d.keys.used(key.id, now);
+      this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null });
+      return created;
     });
-    this.d.keys.used(key.id, now);
-    this.d.audit(actor.name, 'open311.request', `case:${detail.id}`, { code: detail.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null });
     return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
   }
 

@@ -50,6 +50,7 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
     audit: (actor, action, target, detail) => app.store.audit.record(actor, action, target, detail),
     now: opts.now,
     maxResults: opts.maxResults,
+    transaction: (fn) => app.store.db.transaction(fn)(),
   });
   const first = keys.reportPage(opts.now());
   app.log.info({ keyId: first.row.id }, 'open311: report page key active');
