@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Open311Key, Open311KeySource } from '../../shared/open311.ts';
+import type Database from 'better-sqlite3';
 import type { Db } from '../store/database.ts';
 
 export const REPORT_PAGE_KEY_NAME = '随手拍 report page';
@@ -26,11 +27,20 @@ const fromRow = (r: KeyRow): Open311Key => ({
 });
 
 export class Open311KeysRepo {
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
   constructor(private readonly db: Db, private readonly derive: (purpose: string) => Buffer) {}
+
+  /** Prepared once per text: every submission runs the same few statements. */
+  private sql(text: string): Database.Statement<unknown[]> {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
 
   create(name: string, source: Open311KeySource, createdBy: string, now: number): { key: string; row: Open311Key } {
     const key = newApiKey();
-    const id = Number(this.db.prepare('INSERT INTO open311_keys (name, source, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
+    const id = Number(this.sql('INSERT INTO open311_keys (name, source, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(name, source, hashKey(key), createdBy, now).lastInsertRowid);
     return { key, row: this.get(id)! };
   }
@@ -38,12 +48,12 @@ export class Open311KeysRepo {
   /** The report page's current key; registered (next generation) when none is active. */
   reportPage(now: number): { key: string; row: Open311Key } {
     return this.db.transaction(() => {
-      const active = this.db.prepare('SELECT * FROM open311_keys WHERE report_page_generation IS NOT NULL AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get() as KeyRow | undefined;
+      const active = this.sql('SELECT * FROM open311_keys WHERE report_page_generation IS NOT NULL AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get() as KeyRow | undefined;
       if (active) return { key: this.reportPageKey(active.report_page_generation!), row: fromRow(active) };
-      const last = this.db.prepare('SELECT MAX(report_page_generation) FROM open311_keys').pluck().get() as number | null;
+      const last = this.sql('SELECT MAX(report_page_generation) FROM open311_keys').pluck().get() as number | null;
       const generation = (last ?? 0) + 1;
       const key = this.reportPageKey(generation);
-      const id = Number(this.db.prepare("INSERT INTO open311_keys (name, source, key_hash, report_page_generation, created_by, created_at) VALUES (?, 'citizenPhoto', ?, ?, 'system', ?)")
+      const id = Number(this.sql("INSERT INTO open311_keys (name, source, key_hash, report_page_generation, created_by, created_at) VALUES (?, 'citizenPhoto', ?, ?, 'system', ?)")
         .run(REPORT_PAGE_KEY_NAME, hashKey(key), generation, now).lastInsertRowid);
       return { key, row: this.get(id)! };
     })();
@@ -51,27 +61,27 @@ export class Open311KeysRepo {
 
   /** The key row a presented key belongs to (revoked ones included: the caller says why it refuses). */
   byKey(key: string): Open311Key | undefined {
-    const r = this.db.prepare('SELECT * FROM open311_keys WHERE key_hash = ?').get(hashKey(key)) as KeyRow | undefined;
+    const r = this.sql('SELECT * FROM open311_keys WHERE key_hash = ?').get(hashKey(key)) as KeyRow | undefined;
     return r && fromRow(r);
   }
 
   get(id: number): Open311Key | undefined {
-    const r = this.db.prepare('SELECT * FROM open311_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    const r = this.sql('SELECT * FROM open311_keys WHERE id = ?').get(id) as KeyRow | undefined;
     return r && fromRow(r);
   }
 
   list(): Open311Key[] {
-    return (this.db.prepare('SELECT * FROM open311_keys ORDER BY id').all() as KeyRow[]).map(fromRow);
+    return (this.sql('SELECT * FROM open311_keys ORDER BY id').all() as KeyRow[]).map(fromRow);
   }
 
   /** Revokes an active key; false when there is none with that id. */
   revoke(id: number, now: number): boolean {
-    return this.db.prepare('UPDATE open311_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+    return this.sql('UPDATE open311_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
   }
 
   /** Counts an accepted request. */
   used(id: number, now: number): void {
-    this.db.prepare('UPDATE open311_keys SET last_used_at = ?, request_count = request_count + 1 WHERE id = ?').run(now, id);
+    this.sql('UPDATE open311_keys SET last_used_at = ?, request_count = request_count + 1 WHERE id = ?').run(now, id);
   }
 
   private reportPageKey(generation: number): string {

@@ -4,6 +4,7 @@
  * the read queries GET requests needs over the cases table (public sources only).
  */
 import type { CaseSource } from '../../shared/cases.ts';
+import type Database from 'better-sqlite3';
 import type { Db } from '../store/database.ts';
 
 /** 上报人 contact as the citizen gave it; private (dispatchers and admins only). */
@@ -51,10 +52,19 @@ export interface CaseQuery {
 }
 
 export class Open311RequestsRepo {
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
   constructor(private readonly db: Db) {}
 
+  /** Prepared once per text: every submission runs the same few statements. */
+  private sql(text: string): Database.Statement<unknown[]> {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
+
   insert(l: Open311Link): void {
-    this.db.prepare(`INSERT INTO open311_requests (case_id, key_id, token, rating_key_hash, service_code, lon, lat, address_string, description, media_url, attributes, contact, created_at)
+    this.sql(`INSERT INTO open311_requests (case_id, key_id, token, rating_key_hash, service_code, lon, lat, address_string, description, media_url, attributes, contact, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       l.caseId, l.keyId, l.token, l.ratingKeyHash, l.serviceCode, l.lon, l.lat, l.addressString, l.description, l.mediaUrl,
       l.attributes === null ? null : JSON.stringify(l.attributes), l.contact === null ? null : JSON.stringify(l.contact), l.createdAt,
@@ -62,23 +72,29 @@ export class Open311RequestsRepo {
   }
 
   byCase(caseId: number): Open311Link | undefined {
-    const r = this.db.prepare('SELECT * FROM open311_requests WHERE case_id = ?').get(caseId) as LinkRow | undefined;
+    const r = this.sql('SELECT * FROM open311_requests WHERE case_id = ?').get(caseId) as LinkRow | undefined;
     return r && fromRow(r);
   }
 
   byToken(token: string): Open311Link | undefined {
-    const r = this.db.prepare('SELECT * FROM open311_requests WHERE token = ?').get(token) as LinkRow | undefined;
+    const r = this.sql('SELECT * FROM open311_requests WHERE token = ?').get(token) as LinkRow | undefined;
     return r && fromRow(r);
   }
 
-  /** The key's requests since `ts`, latest first (the repeat check). */
-  recent(keyId: number, serviceCode: string, since: number): Open311Link[] {
-    return (this.db.prepare('SELECT * FROM open311_requests WHERE key_id = ? AND service_code = ? AND created_at >= ? ORDER BY created_at DESC').all(keyId, serviceCode, since) as LinkRow[]).map(fromRow);
+  /**
+   * The key's requests for a service since `ts` near a point (within `box` degrees) or placed
+   * by an address, latest first: the candidates of the repeat check. The box keeps a busy key
+   * (the report page's) from reading all its last minutes' requests on every submission.
+   */
+  recent(keyId: number, serviceCode: string, since: number, near: { lon: number; lat: number; dLon: number; dLat: number }): Open311Link[] {
+    return (this.sql(`SELECT * FROM open311_requests WHERE key_id = ? AND service_code = ? AND created_at >= ?
+      AND ((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) OR address_string IS NOT NULL) ORDER BY created_at DESC`)
+      .all(keyId, serviceCode, since, near.lon - near.dLon, near.lon + near.dLon, near.lat - near.dLat, near.lat + near.dLat) as LinkRow[]).map(fromRow);
   }
 
   /** Case id by human code, among public sources. */
   caseIdByCode(code: string, sources: readonly CaseSource[]): number | undefined {
-    return this.db.prepare(`SELECT id FROM cases WHERE code = ? AND source IN (${sources.map(() => '?').join(', ')})`).pluck().get(code, ...sources) as number | undefined;
+    return this.sql(`SELECT id FROM cases WHERE code = ? AND source IN (${sources.map(() => '?').join(', ')})`).pluck().get(code, ...sources) as number | undefined;
   }
 
   /** Case ids for GET requests, latest first. */
@@ -95,6 +111,6 @@ export class Open311RequestsRepo {
       if (q.stages) { where.push(`stage IN (${q.stages.map(() => '?').join(', ')})`); params.push(...q.stages); }
     }
     params.push(q.limit);
-    return this.db.prepare(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY created_ts DESC, id DESC LIMIT ?`).pluck().all(...params) as number[];
+    return this.sql(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY created_ts DESC, id DESC LIMIT ?`).pluck().all(...params) as number[];
   }
 }

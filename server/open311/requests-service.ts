@@ -18,7 +18,7 @@ import type { Actor, CasesPort } from '../ops/ports.ts';
 import { sniffImageType, type PhotoFiles } from '../cases/photo-files.ts';
 import { attributesFor, validateAttributes, type AttributeInput } from './attributes.ts';
 import { formatLocal, parseRequestFilters } from './dates.ts';
-import { isRepeat, REPEAT_WINDOW_MS } from './dedup.ts';
+import { isRepeat, REPEAT_RADIUS_M, REPEAT_WINDOW_MS } from './dedup.ts';
 import { refuse } from './errors.ts';
 import type { Gazetteer } from './gazetteer.ts';
 import type { Open311KeysRepo } from './keys-repo.ts';
@@ -75,8 +75,6 @@ export function publicEvent(e: TimelineEntry): Open311Event | null {
 }
 
 export interface SubmitInput {
-  apiKey: string | undefined;
-  clientAddress: string;
   fields: Record<string, string | undefined>;
   attributes: AttributeInput;
   photo: { bytes: Buffer; filename: string } | null;
@@ -187,7 +185,10 @@ export class Open311RequestsService {
 
     const now = this.d.now();
     const submission = { keyId: key.id, serviceCode: item.code, lon: place.lon, lat: place.lat, addressString: place.addressString, description, ts: now };
-    const earlier = this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS)
+    // a box a little larger than the repeat radius (1° of latitude ≈ 111 km)
+    const dLat = (REPEAT_RADIUS_M * 1.5) / 111_000;
+    const dLon = dLat / Math.max(0.01, Math.cos((place.lat * Math.PI) / 180));
+    const earlier = this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat })
       .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
     if (earlier) {
       const c = this.d.cases.get(earlier.caseId)!;

@@ -40,6 +40,6 @@ export const OPEN311_MIGRATION: Migration = {
       contact TEXT,
       created_at INTEGER NOT NULL
     );
-    CREATE INDEX open311_requests_key_time ON open311_requests(key_id, created_at);
+    CREATE INDEX open311_requests_key_time ON open311_requests(key_id, service_code, created_at);
   `,
 };

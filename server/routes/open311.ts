@@ -214,7 +214,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const key = service.authenticate(f.api_key ?? query(req).api_key);
     const wait = opts.rateLimit(key.id, req.ip);
     if (wait > 0) throw new HttpError(429, 'open311_429', `rate limit of this api_key reached: try again in ${wait} s`, wait);
-    const submitted = service.submit(key, { apiKey: undefined, clientAddress: req.ip, fields: f, attributes: attributesOf(fields), photo, locale: localeOf(req, fields) });
+    const submitted = service.submit(key, { fields: f, attributes: attributesOf(fields), photo, locale: localeOf(req, fields) });
     return send(reply, format, 'service_requests', submitted.map((s) => ordered(s, SUBMITTED_FIELDS)));
   });
 
