@@ -158,7 +158,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     return { fields, photo };
   }
 
-  app.get('/:file', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: discovery.json|xml, services.json|xml, requests.json|xml (service_request_id, service_code, status, start_date, end_date, extensions=true, locale).' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     const q = query(req);
     service.checkJurisdiction(q.jurisdiction_id);
@@ -184,14 +184,14 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     }
   });
 
-  app.get('/services/:file', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/services/:file', { schema: { tags: ['open311'], description: 'GeoReport v2 service definition: services/{service_code}.json|xml with its attributes.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     service.checkJurisdiction(query(req).jurisdiction_id);
     const def = service.definition(name, localeOf(req));
     return send(reply, format, 'service_definition', { service_code: def.service_code, attributes: def.attributes.map((a) => ordered(a, ATTRIBUTE_FIELDS)) });
   });
 
-  app.get('/requests/:file', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/requests/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: one request, requests/{service_request_id}.json|xml (extensions=true adds extended_attributes).' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     const q = query(req);
     service.checkJurisdiction(q.jurisdiction_id);
@@ -199,13 +199,13 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     return send(reply, format, 'service_requests', [ordered(r, REQUEST_FIELDS)]);
   });
 
-  app.get('/tokens/:file', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/tokens/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: tokens/{token}.json|xml → the service_request_id.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     service.checkJurisdiction(query(req).jurisdiction_id);
     return send(reply, format, 'service_requests', service.token(name));
   });
 
-  app.post('/:file', { schema: { hide: true } }, async (req, reply) => {
+  app.post('/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: POST requests.json|xml — form-urlencoded, multipart/form-data (media photo) or JSON; api_key, service_code, lat+long or address_string, description, media_url, attribute[code], contact fields.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     if (name !== 'requests') throw refuse(404, `no such Open311 resource: POST ${name.slice(0, 80)}`);
     const { fields, photo } = await readBody(req);
@@ -218,7 +218,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     return send(reply, format, 'service_requests', submitted.map((s) => ordered(s, SUBMITTED_FIELDS)));
   });
 
-  app.post('/requests/:id/:file', { schema: { hide: true } }, async (req, reply) => {
+  app.post('/requests/:id/:file', { schema: { tags: ['open311'], description: 'Extension 评议: POST requests/{id}/rating.json|xml with rating_key, score 1–5, comment — once the request is closed.' } }, async (req, reply) => {
     const { id, file } = req.params as { id: string; file: string };
     const { name, format } = splitFile(file);
     if (name !== 'rating') throw refuse(404, `no such Open311 resource: POST requests/${id.slice(0, 40)}/${name.slice(0, 40)}`);

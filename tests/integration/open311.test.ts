@@ -121,6 +121,18 @@ describe('discovery, services and definitions', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('lists the Open311 routes and the staff side under the open311 tag', async () => {
+    const doc = (await get('/docs/json')).json as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).filter(([, op]) => op.tags?.includes('open311')).map(([m]) => `${m.toUpperCase()} ${path}`));
+    expect(ops.sort()).toEqual([
+      'DELETE /api/open311-keys/{id}', 'GET /api/cases/{id}/reporter', 'GET /api/open311-keys', 'GET /api/report-page',
+      'GET /open311/v2/requests/{file}', 'GET /open311/v2/services/{file}', 'GET /open311/v2/tokens/{file}', 'GET /open311/v2/{file}',
+      'POST /api/open311-keys', 'POST /open311/v2/requests/{id}/{file}', 'POST /open311/v2/{file}',
+    ]);
+  });
+});
+
 describe('POST requests', () => {
   let submitted: { service_request_id: string; token: string; rating_key: string };
   let at: { lon: number; lat: number };
