@@ -5,6 +5,7 @@
  * limits, the request following its case to closure, the rating extension, keys (admin API,
  * CLI, the report page's key) and the reporter's contact never leaving the staff side.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -429,6 +430,9 @@ describe('npm run admin -- open311-key', () => {
     expect(r.status).toBe(200);
     const code = ((await r.json()) as { service_request_id: string }[])[0]!.service_request_id;
     expect(other.app.store.db.prepare('SELECT source FROM cases WHERE code = ?').pluck().get(code)).toBe('hotline');
-    expect(other.app.store.db.prepare('SELECT key_hash FROM open311_keys WHERE name = ?').pluck().get('12345 热线')).not.toContain(key!);
+    // stored as its SHA-256, never as itself
+    expect(other.app.store.db.prepare('SELECT key_hash FROM open311_keys WHERE name = ?').pluck().get('12345 热线')).toBe(createHash('sha256').update(key!).digest('hex'));
+    const stored = JSON.stringify(other.app.store.db.prepare('SELECT * FROM open311_keys').all()) + JSON.stringify(other.app.store.db.prepare('SELECT * FROM audit').all());
+    expect(stored).not.toContain(key!);
   });
 });
