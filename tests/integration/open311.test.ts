@@ -221,10 +221,21 @@ describe('POST requests', () => {
     const x = await http('POST', `${V2}/requests.xml`, new URLSearchParams(without('api_key')));
     expect([x.status, x.type]).toEqual([403, 'text/xml; charset=utf-8']);
     expect(xml.parse(x.text)).toEqual({ errors: { error: [{ code: '403', description: 'api_key is required to submit a request' }] } });
+    expect(specError(await post({ ...ok, description: 'x'.repeat(300 * 1024) }), 413)).toBe('the request body is too large');
     expect(specError(await get(`${V2}/requests/LX-20000101-0001.json`), 404)).toBe('service_request_id "LX-20000101-0001" is not known here');
     expect(specError(await get(`${V2}/tokens/00000000-0000-0000-0000-000000000000.json`), 404)).toMatch(/is not known here$/);
     expect(specError(await get(`${V2}/requests.json?start_date=last-week`), 400)).toMatch(/^start_date: "last-week" is not a W3C datetime/);
     expect(specError(await get(`${V2}/requests.json?status=pending`), 400)).toBe('status: "pending" is not open or closed');
+  });
+
+  it('answers a submission in XML when asked by the suffix, in English when asked', async () => {
+    const p = spot();
+    const r = await postForm(`${V2}/requests.xml?locale=en`, { api_key: hotlineKey, service_code: '15.01.004', lat: String(p.lat), long: String(p.lon), 'attribute[depth_cm]': '40' });
+    expect([r.status, r.type]).toEqual([200, 'text/xml; charset=utf-8']);
+    const sub = xml.parse(r.text).service_requests.request[0];
+    expect(sub).toEqual({ service_request_id: expect.stringMatching(/^LX-\d{8}-\d{4}$/), token: expect.any(String), service_notice: 'urgent: a crew is due on site within 7 minutes of dispatch', account_id: '', rating_key: expect.any(String) });
+    const en = (await get(`${V2}/requests/${sub.service_request_id}.json`, { 'accept-language': 'en' })).json[0];
+    expect(en).toMatchObject({ service_name: 'Waterlogged road', status_notes: 'received, awaiting acceptance' });
   });
 
   it('places a request by address_string alone (a 12345 operator\'s text) inside the named community', async () => {

@@ -18,6 +18,7 @@ import { isRepeat, normaliseDescription, type Submission } from '../../server/op
 import { attributesFor, validateAttributes } from '../../server/open311/attributes.ts';
 import { Gazetteer } from '../../server/open311/gazetteer.ts';
 import { citizenReportable, publicEvent } from '../../server/open311/requests-service.ts';
+import { MinuteRateLimit } from '../../server/open311/rate-limit.ts';
 
 const parser = new XMLParser({ ignoreDeclaration: true, parseTagValue: false, trimValues: false, isArray: (name) => ['service', 'request', 'error', 'attribute', 'value', 'endpoint', 'format', 'entry'].includes(name) });
 const readXml = (xml: string) => parser.parse(xml) as Record<string, unknown>;
@@ -216,5 +217,19 @@ describe('the address gazetteer and the services citizens may report', () => {
       .toEqual(['received', 'registered', 'dispatched', 'onScene', 'handled', 'verified', 'closed', 'rated', null, null, null]);
     expect(publicEvent(e('approve', 'voided'))).toBe('voided');
     expect(publicEvent(e('approve', 'registered'))).toBeNull();
+  });
+});
+
+describe('the per-minute rate limit', () => {
+  it('lets N a minute through per bucket, says how long to wait, and starts again with the next minute', () => {
+    let t = Date.UTC(2026, 10, 28, 2, 0, 15);
+    const limit = new MinuteRateLimit(3, () => t);
+    expect([limit.take('k1'), limit.take('k1'), limit.take('k1')]).toEqual([0, 0, 0]);
+    expect(limit.take('k1')).toBe(45);
+    expect(limit.take('k2')).toBe(0);
+    t += 44_500;
+    expect(limit.take('k1')).toBe(1);
+    t += 500; // 02:01:00, a new minute
+    expect([limit.take('k1'), limit.take('k1'), limit.take('k1'), limit.take('k1')]).toEqual([0, 0, 0, 60]);
   });
 });
