@@ -211,9 +211,16 @@ export class Open311RequestsService {
         throw err;
       }
       if (input.photo && photoType) {
-        const saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+        let saved: { id: string; file: string; bytes: number };
         try {
-          this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: input.photo.bytes.length }, actor);
+          // PhotoFiles strips GPS, camera and owner metadata before the file is written.
+          saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+        } catch (err) {
+          if (err instanceof HttpError && err.statusCode === 400) throw refuse(400, `media: ${err.message}`);
+          throw err;
+        }
+        try {
+          this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor);
         } catch (err) {
           this.d.photos.discard(created.id, saved.file);
           throw err;

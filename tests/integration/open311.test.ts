@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import exifr from 'exifr';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseDetail } from '../../shared/cases.ts';
@@ -24,7 +25,9 @@ import { lixiaPack, startServer, type RunningServer } from './server-harness.ts'
 const ADMIN_PASSWORD = 'admin-password-for-tests';
 const PHOTO_MAX = 4096;
 const RATE = 40;
-const JPEG = readFileSync('tests/fixtures/images/street-64x48.jpg');
+const JPEG = readFileSync('tests/fixtures/photos/street-96x64.jpg');
+/** The same image with a phone's EXIF: camera and GPS at 泉城广场 (tests/fixtures/photos/README.md). */
+const PHONE_JPEG = readFileSync('tests/fixtures/photos/phone-gps-96x64.jpg');
 const xml = new XMLParser({ ignoreDeclaration: true, parseTagValue: false, isArray: (n) => ['service', 'request', 'error', 'attribute', 'value', 'endpoint', 'format', 'entry'].includes(n) });
 const V2 = '/open311/v2';
 
@@ -262,23 +265,29 @@ describe('POST requests', () => {
     expect(other.json[0].service_request_id).not.toBe(first.json[0].service_request_id);
   });
 
-  it('takes a real JPEG in multipart as the case\'s before-photo and serves it back through media_url', async () => {
+  it('takes a phone\'s JPEG in multipart as the case\'s before-photo, without its GPS, and serves it back through media_url', async () => {
+    expect(await exifr.gps(PHONE_JPEG), 'the fixture carries GPS').toMatchObject({ latitude: expect.closeTo(36.658, 2) });
     const p = spot();
     const fd = new FormData();
     for (const [k, v] of Object.entries({ api_key: pageKey, service_code: '03.01.005', lat: String(p.lat), long: String(p.lon), 'attribute[bin_state][]': 'overflow' })) fd.append(k, v);
     fd.append('attribute[bin_state][]', 'odour');
-    fd.append('media', new Blob([new Uint8Array(JPEG)], { type: 'image/jpeg' }), 'bin.jpg');
+    fd.append('media', new Blob([new Uint8Array(PHONE_JPEG)], { type: 'image/jpeg' }), 'bin.jpg');
     const r = await http('POST', `${V2}/requests.json`, fd);
     expect(r.status, r.text).toBe(200);
     const id = r.json[0].service_request_id as string;
     const c = s.app.cases.detail(s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto'])!)!;
     expect(c.source).toBe('citizenPhoto');
-    expect(c.photos).toMatchObject([{ phase: 'before', contentType: 'image/jpeg', bytes: JPEG.length }]);
+    expect(c.photos).toMatchObject([{ phase: 'before', contentType: 'image/jpeg' }]);
+    const onDisk = readFileSync(join(s.dataDir, 'photos', String(c.id), `${c.photos[0]!.id}.jpg`));
+    expect(c.photos[0]!.bytes).toBe(onDisk.length);
     const mediaUrl = (await get(`${V2}/requests/${id}.json`)).json[0].media_url as string;
     expect(mediaUrl.startsWith(`${s.url}/media/photos/${c.id}/${c.photos[0]!.id}?exp=`)).toBe(true);
     const img = await fetch(mediaUrl);
     expect(img.headers.get('content-type')).toBe('image/jpeg');
-    expect(Buffer.from(await img.arrayBuffer()).equals(JPEG)).toBe(true);
+    const served = Buffer.from(await img.arrayBuffer());
+    expect(served.equals(onDisk)).toBe(true);
+    expect([served[0], served[1], served[2]]).toEqual([0xff, 0xd8, 0xff]);
+    expect(await exifr.gps(served)).toBeUndefined();
     expect((await call(s.url, disp, 'GET', `/api/cases/${c.id}/reporter`)).json.attributes).toEqual({ bin_state: ['overflow', 'odour'] });
   });
 
