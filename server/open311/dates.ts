@@ -69,6 +69,7 @@ const list = (v: string | undefined) => (v === undefined ? null : v.split(',').m
 /** The GET requests filters from the query; refuses (400) naming the parameter. */
 export function parseRequestFilters(q: Record<string, string | undefined>, now: number, timeZone: string, maxResults: number): RequestFilters {
   const ids = list(q.service_request_id);
+  if (ids && ids.length > maxResults) throw refuse(400, `service_request_id: at most ${maxResults} ids at once, got ${ids.length}`);
   const serviceCodes = list(q.service_code);
   const statuses = list(q.status);
   if (statuses) for (const s of statuses) if (s !== 'open' && s !== 'closed') throw refuse(400, `status: ${JSON.stringify(s)} is not open or closed`);

@@ -130,6 +130,7 @@ describe('W3C dates and the GET requests filters', () => {
     expect(parseRequestFilters({ start_date: '2026-11-01' }, now, 'Asia/Shanghai', 10)).toMatchObject({ start: Date.UTC(2026, 9, 31, 16), end: Date.UTC(2026, 9, 31, 16) + 90 * 86_400_000 });
     expect(refusal(() => parseRequestFilters({ start_date: '2026-11-01T10:00' }, now, 'Asia/Shanghai', 10)).message).toBe('start_date: "2026-11-01T10:00" is not a W3C datetime (e.g. 2026-11-28T09:30:00+08:00 or 2026-11-28)');
     expect(refusal(() => parseRequestFilters({ end_date: 'soon' }, now, 'Asia/Shanghai', 10)).message).toMatch(/^end_date: "soon" is not a W3C datetime/);
+    expect(refusal(() => parseRequestFilters({ service_request_id: 'a,b,c' }, now, 'Asia/Shanghai', 2)).message).toBe('service_request_id: at most 2 ids at once, got 3');
     expect(refusal(() => parseRequestFilters({ status: 'open,pending' }, now, 'Asia/Shanghai', 10)).message).toBe('status: "pending" is not open or closed');
     expect(refusal(() => parseRequestFilters({ start_date: '2026-11-10', end_date: '2026-11-01' }, now, 'Asia/Shanghai', 10)).message).toBe('start_date must be before end_date');
   });
