@@ -28,6 +28,7 @@ import simulator from './plugins/simulator.ts';
 import roads from './plugins/roads.ts';
 import dispatch from './plugins/dispatch.ts';
 import alarms from './plugins/alarms.ts';
+import open311 from './plugins/open311.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
@@ -105,6 +106,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(roads, { travel: config.dispatch.travel });
   await app.register(dispatch, { settings: config.dispatch.settings, now });
   await app.register(ops, { now });
+  await app.register(open311, {
+    now, dataDir: config.dataDir, photoMaxBytes: config.cases.photoMaxBytes, publicUrl: config.publicUrl,
+    ratePerMin: config.open311.ratePerMin, maxResults: config.open311.maxResults,
+    contact: config.open311.contact ?? `${pack.meta.city}${pack.meta.name}城市管理指挥中心 · 12345`,
+  });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });

@@ -8,6 +8,8 @@
  *                                 create a field crew's login, bound to its unit (a staff member or vehicle)
  *   wall-token <name>             issue a new wall display token and print the wall URL
  *   revoke-wall-tokens            revoke every wall display token (connected walls are cut off on the next restart)
+ *   open311-key <name> [--source citizenPhoto|hotline]
+ *                                 issue an Open311 API key (default source citizenPhoto) and print it once
  */
 import { hashPassword, newPassword, newToken } from './auth/passwords.ts';
 import { loadConfig } from './config.ts';
@@ -16,6 +18,9 @@ import { AccessRepo } from './store/access-repo.ts';
 import { AuditRepo } from './store/audit-repo.ts';
 import { openDatabase } from './store/database.ts';
 import { isRole } from '../shared/roles.ts';
+import { OPEN311_KEY_SOURCES, type Open311KeySource } from '../shared/open311.ts';
+import { ServerSecret } from './auth/server-secret.ts';
+import { Open311KeysRepo } from './open311/keys-repo.ts';
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
@@ -76,8 +81,21 @@ try {
       process.stdout.write(`Revoked ${n} wall display token(s).\n`);
       break;
     }
+    case 'open311-key': {
+      const usage = 'usage: npm run admin -- open311-key "<name>" [--source citizenPhoto|hotline]';
+      const at = args.indexOf('--source');
+      const source = at < 0 ? 'citizenPhoto' : args[at + 1];
+      const name = (at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)]).join(' ').trim();
+      if (!name || name.length > 100) fail(usage);
+      if (!source || !(OPEN311_KEY_SOURCES as readonly string[]).includes(source)) fail(`${usage}\n--source must be one of ${OPEN311_KEY_SOURCES.join(', ')}`);
+      const keys = new Open311KeysRepo(db, (p) => new ServerSecret(db).derive(p));
+      const { key, row } = keys.create(name, source as Open311KeySource, 'cli', Date.now());
+      audit.record('cli', 'open311Key.create', `open311Key:${row.id}`, { name, source });
+      process.stdout.write(`Open311 API key #${row.id} "${name}" (source ${source}), shown once:\n${key}\nEndpoint: ${base}/open311/v2/\n`);
+      break;
+    }
     default:
-      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens');
+      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline]');
   }
 } finally {
   db.close();

@@ -48,6 +48,9 @@ export const EnvSchema = Type.Object({
   DISPATCH_RETURNING_S: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   DISPATCH_VEHICLE_SPEEDS_KPH: Type.Optional(Type.String({ minLength: 1 })),
   DISPATCH_STAFF_SPEEDS_KPH: Type.Optional(Type.String({ minLength: 1 })),
+  OPEN311_RATE_PER_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  OPEN311_MAX_RESULTS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  OPEN311_CONTACT: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -77,6 +80,8 @@ export interface Config {
   /** Case photos: the largest upload, bytes; case numbers: PREFIX-YYYYMMDD-NNNN. */
   cases: { photoMaxBytes: number; codePrefix: string };
   dispatch: { settings: DispatchSettings; travel: TravelProfiles };
+  /** Open311: accepted POST requests per API key per minute (the report page's key: per client address), the most GET requests returns, the discovery contact. */
+  open311: { ratePerMin: number; maxResults: number; contact: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -126,6 +131,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const photoMaxBytes = int(e.PHOTO_MAX_BYTES, 8 * 1024 * 1024);
   if (photoMaxBytes < 1024 || photoMaxBytes > 64 * 1024 * 1024) throw new ConfigError(`invalid configuration:\n  PHOTO_MAX_BYTES=${photoMaxBytes}: must be 1024..67108864 (1 KiB..64 MiB)`);
   const dispatch = dispatchConfig(e, int);
+  const ratePerMin = int(e.OPEN311_RATE_PER_MIN, 30);
+  if (ratePerMin < 1 || ratePerMin > 100_000) throw new ConfigError(`invalid configuration:\n  OPEN311_RATE_PER_MIN=${ratePerMin}: must be 1..100000`);
+  const maxResults = int(e.OPEN311_MAX_RESULTS, 1000);
+  if (maxResults < 1 || maxResults > 10_000) throw new ConfigError(`invalid configuration:\n  OPEN311_MAX_RESULTS=${maxResults}: must be 1..10000`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -149,6 +158,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sla: { dayMode: e.SLA_DAY_MODE ?? 'calendar' },
     cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
     dispatch,
+    open311: { ratePerMin, maxResults, contact: e.OPEN311_CONTACT },
   };
 }
 
@@ -189,7 +199,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
-    sla: c.sla, cases: c.cases,
+    sla: c.sla, cases: c.cases, open311: c.open311,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

@@ -163,6 +163,8 @@ export const CASE_ACTIONS = [
   'verifyPass', 'verifyFail', 'close', 'evaluate', 'escalate', 'note', 'photo',
   'requestSendBack', 'requestExtension', 'requestSuspension', 'requestVoid', 'approve', 'reject', 'resume',
   'clockWarning', 'clockBreach', 'clockMet',
+  /** 评议: the citizen who reported it rates the result (Open311 rating extension) */
+  'rate',
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
@@ -235,7 +237,11 @@ export interface CaseDetail extends CaseSummary {
   timeline: TimelineEntry[];
   requests: CaseRequest[];
   evaluation: { score: number; comment: string | null; by: string; ts: number } | null;
+  /** 评议 by the citizen who reported it (Open311 rating extension): from the timeline's 'rate' entry; never names the citizen. */
+  citizenRating: CitizenRating | null;
 }
+
+export interface CitizenRating { score: number; comment: string | null; ts: number }
 
 /** A new case (上报). */
 export interface NewCase {

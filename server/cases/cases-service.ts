@@ -73,13 +73,16 @@ export class CasesService implements CasesPort {
     const rec = this.d.repo.get(caseId);
     if (!rec) return undefined;
     const { repo } = this.d;
+    const timeline = repo.timeline(caseId);
+    const rated = timeline.find((e) => e.action === 'rate');
     return {
       ...this.summaries([rec])[0]!,
       description: rec.description,
       photos: repo.photos(caseId).map((p) => ({ id: p.id, phase: p.phase, url: `/api/cases/${caseId}/photos/${p.id}`, contentType: p.contentType, bytes: p.bytes, ts: p.ts, by: p.by })),
-      timeline: repo.timeline(caseId),
+      timeline,
       requests: repo.requests(caseId),
       evaluation: repo.evaluation(caseId),
+      citizenRating: rated ? { score: Number(rated.data?.score), comment: rated.note, ts: rated.ts } : null,
     };
   }
 
@@ -143,7 +146,12 @@ export class CasesService implements CasesPort {
       case 'evaluate': {
         const score = opts.score;
         if (score === undefined || !Number.isInteger(score) || score < 1 || score > 5) throw new HttpError(400, 'bad_request', 'score must be an integer from 1 to 5');
-        return this.act(caseId, action, actor, { ...opts, data: { score }, also: (rec) => this.d.repo.setEvaluation(rec.id, { score, comment: opts.note ?? null, by: actor.name, ts: this.d.now() }) });
+        return this.act(caseId, action, actor, {
+          ...opts, data: { score },
+          // The stage may already be evaluated by the citizen's rating (评议): one evaluation by people all the same.
+          guard: (rec) => { if (this.d.repo.evaluation(rec.id)) throw new HttpError(409, 'invalid_transition', `case ${rec.code} is already evaluated`); },
+          also: (rec) => this.d.repo.setEvaluation(rec.id, { score, comment: opts.note ?? null, by: actor.name, ts: this.d.now() }),
+        });
       }
       case 'note':
         if (!opts.note?.trim()) throw new HttpError(400, 'bad_request', 'note must be a non-empty text');
@@ -235,6 +243,20 @@ export class CasesService implements CasesPort {
 
   resume(caseId: number, actor: Actor, opts: { version?: number; note?: string }): CaseDetail {
     return this.act(caseId, 'resume', actor, { ...opts, change: (n) => { n.suspended = false; } });
+  }
+
+  /**
+   * 评议: the citizen who reported the case rates the result, once, after it is closed. The
+   * score and comment live in the timeline entry (CaseDetail.citizenRating reads them there).
+   */
+  rate(caseId: number, score: number, comment: string | null, actor: Actor): CaseDetail {
+    if (!Number.isInteger(score) || score < 1 || score > 5) throw new HttpError(400, 'bad_request', 'score must be an integer from 1 to 5');
+    return this.act(caseId, 'rate', actor, {
+      note: comment ?? undefined, data: { score },
+      guard: (rec) => {
+        if (this.d.repo.timeline(rec.id).some((e) => e.action === 'rate')) throw new HttpError(409, 'invalid_transition', `case ${rec.code} is already rated by its reporter`);
+      },
+    });
   }
 
   appendSystem(caseId: number, action: CaseAction, note: string, data?: Record<string, unknown>, at?: number): void {

@@ -12,7 +12,7 @@ import type { Actor } from '../ops/ports.ts';
 
 export const WORKFLOW_ACTIONS = [
   'report', 'register', 'dispatch', 'reassign', 'release', 'accept', 'enRoute', 'arrive', 'feedback',
-  'verifyPass', 'verifyFail', 'close', 'evaluate', 'note', 'photo', 'escalate',
+  'verifyPass', 'verifyFail', 'close', 'evaluate', 'rate', 'note', 'photo', 'escalate',
   'requestSendBack', 'requestExtension', 'requestSuspension', 'requestVoid', 'approve', 'reject', 'resume',
 ] as const;
 export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
@@ -34,7 +34,8 @@ const ANY_STAGE: readonly CaseStage[] = [...OPEN_STAGES, 'closed', 'evaluated', 
 const REQUESTERS = [...PEOPLE, 'field', 'sim'];
 
 export const WORKFLOW: Readonly<Record<WorkflowAction, Rule>> = {
-  report: { from: [null], to: 'reported', roles: [...PEOPLE, 'field', 'system', 'sim'] },
+  /** 'citizen': a report through Open311 (the report page, a 12345 system), acting for the key it came in by. */
+  report: { from: [null], to: 'reported', roles: [...PEOPLE, 'field', 'system', 'sim', 'citizen'] },
   register: { from: ['reported'], to: 'registered', roles: ['dispatcher', 'admin', 'system', 'sim'] },
   dispatch: { from: ['registered'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
   reassign: { from: ['dispatched', 'handling'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
@@ -47,9 +48,13 @@ export const WORKFLOW: Readonly<Record<WorkflowAction, Rule>> = {
   /** 返工: back to the unit; counted for the rework rate. */
   verifyFail: { from: ['fedBack'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
   close: { from: ['verified'], to: 'closed', roles: ['dispatcher', 'leader', 'admin', 'sim'] },
-  evaluate: { from: ['closed'], to: 'evaluated', roles: ['leader', 'dispatcher', 'admin'] },
+  /** From evaluated too: the citizen may have rated first (the service refuses a second evaluation). */
+  evaluate: { from: ['closed', 'evaluated'], to: 'evaluated', roles: ['leader', 'dispatcher', 'admin'] },
+  /** 评议: the reporting citizen rates the result once it is closed; the service refuses a second rating. */
+  rate: { from: ['closed', 'evaluated'], to: 'evaluated', roles: ['citizen'] },
   note: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'field', 'system', 'sim'], whileSuspended: true },
-  photo: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'field', 'system', 'sim'], whileSuspended: true },
+  /** A citizen's photo comes with the report (Open311 multipart media). */
+  photo: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'field', 'system', 'sim', 'citizen'], whileSuspended: true },
   /** 吹哨 by hand; the SLA module escalates as 'system'. */
   escalate: { from: OPEN_STAGES, to: 'same', roles: [...PEOPLE, 'system'] },
   requestSendBack: { from: ['dispatched', 'handling'], to: 'same', roles: REQUESTERS },

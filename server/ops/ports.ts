@@ -17,7 +17,7 @@ import type { SlaClock } from '../../shared/sla.ts';
 /** Who acts: a user (name + role), a unit's crew, the system, or the simulated duty officer. */
 export interface Actor {
   name: string;
-  /** 'dispatcher' | 'leader' | 'admin' | 'field' (a unit's crew) | 'system' | 'sim' */
+  /** 'dispatcher' | 'leader' | 'admin' | 'field' (a unit's crew) | 'system' | 'sim' | 'citizen' (through Open311) */
   role: string;
 }
 
@@ -51,6 +51,10 @@ export interface CasesPort {
   /** Exception paths: ask, then approve/reject. */
   request(caseId: number, kind: CaseRequestKind, actor: Actor, opts: { reason: string; days?: number; version?: number }): CaseDetail;
   decide(caseId: number, requestId: number, approve: boolean, actor: Actor, note?: string): CaseDetail;
+  /** 评议: the reporting citizen's score 1–5 (role 'citizen'), once, from closed (→ evaluated) or evaluated. */
+  rate(caseId: number, score: number, comment: string | null, actor: Actor): CaseDetail;
+  /** Records a photo already saved by PhotoFiles (its file is durable); the workflow decides whether the actor may. */
+  addPhoto(caseId: number, photo: { id: string; phase: 'before' | 'after'; file: string; contentType: string; bytes: number }, actor: Actor): CaseDetail;
   /** A timeline entry written by the system (SLA warnings and breaches, escalations). */
   appendSystem(caseId: number, action: CaseAction, note: string, data?: Record<string, unknown>, at?: number): void;
   /** 吹哨: raise the escalation level (1 street, 2 department) and name who was notified. */

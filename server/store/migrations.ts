@@ -19,6 +19,7 @@ export interface Migration {
 import { ALARMS_MIGRATION } from '../alarms/schema.ts';
 import { FIELD_ROLE_MIGRATION } from '../auth/schema.ts';
 import { SERVER_SECRET_MIGRATION } from '../auth/server-secret.ts';
+import { OPEN311_MIGRATION } from '../open311/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -76,4 +77,5 @@ export const MIGRATIONS: Migration[] = [
   DISPATCH_MIGRATION,
   FIELD_ROLE_MIGRATION,
   SERVER_SECRET_MIGRATION,
+  OPEN311_MIGRATION,
 ];

@@ -51,6 +51,7 @@ export const CaseDetailSchema = Type.Object({
     state: literals(['pending', 'approved', 'rejected']), decidedBy: Nullable(Type.String()), decidedTs: Nullable(Type.Number()),
   })),
   evaluation: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()), by: Type.String(), ts: Type.Number() })),
+  citizenRating: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()), ts: Type.Number() })),
 });
 
 const Bool = literals(['true', 'false']);

@@ -19,6 +19,7 @@ const lead: Actor = { name: 'lead1', role: 'leader' };
 const admin: Actor = { name: 'admin', role: 'admin' };
 const crew: Actor = { name: 'veh-0001', role: 'field' };
 const wall: Actor = { name: 'Wall', role: 'wall' };
+const citizen: Actor = { name: 'open311 key 1', role: 'citizen' };
 
 const ctx = (stage: CaseStage | null, extra: { suspended?: boolean; assignedUnit?: string | null } = {}) => ({ stage, suspended: false, assignedUnit: 'veh-0001', ...extra });
 
@@ -35,7 +36,9 @@ describe('the workflow table', () => {
     ['feedback', crew, 'handling', 'fedBack'], ['feedback', SIM_DUTY_OFFICER, 'handling', 'fedBack'],
     ['verifyPass', disp, 'fedBack', 'verified'], ['verifyFail', disp, 'fedBack', 'dispatched'],
     ['close', disp, 'verified', 'closed'], ['close', lead, 'verified', 'closed'],
-    ['evaluate', lead, 'closed', 'evaluated'], ['evaluate', disp, 'closed', 'evaluated'],
+    ['evaluate', lead, 'closed', 'evaluated'], ['evaluate', disp, 'closed', 'evaluated'], ['evaluate', lead, 'evaluated', 'evaluated'],
+    ['rate', citizen, 'closed', 'evaluated'], ['rate', citizen, 'evaluated', 'evaluated'],
+    ['report', citizen, null, 'reported'], ['photo', citizen, 'reported', 'reported'],
     ['note', crew, 'handling', 'handling'], ['note', lead, 'closed', 'closed'], ['escalate', lead, 'dispatched', 'dispatched'],
     ['requestSendBack', crew, 'dispatched', 'dispatched'], ['requestExtension', disp, 'handling', 'handling'],
     ['requestSuspension', disp, 'registered', 'registered'], ['requestVoid', lead, 'reported', 'reported'],
@@ -51,10 +54,15 @@ describe('the workflow table', () => {
     ['dispatch', disp, 'reported', false, 409, 'cannot dispatch a case in stage reported (only from registered)'],
     ['feedback', crew, 'dispatched', false, 409, 'cannot feedback a case in stage dispatched (only from handling)'],
     ['verifyPass', disp, 'handling', false, 409, 'cannot verifyPass a case in stage handling (only from fedBack)'],
-    ['evaluate', lead, 'verified', false, 409, 'cannot evaluate a case in stage verified (only from closed)'],
+    ['evaluate', lead, 'verified', false, 409, 'cannot evaluate a case in stage verified (only from closed, evaluated)'],
+    ['rate', citizen, 'verified', false, 409, 'cannot rate a case in stage verified (only from closed, evaluated)'],
+    ['rate', citizen, 'fedBack', false, 409, 'cannot rate a case in stage fedBack (only from closed, evaluated)'],
+    ['rate', lead, 'closed', false, 403, 'role leader may not rate (allowed: citizen)'],
+    ['register', citizen, 'reported', false, 403, 'role citizen may not register (allowed: dispatcher, admin, system, sim)'],
+    ['close', citizen, 'verified', false, 403, 'role citizen may not close (allowed: dispatcher, leader, admin, sim)'],
     ['escalate', disp, 'closed', false, 409, 'cannot escalate a case in stage closed (only from reported, registered, dispatched, handling, fedBack, verified)'],
     ['requestSendBack', crew, 'registered', false, 409, 'cannot requestSendBack a case in stage registered (only from dispatched, handling)'],
-    ['report', wall, null, false, 403, 'role wall may not report (allowed: dispatcher, leader, admin, field, system, sim)'],
+    ['report', wall, null, false, 403, 'role wall may not report (allowed: dispatcher, leader, admin, field, system, sim, citizen)'],
     ['register', lead, 'reported', false, 403, 'role leader may not register (allowed: dispatcher, admin, system, sim)'],
     ['dispatch', crew, 'registered', false, 403, 'role field may not dispatch (allowed: dispatcher, admin, sim)'],
     ['arrive', disp, 'dispatched', false, 403, 'role dispatcher may not arrive (allowed: field, system, sim)'],
@@ -170,6 +178,29 @@ describe('the cases service', () => {
     svc.feedback(c.id, crew, { note: 'done' });
     expect(svc.transition(c.id, 'verifyFail', disp, { note: '未清理干净' }).stage).toBe('dispatched');
     expect(db.prepare('SELECT rework_count FROM cases WHERE id = ?').pluck().get(c.id)).toBe(1);
+  });
+
+  it('takes the reporting citizen\'s rating (评议) once, after closure; people still evaluate once', () => {
+    const c = svc.report({ source: 'citizenPhoto', itemCode: '11.01.001', lon: at[0], lat: at[1] }, citizen);
+    svc.transition(c.id, 'register', disp, {});
+    svc.dispatch(c.id, assignment(), disp, {});
+    svc.unitStep(c.id, 'accept', crew);
+    svc.feedback(c.id, crew, { note: 'done' });
+    svc.transition(c.id, 'verifyPass', disp, {});
+    expect([refusal(() => svc.rate(c.id, 4, null, citizen)).statusCode, refusal(() => svc.rate(c.id, 4, null, citizen)).message]).toEqual([409, 'cannot rate a case in stage verified (only from closed, evaluated)']);
+    svc.transition(c.id, 'close', disp, {});
+    expect(refusal(() => svc.rate(c.id, 6, null, citizen)).message).toBe('score must be an integer from 1 to 5');
+    expect(refusal(() => svc.rate(c.id, 4, null, lead)).statusCode).toBe(403);
+    t += 60_000;
+    const rated = svc.rate(c.id, 4, '清理得很干净', citizen);
+    expect(rated.stage).toBe('evaluated');
+    expect(rated.citizenRating).toEqual({ score: 4, comment: '清理得很干净', ts: t });
+    expect(rated.timeline.at(-1)).toMatchObject({ action: 'rate', actorRole: 'citizen', fromStage: 'closed', toStage: 'evaluated', data: { score: 4 } });
+    const again = refusal(() => svc.rate(c.id, 5, null, citizen));
+    expect([again.statusCode, again.message]).toEqual([409, `case ${c.code} is already rated by its reporter`]);
+    const ev = svc.transition(c.id, 'evaluate', lead, { score: 3 });
+    expect([ev.stage, ev.evaluation?.score, ev.citizenRating?.score]).toEqual(['evaluated', 3, 4]);
+    expect(refusal(() => svc.transition(c.id, 'evaluate', lead, { score: 2 })).message).toBe(`case ${c.code} is already evaluated`);
   });
 
   it('refuses a stale version with the versions named', () => {

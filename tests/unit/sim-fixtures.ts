@@ -138,7 +138,7 @@ export class FakeCases implements CasesPort {
       suspended: o.suspended ?? false, emergency: o.emergency ?? it.emergency, difficulty: it.difficulty,
       location: { lon: o.lon ?? LON0, lat: o.lat ?? LAT0, streetCode: '370102001', communityCode: null, gridId: null, address: null },
       assignedOrg: null, assignment: null, alarmId: null, escalationLevel: 0, reportedBy: actor.name, createdTs: ts, updatedTs: ts, closedTs: null,
-      clocks: [], version: 1, description: '', photos: [], requests: [], evaluation: null,
+      clocks: [], version: 1, description: '', photos: [], requests: [], evaluation: null, citizenRating: null,
       timeline: [{ id: 1, caseId: id, ts, actor: actor.name, actorRole: actor.role, action: 'report', fromStage: null, toStage: o.stage, note: null, data: null }],
     };
     this.cases.set(id, c);
@@ -188,6 +188,8 @@ export class FakeCases implements CasesPort {
   release(): CaseDetail { return unsupported('release'); }
   request(): CaseDetail { return unsupported('request'); }
   decide(): CaseDetail { return unsupported('decide'); }
+  rate(): CaseDetail { return unsupported('rate'); }
+  addPhoto(): CaseDetail { return unsupported('addPhoto'); }
   appendSystem(): void { unsupported('appendSystem'); }
   escalate(): void { unsupported('escalate'); }
   openForAlarm(): CaseDetail | null { return unsupported('openForAlarm'); }
