@@ -52,19 +52,24 @@ export function requestProgress(r: Pick<ServiceRequest, 'status' | 'updated_date
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
- * An instant as the district's clock shows it ("11月28日 14:05" / "Nov 28, 14:05"), whatever
- * zone the phone is in: the citizen compares it with what happened on the street.
+ * An instant as the district's clock shows it ("11月28日 14:05" / "28 Nov, 14:05"), whatever
+ * zone the phone is in: the citizen compares it with what happened on the street. Built from
+ * numeric parts: browsers' locale data differ in how they spell a date ("11/28", "11月28日").
  */
 export function districtTime(iso: string, locale: 'zh' | 'en', timeZone = 'Asia/Shanghai'): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return '—';
-  const key = `${locale}|${timeZone}`;
-  let f = formats.get(key);
+  let f = formats.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, month: locale === 'zh' ? 'numeric' : 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formats.set(key, f);
+    f = new Intl.DateTimeFormat('en-US', { timeZone, month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+    formats.set(timeZone, f);
   }
-  return f.format(ms);
+  const parts = f.formatToParts(ms);
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const [month, day, hour, minute] = [part('month'), part('day'), part('hour') % 24, part('minute')];
+  const hm = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  return locale === 'zh' ? `${month}月${day}日 ${hm}` : `${day} ${MONTHS_EN[month - 1]}, ${hm}`;
 }
