@@ -4,6 +4,7 @@
  * public key from /api/report-page. The server owns the full schemas (shared/open311.ts); these
  * are the narrow shapes this page reads.
  */
+import type { DistrictGeometry } from '../../shared/district.ts';
 
 export interface ReportPageConfig {
   apiKey: string;
@@ -116,11 +117,43 @@ async function refusal(res: Response): Promise<Open311Error> {
   return new Open311Error(res.status, String(res.status), res.statusText || `HTTP ${res.status}`);
 }
 
+/**
+ * POST /requests.json with upload progress: fetch() reports none, and a 300 kB photo on a weak
+ * mobile signal takes long enough that a silent button looks broken.
+ */
+function submitWithProgress(form: FormData, onProgress: (fraction: number) => void): Promise<RequestCreated[]> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/open311/v2/requests.json');
+    xhr.timeout = UPLOAD_TIMEOUT_MS;
+    xhr.responseType = 'text';
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new NetworkError('network error'));
+    xhr.ontimeout = () => reject(new NetworkError('timed out'));
+    xhr.onabort = () => reject(new NetworkError('aborted'));
+    xhr.onload = () => {
+      const res = new Response(xhr.responseText, { status: xhr.status, statusText: xhr.statusText });
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(xhr.responseText) as RequestCreated[]);
+        } catch {
+          reject(new Open311Error(xhr.status, 'bad_response', 'unreadable answer'));
+        }
+      } else refusal(res).then(reject, reject);
+    };
+    xhr.send(form);
+  });
+}
+
 export const open311 = {
   config: () => call<ReportPageConfig>('/api/report-page'),
+  /** The public basemap (no login), for the pin map and for naming where the pin is. */
+  basemap: () => call<DistrictGeometry>('/api/basemap'),
   services: (locale: 'zh' | 'en') => call<Open311Service[]>(`/open311/v2/services.json?locale=${locale}`),
   definition: (code: string, locale: 'zh' | 'en') => call<ServiceDefinition>(`/open311/v2/services/${encodeURIComponent(code)}.json?locale=${locale}`),
-  submit: (form: FormData) => call<RequestCreated[]>('/open311/v2/requests.json', { method: 'POST', body: form }, UPLOAD_TIMEOUT_MS),
+  submit: submitWithProgress,
   request: async (id: string): Promise<ServiceRequest | null> => {
     try {
       const list = await call<ServiceRequest[]>(`/open311/v2/requests/${encodeURIComponent(id)}.json?extensions=true`);
