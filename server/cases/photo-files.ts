@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpError } from '../http-error.ts';
+import { stripPhotoMetadata } from './photo-privacy.ts';
 
 export const PHOTO_TYPES = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' } as const;
 export type PhotoType = keyof typeof PHOTO_TYPES;
@@ -36,8 +37,12 @@ export class PhotoFiles {
     return join(this.root, String(caseId), file);
   }
 
-  /** Writes the image durably and returns its id and file name. */
-  save(caseId: number, buf: Buffer, type: PhotoType): { id: string; file: string } {
+  /**
+   * Writes the image durably, without the metadata that says where and by whom it was taken
+   * (photo-privacy.ts), and returns its id, file name and stored size.
+   */
+  save(caseId: number, raw: Buffer, type: PhotoType): { id: string; file: string; bytes: number } {
+    const buf = stripPhotoMetadata(raw, type);
     const id = randomUUID();
     const file = `${id}.${PHOTO_TYPES[type]}`;
     const dir = join(this.root, String(caseId));
@@ -53,7 +58,7 @@ export class PhotoFiles {
     renameSync(tmp, join(dir, file));
     const dfd = openSync(dir, 'r');
     try { fsyncSync(dfd); } finally { closeSync(dfd); }
-    return { id, file };
+    return { id, file, bytes: buf.length };
   }
 
   /** Removes a file whose row could not be committed. */

@@ -125,12 +125,12 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     const saved = photos.save(caseId, req.body, type);
     let d;
     try {
-      d = service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: req.body.length }, actor);
+      d = service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: saved.bytes }, actor);
     } catch (err) {
       photos.discard(caseId, saved.file);
       throw err;
     }
-    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: req.body.length });
+    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes });
     return reply.status(201).send(d.photos.find((p) => p.id === saved.id)!);
   });
 

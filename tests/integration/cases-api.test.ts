@@ -1,5 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import exifr from 'exifr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseAssignment, CaseDetail, CaseSummary } from '../../shared/cases.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
@@ -33,7 +34,7 @@ async function upload(token: string, caseId: number, body: Buffer, contentType: 
   return { status: res.status, json: (await res.json()) as any };
 }
 
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(200, 7), Buffer.from([0xff, 0xd9])]);
+const JPEG = readFileSync(new URL('../fixtures/photos/street-96x64.jpg', import.meta.url));
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
 
 beforeAll(async () => {
@@ -70,7 +71,7 @@ describe('cases API', () => {
     const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => [`${m.toUpperCase()} ${path}`, op.tags] as const));
     expect(ops.filter(([, tags]) => tags?.includes('cases')).map(([k]) => k).sort()).toEqual([
-      'GET /api/cases', 'GET /api/cases/{id}', 'GET /api/cases/{id}/photos/{photoId}', 'GET /api/organisations', 'GET /api/taxonomy',
+      'GET /api/cases', 'GET /api/cases/{id}', 'GET /api/cases/{id}/photos/{photoId}', 'GET /api/organisations', 'GET /api/taxonomy', 'GET /media/photos/{caseId}/{photoId}',
       'POST /api/cases', 'POST /api/cases/{id}/photos', 'POST /api/cases/{id}/requests', 'POST /api/cases/{id}/requests/{rid}/decision',
       'POST /api/cases/{id}/resume', 'POST /api/cases/{id}/transitions',
     ]);
@@ -190,6 +191,29 @@ describe('cases API', () => {
     expect(big.status).toBe(413);
     expect(readdirSync(join(s.dataDir, 'photos', String(lifeId)))).toHaveLength(1);
     expect((await call(disp, 'GET', `/api/cases/${lifeId}`)).json.photos).toHaveLength(1);
+  });
+
+  it('strips where a phone photo was taken, and serves it through a signed link without a login', async () => {
+    const phone = readFileSync(new URL('../fixtures/photos/phone-gps-96x64.jpg', import.meta.url));
+    expect(await exifr.gps(phone)).toBeDefined();
+    const up = await upload(disp, lifeId, phone, 'image/jpeg');
+    expect(up.status).toBe(201);
+    const stored = await fetch(`${s.url}${up.json.url}`, { headers: { authorization: `Bearer ${wall}` } });
+    const bytes = Buffer.from(await stored.arrayBuffer());
+    expect(await exifr.gps(bytes)).toBeUndefined();
+    expect(bytes.includes(Buffer.from('PhoneCo'))).toBe(false);
+    expect(up.json.bytes).toBe(bytes.length);
+
+    const link = s.app.photoLinks.path(lifeId, up.json.id);
+    const open = await fetch(`${s.url}${link}`);
+    expect(open.status).toBe(200);
+    expect(Buffer.from(await open.arrayBuffer()).equals(bytes)).toBe(true);
+    const tampered = await fetch(`${s.url}${link.replace(/sig=./, (m) => (m.endsWith('A') ? 'sig=B' : 'sig=A'))}`);
+    expect(tampered.status).toBe(403);
+    expect((await tampered.json()).error.message).toBe('this photo link is not valid (bad signature)');
+    const otherCase = await fetch(`${s.url}${link.replace(`/media/photos/${lifeId}/`, `/media/photos/${lifeId + 1}/`)}`);
+    expect(otherCase.status).toBe(403);
+    expect((await fetch(`${s.url}/media/photos/${lifeId}/${up.json.id}`)).status).toBe(400);
   });
 
   it('refuses a point outside the district and a malformed body, naming the problem', async () => {

@@ -4,6 +4,7 @@
  * its 4xx with the error envelope {error:{code,message}}, never a 500, and the server keeps
  * serving afterwards.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseDetail } from '../../shared/cases.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
@@ -251,7 +252,7 @@ describe('malformed input to the operations API', () => {
   });
 
   it('photos', async () => {
-    const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(200, 7), Buffer.from([0xff, 0xd9])]);
+    const JPEG = readFileSync(new URL('../fixtures/photos/street-96x64.jpg', import.meta.url));
     const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
     const send = async (label: string, token: string | undefined, path: string, type: string | undefined, body: Buffer | string | undefined, status: number, code?: string) => {
       const res = await fetch(`${s.url}${path}`, {
