@@ -12,6 +12,13 @@ import { buildOfflineStyle } from './offline-style.ts';
 
 /** A phone is held closer than a wall is stood from, but its labels must read at arm's length outdoors. */
 const PHONE_SCALE = 1.15;
+/**
+ * Labels in the phone's own CJK font (PingFang on iOS, Noto/Source Han on Android): the bundled
+ * Noto Sans SC stays last, as the fallback where no CJK font is installed (see styles/report.css).
+ */
+export const PHONE_TEXT_FONT = ['PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Noto Sans SC'];
+export const PHONE_FONT_FAMILY = `${PHONE_TEXT_FONT.map((f) => `'${f}'`).join(', ')}, sans-serif`;
+
 const DROPPED = new Set(['boundary-glow-wide', 'boundary-glow', 'grid-line']);
 
 const roadClassColor: ExpressionSpecification = ['match', ['get', 'class'], 'trunk', '#f6b352', 'primary', '#fbd77b', '#ffffff'];
@@ -43,6 +50,8 @@ export function buildCitizenStyle(d: DistrictGeometry, locale: Locale): StyleSpe
       const { filter: _onlyMajorRoads, ...all } = l as LayerSpecification & { filter?: unknown };
       return { ...all, paint: { ...paint, 'line-width': ['+', roadWidth, 3] } } as LayerSpecification;
     }
+    const layout = (l as { layout?: Record<string, unknown> }).layout;
+    if (layout?.['text-font']) return { ...l, paint, layout: { ...layout, 'text-font': PHONE_TEXT_FONT } } as LayerSpecification;
     return { ...l, paint } as LayerSpecification;
   });
   return { ...base, name: 'cityops-citizen', layers };

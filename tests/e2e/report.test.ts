@@ -142,6 +142,10 @@ describe.skipIf(!haveChromium)('随手拍: a citizen reports a missing manhole c
       lat: ON_JINGSHI_ROAD.lat - (80 * mpp) / 110_574,
     };
 
+    await page.waitForTimeout(800);
+    await page.$eval('.citizen', (el) => el.scrollTo({ top: 0 }));
+    await page.screenshot({ path: path.join(SHOTS, 'report-photo-pin-390x844.png') });
+
     // Category by search, then its questions as the server defines them.
     await page.fill('[data-testid=category-search]', '井盖');
     const options = await page.$$eval('[data-testid=category-option] > span', (els) => els.map((e) => e.textContent ?? ''));
