@@ -252,3 +252,78 @@ describe.skipIf(!haveChromium)('随手拍: a citizen reports a missing manhole c
     expect(problems.filter((p) => !expected(p))).toEqual([]);
   });
 });
+
+/**
+ * The same citizen later: the simulated duty officer and crews (no delay, sim speed ×30) carry
+ * the case through to 结案 on the real server; the status page, refreshed, shows every step
+ * done, the citizen (who kept the rating key on this phone) gives 4 stars with a comment, and
+ * the rating is shown and stored. Without a location permission the pin is placed by a tap.
+ */
+describe.skipIf(!haveChromium)('随手拍: the citizen follows the case to 结案 and rates it (real server, simulated duty officer)', () => {
+  let server: Started;
+  let browser: Browser;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    buildApp();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-report-rate-'));
+    server = await startServer(await freePort(), dataDir, { SIM_DUTY_OFFICER: 'auto', SIM_DUTY_DELAY_S: '0', SIM_SPEED: '30', SIM_REPORTS_PER_DAY: '0' });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (server) await stopServer(server.child);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports with a tapped pin, waits for 结案, rates 4 stars', { timeout: 300_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const problems = watch(page);
+    await page.goto(`${server.base}/report`);
+    await page.waitForSelector('[data-testid=report-map] canvas', { timeout: 60_000 });
+    // No permission: the page says so and leaves the pin to the citizen.
+    await page.waitForSelector('[data-testid=geo-note]', { timeout: 20_000 });
+    const map = (await page.$('[data-testid=report-map]'))!;
+    await map.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1000);
+    const b = (await map.boundingBox())!;
+    await page.mouse.click(b.x + b.width / 2 + 40, b.y + b.height / 2 + 30);
+    await expect.poll(() => page.textContent('[data-testid=pin-place]'), { timeout: 10_000 }).toMatch(/街道/);
+
+    await page.fill('[data-testid=category-search]', '井盖缺失');
+    await page.click('[data-testid=category-option]:has-text("井盖缺失或破损")');
+    const def = (await (await fetch(`${server.base}/open311/v2/services/${MISSING_MANHOLE_COVER}.json`)).json()) as { attributes: Attribute[] };
+    for (const a of def.attributes.filter((x) => x.variable && x.required && x.datatype === 'singlevaluelist')) {
+      await page.waitForSelector(`[data-testid="attr-${a.code}"]`);
+      await page.selectOption(`[data-testid="attr-${a.code}"]`, a.values![0]!.key);
+    }
+    await page.fill('[data-testid=description]', '井盖缺失，请尽快处理。');
+    await page.click('[data-testid=send]');
+    await page.waitForSelector('[data-testid=report-sent]', { timeout: 60_000 });
+    const id = ((await page.textContent('[data-testid=request-number]')) ?? '').trim();
+
+    await page.click('[data-testid=follow-link]');
+    await page.waitForSelector('[data-testid=progress-steps]');
+    // The page refreshes on its own every 20 s; reloading only makes the wait shorter.
+    await expect.poll(async () => {
+      await page.reload();
+      await page.waitForSelector('[data-testid=status-badge]');
+      return (await page.textContent('[data-testid=status-badge]'))?.trim();
+    }, { timeout: 240_000, interval: 5_000 }).toBe('已办结');
+    const states = await page.$$eval('[data-testid=progress-steps] li', (lis) => lis.map((li) => li.getAttribute('data-state')));
+    expect(states).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+
+    await page.click('[data-testid=star-4]');
+    await page.fill('[data-testid=rating-comment]', '处理很及时，谢谢！');
+    await page.click('[data-testid=rating-submit]');
+    await page.waitForSelector('[data-testid=rating-score][data-score="4"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid=rating]')).toContain('处理很及时，谢谢！');
+    const [r] = (await (await fetch(`${server.base}/open311/v2/requests/${encodeURIComponent(id)}.json?extensions=true`)).json()) as { extended_attributes: { rating: { score: number; comment: string } | null } }[];
+    expect(r!.extended_attributes.rating).toMatchObject({ score: 4, comment: '处理很及时，谢谢！' });
+    await page.$eval('.citizen', (el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.screenshot({ path: path.join(SHOTS, 'report-rated-390x844.png') });
+    await context.close();
+    expect(problems).toEqual([]);
+  });
+});
