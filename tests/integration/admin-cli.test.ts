@@ -67,9 +67,9 @@ describe('operator CLI (npm run admin)', () => {
     s = await startServer({ SIM_ENABLED: 'false' }, dataDir);
     servers.push(s);
     expect((await fetch(`${s.url}/api/district`, { headers: { authorization: `Bearer ${wallToken}` } })).status).toBe(401);
-  });
+  }, 120_000); // seven CLI processes (tsx) and two server starts: slow when the machine is busy
 
-  it('binds a crew login to a unit of the district', async () => {
+  it('binds a field login to a unit of the district', async () => {
     const crewDir = mkdtempSync(join(tmpdir(), 'cityops-cli-crew-'));
     const env = { ...process.env, DATA_DIR: crewDir };
     const cli = async (...args: string[]) => {
