@@ -54,6 +54,7 @@ export default defineConfig({
     proxy: {
       '/api': `http://127.0.0.1:${serverPort}`,
       '/docs': `http://127.0.0.1:${serverPort}`,
+      '/open311': `http://127.0.0.1:${serverPort}`,
       '/socket.io': { target: `ws://127.0.0.1:${serverPort}`, ws: true },
     },
   },

@@ -7,6 +7,9 @@ export const router = createRouter({
     { path: '/', redirect: '/wall' },
     { path: '/wall', name: 'wall', component: () => import('./screens/WallScreen.vue'), meta: { auth: true } },
     { path: '/console', name: 'console', component: () => import('./screens/ConsoleScreen.vue'), meta: { auth: true } },
+    // 随手拍: public, no login; its own chunks (no wall, no charts, no live stream).
+    { path: '/report', name: 'report', component: () => import('./screens/ReportScreen.vue') },
+    { path: '/report/:id', name: 'report-status', component: () => import('./screens/ReportStatusScreen.vue') },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],

@@ -39,6 +39,16 @@ export async function loadDistrictPack(dir: string): Promise<DistrictPack> {
   return validateParts(manifest.meta, manifest.files, raw as Record<PackPart, unknown>);
 }
 
+/**
+ * The public basemap (GET /api/basemap, no login): what a citizen's phone needs to place a pin —
+ * boundary, street areas, roads, water, parks, landmarks. Communities and the unit grids are
+ * left empty: they are the bureau's working geometry, and 0.6 MB a phone does not need.
+ */
+export function publicBasemap(pack: DistrictPack): DistrictGeometry {
+  const { meta, boundary, streets, roads, water, parks, landmarks } = pack;
+  return { meta, boundary, streets, communities: { type: 'FeatureCollection', features: [] }, grids: { type: 'FeatureCollection', features: [] }, roads, water, parks, landmarks };
+}
+
 /** The basemap subset of a pack (what GET /api/district serves). */
 export function districtGeometry(pack: DistrictPack): DistrictGeometry {
   const { meta, boundary, streets, communities, grids, roads, water, parks, landmarks } = pack;

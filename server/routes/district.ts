@@ -1,5 +1,8 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { publicBasemap } from '../district/load-pack.ts';
 import { ClientConfigResponse, EntitiesQuery, EntitySchema, ErrorResponse } from '../../shared/schemas/http.ts';
 
 /** District geometry for the basemap, the current entities, and the public client configuration. */
@@ -22,6 +25,25 @@ const district: FastifyPluginAsyncTypebox<{ mapboxAccessToken: string | undefine
     if (req.headers['if-none-match'] === d.etag) return reply.status(304).send(null);
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding').send(d.geometryGzip);
     return reply.send(d.geometryJson);
+  });
+
+  // Serialised once: the pack does not change while the server runs.
+  const basemapJson = Buffer.from(JSON.stringify(publicBasemap(app.district.pack)));
+  const basemapGzip = gzipSync(basemapJson, { level: 9 });
+  const basemapEtag = `"${createHash('sha1').update(basemapJson).digest('hex').slice(0, 20)}"`;
+  app.get('/api/basemap', {
+    config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+    schema: {
+      tags: ['district'],
+      security: [],
+      description: 'The public basemap for the citizen report page (no login): district metadata, boundary, street areas, roads, water, parks and landmarks as GeoJSON; communities and grids empty.',
+      response: { 200: Type.Object({}, { additionalProperties: true }), 304: Type.Null() },
+    },
+  }, async (req, reply) => {
+    reply.header('etag', basemapEtag).header('cache-control', 'public, no-cache').header('vary', 'accept-encoding').type('application/json; charset=utf-8');
+    if (req.headers['if-none-match'] === basemapEtag) return reply.status(304).send(null);
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(basemapGzip);
+    return reply.send(basemapJson);
   });
 
   app.get('/api/entities', {
