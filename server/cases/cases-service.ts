@@ -273,6 +273,26 @@ export class CasesService implements CasesPort {
 
   photo(caseId: number, photoId: string): PhotoRecord | undefined { return this.d.repo.photo(caseId, photoId); }
 
+  /** The photo an earlier upload with this Idempotency-Key made on the case, if any. */
+  photoByKey(caseId: number, idempotencyKey: string): PhotoRecord | undefined { return this.d.repo.photoByKey(caseId, idempotencyKey); }
+
+  fedBackBy(unitId: string, fromTs: number, toTs: number): { summary: CaseSummary; fedBackTs: number; by: string; note: string | null; photos: number }[] {
+    const entries = this.d.repo.unitFeedbacks(unitId, fromTs, toTs);
+    // A case failed at verification (返工) and done again is listed once, at its latest feedback.
+    const latest = new Map(entries.map((e) => [e.caseId, e]));
+    const recs = [...latest.keys()].map((id) => this.d.repo.get(id)).filter((r): r is CaseRecord => r !== undefined);
+    const summaries = new Map(this.summaries(recs).map((c) => [c.id, c]));
+    return [...latest.values()].flatMap((e) => {
+      const summary = summaries.get(e.caseId);
+      return summary ? [{ summary, fedBackTs: e.ts, by: e.actor, note: e.note, photos: e.photoIds.length }] : [];
+    });
+  }
+
+  /** Whether the case is, or once was, assigned to this unit (what its crew may read). */
+  everAssigned(caseId: number, unitId: string): boolean {
+    return this.d.repo.get(caseId)?.assignment?.unitId === unitId || this.d.repo.everAssigned(caseId, unitId);
+  }
+
   /** Refuses what the workflow refuses, before anything (a photo file) is written. */
   check(action: WorkflowAction, actor: Actor, rec: Pick<CaseRecord, 'stage' | 'suspended' | 'assignment'>): void {
     const v = decideAction(action, actor, { stage: rec.stage, suspended: rec.suspended, assignedUnit: rec.assignment?.unitId ?? null, actingUnit: actor.name });
