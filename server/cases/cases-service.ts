@@ -186,7 +186,17 @@ export class CasesService implements CasesPort {
       actingUnit: typeof data.unitId === 'string' ? data.unitId : actor.name,
       data: { ...data, unitId },
       change: (n) => { if (step === 'arrive' && n.assignment && n.assignment.arrivedTs === null) n.assignment = { ...n.assignment, arrivedTs: at }; },
+      // "On my way" is said once per assignment: a phone's retry must not write it twice.
+      ...(step === 'enRoute' ? { guard: () => this.refuseSecondEnRoute(caseId, rec.code, unitId) } : {}),
     });
+  }
+
+  private refuseSecondEnRoute(caseId: number, code: string, unitId: string | null): void {
+    const tl = this.d.repo.timeline(caseId);
+    let i = tl.length - 1;
+    while (i >= 0 && !['dispatch', 'reassign', 'verifyFail'].includes(tl[i]!.action)) i--;
+    const earlier = tl.slice(i + 1).find((e) => e.action === 'enRoute');
+    if (earlier) throw new HttpError(409, 'invalid_transition', `unit ${unitId ?? '?'} is already on its way to case ${code} (said by ${earlier.actor})`);
   }
 
   feedback(caseId: number, actor: Actor, opts: { note: string; photoIds?: string[]; unitId?: string }): CaseDetail {

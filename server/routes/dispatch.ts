@@ -102,7 +102,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     ownUnitOnly(req, req.params.id);
     const u = d.unit(req.params.id);
     if (!u) throw new HttpError(404, 'not_found', `no unit ${req.params.id}`);
-    return { ...u, task: taskOf(u) };
+    const pos = app.live.get(u.entityId)?.pos;
+    return { ...u, task: taskOf(u), position: pos ? { lon: pos.lon, lat: pos.lat, ts: pos.ts } : null };
   });
 
   const crewRoute = (path: string, step: 'accept' | 'enRoute', description: string) =>

@@ -39,7 +39,11 @@ export const UnitTaskSchema = Type.Object({
 });
 export type UnitTask = Static<typeof UnitTaskSchema>;
 
-export const UnitDetailSchema = Type.Intersect([UnitStateSchema, Type.Object({ task: Nullable(UnitTaskSchema) })]);
+/** The unit's last reported position (its crew's phone shows it on the map). */
+export const UnitPositionSchema = Type.Object({ lon: Type.Number(), lat: Type.Number(), ts: Type.Number() });
+
+export const UnitDetailSchema = Type.Intersect([UnitStateSchema, Type.Object({ task: Nullable(UnitTaskSchema), position: Nullable(UnitPositionSchema) })]);
+export type UnitDetail = Static<typeof UnitDetailSchema>;
 
 export const UnitRecommendationSchema = Type.Object({
   entityId: Type.String(),

@@ -140,6 +140,11 @@ describe('the crew drives its case through 处置 → 反馈', () => {
     const e = await call(s.url, crewA, 'POST', `/api/units/${UNIT_A}/en-route`);
     expect(e.status, JSON.stringify(e.json)).toBe(200);
     expect(s.app.dispatch.unit(UNIT_A)!.status).toBe('enRoute');
+    // said once: a retry after a lost answer is refused, and the timeline has one enRoute
+    const again = await call(s.url, crewA, 'POST', `/api/units/${UNIT_A}/en-route`);
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('invalid_transition');
+    expect(caseDetail(await call(s.url, crewA, 'GET', `/api/cases/${caseA.id}`)).timeline.filter((x) => x.action === 'enRoute')).toHaveLength(1);
     // walk south in steps under 100 m, a report a second, the last one 20 m from the case
     let ts = Date.now() - 10_000;
     for (const m of [220, 140, 90, 20]) report(UNIT_A, placeA.lon, placeA.lat + m * M_LAT, (ts += 1000));
