@@ -7,6 +7,7 @@ export const router = createRouter({
     { path: '/', redirect: '/wall' },
     { path: '/wall', name: 'wall', component: () => import('./screens/WallScreen.vue'), meta: { auth: true } },
     { path: '/console', name: 'console', component: () => import('./screens/ConsoleScreen.vue'), meta: { auth: true } },
+    { path: '/field', name: 'field', component: () => import('./screens/FieldScreen.vue'), meta: { auth: true } },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],
@@ -18,5 +19,7 @@ router.beforeEach((to) => {
   const urlToken = typeof to.query.token === 'string' ? to.query.token : undefined;
   if (urlToken) session.useDisplayToken(urlToken);
   if (to.meta.auth && !session.token) return { name: 'login', query: { redirect: to.path } };
+  // A crew's phone has one page: the desk's and the wall's screens are not for it.
+  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall')) return { name: 'field' };
   return true;
 });

@@ -34,7 +34,7 @@ export async function resizePhoto(file: Blob, max = PHOTO_MAX_PX): Promise<{ dat
 }
 
 /** The JPEG bytes of a data URL, for the upload body. */
-export function dataUrlBytes(dataUrl: string): Uint8Array {
+export function dataUrlBytes(dataUrl: string): Uint8Array<ArrayBuffer> {
   const bin = atob(dataUrl.slice(dataUrl.indexOf(',') + 1));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
