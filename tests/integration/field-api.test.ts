@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseDetail } from '../../shared/cases.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
 import { call, login, waitFor } from './ops-http.ts';
-import { lixiaPack, startServer, type RunningServer } from './server-harness.ts';
+import { liveClient, lixiaPack, once, startServer, type RunningServer } from './server-harness.ts';
 
 const ARRIVAL_RADIUS_M = 60;
 const ENV = { SIM_ENABLED: 'false', ADMIN_PASSWORD: 'admin-password-for-field', DISPATCH_ARRIVAL_RADIUS_M: String(ARRIVAL_RADIUS_M) };
@@ -113,6 +113,17 @@ describe('what a crew may not do', () => {
     expect((await call(s.url, crewA, 'POST', `/api/units/${UNIT_B}/done`, { note: 'x' })).status).toBe(403);
     expect((await call(s.url, crewA, 'POST', `/api/units/${UNIT_B}/send-back`, { reason: 'x' })).status).toBe(403);
     expect((await call(s.url, crewA, 'GET', `/api/units/${UNIT_B}/tasks`)).status).toBe(403);
+    // nor the district's live stream, which carries every case
+    const socket = liveClient(s.url, crewA);
+    try {
+      const err = await once<Error>((ok, fail) => {
+        socket.once('connect_error', ok);
+        socket.once('connect', () => fail(new Error('a crew was let onto the ops stream')));
+      }, 10_000, 'the refusal');
+      expect(err.message).toBe('forbidden');
+    } finally {
+      socket.close();
+    }
     // the desk does not send back for a crew through the crew's route
     expect((await call(s.url, disp, 'POST', `/api/units/${UNIT_B}/send-back`, { reason: 'x' })).status).toBe(403);
   });
