@@ -208,6 +208,26 @@ describe.skipIf(!haveChromium)('the field crew\'s phone page (real server, real 
     expect(problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p))).toEqual([]);
   }, 120_000);
 
+  it('a new task appears by itself; the crew asks to send it back with a reason', async () => {
+    const second = await api<CaseDetail>(server, adminToken, 'POST', '/api/cases', {
+      source: 'roadChief', itemCode: MISSING_MANHOLE_COVER, lon: ON_JINGSHI_ROAD.lon + 0.002, lat: ON_JINGSHI_ROAD.lat, address: '经十路南侧绿化带', register: true,
+    });
+    await api<CaseDetail>(server, dispToken, 'POST', `/api/cases/${second.id}/dispatch`, { unitId: unit.entityId });
+    // polled, not pushed: within a poll or two
+    await page.locator(`[data-testid="field-task"][data-case="${second.id}"]`).waitFor({ timeout: 20_000 });
+    await page.click('[data-testid="field-sendback"]');
+    await page.click('[data-testid="sendback-submit"]');
+    expect(await page.textContent('[data-testid="reason-error"]')).toBe('退回理由：请填写');
+    await page.fill('[data-testid="sendback-reason"]', '现场为燃气井，需燃气公司处置');
+    await page.click('[data-testid="sendback-submit"]');
+    await page.locator('[data-testid="field-sendback-pending"]').waitFor({ timeout: 20_000 });
+    const asked = await api<CaseDetail>(server, dispToken, 'GET', `/api/cases/${second.id}`);
+    expect(asked.requests).toEqual([expect.objectContaining({ kind: 'sendBack', state: 'pending', requestedBy: CREW, reason: '现场为燃气井，需燃气公司处置' })]);
+    expect(asked.timeline.at(-1)).toMatchObject({ action: 'requestSendBack', actor: CREW, actorRole: 'field' });
+    await page.waitForTimeout(500);
+    await shot('sendback');
+  }, 60_000);
+
   it('the dispatcher sees the crew\'s steps and the after-photo on /console', async () => {
     await page.close();
     const desk = await browser.newPage({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
