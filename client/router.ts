@@ -10,6 +10,7 @@ export const router = createRouter({
     // 随手拍: public, no login; its own chunks (no wall, no charts, no live stream).
     { path: '/report', name: 'report', component: () => import('./screens/ReportScreen.vue') },
     { path: '/report/:id', name: 'report-status', component: () => import('./screens/ReportStatusScreen.vue') },
+    { path: '/field', name: 'field', component: () => import('./screens/FieldScreen.vue'), meta: { auth: true } },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],
@@ -21,5 +22,7 @@ router.beforeEach((to) => {
   const urlToken = typeof to.query.token === 'string' ? to.query.token : undefined;
   if (urlToken) session.useDisplayToken(urlToken);
   if (to.meta.auth && !session.token) return { name: 'login', query: { redirect: to.path } };
+  // A crew's phone has one page: the desk's and the wall's screens are not for it.
+  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall')) return { name: 'field' };
   return true;
 });

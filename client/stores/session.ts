@@ -5,7 +5,8 @@ export type { Role } from '../../shared/roles.ts';
 import type { Role } from '../../shared/roles.ts';
 const STORAGE_KEY = 'cityops.session';
 
-interface StoredSession { token: string; username: string; role: Role }
+/** unitId: a field crew's unit (role field). */
+interface StoredSession { token: string; username: string; role: Role; unitId?: string }
 
 function load(): StoredSession | null {
   try {
@@ -22,6 +23,7 @@ export const useSessionStore = defineStore('session', () => {
   const token = ref<string | null>(stored?.token ?? null);
   const username = ref<string | null>(stored?.username ?? null);
   const role = ref<Role | null>(stored?.role ?? null);
+  const unitId = ref<string | null>(stored?.unitId ?? null);
   /** Why the user was sent to /login (an i18n key), shown there once. */
   const logoutReason = ref<'login.expired' | 'login.revoked' | null>(null);
 
@@ -29,12 +31,14 @@ export const useSessionStore = defineStore('session', () => {
     token.value = displayToken;
     username.value = null;
     role.value = 'wall';
+    unitId.value = null;
   }
 
   function signedIn(session: StoredSession): void {
     token.value = session.token;
     username.value = session.username;
     role.value = session.role;
+    unitId.value = session.unitId ?? null;
     logoutReason.value = null;
     try {
       localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
@@ -47,6 +51,7 @@ export const useSessionStore = defineStore('session', () => {
     token.value = null;
     username.value = null;
     role.value = null;
+    unitId.value = null;
     logoutReason.value = reason;
     try {
       localStorage.removeItem(STORAGE_KEY);
@@ -55,5 +60,5 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  return { token, username, role, logoutReason, useDisplayToken, signedIn, signOut };
+  return { token, username, role, unitId, logoutReason, useDisplayToken, signedIn, signOut };
 });

@@ -50,7 +50,12 @@ export interface PhotoRecord {
   bytes: number;
   ts: number;
   by: string;
+  /** The uploader's Idempotency-Key, unique per case: a retried upload finds this photo. */
+  idempotencyKey?: string | null;
 }
+
+/** A case a unit reported done (反馈), from the timeline's feedback entry. */
+export interface UnitFeedbackRecord { caseId: number; ts: number; actor: string; note: string | null; photoIds: string[] }
 
 export interface EvaluationRecord { score: number; comment: string | null; by: string; ts: number }
 
@@ -84,6 +89,11 @@ export interface CasesRepo {
   addPhoto(photo: PhotoRecord): void;
   photos(caseId: number): PhotoRecord[];
   photo(caseId: number, photoId: string): PhotoRecord | undefined;
+  photoByKey(caseId: number, idempotencyKey: string): PhotoRecord | undefined;
+  /** Feedback entries naming this unit, fromTs ≤ ts < toTs, oldest first. */
+  unitFeedbacks(unitId: string, fromTs: number, toTs: number): UnitFeedbackRecord[];
+  /** Whether the case was ever dispatched or reassigned to this unit. */
+  everAssigned(caseId: number, unitId: string): boolean;
   addRequest(caseId: number, kind: CaseRequestKind, reason: string, days: number | null, by: string, ts: number): number;
   requests(caseId: number): CaseRequest[];
   request(caseId: number, requestId: number): CaseRequest | undefined;
@@ -121,7 +131,7 @@ const COLUMNS = Object.keys(toParams({} as Omit<CaseRecord, 'id'>));
 
 interface TimelineRow { id: number; case_id: number; ts: number; actor: string; actor_role: string; action: TimelineEntry['action']; from_stage: CaseStage | null; to_stage: CaseStage | null; note: string | null; data: string | null }
 interface RequestRow { id: number; case_id: number; kind: CaseRequestKind; reason: string; days: number | null; requested_by: string; requested_ts: number; state: CaseRequest['state']; decided_by: string | null; decided_ts: number | null }
-interface PhotoRow { id: string; case_id: number; phase: 'before' | 'after'; file: string; content_type: string; bytes: number; ts: number; by: string }
+interface PhotoRow { id: string; case_id: number; phase: 'before' | 'after'; file: string; content_type: string; bytes: number; ts: number; by: string; idempotency_key: string | null }
 
 const requestFromRow = (r: RequestRow): CaseRequest => ({
   id: r.id, caseId: r.case_id, kind: r.kind, reason: r.reason, days: r.days, requestedBy: r.requested_by, requestedTs: r.requested_ts,
@@ -203,8 +213,8 @@ export class SqliteCasesRepo implements CasesRepo {
   }
 
   addPhoto(p: PhotoRecord): void {
-    this.db.prepare('INSERT INTO case_photos (id, case_id, phase, file, content_type, bytes, ts, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(p.id, p.caseId, p.phase, p.file, p.contentType, p.bytes, p.ts, p.by);
+    this.db.prepare('INSERT INTO case_photos (id, case_id, phase, file, content_type, bytes, ts, by, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(p.id, p.caseId, p.phase, p.file, p.contentType, p.bytes, p.ts, p.by, p.idempotencyKey ?? null);
   }
 
   photos(caseId: number): PhotoRecord[] {
@@ -214,6 +224,24 @@ export class SqliteCasesRepo implements CasesRepo {
   photo(caseId: number, photoId: string): PhotoRecord | undefined {
     const r = this.db.prepare('SELECT * FROM case_photos WHERE case_id = ? AND id = ?').get(caseId, photoId) as PhotoRow | undefined;
     return r && photoFromRow(r);
+  }
+
+  photoByKey(caseId: number, idempotencyKey: string): PhotoRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM case_photos WHERE case_id = ? AND idempotency_key = ?').get(caseId, idempotencyKey) as PhotoRow | undefined;
+    return r && photoFromRow(r);
+  }
+
+  unitFeedbacks(unitId: string, fromTs: number, toTs: number): UnitFeedbackRecord[] {
+    const rows = this.db.prepare("SELECT case_id, ts, actor, note, data FROM case_timeline WHERE action = 'feedback' AND ts >= ? AND ts < ? AND json_extract(data, '$.unitId') = ? ORDER BY ts, id")
+      .all(fromTs, toTs, unitId) as Pick<TimelineRow, 'case_id' | 'ts' | 'actor' | 'note' | 'data'>[];
+    return rows.map((r) => {
+      const ids = r.data === null ? undefined : (JSON.parse(r.data) as { photoIds?: unknown }).photoIds;
+      return { caseId: r.case_id, ts: r.ts, actor: r.actor, note: r.note, photoIds: Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [] };
+    });
+  }
+
+  everAssigned(caseId: number, unitId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM case_timeline WHERE case_id = ? AND action IN ('dispatch', 'reassign') AND json_extract(data, '$.unitId') = ? LIMIT 1").get(caseId, unitId) !== undefined;
   }
 
   addRequest(caseId: number, kind: CaseRequestKind, reason: string, days: number | null, by: string, ts: number): number {
@@ -244,4 +272,4 @@ export class SqliteCasesRepo implements CasesRepo {
   }
 }
 
-const photoFromRow = (r: PhotoRow): PhotoRecord => ({ id: r.id, caseId: r.case_id, phase: r.phase, file: r.file, contentType: r.content_type, bytes: r.bytes, ts: r.ts, by: r.by });
+const photoFromRow = (r: PhotoRow): PhotoRecord => ({ id: r.id, caseId: r.case_id, phase: r.phase, file: r.file, contentType: r.content_type, bytes: r.bytes, ts: r.ts, by: r.by, idempotencyKey: r.idempotency_key });

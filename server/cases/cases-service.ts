@@ -194,7 +194,17 @@ export class CasesService implements CasesPort {
       actingUnit: typeof data.unitId === 'string' ? data.unitId : actor.name,
       data: { ...data, unitId },
       change: (n) => { if (step === 'arrive' && n.assignment && n.assignment.arrivedTs === null) n.assignment = { ...n.assignment, arrivedTs: at }; },
+      // "On my way" is said once per assignment: a phone's retry must not write it twice.
+      ...(step === 'enRoute' ? { guard: () => this.refuseSecondEnRoute(caseId, rec.code, unitId) } : {}),
     });
+  }
+
+  private refuseSecondEnRoute(caseId: number, code: string, unitId: string | null): void {
+    const tl = this.d.repo.timeline(caseId);
+    let i = tl.length - 1;
+    while (i >= 0 && !['dispatch', 'reassign', 'verifyFail'].includes(tl[i]!.action)) i--;
+    const earlier = tl.slice(i + 1).find((e) => e.action === 'enRoute');
+    if (earlier) throw new HttpError(409, 'invalid_transition', `unit ${unitId ?? '?'} is already on its way to case ${code} (said by ${earlier.actor})`);
   }
 
   feedback(caseId: number, actor: Actor, opts: { note: string; photoIds?: string[]; unitId?: string }): CaseDetail {
@@ -294,6 +304,26 @@ export class CasesService implements CasesPort {
   }
 
   photo(caseId: number, photoId: string): PhotoRecord | undefined { return this.d.repo.photo(caseId, photoId); }
+
+  /** The photo an earlier upload with this Idempotency-Key made on the case, if any. */
+  photoByKey(caseId: number, idempotencyKey: string): PhotoRecord | undefined { return this.d.repo.photoByKey(caseId, idempotencyKey); }
+
+  fedBackBy(unitId: string, fromTs: number, toTs: number): { summary: CaseSummary; fedBackTs: number; by: string; note: string | null; photos: number }[] {
+    const entries = this.d.repo.unitFeedbacks(unitId, fromTs, toTs);
+    // A case failed at verification (返工) and done again is listed once, at its latest feedback.
+    const latest = new Map(entries.map((e) => [e.caseId, e]));
+    const recs = [...latest.keys()].map((id) => this.d.repo.get(id)).filter((r): r is CaseRecord => r !== undefined);
+    const summaries = new Map(this.summaries(recs).map((c) => [c.id, c]));
+    return [...latest.values()].flatMap((e) => {
+      const summary = summaries.get(e.caseId);
+      return summary ? [{ summary, fedBackTs: e.ts, by: e.actor, note: e.note, photos: e.photoIds.length }] : [];
+    });
+  }
+
+  /** Whether the case is, or once was, assigned to this unit (what its crew may read). */
+  everAssigned(caseId: number, unitId: string): boolean {
+    return this.d.repo.get(caseId)?.assignment?.unitId === unitId || this.d.repo.everAssigned(caseId, unitId);
+  }
 
   /** Refuses what the workflow refuses, before anything (a photo file) is written. */
   check(action: WorkflowAction, actor: Actor, rec: Pick<CaseRecord, 'stage' | 'suspended' | 'assignment'>): void {

@@ -94,3 +94,19 @@ export const CASES_MIGRATION: Migration = {
     );
   `,
 };
+
+/**
+ * Migration 9: a photo may carry the uploader's idempotency key (the field phone's retry
+ * queue sends one per photo), unique per case, so a retried upload finds the photo it already
+ * made instead of adding a second one. The timeline gets an index by action and time for a
+ * unit's finished tasks of a day (GET /api/units/:id/tasks).
+ */
+export const PHOTO_IDEMPOTENCY_MIGRATION: Migration = {
+  version: 9,
+  name: 'case photos: idempotency key; timeline by action and time',
+  sql: `
+    ALTER TABLE case_photos ADD COLUMN idempotency_key TEXT;
+    CREATE UNIQUE INDEX case_photos_idempotency ON case_photos(case_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+    CREATE INDEX case_timeline_action_ts ON case_timeline(action, ts);
+  `,
+};

@@ -131,13 +131,14 @@ export class Dispatcher implements DispatchPort {
     const t = now();
     return this.atomically((stage) => {
       if (step === 'done') {
-        const fb: { note: string; photoIds?: string[] } = { note: opts.note ?? '' };
+        // The crew acts for its unit: a signed-in crew's name is a person, not the unit id.
+        const fb: { note: string; photoIds?: string[]; unitId: string } = { note: opts.note ?? '', unitId };
         if (opts.photoIds) fb.photoIds = opts.photoIds;
         const detail = this.deps.cases().feedback(caseId, actor, fb);
         stage(book.repo.write({ ...row, status: 'returning', since: t }, row.version));
         return detail;
       }
-      const detail = this.deps.cases().unitStep(caseId, step, actor);
+      const detail = this.deps.cases().unitStep(caseId, step, actor, { unitId });
       if (row.status === 'dispatched') stage(book.repo.write({ ...row, status: 'enRoute', since: t }, row.version));
       return detail;
     });

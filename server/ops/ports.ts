@@ -47,7 +47,9 @@ export interface CasesPort {
   /** The crew's steps: accept, enRoute, arrive (arrive records arrivedTs and the position; stage → handling). */
   unitStep(caseId: number, step: 'accept' | 'enRoute' | 'arrive', actor: Actor, data?: Record<string, unknown>): CaseDetail;
   /** 反馈: the crew reports it done with a note and after-photos; stage → fedBack. */
-  feedback(caseId: number, actor: Actor, opts: { note: string; photoIds?: string[] }): CaseDetail;
+  feedback(caseId: number, actor: Actor, opts: { note: string; photoIds?: string[]; unitId?: string }): CaseDetail;
+  /** The cases a unit reported done (反馈) with fromTs ≤ feedback time < toTs, oldest first, each with who filed it. */
+  fedBackBy(unitId: string, fromTs: number, toTs: number): { summary: CaseSummary; fedBackTs: number; by: string; note: string | null; photos: number }[];
   /** Exception paths: ask, then approve/reject. */
   request(caseId: number, kind: CaseRequestKind, actor: Actor, opts: { reason: string; days?: number; version?: number }): CaseDetail;
   decide(caseId: number, requestId: number, approve: boolean, actor: Actor, note?: string): CaseDetail;

@@ -56,5 +56,5 @@ export default fp<DispatchPluginOptions>(async (app, opts) => {
     unsubscribe();
     offCase();
   });
-  await app.register(dispatchRoutes);
+  await app.register(dispatchRoutes, { now: opts.now, cases });
 }, { name: 'dispatch', dependencies: ['store', 'auth', 'domain-events', 'live', 'roads'] });

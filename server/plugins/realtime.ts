@@ -57,6 +57,8 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const principal = app.auth.resolve(typeof token === 'string' ? token : undefined);
     if (!principal) return next(new Error('unauthorized'));
+    // The ops stream carries every case of the district; a crew reads only its own unit's (its phone polls /api/units/:id).
+    if (principal.role === 'field') return next(new Error('forbidden'));
     const address = socket.handshake.address;
     if ((perToken.get(principal.revocationKey) ?? 0) >= opts.maxSocketsPerToken || (perAddress.get(address) ?? 0) >= opts.maxSocketsPerAddress) {
       return next(new Error('too_many_connections'));

@@ -24,7 +24,7 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number }> = async (app, op
     const now = Date.now();
     access.createSession(token, user.id, opts.sessionTtlMs, now);
     audit.record(user.username, 'login', undefined, { ip: req.ip });
-    return { token, expiresAt: now + opts.sessionTtlMs, user: { username: user.username, role: user.role } };
+    return { token, expiresAt: now + opts.sessionTtlMs, user: { username: user.username, role: user.role, ...(user.unitId !== null ? { unitId: user.unitId } : {}) } };
   });
 
   app.post('/api/auth/logout', {

@@ -2,7 +2,9 @@
  * The cases API: the queue, a case with its timeline and clocks, reporting (上报), the
  * workflow steps, the exception requests and their decisions, and photos. Reads are open to
  * every signed-in role (the wall included); writes to people, refined by the workflow table.
- * Every write is audited.
+ * A unit's crew (role field) is narrower: it reads only the cases its unit is or was assigned
+ * to, never the list of all cases (403: the phone has its task and its day's tasks under
+ * /api/units/:id), and uploads photos only to the case its unit holds now. Every write is audited.
  */
 import { createReadStream } from 'node:fs';
 import { Type } from 'typebox';
@@ -23,9 +25,31 @@ export interface CasesRoutesOptions { service: CasesService; photos: PhotoFiles;
 
 const actorOf = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
 
+/** Stages in which a crew still works on its case and may add photos to it. */
+const CREW_PHOTO_STAGES: ReadonlySet<string> = new Set(['dispatched', 'handling']);
+/** A client-chosen key: a UUID or similar, no spaces, no secrets. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+
+function idempotencyKeyOf(req: FastifyRequest): string | null {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string' || !IDEMPOTENCY_KEY.test(raw)) {
+    throw new HttpError(400, 'bad_request', 'Idempotency-Key header: 8–100 characters from A–Z a–z 0–9 . _ : - (a UUID is fine)');
+  }
+  return raw;
+}
+
 const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { service, photos, photoMaxBytes, links }) => {
   const anyone = app.auth.requireRole();
   const people = app.auth.requireRole('dispatcher', 'leader', 'admin');
+  const nonCrew = app.auth.requireRole('dispatcher', 'leader', 'admin', 'wall');
+
+  /** A crew reads a case only if its unit is or was assigned to it; others read every case. */
+  const crewMayRead = (req: FastifyRequest, caseId: number): void => {
+    const p = req.principal!;
+    if (p.role !== 'field') return;
+    if (!p.unitId || !service.everAssigned(caseId, p.unitId)) throw new HttpError(403, 'forbidden', `case ${caseId} was never assigned to unit ${p.unitId ?? '(none)'}: a crew reads only its own unit's cases`);
+  };
   const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record(req.principal!.name, action, `case:${caseId}`, detail);
   const read = { 401: ErrorResponse };
   const write = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -39,8 +63,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   app.get('/api/organisations', { preHandler: anyone, schema: { tags, description: 'The streets and district departments cases are assigned to.', response: { 200: Type.Array(OrganisationSchema), ...read } } }, async () => service.organisations());
 
   app.get('/api/cases', {
-    preHandler: anyone,
-    schema: { tags, description: 'Cases, filtered; open cases first — emergencies, then the nearest clock deadline — then the rest, latest first.', querystring: CasesQuery, response: { 200: Type.Array(CaseSummarySchema), 400: ErrorResponse, ...read } },
+    preHandler: nonCrew,
+    schema: { tags, description: 'Cases, filtered; open cases first — emergencies, then the nearest clock deadline — then the rest, latest first. Not for a crew (field): it reads its task and its day under /api/units/:id.', querystring: CasesQuery, response: { 200: Type.Array(CaseSummarySchema), 400: ErrorResponse, 403: ErrorResponse, ...read } },
   }, async (req) => {
     const q = req.query;
     if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new HttpError(400, 'bad_request', 'from must be before to');
@@ -53,8 +77,9 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
 
   app.get('/api/cases/:id', {
     preHandler: anyone,
-    schema: { tags, description: 'One case with its photos, timeline, requests, evaluation and SLA clocks.', params: CaseParams, response: { 200: CaseDetailSchema, 404: ErrorResponse, ...read } },
+    schema: { tags, description: 'One case with its photos, timeline, requests, evaluation and SLA clocks (a crew: only a case its unit is or was assigned to).', params: CaseParams, response: { 200: CaseDetailSchema, 403: ErrorResponse, 404: ErrorResponse, ...read } },
   }, async (req) => {
+    crewMayRead(req, req.params.id);
     const d = service.detail(req.params.id);
     if (!d) throw new HttpError(404, 'not_found', `no case ${req.params.id}`);
     return d;
@@ -108,36 +133,54 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases/:id/photos', {
-    preHandler: people,
+    preHandler: app.auth.requireRole('dispatcher', 'leader', 'admin', 'field'),
     bodyLimit: photoMaxBytes,
     schema: {
-      tags, description: `A photo, before (with the report) or after (with the feedback): the raw image as the body, Content-Type image/jpeg, image/png or image/webp, at most ${photoMaxBytes} bytes. The type is checked by its bytes.`,
+      tags, description: `A photo, before (with the report) or after (with the feedback): the raw image as the body, Content-Type image/jpeg, image/png or image/webp, at most ${photoMaxBytes} bytes. The type is checked by its bytes. A crew (field) adds photos only to the case its unit holds now, while it is dispatched or handling. An optional Idempotency-Key header makes a retry safe: the same key on the same case answers 200 with the photo the first upload made, and stores nothing new.`,
       params: CaseParams, querystring: PhotoQuery,
-      response: { 201: CaseDetailSchema.properties.photos.items, 413: ErrorResponse, 415: ErrorResponse, ...write },
+      response: { 200: CaseDetailSchema.properties.photos.items, 201: CaseDetailSchema.properties.photos.items, 413: ErrorResponse, 415: ErrorResponse, ...write },
     },
   }, async (req, reply) => {
     const actor = actorOf(req);
     const caseId = req.params.id;
-    service.check('photo', actor, service.requireCase(caseId));
+    const rec = service.requireCase(caseId);
+    const p = req.principal!;
+    if (p.role === 'field' && (!p.unitId || rec.assignment?.unitId !== p.unitId)) {
+      throw new HttpError(403, 'forbidden', `case ${caseId} is not assigned to unit ${p.unitId ?? '(none)'}: a crew adds photos only to its own task`);
+    }
+    const key = idempotencyKeyOf(req);
     if (!Buffer.isBuffer(req.body)) throw new HttpError(415, 'unsupported_media_type', 'send the image as the raw body with Content-Type image/jpeg, image/png or image/webp');
     const declared = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const type = checkPhoto(req.body, declared);
+    // Before the stage check: a retry whose first try landed is answered even if the case moved on since.
+    const earlier = key === null ? undefined : service.photoByKey(caseId, key);
+    if (earlier) {
+      if (earlier.phase !== req.query.phase || earlier.bytes !== req.body.length) {
+        throw new HttpError(409, 'conflict', `Idempotency-Key header: this key already made photo ${earlier.id} (${earlier.phase}, ${earlier.bytes} bytes) on case ${caseId}; a different photo needs a new key`);
+      }
+      return reply.status(200).header('idempotent-replayed', 'true').send(service.detail(caseId)!.photos.find((x) => x.id === earlier.id)!);
+    }
+    service.check('photo', actor, rec);
+    if (p.role === 'field' && !CREW_PHOTO_STAGES.has(rec.stage)) {
+      throw new HttpError(409, 'invalid_transition', `cannot add a photo to case ${caseId} in stage ${rec.stage}: a crew adds photos while the task is dispatched or handling`);
+    }
     const saved = photos.save(caseId, req.body, type);
     let d;
     try {
-      d = service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: saved.bytes }, actor);
+      d = service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: saved.bytes, idempotencyKey: key }, actor);
     } catch (err) {
       photos.discard(caseId, saved.file);
       throw err;
     }
-    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes });
+    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes, idempotent: key !== null });
     return reply.status(201).send(d.photos.find((p) => p.id === saved.id)!);
   });
 
   app.get('/api/cases/:id/photos/:photoId', {
     preHandler: anyone,
-    schema: { tags, description: 'The photo file, with its content type.', params: PhotoParams, response: { 200: Type.Unknown({ description: 'the image bytes (image/jpeg, image/png or image/webp)' }), 404: ErrorResponse, ...read } },
+    schema: { tags, description: 'The photo file, with its content type (a crew: only of a case its unit is or was assigned to).', params: PhotoParams, response: { 200: Type.Unknown({ description: 'the image bytes (image/jpeg, image/png or image/webp)' }), 403: ErrorResponse, 404: ErrorResponse, ...read } },
   }, async (req, reply) => {
+    crewMayRead(req, req.params.id);
     const p = service.photo(req.params.id, req.params.photoId);
     if (!p) throw new HttpError(404, 'not_found', `case ${req.params.id} has no photo ${req.params.photoId}`);
     return reply.type(p.contentType).header('content-length', p.bytes).header('cache-control', 'private, max-age=86400, immutable').send(createReadStream(photos.path(p.caseId, p.file)));

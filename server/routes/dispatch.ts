@@ -2,19 +2,38 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { UnitState } from '../../shared/dispatch.ts';
+import { localDate } from '../../shared/local-time.ts';
 import {
   CaseDetailPassThrough, CaseIdParams, CoverageSchema, CrewDoneBody, DispatchBody, RecommendationsQuery, RecommendationsResponse,
-  ReassignBody, ReleaseBody, UnitDetailSchema, UnitIdParams, UnitStateSchema, UnitsQuery, type UnitTask,
+  ReassignBody, ReleaseBody, SendBackBody, UnitDetailSchema, UnitIdParams, UnitStateSchema, UnitsQuery, UnitTasksQuery, UnitTasksResponse,
+  type UnitFinishedTask, type UnitTask,
 } from '../../shared/schemas/dispatch.ts';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
 import { HttpError } from '../http-error.ts';
-import type { Actor } from '../ops/ports.ts';
+import type { Actor, CasesPort } from '../ops/ports.ts';
+
+export interface DispatchRoutesOptions {
+  now: () => number;
+  /** The cases module, found at request time (it registers after dispatch). */
+  cases: () => CasesPort;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The instants of a district-local date: a UTC window wide enough for any zone, cut by the local date itself. */
+function dayWindow(day: string): { fromTs: number; toTs: number } | null {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const midnightUtc = Date.UTC(y, m - 1, d);
+  const back = new Date(midnightUtc);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) return null;
+  return { fromTs: midnightUtc - 14 * 3_600_000, toTs: midnightUtc + DAY_MS + 14 * 3_600_000 };
+}
 
 /**
  * Dispatch over HTTP. Dispatchers and admins dispatch; leaders (and walls) read; a crew user acts
  * only for its own unit. Every write is audited.
  */
-const dispatch: FastifyPluginAsyncTypebox = async (app) => {
+const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, { now, cases }) => {
   const d = app.dispatch;
   const readers = app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall');
   const dispatchers = app.auth.requireRole('dispatcher', 'admin');
@@ -83,7 +102,8 @@ const dispatch: FastifyPluginAsyncTypebox = async (app) => {
     ownUnitOnly(req, req.params.id);
     const u = d.unit(req.params.id);
     if (!u) throw new HttpError(404, 'not_found', `no unit ${req.params.id}`);
-    return { ...u, task: taskOf(u) };
+    const pos = app.live.get(u.entityId)?.pos;
+    return { ...u, task: taskOf(u), position: pos ? { lon: pos.lon, lat: pos.lat, ts: pos.ts } : null };
   });
 
   const crewRoute = (path: string, step: 'accept' | 'enRoute', description: string) =>
@@ -109,6 +129,42 @@ const dispatch: FastifyPluginAsyncTypebox = async (app) => {
     const detail = d.crewStep(req.params.id, 'done', actor(req), opts);
     audit(req, 'unit.done', req.params.id, { caseId: detail.id, photos: req.body.photoIds?.length ?? 0 });
     return detail;
+  });
+
+  app.post('/api/units/:id/send-back', {
+    preHandler: app.auth.requireRole('field'),
+    schema: { tags: ['dispatch'], description: '退回: the crew asks to send its current task back, with a reason. A leader or admin decides; until then the task stays the unit\'s.', params: UnitIdParams, body: SendBackBody, response: { 201: CaseDetailPassThrough, ...writeErrors } },
+  }, async (req, reply) => {
+    ownUnitOnly(req, req.params.id);
+    const u = d.unit(req.params.id);
+    if (!u) throw new HttpError(404, 'not_found', `no unit ${req.params.id}`);
+    if (u.caseId === null || !(u.status === 'dispatched' || u.status === 'enRoute' || u.status === 'onScene')) {
+      throw new HttpError(409, 'invalid_transition', `unit ${req.params.id} has no task to send back`);
+    }
+    const detail = cases().request(u.caseId, 'sendBack', actor(req), { reason: req.body.reason });
+    audit(req, 'unit.sendBack', req.params.id, { caseId: u.caseId, reason: req.body.reason });
+    return reply.status(201).send(detail);
+  });
+
+  app.get('/api/units/:id/tasks', {
+    preHandler: app.auth.requireRole('dispatcher', 'admin', 'leader', 'field'),
+    schema: {
+      tags: ['dispatch'], description: 'The tasks a unit reported done (反馈) on a district-local day, oldest first, with where each case is now (a crew user sees only its own unit).',
+      params: UnitIdParams, querystring: UnitTasksQuery, response: { 200: UnitTasksResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+    },
+  }, async (req) => {
+    ownUnitOnly(req, req.params.id);
+    if (!d.unit(req.params.id)) throw new HttpError(404, 'not_found', `no unit ${req.params.id}`);
+    const timeZone = app.district.pack.meta.timezone;
+    const day = req.query.day ?? localDate(now(), timeZone);
+    const window = dayWindow(day);
+    if (!window) throw new HttpError(400, 'bad_request', `day: ${day} is not a calendar date (YYYY-MM-DD)`);
+    const tasks: UnitFinishedTask[] = cases().fedBackBy(req.params.id, window.fromTs, window.toTs)
+      .filter((t) => localDate(t.fedBackTs, timeZone) === day)
+      .map(({ summary: c, fedBackTs, by, note, photos }) => ({
+        caseId: c.id, code: c.code, title: c.title, address: c.location.address, emergency: c.emergency, stage: c.stage, fedBackTs, by, note, photos,
+      }));
+    return { unitId: req.params.id, day, timeZone, tasks };
   });
 
   app.get('/api/coverage', {

@@ -3,7 +3,7 @@
  * `PRAGMA user_version` records the last one applied.
  */
 import { SLA_MIGRATION } from '../sla/schema.ts';
-import { CASES_MIGRATION } from '../cases/schema.ts';
+import { CASES_MIGRATION, PHOTO_IDEMPOTENCY_MIGRATION } from '../cases/schema.ts';
 import { DISPATCH_MIGRATION } from '../dispatch/schema.ts';
 
 export interface Migration {
@@ -78,4 +78,5 @@ export const MIGRATIONS: Migration[] = [
   FIELD_ROLE_MIGRATION,
   SERVER_SECRET_MIGRATION,
   OPEN311_MIGRATION,
+  PHOTO_IDEMPOTENCY_MIGRATION,
 ];

@@ -39,7 +39,11 @@ export const UnitTaskSchema = Type.Object({
 });
 export type UnitTask = Static<typeof UnitTaskSchema>;
 
-export const UnitDetailSchema = Type.Intersect([UnitStateSchema, Type.Object({ task: Nullable(UnitTaskSchema) })]);
+/** The unit's last reported position (its crew's phone shows it on the map). */
+export const UnitPositionSchema = Type.Object({ lon: Type.Number(), lat: Type.Number(), ts: Type.Number() });
+
+export const UnitDetailSchema = Type.Intersect([UnitStateSchema, Type.Object({ task: Nullable(UnitTaskSchema), position: Nullable(UnitPositionSchema) })]);
+export type UnitDetail = Static<typeof UnitDetailSchema>;
 
 export const UnitRecommendationSchema = Type.Object({
   entityId: Type.String(),
@@ -107,3 +111,35 @@ export const CrewDoneBody = Type.Object({
   note: Type.String({ minLength: 1, maxLength: 2000 }),
   photoIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10 })),
 }, { additionalProperties: false });
+
+/** 退回: the crew asks to send its task back (a leader or admin decides). */
+export const SendBackBody = Type.Object({ reason }, { additionalProperties: false });
+
+export const UnitTasksQuery = Type.Object({
+  day: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the district-local date YYYY-MM-DD (default: today)' })),
+}, { additionalProperties: false });
+
+/** A task the unit finished (反馈) on a day, as its crew's phone lists it. */
+export const UnitFinishedTaskSchema = Type.Object({
+  caseId: Type.Integer(),
+  code: Type.String(),
+  title: Type.String(),
+  address: Nullable(Type.String()),
+  emergency: Type.Boolean(),
+  /** Where the case is now (fedBack, verified, closed…, or dispatched again after a failed check). */
+  stage: Type.String(),
+  fedBackTs: Type.Number(),
+  /** Who reported it done: the crew member's user name (or the unit id for a simulated crew). */
+  by: Type.String(),
+  note: Nullable(Type.String()),
+  photos: Type.Integer(),
+});
+export type UnitFinishedTask = Static<typeof UnitFinishedTaskSchema>;
+
+export const UnitTasksResponse = Type.Object({
+  unitId: Type.String(),
+  day: Type.String(),
+  timeZone: Type.String(),
+  tasks: Type.Array(UnitFinishedTaskSchema),
+});
+export type UnitTasksResponse = Static<typeof UnitTasksResponse>;

@@ -49,7 +49,8 @@ export type Principal = Static<typeof Principal>;
 export const LoginResponse = Type.Object({
   token: Type.String(),
   expiresAt: Type.Number(),
-  user: Type.Object({ username: Type.String(), role: literals(ROLES) }),
+  /** unitId: a crew user's unit (role field), what its phone page (/field) shows. */
+  user: Type.Object({ username: Type.String(), role: literals(ROLES), unitId: Type.Optional(Type.String()) }),
 });
 
 export const PositionSchema = Type.Object({

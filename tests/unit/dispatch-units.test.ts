@@ -173,7 +173,7 @@ describe('units and dispatch', () => {
     expect(d.unit('s1')!.status).toBe('enRoute');
     d.crewStep('s1', 'done', { name: 'crew-s1', role: 'field' }, { note: 'emptied' });
     expect(d.unit('s1')!.status).toBe('returning');
-    expect(cases.calls.slice(1)).toEqual(['accept 1 by crew-s1', 'feedback 1 by crew-s1: emptied']);
+    expect(cases.calls.slice(1)).toEqual(['accept 1 by crew-s1 {"unitId":"s1"}', 'feedback 1 by crew-s1: emptied']);
     now += 299_000;
     d.sweep();
     expect(d.unit('s1')!.status).toBe('returning');

@@ -122,6 +122,7 @@ export class FakeCases implements CasesPort {
   detail(caseId: number): CaseDetail | undefined { return this.cases.get(caseId); }
   openCases(): CaseSummary[] { return [...this.cases.values()].filter((c) => !['closed', 'evaluated', 'voided'].includes(c.stage)); }
   changedSince(ts: number): CaseSummary[] { return [...this.cases.values()].filter((c) => c.updatedTs >= ts); }
+  fedBackBy(): never { return unsupported('fedBackBy'); }
 
   report(input: NewCase, actor: Actor): CaseDetail {
     this.reports.push({ input, actor });

@@ -48,7 +48,7 @@ export class FakeCases {
     const unused = () => { throw new Error('not used by the SLA clocks'); };
     return {
       taxonomy: unused, detail: unused, openCases: unused, changedSince: unused, report: unused, transition: unused, dispatch: unused,
-      release: unused, unitStep: unused, feedback: unused, request: unused, decide: unused, openForAlarm: unused, rate: unused, addPhoto: unused,
+      release: unused, unitStep: unused, feedback: unused, fedBackBy: unused, request: unused, decide: unused, openForAlarm: unused, rate: unused, addPhoto: unused,
       item: (code) => (code === ITEM.code ? ITEM : undefined),
       organisations: () => ORGS,
       get: (id) => this.cases.get(id),
