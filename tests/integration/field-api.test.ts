@@ -6,6 +6,7 @@
  * photograph another unit's case, list all cases, act for another unit. Send-back (退回)
  * files a request; the unit's finished tasks of the day list the case.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseDetail } from '../../shared/cases.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
@@ -16,8 +17,8 @@ const ARRIVAL_RADIUS_M = 60;
 const ENV = { SIM_ENABLED: 'false', ADMIN_PASSWORD: 'admin-password-for-field', DISPATCH_ARRIVAL_RADIUS_M: String(ARRIVAL_RADIUS_M) };
 const UNIT_A = 'staff-0001';
 const UNIT_B = 'staff-0002';
-/** A small but real JPEG signature: the server types photos by their bytes. */
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(300, 9), Buffer.from([0xff, 0xd9])]);
+/** A real JPEG without metadata (tests/fixtures/photos/README.md): stored as sent. */
+const JPEG = readFileSync(new URL('../fixtures/photos/street-96x64.jpg', import.meta.url));
 /** ~1 m of latitude. */
 const M_LAT = 1 / 111_320;
 
