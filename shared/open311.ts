@@ -49,7 +49,7 @@ export interface Open311Attribute {
 export interface Open311ServiceDefinition { service_code: string; attributes: Open311Attribute[] }
 
 /** The public stage of a request, for the status page's timeline. */
-export const OPEN311_EVENTS = ['received', 'registered', 'dispatched', 'onScene', 'handled', 'verified', 'closed', 'rated', 'voided'] as const;
+export const OPEN311_EVENTS = ['received', 'registered', 'dispatched', 'handling', 'handled', 'verified', 'closed', 'rated', 'voided'] as const;
 export type Open311Event = (typeof OPEN311_EVENTS)[number];
 
 export interface Open311ExtendedAttributes {

@@ -46,7 +46,7 @@ export interface RequestCreated {
   rating_key?: string;
 }
 
-export const TIMELINE_EVENTS = ['received', 'registered', 'dispatched', 'onScene', 'handled', 'verified', 'closed', 'rated', 'voided'] as const;
+export const TIMELINE_EVENTS = ['received', 'registered', 'dispatched', 'handling', 'handled', 'verified', 'closed', 'rated', 'voided'] as const;
 export type TimelineEvent = (typeof TIMELINE_EVENTS)[number];
 
 export interface RequestRating { score: number; comment?: string | null; datetime: string }

@@ -6,14 +6,14 @@
 import type { ServiceRequest, TimelineEvent } from '../http/open311-api.ts';
 
 /** 已受理 → 已立案 → 已派遣 → 处置中 → 已处置 → 已结案 */
-export const PROGRESS_STEPS = ['received', 'registered', 'dispatched', 'onScene', 'handled', 'closed'] as const;
+export const PROGRESS_STEPS = ['received', 'registered', 'dispatched', 'handling', 'handled', 'closed'] as const;
 export type ProgressStepName = (typeof PROGRESS_STEPS)[number];
 
 /**
  * How far each event carries the request. `verified` (核查, the centre checks the handling) has
  * no step of its own for a citizen: it means "handled" is behind us and closing is next.
  */
-const REACH: Partial<Record<TimelineEvent, number>> = { received: 0, registered: 1, dispatched: 2, onScene: 3, handled: 4, verified: 4, closed: 5, rated: 5 };
+const REACH: Partial<Record<TimelineEvent, number>> = { received: 0, registered: 1, dispatched: 2, handling: 3, handled: 4, verified: 4, closed: 5, rated: 5 };
 
 export interface ProgressStep {
   name: ProgressStepName;

@@ -64,7 +64,8 @@ export function publicEvent(e: TimelineEntry): Open311Event | null {
     case 'report': return 'received';
     case 'register': return 'registered';
     case 'dispatch': case 'reassign': case 'verifyFail': return 'dispatched';
-    case 'arrive': return 'onScene';
+    // 处置中: the crew took it on — accepted, on its way or arrived; the first of them counts.
+    case 'accept': case 'enRoute': case 'arrive': return 'handling';
     case 'feedback': return 'handled';
     case 'verifyPass': return 'verified';
     case 'close': return 'closed';
@@ -361,7 +362,8 @@ export class Open311RequestsService {
     const timeline: Open311ExtendedAttributes['timeline'] = [];
     for (const e of c.timeline) {
       const event = publicEvent(e);
-      if (event) timeline.push({ event, datetime: formatLocal(e.ts, tz) });
+      // One public step per stretch: accept, on my way and arrival are all "being handled".
+      if (event && !(event === 'handling' && timeline.at(-1)?.event === 'handling')) timeline.push({ event, datetime: formatLocal(e.ts, tz) });
     }
     return {
       stage: c.stage,

@@ -368,7 +368,7 @@ describe('a request follows its case to closure, and its reporter rates it', () 
     const closed = await status();
     expect(closed).toMatchObject({ status: 'closed', status_notes: '已结案', updated_datetime: local(c.updatedTs) });
     expect(closed.extended_attributes).toMatchObject({ stage: 'closed', rating: null });
-    expect(closed.extended_attributes.timeline.map((e: { event: string }) => e.event)).toEqual(['received', 'registered', 'dispatched', 'onScene', 'handled', 'verified', 'closed']);
+    expect(closed.extended_attributes.timeline.map((e: { event: string }) => e.event)).toEqual(['received', 'registered', 'dispatched', 'handling', 'handled', 'verified', 'closed']);
     expect(closed.extended_attributes.timeline[0].datetime).toBe(local(c.createdTs));
     const text = JSON.stringify(closed);
     for (const hidden of ['张师傅', unit, 'disp1', 'x@y.cn']) expect(text).not.toContain(hidden);

@@ -214,8 +214,8 @@ describe('the address gazetteer and the services citizens may report', () => {
 
   it('turns a case timeline into public events, never naming who acted', () => {
     const e = (action: TimelineEntry['action'], toStage: TimelineEntry['toStage'] = null): TimelineEntry => ({ id: 1, caseId: 1, ts: 0, actor: '张三', actorRole: 'dispatcher', action, fromStage: null, toStage, note: '内部备注', data: null });
-    expect(['report', 'register', 'dispatch', 'arrive', 'feedback', 'verifyPass', 'close', 'rate', 'note', 'escalate', 'clockBreach'].map((a) => publicEvent(e(a as TimelineEntry['action']))))
-      .toEqual(['received', 'registered', 'dispatched', 'onScene', 'handled', 'verified', 'closed', 'rated', null, null, null]);
+    expect(['report', 'register', 'dispatch', 'accept', 'enRoute', 'arrive', 'feedback', 'verifyPass', 'close', 'rate', 'note', 'escalate', 'clockBreach'].map((a) => publicEvent(e(a as TimelineEntry['action']))))
+      .toEqual(['received', 'registered', 'dispatched', 'handling', 'handling', 'handling', 'handled', 'verified', 'closed', 'rated', null, null, null]);
     expect(publicEvent(e('approve', 'voided'))).toBe('voided');
     expect(publicEvent(e('approve', 'registered'))).toBeNull();
   });

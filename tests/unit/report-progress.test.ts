@@ -13,16 +13,16 @@ const states = (r: R) => requestProgress(r).steps.map((s) => `${s.name}:${s.stat
 describe('requestProgress: the six steps a citizen sees', () => {
   it('just received: received done, registered current, the rest to come', () => {
     expect(states(req('open', [['received', T0]]))).toEqual([
-      'received:done', 'registered:current', 'dispatched:todo', 'onScene:todo', 'handled:todo', 'closed:todo',
+      'received:done', 'registered:current', 'dispatched:todo', 'handling:todo', 'handled:todo', 'closed:todo',
     ]);
   });
-  it('dispatched: the times of each done step, onScene current', () => {
+  it('dispatched: the times of each done step, handling current', () => {
     const p = requestProgress(req('open', [['received', T0], ['registered', '2026-11-28T02:05:00Z'], ['dispatched', '2026-11-28T02:09:00Z']]));
     expect(p.steps.map((s) => [s.name, s.state, s.at])).toEqual([
       ['received', 'done', T0],
       ['registered', 'done', '2026-11-28T02:05:00Z'],
       ['dispatched', 'done', '2026-11-28T02:09:00Z'],
-      ['onScene', 'current', null],
+      ['handling', 'current', null],
       ['handled', 'todo', null],
       ['closed', 'todo', null],
     ]);
@@ -30,7 +30,7 @@ describe('requestProgress: the six steps a citizen sees', () => {
   });
   it('verified counts as handled: closing is next', () => {
     expect(states(req('open', [['received', T0], ['handled', T0], ['verified', T0]]))).toEqual([
-      'received:done', 'registered:done', 'dispatched:done', 'onScene:done', 'handled:done', 'closed:current',
+      'received:done', 'registered:done', 'dispatched:done', 'handling:done', 'handled:done', 'closed:current',
     ]);
   });
   it('a step passed over is done without a time (a case handled on the spot, no dispatch)', () => {
