@@ -9,7 +9,6 @@
  * The simulator runs at SIM_SPEED 0.02 with no duty officer and no reports of its own, so every
  * step on this case is a person's.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CaseDetail, CaseSummary } from '../../shared/cases.ts';
 import type { UnitRecommendation } from '../../shared/dispatch.ts';
-import { buildApp, freePort, haveChromium, launchChromium, ROOT, SHOTS, startServer, stopServer, watch, type Started } from './harness.ts';
+import { api, buildApp, freePort, haveChromium, launchChromium, login, operatorCli, ROOT, SHOTS, startServer, stopServer, watch, type Started } from './harness.ts';
 
 const CREW = 'crew.liming';
 const DISPATCHER = 'disp.sun';
@@ -28,22 +27,6 @@ const AFTER_PHOTO = path.join(ROOT, 'tests/fixtures/after-photo.jpg');
 const DESCRIPTION = '经十路南侧人行道井盖不见了，晚上很危险。';
 const NOTE = '已安装新井盖并设置警示';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' } as const;
-
-async function api<T>(server: Started, token: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function login(server: Started, username: string, password: string): Promise<string> {
-  const res = await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  expect(res.status, `login of ${username}`).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
 
 describe.skipIf(!haveChromium)('from a citizen\'s photo to a crew\'s after-photo, seen by the duty officer and the citizen', () => {
   let server: Started;
@@ -60,9 +43,7 @@ describe.skipIf(!haveChromium)('from a citizen\'s photo to a crew\'s after-photo
   let requestId = '';
   let caseId = 0;
 
-  const cli = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), ...args], {
-    cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) }, encoding: 'utf8',
-  });
+  const cli = (...args: string[]) => operatorCli(dataDir, port)(...args);
 
   beforeAll(async () => {
     buildApp();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { CaseDetail } from '../../shared/cases.ts';
-import { buildApp, freePort, haveChromium, launchChromium, ROOT, SHOTS, startServer, stopServer, waitForWall, watch, type Started } from './harness.ts';
+import { api, buildApp, countdownSeconds, freePort, haveChromium, launchChromium, ROOT, SHOTS, startServer, stopServer, waitForWall, watch, type Started } from './harness.ts';
 
 const DISPATCHER = 'zhang.wei';
 /** 井盖缺失或破损 — an emergency item of the Lixia taxonomy (data/lixia/taxonomy.json). */
@@ -22,29 +22,11 @@ const MISSING_MANHOLE_COVER = '15.01.001';
 const ON_JINGSHI_ROAD = { lon: 117.091559, lat: 36.655588 };
 const SEVEN_MINUTES_S = 7 * 60;
 
-/** "mm:ss" or "h:mm:ss" → seconds (negative when the clock shows "-"). */
-function seconds(countdown: string): number {
-  const m = /^(-?)(?:(\d+):)?(\d{2}):(\d{2})$/.exec(countdown.trim());
-  if (!m) throw new Error(`not a countdown: "${countdown}"`);
-  const s = Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
-  return m[1] ? -s : s;
-}
-
-async function api<T>(server: Started, token: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 /** A countdown on the page ticks down: read it, wait a little over a second, read it again. */
 async function expectTicking(page: Page, selector: string): Promise<number> {
-  const first = seconds((await page.textContent(selector)) ?? '');
-  await expect.poll(async () => seconds((await page.textContent(selector)) ?? ''), { timeout: 5000, interval: 300 }).toBeLessThan(first);
-  return seconds((await page.textContent(selector)) ?? '');
+  const first = countdownSeconds((await page.textContent(selector)) ?? '');
+  await expect.poll(async () => countdownSeconds((await page.textContent(selector)) ?? ''), { timeout: 5000, interval: 300 }).toBeLessThan(first);
+  return countdownSeconds((await page.textContent(selector)) ?? '');
 }
 
 describe.skipIf(!haveChromium)('duty console and wall: a dispatcher dispatches an emergency (real server, real Chromium)', () => {
@@ -116,7 +98,7 @@ describe.skipIf(!haveChromium)('duty console and wall: a dispatcher dispatches a
     const first = page.locator('[data-testid="recommendation"]').first();
     await first.waitFor({ timeout: 30_000 });
     const eta = (await first.locator('.eta b').textContent()) ?? '';
-    expect(seconds(eta), 'the top unit has a road ETA').toBeGreaterThan(0);
+    expect(countdownSeconds(eta), 'the top unit has a road ETA').toBeGreaterThan(0);
     expect(await first.locator('.chip').count(), 'with the reasons it is recommended').toBeGreaterThan(0);
     unitName = ((await first.locator('.name').evaluate((el) => el.firstChild?.textContent ?? '')) ?? '').trim();
     expect(unitName).not.toBe('');

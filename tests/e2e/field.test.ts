@@ -10,7 +10,6 @@
  * The simulator runs at SIM_SPEED 0.02, so its own crew for the unit (sim/crews.ts) would take
  * 1000 s or more to accept: the steps in this test are the person's alone.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CaseDetail } from '../../shared/cases.ts';
 import type { UnitRecommendation } from '../../shared/dispatch.ts';
-import { buildApp, freePort, haveChromium, launchChromium, ROOT, SHOTS, startServer, stopServer, watch, type Started } from './harness.ts';
+import { api, buildApp, countdownSeconds, freePort, haveChromium, launchChromium, login, operatorCli, ROOT, SHOTS, startServer, stopServer, watch, type Started } from './harness.ts';
 
 const CREW = 'crew.wangfang';
 const DISPATCHER = 'disp.zhao';
@@ -28,30 +27,6 @@ const MISSING_MANHOLE_COVER = '15.01.001';
 const ON_JINGSHI_ROAD = { lon: 117.091559, lat: 36.655588 };
 const PHOTO = path.join(ROOT, 'tests/fixtures/after-photo.jpg');
 const NOTE = '井盖已更换，周边已清理';
-
-async function api<T>(server: Started, token: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function login(server: Started, username: string, password: string): Promise<string> {
-  const res = await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  expect(res.status, `login of ${username}`).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
-
-/** "mm:ss" or "h:mm:ss" → seconds. */
-function seconds(countdown: string): number {
-  const m = /^(-?)(?:(\d+):)?(\d{2}):(\d{2})$/.exec(countdown.trim());
-  if (!m) throw new Error(`not a countdown: "${countdown}"`);
-  const s = Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
-  return m[1] ? -s : s;
-}
 
 describe.skipIf(!haveChromium)('the field crew\'s phone page (real server, real Chromium, 390×844)', () => {
   let server: Started;
@@ -68,9 +43,7 @@ describe.skipIf(!haveChromium)('the field crew\'s phone page (real server, real 
   let caseId: number;
   let unit: UnitRecommendation;
 
-  const cli = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), ...args], {
-    cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) }, encoding: 'utf8',
-  });
+  const cli = (...args: string[]) => operatorCli(dataDir, port)(...args);
   const caseNow = () => api<CaseDetail>(server, dispToken, 'GET', `/api/cases/${caseId}`);
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `field-${name}.png`), fullPage: false, timeout: 60_000 });
 
@@ -130,10 +103,10 @@ describe.skipIf(!haveChromium)('the field crew\'s phone page (real server, real 
     const deadline = page.locator('[data-testid="field-deadline"]');
     await deadline.waitFor({ timeout: 15_000 });
     expect(await deadline.getAttribute('data-kind')).toBe('arrival');
-    const first = seconds((await page.textContent('[data-testid="field-countdown"]')) ?? '');
+    const first = countdownSeconds((await page.textContent('[data-testid="field-countdown"]')) ?? '');
     expect(first).toBeLessThanOrEqual(7 * 60);
     expect(first).toBeGreaterThan(7 * 60 - 120);
-    await expect.poll(async () => seconds((await page.textContent('[data-testid="field-countdown"]')) ?? ''), { timeout: 5000, interval: 300 }).toBeLessThan(first);
+    await expect.poll(async () => countdownSeconds((await page.textContent('[data-testid="field-countdown"]')) ?? ''), { timeout: 5000, interval: 300 }).toBeLessThan(first);
 
     // a crew opening the desk's or the wall's page is sent back to its own
     await page.goto(`${server.base}/wall`);

@@ -124,3 +124,36 @@ export async function waitForWall(page: Page, timeout = 90_000): Promise<void> {
     { timeout, polling: 1000 },
   );
 }
+
+/** A JSON call to the server's API as `token`; anything but 2xx throws with the answer. */
+export async function api<T>(server: Started, token: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Signs in over the API and returns the session token. */
+export async function login(server: Started, username: string, password: string): Promise<string> {
+  const res = await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (res.status !== 200) throw new Error(`login of ${username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** The operator CLI (`npm run admin -- …`) against a server's DATA_DIR; returns what it printed. */
+export function operatorCli(dataDir: string, port: number): (...args: string[]) => string {
+  return (...args) => execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), ...args], {
+    cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) }, encoding: 'utf8',
+  });
+}
+
+/** A countdown as the screens show it, "mm:ss" or "h:mm:ss" → seconds (negative when it shows "-"). */
+export function countdownSeconds(countdown: string): number {
+  const m = /^(-?)(?:(\d+):)?(\d{2}):(\d{2})$/.exec(countdown.trim());
+  if (!m) throw new Error(`not a countdown: "${countdown}"`);
+  const s = Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+  return m[1] ? -s : s;
+}
