@@ -103,10 +103,18 @@ function attributesOf(fields: Fields): AttributeInput {
 
 const flat = (fields: Fields): Record<string, string | undefined> => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, one(v)]));
 
+/**
+ * The public reads need no key, and a full `requests` answer costs real work (half a second at
+ * the cap): each client address gets this many reads a minute, then 429 in the spec's form. A
+ * status page polling every 20 s uses 3. One handler, so one count across all the read routes.
+ */
+export const OPEN311_READS_PER_MIN_PER_ADDRESS = 240;
+
 export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = async (app, opts) => {
   const { service } = opts;
   const send = (reply: FastifyReply, format: Open311Format, root: string, value: unknown, status = 200) =>
     reply.status(status).type(CONTENT_TYPES[format]).header('cache-control', 'no-store').send(serialise(format, root, value));
+  const reads = { onRequest: app.rateLimit({ max: OPEN311_READS_PER_MIN_PER_ADDRESS, timeWindow: '1 minute' }) };
   const origin = (req: FastifyRequest) => opts.publicUrl ?? `${req.protocol}://${req.host}`;
   const query = (req: FastifyRequest) => flat(req.query as Fields);
 
@@ -158,7 +166,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     return { fields, photo };
   }
 
-  app.get('/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: discovery.json|xml, services.json|xml, requests.json|xml (service_request_id, service_code, status, start_date, end_date, extensions=true, locale).' } }, async (req, reply) => {
+  app.get('/:file', { ...reads, schema: { tags: ['open311'], description: 'GeoReport v2: discovery.json|xml, services.json|xml, requests.json|xml (service_request_id, service_code, status, start_date, end_date, extensions=true, locale).' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     const q = query(req);
     service.checkJurisdiction(q.jurisdiction_id);
@@ -184,14 +192,14 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     }
   });
 
-  app.get('/services/:file', { schema: { tags: ['open311'], description: 'GeoReport v2 service definition: services/{service_code}.json|xml with its attributes.' } }, async (req, reply) => {
+  app.get('/services/:file', { ...reads, schema: { tags: ['open311'], description: 'GeoReport v2 service definition: services/{service_code}.json|xml with its attributes.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     service.checkJurisdiction(query(req).jurisdiction_id);
     const def = service.definition(name, localeOf(req));
     return send(reply, format, 'service_definition', { service_code: def.service_code, attributes: def.attributes.map((a) => ordered(a, ATTRIBUTE_FIELDS)) });
   });
 
-  app.get('/requests/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: one request, requests/{service_request_id}.json|xml (extensions=true adds extended_attributes).' } }, async (req, reply) => {
+  app.get('/requests/:file', { ...reads, schema: { tags: ['open311'], description: 'GeoReport v2: one request, requests/{service_request_id}.json|xml (extensions=true adds extended_attributes).' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     const q = query(req);
     service.checkJurisdiction(q.jurisdiction_id);
@@ -199,7 +207,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     return send(reply, format, 'service_requests', [ordered(r, REQUEST_FIELDS)]);
   });
 
-  app.get('/tokens/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: tokens/{token}.json|xml → the service_request_id.' } }, async (req, reply) => {
+  app.get('/tokens/:file', { ...reads, schema: { tags: ['open311'], description: 'GeoReport v2: tokens/{token}.json|xml → the service_request_id.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     service.checkJurisdiction(query(req).jurisdiction_id);
     return send(reply, format, 'service_requests', service.token(name));
