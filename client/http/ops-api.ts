@@ -2,7 +2,12 @@
 import type { Alarm } from '../../shared/alarms.ts';
 import type { CaseDetail, CaseRequestKind, CaseSummary, CaseTaxonomy, Organisation } from '../../shared/cases.ts';
 import type { CoverageResult, RecommendationList } from '../../shared/dispatch.ts';
+import type { Static } from 'typebox';
+import type { ReporterSchema } from '../../shared/schemas/open311.ts';
 import { apiFetch } from './api.ts';
+
+/** The private contact a citizen left with an Open311 request (every read is audited). */
+export type Reporter = Static<typeof ReporterSchema>;
 
 export type TransitionAction = 'register' | 'verifyPass' | 'verifyFail' | 'close' | 'evaluate' | 'note' | 'escalate';
 
@@ -28,6 +33,7 @@ export function opsApi(token: () => string | null) {
     coverage: () => apiFetch<CoverageResult>('/api/coverage', token()),
     taxonomy: () => apiFetch<CaseTaxonomy>('/api/taxonomy', token()),
     organisations: () => apiFetch<Organisation[]>('/api/organisations', token()),
+    reporter: (id: number) => apiFetch<Reporter>(`/api/cases/${id}/reporter`, token()),
     me: () => apiFetch<{ type: string; name: string; role: string }>('/api/auth/me', token()),
     /** A case photo needs the Bearer header, so it cannot be a plain <img src>: fetched as a blob. */
     async photo(caseId: number, photoId: string): Promise<Blob> {

@@ -164,6 +164,9 @@ describe.skipIf(!haveChromium)('from a citizen\'s photo to a crew\'s after-photo
       expect(lines.some((l) => l.includes(NOTE))).toBe(true);
       const captions = await detail.locator('.photos figcaption').allTextContents();
       expect(captions.map((x) => x.trim())).toEqual(expect.arrayContaining([expect.stringContaining('处置前'), expect.stringContaining('处置后')]));
+      // The contact the citizen left is shown only when asked (the read is audited); the page asks for none.
+      await page.click('[data-testid="reporter-show"]');
+      await expect.poll(() => page.textContent('[data-testid="reporter-contact"]'), { timeout: 10_000 }).toContain('市民未留联系方式（随手拍 report page）');
       await page.waitForTimeout(1000);
       await page.screenshot({ path: path.join(SHOTS, 'chain-3-console-timeline-1920x1080.png'), timeout: 60_000 });
       expect(deskProblems).toEqual([]);
