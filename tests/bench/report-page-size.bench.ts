@@ -41,6 +41,9 @@ try {
   } else {
     await page.goto(`${server.base}/report`);
     await page.waitForSelector('[data-testid=report-map] canvas', { timeout: 60_000 });
+    // The canvas comes before the map engine starts its worker; on a busy machine the network can
+    // look idle in between. The map is drawn only once the worker has come, so wait for it too.
+    for (const until = Date.now() + 60_000; ![...assets].some((a) => /maplibre-gl-worker/.test(a)) && Date.now() < until;) await page.waitForTimeout(200);
     await page.waitForLoadState('networkidle');
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     const groups = { entry: 0, report: 0, map: 0 };
