@@ -13,7 +13,7 @@ describe('history over HTTP', () => {
   it('keeps the downsampled track of reports fed through the ingest, answers it, keeps it across a restart and survives a failed flush', async () => {
     const s = await startServer({ SIM_ENABLED: 'false', HISTORY_FLUSH_S: '1' });
     servers.push(s);
-    const admin = await login(s.url, 'admin', s.firstStart!.adminPassword);
+    const admin = await login(s.url, 'admin', s.firstStart!.adminPassword!);
     const veh = s.app.live.all().find((e) => e.kind === 'vehicle')!;
     const from = Date.now() - 1000;
     const fixTs = Date.now() - 300_000;
@@ -56,7 +56,7 @@ describe('history over HTTP', () => {
     servers.pop();
     const again = await startServer({ SIM_ENABLED: 'false', HISTORY_FLUSH_S: '1' }, s.dataDir);
     servers.push(again);
-    const admin2 = await login(again.url, 'admin', s.firstStart!.adminPassword);
+    const admin2 = await login(again.url, 'admin', s.firstStart!.adminPassword!);
     const after = await call(again.url, admin2, 'GET', path);
     expect(after.json.points.map((p: any) => [p.lon, p.lat, p.status])).toEqual(expected);
     expect(again.app.history.lastKnown().find((x) => x.entityId === veh.id)).toMatchObject({ lat: 36.66099, status: 'working' });
