@@ -170,8 +170,9 @@ export class HistoryStore implements HistoryPort {
           const fresh = tr.pending.slice(i, j);
           let existing: TrackPoint[];
           if (bucket === openBucket) existing = openPoints;
+          else if (openBucket >= 0 && bucket > openBucket) existing = []; // a bucket after one this process wrote: nobody else wrote it
           else {
-            // First write to this bucket by this process: a restart may have left points in it.
+            // First write of this entity by this process: a previous run may have left points in this bucket.
             const row = this.q.row.get(eid, bucket);
             existing = row ? decodeTrack(bucket, tr.readingCount, row.blob) : [];
             if (!lastWritten && existing.length > 0) lastWritten = existing[existing.length - 1];
