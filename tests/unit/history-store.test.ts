@@ -115,6 +115,20 @@ describe('history roll-up and restart', () => {
     expect(Object.fromEntries(history.lastKnown().map((s) => [s.entityId, (s.ts - T0) / S]))).toEqual({ 'veh-001': 700, 'bin-00001': 100 });
   });
 
+  it('window gives the points of every entity in a time window, optionally of some kinds', () => {
+    const { history, move, live } = fixture();
+    move(0, 0);
+    move(100 * S, 1000);
+    move(700 * S, 2000);
+    live.apply('bin-00001', { attrs: { fill: 40 } }, T0 + 50 * S);
+    history.flush();
+    const w = history.window(T0 + 50 * S, T0 + 700 * S);
+    expect([...w.keys()].sort()).toEqual(['bin-00001', 'veh-001']);
+    expect(w.get('veh-001')!.map((p) => (p.ts - T0) / S)).toEqual([100, 700]);
+    expect([...history.window(T0, T0 + 700 * S, ['bin']).keys()]).toEqual(['bin-00001']);
+    expect(history.window(T0 + 701 * S, T0 + 800 * S).size).toBe(0);
+  });
+
   it('keeps the points of a failed flush for the next one', () => {
     const { db, history, move } = fixture();
     move(0, 0);
@@ -132,8 +146,12 @@ describe('history roll-up and restart', () => {
     move(0, 0);
     history.flush();
     const later = new HistoryStore(db, { policy: { minMoveM: 25, maxGapS: 60 }, timeZone: 'Asia/Shanghai', retentionDays: 1, now: () => T0 + 2 * 86_400_000 });
+    move(86_400 * S + 60 * S, 0); // a day later: younger than the retention, kept
+    history.flush();
     expect(later.prune()).toBe(1);
+    expect(later.track('veh-001', T0, T0 + 2 * 86_400_000)).toHaveLength(1);
     expect(later.track('veh-001', T0, T0 + S)).toEqual([]);
-    expect(later.daily('2026-11-01', '2026-12-31')).toEqual([]);
+    // the first day's roll-up is gone, the next day's (younger than the cutoff day) stays
+    expect(later.daily('2026-11-01', '2026-12-31').map((r) => r.day)).toEqual(['2026-11-29']);
   });
 });
