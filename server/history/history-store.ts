@@ -85,11 +85,12 @@ export class HistoryStore implements HistoryPort {
   readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0 };
   private readonly onlineCode = CONNECTIVITY.indexOf('online');
   private readonly q;
+  /** entity id → eid, loaded at start so that a flush never looks one up. */
+  private readonly eids = new Map<string, number>();
 
   constructor(private readonly db: Db, private readonly opts: HistoryOptions) {
     this.bucketS = opts.bucketS ?? 600;
     this.q = {
-      eidOf: db.prepare<[string], { eid: number }>('SELECT eid FROM history_entity WHERE entity_id = ?'),
       addEntity: db.prepare<[string, string, string], { eid: number }>('INSERT INTO history_entity (entity_id, kind, org_code) VALUES (?, ?, ?) RETURNING eid'),
       entities: db.prepare<[], { eid: number; entity_id: string; kind: string }>('SELECT eid, entity_id, kind FROM history_entity ORDER BY eid'),
       row: db.prepare<[number, number], { blob: Buffer }>('SELECT blob FROM history_track WHERE eid = ? AND bucket = ?'),
@@ -104,6 +105,14 @@ export class HistoryStore implements HistoryPort {
       prune: db.prepare<[number, number]>('DELETE FROM history_track WHERE eid = ? AND bucket < ?'),
       pruneDaily: db.prepare<[string]>('DELETE FROM history_daily WHERE day < ?'),
     };
+    for (const r of this.q.entities.all()) this.eids.set(r.entity_id, r.eid);
+  }
+
+  /** Names every entity of the district once, at start, so that the first flush does not do it for 5,000 of them at once. */
+  registerEntities(entities: readonly { id: string; kind: EntityKind; orgCode: string }[]): void {
+    this.db.transaction(() => {
+      for (const e of entities) if (!this.eids.has(e.id)) this.eids.set(e.id, this.q.addEntity.get(e.id, e.kind, e.orgCode)!.eid);
+    })();
   }
 
   /** The change-stream listener: no I/O, a few comparisons and an array push. */
@@ -157,7 +166,7 @@ export class HistoryStore implements HistoryPort {
     let buckets = 0;
     this.db.transaction(() => {
       for (const tr of batch) {
-        const eid = tr.eid ?? this.q.eidOf.get(tr.id)?.eid ?? this.q.addEntity.get(tr.id, tr.kind, tr.orgCode)!.eid;
+        const eid = tr.eid ?? this.eids.get(tr.id) ?? this.q.addEntity.get(tr.id, tr.kind, tr.orgCode)!.eid;
         let openBucket = tr.openBucket;
         let openPoints = tr.openPoints;
         let lastWritten = tr.lastWritten;
@@ -204,6 +213,7 @@ export class HistoryStore implements HistoryPort {
     })();
     for (const [tr, s] of after) {
       tr.eid = s.eid;
+      this.eids.set(tr.id, s.eid);
       tr.openBucket = s.openBucket;
       tr.openPoints = s.openPoints;
       tr.lastWritten = s.lastWritten;

@@ -34,6 +34,7 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   const store = new HistoryStore(app.store.db, {
     policy: { minMoveM: opts.minMoveM, maxGapS: opts.maxGapS }, timeZone, retentionDays: opts.retentionDays, now: opts.now,
   });
+  store.registerEntities(app.live.all());
   app.decorate('history', store as HistoryPort);
   app.decorate('historyStore', store);
   const unsubscribe = app.live.changes.subscribe('history', store.onChange);
