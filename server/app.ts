@@ -20,6 +20,7 @@ import store from './plugins/store.ts';
 import domainEvents from './plugins/domain-events.ts';
 import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
+import history from './plugins/history.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
@@ -98,6 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     now,
     simSpeed: config.sim.speed,
   });
+  // Right after live, before the rules and the simulator, so history sees the first reports.
+  await app.register(history, { now, ...config.history });
   const clientRoot = deps.clientRoot ?? 'dist/client';
   await app.register(cases, { now, dataDir: config.dataDir, ...config.cases });
   await app.register(sla, { now, dayMode: config.sla.dayMode });

@@ -51,6 +51,10 @@ export const EnvSchema = Type.Object({
   OPEN311_RATE_PER_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   OPEN311_MAX_RESULTS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   OPEN311_CONTACT: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  HISTORY_MIN_MOVE_M: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  HISTORY_MAX_GAP_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  HISTORY_FLUSH_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  HISTORY_RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -82,6 +86,8 @@ export interface Config {
   dispatch: { settings: DispatchSettings; travel: TravelProfiles };
   /** Open311: accepted POST requests per API key per minute (the report page's key: per client address), the most GET requests returns, the discovery contact. */
   open311: { ratePerMin: number; maxResults: number; contact: string | undefined };
+  /** History (server/history): a point when moved ≥ minMoveM or maxGapS passed; written every flushS; kept retentionDays. */
+  history: { minMoveM: number; maxGapS: number; flushS: number; retentionDays: number };
 }
 
 export class ConfigError extends Error {
@@ -135,6 +141,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (ratePerMin < 1 || ratePerMin > 100_000) throw new ConfigError(`invalid configuration:\n  OPEN311_RATE_PER_MIN=${ratePerMin}: must be 1..100000`);
   const maxResults = int(e.OPEN311_MAX_RESULTS, 1000);
   if (maxResults < 1 || maxResults > 10_000) throw new ConfigError(`invalid configuration:\n  OPEN311_MAX_RESULTS=${maxResults}: must be 1..10000`);
+  const history = {
+    minMoveM: int(e.HISTORY_MIN_MOVE_M, 25), maxGapS: int(e.HISTORY_MAX_GAP_S, 60),
+    flushS: int(e.HISTORY_FLUSH_S, 5), retentionDays: int(e.HISTORY_RETENTION_DAYS, 90),
+  };
+  if (history.minMoveM < 1 || history.minMoveM > 10_000) throw new ConfigError(`invalid configuration:\n  HISTORY_MIN_MOVE_M=${history.minMoveM}: must be 1..10000`);
+  if (history.maxGapS < 1 || history.maxGapS > 86_400) throw new ConfigError(`invalid configuration:\n  HISTORY_MAX_GAP_S=${history.maxGapS}: must be 1..86400`);
+  if (history.flushS < 1 || history.flushS > 3600) throw new ConfigError(`invalid configuration:\n  HISTORY_FLUSH_S=${history.flushS}: must be 1..3600`);
+  if (history.retentionDays < 1 || history.retentionDays > 36_500) throw new ConfigError(`invalid configuration:\n  HISTORY_RETENTION_DAYS=${history.retentionDays}: must be 1..36500`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -159,6 +173,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
     dispatch,
     open311: { ratePerMin, maxResults, contact: e.OPEN311_CONTACT },
+    history,
   };
 }
 
@@ -199,7 +214,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
-    sla: c.sla, cases: c.cases, open311: c.open311,
+    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

@@ -20,6 +20,7 @@ import { ALARMS_MIGRATION } from '../alarms/schema.ts';
 import { FIELD_ROLE_MIGRATION } from '../auth/schema.ts';
 import { SERVER_SECRET_MIGRATION } from '../auth/server-secret.ts';
 import { OPEN311_MIGRATION } from '../open311/schema.ts';
+import { HISTORY_MIGRATION } from '../history/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -79,4 +80,5 @@ export const MIGRATIONS: Migration[] = [
   SERVER_SECRET_MIGRATION,
   OPEN311_MIGRATION,
   PHOTO_IDEMPOTENCY_MIGRATION,
+  HISTORY_MIGRATION,
 ];

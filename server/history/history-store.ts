@@ -1,0 +1,327 @@
+/**
+ * The history writer and reader. The change-stream listener only turns a change into a
+ * point, applies the downsampling rule and appends the kept point to the entity's buffer —
+ * no I/O on the ingest's path. `flush()` (a timer, every HISTORY_FLUSH_S) writes every
+ * touched bucket in one transaction and adds to the daily roll-up; a crash loses at most
+ * the points of one flush window. A failed flush keeps its points for the next one.
+ */
+import { CONNECTIVITY, ENTITY_STATUSES, isEntityKind, type Connectivity, type EntityKind } from '../../shared/entities.ts';
+import { distanceM } from '../../shared/geo.ts';
+import { localDate } from '../../shared/local-time.ts';
+import type { Db } from '../store/database.ts';
+import type { LiveChange } from '../live/change-stream.ts';
+import { decodeTrack, encodeTrack, type TrackPoint } from './track-codec.ts';
+import { keepReason, type DownsamplePolicy } from './downsample.ts';
+import { HISTORY_READINGS, readingsOf, readingsToAttrs } from './readings.ts';
+
+/** A kept point as readers see it. */
+export interface HistoryPoint {
+  /** ms since epoch, whole seconds */
+  ts: number;
+  lon: number | null;
+  lat: number | null;
+  status: string;
+  connectivity: Connectivity;
+  /** The kind's readings (server/history/readings.ts). */
+  attrs: Record<string, unknown>;
+}
+
+export interface HistoryEntityState extends HistoryPoint {
+  entityId: string;
+  kind: EntityKind;
+}
+
+/** The reader the heat charts, replay, briefing and the restart read. */
+export interface HistoryPort {
+  /** Kept points of one entity with from ≤ ts ≤ to (ms), oldest first; up to the last flush. */
+  track(entityId: string, from: number, to: number): HistoryPoint[];
+  /** The last kept state of every entity at or before `ts` (ms), with its time. */
+  positionsAt(ts: number): HistoryEntityState[];
+  /** The last kept state of every entity: what a restart restores. */
+  lastKnown(): HistoryEntityState[];
+  /** Every kept point in [from, to] (ms), per entity, optionally of some kinds only: for replay. */
+  window(from: number, to: number, kinds?: readonly EntityKind[]): Map<string, HistoryPoint[]>;
+  /** Daily roll-up rows of local days from..to (YYYY-MM-DD, inclusive). */
+  daily(fromDay: string, toDay: string): DailyRow[];
+}
+
+export interface DailyRow { day: string; orgCode: string; kind: EntityKind; reports: number; points: number; distanceM: number; onlineS: number }
+
+export interface HistoryOptions {
+  policy: DownsamplePolicy;
+  /** Bucket length, seconds (default 600). */
+  bucketS?: number;
+  timeZone: string;
+  retentionDays: number;
+  now: () => number;
+}
+
+export interface FlushResult { points: number; buckets: number }
+
+interface Tracked {
+  id: string;
+  kind: EntityKind;
+  orgCode: string;
+  eid: number | undefined;
+  readingCount: number;
+  /** Last point the rule kept (flushed or not): what the next change is compared with. */
+  lastKept: TrackPoint | undefined;
+  /** Kept, not yet written. */
+  pending: TrackPoint[];
+  /** The newest written bucket and its points, so a flush appends without reading back. */
+  openBucket: number;
+  openPoints: TrackPoint[];
+  /** Last written point: the roll-up measures from it. */
+  lastWritten: TrackPoint | undefined;
+  reportsPending: number;
+  lastReportT: number;
+}
+
+export class HistoryStore implements HistoryPort {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly dirty = new Set<Tracked>();
+  private readonly bucketS: number;
+  /** Counters for health and the bench. */
+  readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0 };
+  private readonly onlineCode = CONNECTIVITY.indexOf('online');
+  private readonly q;
+  /** entity id → eid, loaded at start so that a flush never looks one up. */
+  private readonly eids = new Map<string, number>();
+
+  constructor(private readonly db: Db, private readonly opts: HistoryOptions) {
+    this.bucketS = opts.bucketS ?? 600;
+    this.q = {
+      addEntity: db.prepare<[string, string, string], { eid: number }>('INSERT INTO history_entity (entity_id, kind, org_code) VALUES (?, ?, ?) RETURNING eid'),
+      entities: db.prepare<[], { eid: number; entity_id: string; kind: string }>('SELECT eid, entity_id, kind FROM history_entity ORDER BY eid'),
+      row: db.prepare<[number, number], { blob: Buffer }>('SELECT blob FROM history_track WHERE eid = ? AND bucket = ?'),
+      put: db.prepare<[number, number, number, Uint8Array]>('INSERT OR REPLACE INTO history_track (eid, bucket, n, blob) VALUES (?, ?, ?, ?)'),
+      range: db.prepare<[number, number, number], { bucket: number; blob: Buffer }>('SELECT bucket, blob FROM history_track WHERE eid = ? AND bucket BETWEEN ? AND ? ORDER BY bucket'),
+      before: db.prepare<[number, number], { bucket: number; blob: Buffer }>('SELECT bucket, blob FROM history_track WHERE eid = ? AND bucket <= ? ORDER BY bucket DESC LIMIT 2'),
+      daily: db.prepare(`INSERT INTO history_daily (day, org_code, kind, reports, points, distance_m, online_s) VALUES (@day, @org, @kind, @reports, @points, @distance, @online)
+        ON CONFLICT (day, org_code, kind) DO UPDATE SET reports = reports + excluded.reports, points = points + excluded.points,
+        distance_m = distance_m + excluded.distance_m, online_s = online_s + excluded.online_s`),
+      dailyRange: db.prepare<[string, string], { day: string; org_code: string; kind: string; reports: number; points: number; distance_m: number; online_s: number }>(
+        'SELECT * FROM history_daily WHERE day BETWEEN ? AND ? ORDER BY day, org_code, kind'),
+      prune: db.prepare<[number, number]>('DELETE FROM history_track WHERE eid = ? AND bucket < ?'),
+      pruneDaily: db.prepare<[string]>('DELETE FROM history_daily WHERE day < ?'),
+    };
+    for (const r of this.q.entities.all()) this.eids.set(r.entity_id, r.eid);
+  }
+
+  /** Names every entity of the district once, at start, so that the first flush does not do it for 5,000 of them at once. */
+  registerEntities(entities: readonly { id: string; kind: EntityKind; orgCode: string }[]): void {
+    this.db.transaction(() => {
+      for (const e of entities) if (!this.eids.has(e.id)) this.eids.set(e.id, this.q.addEntity.get(e.id, e.kind, e.orgCode)!.eid);
+    })();
+  }
+
+  /** The change-stream listener: no I/O, a few comparisons and an array push. */
+  readonly onChange = (change: LiveChange): void => {
+    this.stats.changes++;
+    const e = change.entity;
+    let tr = this.tracked.get(e.id);
+    if (!tr) {
+      tr = {
+        id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
+        lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
+      };
+      this.tracked.set(e.id, tr);
+    }
+    const t = Math.floor(change.at / 1000);
+    if (change.type === 'report') { tr.reportsPending++; tr.lastReportT = t; this.dirty.add(tr); }
+    const a = change.after;
+    const last = tr.lastKept;
+    if (last && t < last.t) { this.stats.refusedOutOfOrder++; return; }
+    const point: TrackPoint = {
+      t,
+      lon: a.pos ? Math.round(a.pos.lon * 1e6) : (last?.lon ?? null),
+      lat: a.pos ? Math.round(a.pos.lat * 1e6) : (last?.lat ?? null),
+      status: statusCode(e.kind, a.status),
+      conn: CONNECTIVITY.indexOf(a.connectivity),
+      // Attribute objects are replaced on change, never edited (live-state.ts): same object, same readings.
+      readings: last && a.attrs === change.before.attrs ? last.readings : readingsOf(e.kind, a.attrs, last?.readings),
+    };
+    if (keepReason(last, point, this.opts.policy) === null) return;
+    tr.lastKept = point;
+    tr.pending.push(point);
+    this.stats.kept++;
+    this.dirty.add(tr);
+  };
+
+  /** Writes every buffered point in one transaction. Throws when the store fails; the points stay buffered. */
+  flush(): FlushResult {
+    if (this.dirty.size === 0) return { points: 0, buckets: 0 };
+    const batch = [...this.dirty];
+    // Everything is computed first and applied to memory only once the transaction committed.
+    const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; lastWritten: TrackPoint | undefined }>();
+    const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number; distance: number; online: number }>();
+    const roll = (tr: Tracked, t: number) => {
+      const day = localDate(t * 1000, this.opts.timeZone);
+      const key = `${day}|${tr.orgCode}|${tr.kind}`;
+      let r = daily.get(key);
+      if (!r) daily.set(key, (r = { day, org: tr.orgCode, kind: tr.kind, reports: 0, points: 0, distance: 0, online: 0 }));
+      return r;
+    };
+    let points = 0;
+    let buckets = 0;
+    this.db.transaction(() => {
+      for (const tr of batch) {
+        const eid = tr.eid ?? this.eids.get(tr.id) ?? this.q.addEntity.get(tr.id, tr.kind, tr.orgCode)!.eid;
+        let openBucket = tr.openBucket;
+        let openPoints = tr.openPoints;
+        let lastWritten = tr.lastWritten;
+        if (tr.reportsPending > 0) roll(tr, tr.lastReportT).reports += tr.reportsPending;
+        let i = 0;
+        while (i < tr.pending.length) {
+          const bucket = Math.floor(tr.pending[i]!.t / this.bucketS) * this.bucketS;
+          let j = i;
+          while (j < tr.pending.length && tr.pending[j]!.t < bucket + this.bucketS) j++;
+          const fresh = tr.pending.slice(i, j);
+          let existing: TrackPoint[];
+          if (bucket === openBucket) existing = openPoints;
+          else if (openBucket >= 0 && bucket > openBucket) existing = []; // a bucket after one this process wrote: nobody else wrote it
+          else {
+            // First write of this entity by this process: a previous run may have left points in this bucket.
+            const row = this.q.row.get(eid, bucket);
+            existing = row ? decodeTrack(bucket, tr.readingCount, row.blob) : [];
+            if (!lastWritten && existing.length > 0) lastWritten = existing[existing.length - 1];
+          }
+          const lastT = existing.length > 0 ? existing[existing.length - 1]!.t : -Infinity;
+          const kept = fresh.filter((p) => p.t >= lastT);
+          this.stats.refusedOutOfOrder += fresh.length - kept.length;
+          const all = existing.concat(kept);
+          this.q.put.run(eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all));
+          for (const p of kept) {
+            const r = roll(tr, p.t);
+            r.points++;
+            if (lastWritten) {
+              if (lastWritten.lon !== null && p.lon !== null && lastWritten.lat !== null && p.lat !== null && (p.lon !== lastWritten.lon || p.lat !== lastWritten.lat)) {
+                r.distance += distanceM(lastWritten.lon / 1e6, lastWritten.lat / 1e6, p.lon / 1e6, p.lat / 1e6);
+              }
+              if (lastWritten.conn === this.onlineCode) r.online += p.t - lastWritten.t;
+            }
+            lastWritten = p;
+          }
+          if (bucket >= openBucket) { openBucket = bucket; openPoints = all; }
+          points += kept.length;
+          buckets++;
+          i = j;
+        }
+        after.set(tr, { eid, openBucket, openPoints, lastWritten });
+      }
+      for (const r of daily.values()) this.q.daily.run({ day: r.day, org: r.org, kind: r.kind, reports: r.reports, points: r.points, distance: r.distance, online: r.online });
+    })();
+    for (const [tr, s] of after) {
+      tr.eid = s.eid;
+      this.eids.set(tr.id, s.eid);
+      tr.openBucket = s.openBucket;
+      tr.openPoints = s.openPoints;
+      tr.lastWritten = s.lastWritten;
+      tr.pending = [];
+      tr.reportsPending = 0;
+    }
+    this.dirty.clear();
+    this.stats.flushes++;
+    this.stats.pointsWritten += points;
+    return { points, buckets };
+  }
+
+  /** Deletes buckets older than the retention period (and roll-up days older than it); returns the buckets deleted. */
+  prune(): number {
+    const cutoffMs = this.opts.now() - this.opts.retentionDays * 86_400_000;
+    const cutoff = Math.floor(cutoffMs / 1000 / this.bucketS) * this.bucketS;
+    let deleted = 0;
+    this.db.transaction(() => {
+      // One primary-key range per entity: no full scan, no index on bucket to pay for.
+      for (const { eid } of this.q.entities.all()) deleted += this.q.prune.run(eid, cutoff).changes;
+      this.q.pruneDaily.run(localDate(cutoffMs, this.opts.timeZone));
+    })();
+    return deleted;
+  }
+
+  /** Points buffered and not yet written (for health and the bench). */
+  get pendingPoints(): number {
+    let n = 0;
+    for (const tr of this.dirty) n += tr.pending.length;
+    return n;
+  }
+
+  track(entityId: string, from: number, to: number): HistoryPoint[] {
+    const ent = this.entityRow(entityId);
+    if (!ent) return [];
+    return this.points(ent, from, to);
+  }
+
+  window(from: number, to: number, kinds?: readonly EntityKind[]): Map<string, HistoryPoint[]> {
+    const out = new Map<string, HistoryPoint[]>();
+    for (const ent of this.entities()) {
+      if (kinds && !kinds.includes(ent.kind)) continue;
+      const pts = this.points(ent, from, to);
+      if (pts.length > 0) out.set(ent.id, pts);
+    }
+    return out;
+  }
+
+  positionsAt(ts: number): HistoryEntityState[] {
+    const t = Math.floor(ts / 1000);
+    const out: HistoryEntityState[] = [];
+    for (const ent of this.entities()) {
+      const n = HISTORY_READINGS[ent.kind].length;
+      for (const row of this.q.before.all(ent.eid, t)) {
+        const pts = decodeTrack(row.bucket, n, row.blob);
+        let k = pts.length - 1;
+        while (k >= 0 && pts[k]!.t > t) k--;
+        if (k >= 0) { out.push({ entityId: ent.id, kind: ent.kind, ...toPoint(ent.kind, pts[k]!) }); break; }
+      }
+    }
+    return out;
+  }
+
+  lastKnown(): HistoryEntityState[] {
+    return this.positionsAt(Number.MAX_SAFE_INTEGER);
+  }
+
+  daily(fromDay: string, toDay: string): DailyRow[] {
+    return this.q.dailyRange.all(fromDay, toDay).map((r) => ({
+      day: r.day, orgCode: r.org_code, kind: r.kind as EntityKind, reports: r.reports, points: r.points, distanceM: r.distance_m, onlineS: r.online_s,
+    }));
+  }
+
+  private points(ent: { eid: number; kind: EntityKind }, from: number, to: number): HistoryPoint[] {
+    const f = Math.ceil(from / 1000);
+    const t = Math.floor(to / 1000);
+    const n = HISTORY_READINGS[ent.kind].length;
+    const out: HistoryPoint[] = [];
+    const firstBucket = Math.floor(f / this.bucketS) * this.bucketS;
+    for (const row of this.q.range.all(ent.eid, firstBucket, t)) {
+      for (const p of decodeTrack(row.bucket, n, row.blob)) if (p.t >= f && p.t <= t) out.push(toPoint(ent.kind, p));
+    }
+    return out;
+  }
+
+  private entityRow(id: string): { eid: number; id: string; kind: EntityKind } | undefined {
+    const row = this.db.prepare<[string], { eid: number; kind: string }>('SELECT eid, kind FROM history_entity WHERE entity_id = ?').get(id);
+    return row && isEntityKind(row.kind) ? { eid: row.eid, id, kind: row.kind } : undefined;
+  }
+
+  private entities(): { eid: number; id: string; kind: EntityKind }[] {
+    return this.q.entities.all().flatMap((r) => (isEntityKind(r.kind) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
+  }
+}
+
+function statusCode(kind: EntityKind, status: string): number {
+  const i = (ENTITY_STATUSES[kind] as readonly string[]).indexOf(status);
+  // The ingest only accepts statuses of the vocabulary; 0 keeps a track decodable if that ever changes.
+  return i >= 0 ? i : 0;
+}
+
+function toPoint(kind: EntityKind, p: TrackPoint): HistoryPoint {
+  return {
+    ts: p.t * 1000,
+    lon: p.lon === null ? null : p.lon / 1e6,
+    lat: p.lat === null ? null : p.lat / 1e6,
+    status: ENTITY_STATUSES[kind][p.status] ?? ENTITY_STATUSES[kind][0],
+    connectivity: CONNECTIVITY[p.conn] ?? 'offline',
+    attrs: readingsToAttrs(kind, p.readings),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * History (server/history): listens to the change stream, buffers kept points in memory,
+ * writes them on a timer in one transaction, prunes past the retention once a day, and
+ * exposes `app.history` (HistoryPort) and GET /api/history/track. Registered right after
+ * `live`, before the simulator, so it sees the first reports.
+ */
+import fp from 'fastify-plugin';
+import { HistoryStore, type HistoryPort } from '../history/history-store.ts';
+import historyRoutes from '../routes/history.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    history: HistoryPort;
+    /** The writer behind the port: flush, prune, stats (for health and the bench). */
+    historyStore: HistoryStore;
+  }
+}
+
+export interface HistoryPluginOptions {
+  now: () => number;
+  minMoveM: number;
+  maxGapS: number;
+  flushS: number;
+  retentionDays: number;
+  /** Default: the pack's meta.timezone. */
+  timeZone?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+export default fp<HistoryPluginOptions>(async (app, opts) => {
+  const timeZone = opts.timeZone ?? app.district.pack.meta.timezone;
+  if (!timeZone) throw new Error('history needs the district time zone (pack meta.timezone)');
+  const store = new HistoryStore(app.store.db, {
+    policy: { minMoveM: opts.minMoveM, maxGapS: opts.maxGapS }, timeZone, retentionDays: opts.retentionDays, now: opts.now,
+  });
+  store.registerEntities(app.live.all());
+  app.decorate('history', store as HistoryPort);
+  app.decorate('historyStore', store);
+  const unsubscribe = app.live.changes.subscribe('history', store.onChange);
+
+  // Timers that throw would end the server: log and try again next time (the points stay buffered).
+  const flush = () => {
+    try { store.flush(); } catch (err) { store.stats.flushFailures++; app.log.error({ err }, 'history flush failed; points kept for the next flush'); }
+  };
+  const prune = () => {
+    try {
+      const n = store.prune();
+      if (n > 0) app.log.info({ buckets: n, retentionDays: opts.retentionDays }, 'history pruned');
+    } catch (err) { app.log.error({ err }, 'history prune failed'); }
+  };
+  const flushTimer = setInterval(flush, opts.flushS * 1000);
+  flushTimer.unref();
+  const pruneTimer = setInterval(prune, DAY_MS);
+  pruneTimer.unref();
+  // At start too, so a server restarted every night still prunes.
+  const firstPrune = setImmediate(prune);
+
+  app.addHook('onClose', async () => {
+    clearInterval(flushTimer);
+    clearInterval(pruneTimer);
+    clearImmediate(firstPrune);
+    unsubscribe();
+    flush();
+  });
+  await app.register(historyRoutes);
+}, { name: 'history', dependencies: ['store', 'live', 'auth'] });
