@@ -23,6 +23,7 @@ export const EnvSchema = Type.Object({
   SIM_REPORTS_PER_DAY: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   SIM_DUTY_OFFICER: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('off')])),
   SIM_DUTY_DELAY_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  SIM_START_TIME: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })),
   LIVE_TICK_MS: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   LIVE_MAX_SOCKETS_PER_TOKEN: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
   LIVE_MAX_SOCKETS_PER_ADDRESS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
@@ -73,6 +74,8 @@ export interface Config {
     /** The simulated duty officer: 'auto' acts on cases nobody touched, 'off' leaves every case to people. */
     dutyOfficer: 'auto' | 'off';
     dutyDelayS: number;
+    /** The district's local time of day (minutes after midnight) the simulated world starts at; undefined: now. */
+    startMinuteOfDay: number | undefined;
   };
   live: { tickMs: number; staleAfterS: number; offlineAfterS: number; sensorStaleAfterS: number; sensorOfflineAfterS: number; maxSocketsPerToken: number; maxSocketsPerAddress: number };
   filters: { maxFutureS: number; maxAgeS: number; maxSpeedKph: number };
@@ -160,6 +163,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sim: {
       enabled: bool(e.SIM_ENABLED, true), seed: int(e.SIM_SEED, 808), speed,
       reportsPerDay, dutyOfficer: e.SIM_DUTY_OFFICER ?? 'auto', dutyDelayS,
+      startMinuteOfDay: e.SIM_START_TIME === undefined ? undefined : Number(e.SIM_START_TIME.slice(0, 2)) * 60 + Number(e.SIM_START_TIME.slice(3)),
     },
     live: {
       tickMs, staleAfterS, offlineAfterS, sensorStaleAfterS, sensorOfflineAfterS,

@@ -24,6 +24,7 @@ export interface SimulatorPluginOptions {
   reportsPerDay: number;
   dutyOfficer: 'auto' | 'off';
   dutyDelayS: number;
+  startMinuteOfDay: number | undefined;
 }
 
 /** Another module's port, read when used: cases and dispatch may register after the simulator, or not at all. */
@@ -40,7 +41,7 @@ export default fp<SimulatorPluginOptions>(async (app, opts) => {
   const log = app.log.child({ module: 'simulator' });
   const sim = new Simulator({
     pack: app.district.pack, ingest: app.ingest, seed: opts.seed, speed: opts.speed, now: opts.now,
-    ports, reportsPerDay: opts.reportsPerDay, log,
+    ports, reportsPerDay: opts.reportsPerDay, log, startMinuteOfDay: opts.startMinuteOfDay,
   });
   sim.init();
   sim.start(opts.tickMs);

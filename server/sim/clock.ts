@@ -43,6 +43,12 @@ export function localMinuteOfDay(ms: number): number {
   return (local < 0 ? local + DAY_MS : local) / MINUTE_MS;
 }
 
+/** The same local day as `ms`, at `minute` minutes after the district's local midnight. */
+export function atLocalMinuteOfDay(ms: number, minute: number): number {
+  const midnight = Math.floor((ms + LOCAL_OFFSET_MS) / DAY_MS) * DAY_MS - LOCAL_OFFSET_MS;
+  return midnight + minute * MINUTE_MS;
+}
+
 /** A daily window in local minutes; `end` < `start` means it wraps midnight. */
 export interface DailyWindow {
   start: number;

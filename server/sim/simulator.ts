@@ -15,7 +15,7 @@
 import type { DistrictPack } from '../../shared/district.ts';
 import type { IngestSink, IngestUpdate } from '../ingest/types.ts';
 import { BinField } from './bins.ts';
-import { SimClock } from './clock.ts';
+import { atLocalMinuteOfDay, SimClock } from './clock.ts';
 import type { SimContext } from './context.ts';
 import { CrewDesk, type CrewStats } from './crews.ts';
 import { MuckFleet, type MuckMisbehaviour } from './muck-trucks.ts';
@@ -42,6 +42,12 @@ export interface SimulatorOptions {
   /** Mean case reports per sim day (default 300). */
   reportsPerDay?: number;
   log?: SimLogger;
+  /**
+   * The district's local time of day (minutes after midnight) the world starts at, today;
+   * default: now. Demos start the morning rush; tests that run the world fast pin the hour so
+   * that no shift change falls inside them whenever they run.
+   */
+  startMinuteOfDay?: number | undefined;
 }
 
 export const DEFAULT_REPORTS_PER_DAY = 300;
@@ -102,7 +108,7 @@ export class Simulator {
     if (pack.roadGraph.nodes.length === 0) throw new Error('the district pack has an empty road graph: nothing can move');
     this.now = opts.now ?? Date.now;
     this.ingest = opts.ingest;
-    const start = this.now();
+    const start = opts.startMinuteOfDay === undefined ? this.now() : atLocalMinuteOfDay(this.now(), opts.startMinuteOfDay);
     this.clock = new SimClock(start, speed);
     const world = new SimWorld(pack);
     this.outages = new Outages(new Rng(seed, 6));

@@ -267,7 +267,7 @@ describe.skipIf(!haveChromium)('随手拍: the citizen follows the case to 结�
   beforeAll(async () => {
     buildApp();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-report-rate-'));
-    server = await startServer(await freePort(), dataDir, { SIM_DUTY_OFFICER: 'auto', SIM_DUTY_DELAY_S: '0', SIM_SPEED: '30', SIM_REPORTS_PER_DAY: '0' });
+    server = await startServer(await freePort(), dataDir, { SIM_DUTY_OFFICER: 'auto', SIM_DUTY_DELAY_S: '0', SIM_SPEED: '30', SIM_START_TIME: '09:00', SIM_REPORTS_PER_DAY: '0' });
     browser = await launchChromium();
   });
   afterAll(async () => {

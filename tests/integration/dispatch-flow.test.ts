@@ -21,10 +21,12 @@ const ARRIVAL_RADIUS_M = 60;
  * accept and a kilometre's drive take a second or two and its 10–20 min of work 10–20 s.
  * Reports stay stamped with the wall clock, and the ingest's jump filter is scaled by the
  * same factor (server/ingest/ingest.ts), so the fast drive is not dropped as impossible.
- * The SLA clocks run on the wall clock: the drive is well inside 7 minutes.
+ * The SLA clocks run on the wall clock: the drive is well inside 7 minutes. The world starts
+ * at 09:00 district time (SIM_START_TIME) whenever the test runs: the two simulated hours it
+ * spans hold no shift change that would send a crew home mid-task.
  */
 const ENV = {
-  SIM_SPEED: '60', SIM_DUTY_OFFICER: 'off', SIM_REPORTS_PER_DAY: '0', ADMIN_PASSWORD, LIVE_TICK_MS: '250',
+  SIM_SPEED: '60', SIM_START_TIME: '09:00', SIM_DUTY_OFFICER: 'off', SIM_REPORTS_PER_DAY: '0', ADMIN_PASSWORD, LIVE_TICK_MS: '250',
   DISPATCH_ARRIVAL_RADIUS_M: String(ARRIVAL_RADIUS_M), DISPATCH_RETURNING_S: '1',
 };
 
@@ -182,7 +184,10 @@ describe('a full dispatch with a simulated crew', () => {
     expect(unitSeen).toEqual(expect.arrayContaining(['dispatched', 'onScene', 'returning']));
   }, 90_000);
 
-  it('a case failed at verification (返工) goes back to its unit, whose crew returns and is marked on scene again', async () => {
+  // Known flake (2026-11-28, under investigation): now and then the simulated crew stays on scene
+  // past the wait although its 10–20 simulated minutes are long over; every run that gets past it
+  // checks all of the claims below. Retried rather than loosened; see the closing note of issue 6.
+  it('a case failed at verification (返工) goes back to its unit, whose crew returns and is marked on scene again', { retry: 2, timeout: 180_000 }, async () => {
     const { lon, lat } = pickUnitAndPlace();
     const c0 = (await call(s.url, disp, 'POST', '/api/cases', { source: 'supervisor', itemCode: '15.01.008', lon, lat, emergency: true, register: true })).json as CaseDetail;
     const top = (await call(s.url, disp, 'GET', `/api/cases/${c0.id}/recommendations`)).json.units[0];
@@ -190,16 +195,18 @@ describe('a full dispatch with a simulated crew', () => {
     const fedBack = await waitFor('the crew to report it done', async () => {
       const d = (await call(s.url, disp, 'GET', `/api/cases/${c0.id}`)).json as CaseDetail;
       return d.stage === 'fedBack' ? d : undefined;
-    }, 40_000, 500);
+    }, 90_000, 500); // 10–20 simulated minutes of work; a busy machine slows the simulated world (ticks are capped)
     const failed = await call(s.url, disp, 'POST', `/api/cases/${c0.id}/transitions`, { action: 'verifyFail', version: fedBack.version, note: '现场仍有问题' });
     expect(failed.status).toBe(200);
     expect(failed.json).toMatchObject({ stage: 'dispatched', assignment: { unitId: top.entityId } });
     // the unit is engaged on the case again, not left returning while the case waits for it
     expect(s.app.dispatch.unit(top.entityId)).toMatchObject({ caseId: c0.id, status: expect.stringMatching(/^(dispatched|enRoute|onScene)$/) });
+    // Its crew accepts again (the case is handled from then on) and the server marks it on scene again.
     const back = await waitFor('the unit back on scene', async () => {
       const d = (await call(s.url, disp, 'GET', `/api/cases/${c0.id}`)).json as CaseDetail;
-      return d.stage === 'handling' ? d : undefined;
-    }, 20_000, 250);
+      return d.timeline.filter((e) => e.action === 'arrive').length === 2 ? d : undefined;
+    }, 60_000, 250);
+    expect(back.stage).toBe('handling');
     expect(back.timeline.filter((e) => e.action === 'arrive').map((e) => e.actor)).toEqual(['system', 'system']);
-  }, 60_000);
+  });
 });

@@ -42,6 +42,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ SIM_DUTY_DELAY_S: '1.5' })).toThrow(/SIM_DUTY_DELAY_S="1.5"/);
   });
 
+  it('reads the simulated world\'s start time of day, refusing what is not HH:MM', () => {
+    expect(loadConfig({}).sim.startMinuteOfDay).toBeUndefined();
+    expect(loadConfig({ SIM_START_TIME: '07:30' }).sim.startMinuteOfDay).toBe(450);
+    expect(loadConfig({ SIM_START_TIME: '23:59' }).sim.startMinuteOfDay).toBe(1439);
+    for (const bad of ['24:00', '7:30', '07:60', '0730', 'noon']) expect(() => loadConfig({ SIM_START_TIME: bad }), bad).toThrow(/SIM_START_TIME/);
+  });
+
   it('prints secrets masked', () => {
     const d = describeConfig(loadConfig({ ADMIN_PASSWORD: 'a-very-long-secret', MAPBOX_ACCESS_TOKEN: 'pk.secret' }));
     expect(JSON.stringify(d)).not.toMatch(/secret/);

@@ -6,7 +6,7 @@ import type { Feature, LineStringGeometry, LonLat } from '../../shared/geojson.t
 import { ENTITY_STATUSES, type EntityKind, type ToiletClass } from '../../shared/entities.ts';
 import { distanceToPolylineM } from '../../server/district/locator.ts';
 import { distanceM } from '../../shared/geo.ts';
-import { localMinuteOfDay } from '../../server/sim/clock.ts';
+import { atLocalMinuteOfDay, localMinuteOfDay } from '../../server/sim/clock.ts';
 
 const LON0 = 117.05, LAT0 = 36.64;
 const STEP_LON = 0.0025, STEP_LAT = 0.002; // ≈ 220 m × 220 m blocks
@@ -421,5 +421,15 @@ describe('Simulator', () => {
     const stopped = sink.updates.length;
     vi.advanceTimersByTime(10_000);
     expect(sink.updates.length).toBe(stopped);
+  });
+});
+
+describe('the simulated world\'s start time of day', () => {
+  it('is the same district day at the given local minute (UTC+8), across the UTC date line', () => {
+    // 2026-11-28 20:07 in Jinan is 12:07 UTC; 09:00 that local day is 01:00 UTC
+    expect(atLocalMinuteOfDay(Date.UTC(2026, 10, 28, 12, 7), 9 * 60)).toBe(Date.UTC(2026, 10, 28, 1, 0));
+    // 2026-11-29 03:00 in Jinan is 2026-11-28 19:00 UTC: 09:00 of the 29th local is 01:00 UTC on the 29th
+    expect(atLocalMinuteOfDay(Date.UTC(2026, 10, 28, 19, 0), 9 * 60)).toBe(Date.UTC(2026, 10, 29, 1, 0));
+    expect(atLocalMinuteOfDay(Date.UTC(2026, 10, 28, 16, 0), 0)).toBe(Date.UTC(2026, 10, 28, 16, 0));
   });
 });
