@@ -44,7 +44,9 @@ describe.skipIf(!haveChromium)('duty console and wall: a dispatcher dispatches a
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-console-'));
     const port = await freePort();
     // No simulated duty officer, and no simulated reports: the emergency is the test's own, alone at the top.
-    server = await startServer(port, dataDir, { SIM_DUTY_OFFICER: 'off', SIM_REPORTS_PER_DAY: '0' });
+    // The simulated world runs slow (0.05×): its own crew for the dispatched unit would otherwise walk,
+    // arrive and finish while the 4K wall is still drawing in software GL, and the emergency leave the panel.
+    server = await startServer(port, dataDir, { SIM_DUTY_OFFICER: 'off', SIM_REPORTS_PER_DAY: '0', SIM_SPEED: '0.05' });
     // No user API: people are added on the server's machine with the operator CLI, as the README says.
     const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), 'add-user', DISPATCHER, 'dispatcher'], {
       cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) }, encoding: 'utf8',
