@@ -85,7 +85,7 @@ function table(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, r
 /** Draws the PNG and resolves with it. */
 export async function briefingPng(inputs: ExportInputs): Promise<Blob> {
   const b = inputs.briefing;
-  const tableH = 40 + Math.max(inputs.streets.length, inputs.departments.length) * 26 + 20;
+  const tableH = 86 + Math.max(inputs.streets.length, inputs.departments.length) * 26;
   const H = 90 + 130 + 20 + 380 + 20 + tableH + 20 + 170 + 30;
   const canvas = document.createElement('canvas');
   canvas.width = W;

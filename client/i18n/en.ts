@@ -474,7 +474,6 @@ export const en: Record<MessageKey, string> = {
   'field.loadError': 'Cannot reach the server. Showing the last data',
   'field.notFieldUser': 'This account ({role}) is not a field crew account; this page is for field crews',
   'party.title': 'Party building · one screen',
-  'party.sub': 'Grid branches · members on duty · pioneer posts',
   'party.branches': 'Grid branches',
   'party.members': 'Members',
   'party.onDuty': 'On duty',

@@ -473,7 +473,6 @@ export const zh = {
   'field.loadError': '无法连接服务器，显示的是最近一次的数据',
   'field.notFieldUser': '当前账号（{role}）不是外勤账号，此页面供外勤人员使用',
   'party.title': '党建引领 · 一屏通办',
-  'party.sub': '网格党支部 · 在岗党员 · 先锋驿站',
   'party.branches': '网格党支部',
   'party.members': '党员',
   'party.onDuty': '在岗党员',
