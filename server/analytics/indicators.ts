@@ -5,9 +5,9 @@
  */
 import type { CaseDifficulty } from '../../shared/cases.ts';
 import type { BriefingResponse, RankingRow } from '../../shared/schemas/briefing.ts';
-import { localDate } from '../sla/work-time.ts';
+import { localMidnight } from '../sla/work-time.ts';
 import { indicatorDefinitions, type IndicatorKey } from './definitions.ts';
-import type { PeriodWindow, ResolvedPeriod } from './period.ts';
+import { addDays, type PeriodWindow, type ResolvedPeriod } from './period.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -42,7 +42,10 @@ export interface BriefingInput {
   now: number;
   period: ResolvedPeriod;
   cases: readonly CaseFact[];
-  alarms: readonly AlarmFact[];
+  /** The muck trucks' alarms (and any others: those not of a muck truck are left out of the by-company table). */
+  muckAlarms: readonly AlarmFact[];
+  /** Alarms of every kind raised in [from, to): counted by the store, not listed (a month is ~10⁵ of them). */
+  countAlarms: (from: number, to: number) => number;
   streets: readonly { code: string; name: string }[];
   departments: readonly { code: string; name: string }[];
   muckTrucks: readonly { id: string; company: string }[];
@@ -118,7 +121,7 @@ function kpis(input: BriefingInput, w: PeriodWindow): Record<IndicatorKey, numbe
     registered: t.registered,
     closed: cases.filter((c) => inWindow(c.closedTs, w.from, w.to)).length,
     overdue: due.filter((c) => c.closedTs === null || c.closedTs > c.dueTs!).length,
-    alarms: input.alarms.filter((a) => inWindow(a.startTs, w.from, w.to)).length,
+    alarms: input.countAlarms(w.from, w.to),
     arrivalCompliance: arrivalCompliance(cases, w, now).rate,
     avgArriveMin: mean(arrivals),
     avgCloseH: mean(closings),
@@ -136,31 +139,41 @@ function trend(input: BriefingInput): BriefingResponse['trend'] {
   const tz = input.timeZone;
   const hourly = w.fromDate === w.toDate;
   const labels: string[] = [];
-  const index = new Map<string, number>();
+  /** Start instant of each bucket, ascending: an event goes to the last start at or before it. */
+  const starts: number[] = [];
   if (hourly) {
-    for (let h = 0; h < 24; h++) labels.push(`${String(h).padStart(2, '0')}:00`);
+    for (let h = 0; h < 24; h++) {
+      labels.push(`${String(h).padStart(2, '0')}:00`);
+      starts.push(w.from + h * HOUR_MS);
+    }
   } else {
-    for (let d = w.fromDate; d <= w.toDate; d = new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) {
-      index.set(d, labels.length);
+    for (let d = w.fromDate; d <= w.toDate; d = addDays(d, 1)) {
       labels.push(d.slice(5));
+      starts.push(localMidnight(d, tz));
     }
   }
-  const bucket = (ts: number): number | undefined => (hourly ? Math.floor((ts - w.from) / HOUR_MS) : index.get(localDate(ts, tz)));
+  const bucket = (ts: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= ts) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   const series = (times: (number | null)[]): number[] => {
     const out = labels.map(() => 0);
-    for (const ts of times) {
-      if (!inWindow(ts, w.from, w.to)) continue;
-      const i = bucket(ts);
-      if (i !== undefined && i >= 0 && i < out.length) out[i]! += 1;
-    }
+    for (const ts of times) if (inWindow(ts, w.from, w.to)) out[bucket(ts)]! += 1;
     return out;
   };
+  const ends = [...starts.slice(1), w.to];
   return {
     bucket: hourly ? 'hour' : 'day',
     labels,
     reported: series(input.cases.map((c) => c.createdTs)),
     closed: series(input.cases.map((c) => c.closedTs)),
-    alarms: series(input.alarms.map((a) => a.startTs)),
+    alarms: starts.map((from, i) => (from < w.to ? input.countAlarms(from, Math.min(ends[i]!, w.to)) : 0)),
   };
 }
 
@@ -177,7 +190,7 @@ export function muckByCompany(input: BriefingInput, w: PeriodWindow): BriefingRe
     r.trucks++;
     rows.set(t.company, r);
   }
-  for (const a of input.alarms) {
+  for (const a of input.muckAlarms) {
     if (!inWindow(a.startTs, w.from, w.to)) continue;
     const kind = MUCK_TYPES[a.type] ?? (a.type === 'deviceOffline' && a.entityKind === 'muckTruck' ? 'offline' : undefined);
     const company = companyOf.get(a.entityId);

@@ -40,7 +40,8 @@ const briefing: FastifyPluginAsyncTypebox<BriefingRouteOptions> = async (app, op
     return computeBriefing({
       district, timeZone: pack.meta.timezone, now, period,
       cases: repo.cases(from, to, (item) => deptOfItem.get(item) ?? null),
-      alarms: repo.alarms(from, to),
+      muckAlarms: repo.muckAlarms(from, to),
+      countAlarms: (a, b) => repo.countAlarms(a, b),
       streets, departments, muckTrucks,
       dispatchTargetMs: opts.dispatchTargetMin * 60_000,
     });

@@ -65,7 +65,8 @@ const ALARMS: AlarmFact[] = [
 function briefing(period: 'yesterday' | 'today') {
   return computeBriefing({
     district: '济南市历下区', timeZone: TZ, now: NOW, period: resolvePeriod({ period }, NOW, TZ),
-    cases: CASES, alarms: ALARMS,
+    cases: CASES, muckAlarms: ALARMS,
+    countAlarms: (from: number, to: number) => ALARMS.filter((a) => a.startTs >= from && a.startTs < to).length,
     streets: [{ code: A, name: '解放路街道' }, { code: B, name: '千佛山街道' }, { code: C, name: '趵突泉街道' }],
     departments: [{ code: D01, name: '环卫中心' }, { code: D03, name: '住建局' }],
     muckTrucks: [{ id: 'm1', company: '甲运输' }, { id: 'm2', company: '甲运输' }, { id: 'm3', company: '乙运输' }, { id: 'm4', company: '丙运输' }],
