@@ -5,7 +5,7 @@
  * numbers; switching the period re-reads them; the PNG export downloads a real PNG; printing to
  * PDF on A4 gives exactly one page naming the district and the period.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -128,6 +128,7 @@ describe.skipIf(!haveChromium)('leaders\' briefing (real server, real Chromium)'
   it('prints one A4 page naming the district and the period', async () => {
     const week = await api<BriefingResponse>(server, leaderToken, 'GET', '/api/briefing?period=week');
     const pdf = await page.pdf({ format: 'A4' });
+    writeFileSync(path.join(SHOTS, 'briefing-a4.pdf'), pdf);
     const text = squash(pdfText(pdf));
     expect(pdfPageCount(pdf)).toBe(1);
     expect(text).toContain('济南市历下区');
