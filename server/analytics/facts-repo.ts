@@ -38,7 +38,7 @@ export class BriefingFactsRepo {
         UNION SELECT case_id FROM sla_clocks WHERE kind = 'arrival' AND start_ts >= @from AND start_ts < @to)`);
     // Most alarms only count (totals, trend: an index range count); the muck trucks' are listed, for the by-company table.
     this.alarmCountStmt = db.prepare('SELECT COUNT(*) FROM alarms WHERE start_ts >= ? AND start_ts < ?').pluck();
-    this.alarmsStmt = db.prepare("SELECT type, entity_kind, entity_id, start_ts FROM alarms WHERE start_ts >= ? AND start_ts < ? AND entity_kind = 'muckTruck'");
+    this.alarmsStmt = db.prepare("SELECT type, entity_kind, entity_id, start_ts FROM alarms WHERE start_ts >= ? AND start_ts < ? AND entity_kind = 'muckTruck' ORDER BY start_ts, id");
   }
 
   /** Cases that can count in [from, to); `deptOf` names the department of a taxonomy item. */
