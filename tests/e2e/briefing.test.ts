@@ -136,4 +136,20 @@ describe.skipIf(!haveChromium)('leaders\' briefing (real server, real Chromium)'
     expect(text).toContain('街道排名');
     expect(problems).toEqual([]);
   });
+
+  it('is for leaders and admins: a dispatcher asking for it is sent to the wall', async () => {
+    const out = operatorCli(dataDir, Number(new URL(server.base).port))('add-user', 'wang.fang', 'dispatcher');
+    const password = /with password: (\S+)/.exec(out)?.[1] ?? '';
+    const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await other.goto(`${server.base}/login?redirect=/briefing`);
+      await other.fill('input[name="username"]', 'wang.fang');
+      await other.fill('input[name="password"]', password);
+      await other.click('button[type="submit"]');
+      await other.waitForURL(/\/wall$/, { timeout: 30_000 });
+      expect(await other.locator('[data-testid="briefing"]').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
 });
