@@ -1,12 +1,14 @@
 import { createRouter, createWebHistory } from 'vue-router';
-import { useSessionStore } from './stores/session.ts';
+import { useSessionStore, type Role } from './stores/session.ts';
 
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
-    { path: '/', redirect: '/wall' },
+    // A leader's home is the briefing; everyone else's the wall.
+    { path: '/', redirect: () => (useSessionStore().role === 'leader' ? '/briefing' : '/wall') },
     { path: '/wall', name: 'wall', component: () => import('./screens/WallScreen.vue'), meta: { auth: true } },
     { path: '/console', name: 'console', component: () => import('./screens/ConsoleScreen.vue'), meta: { auth: true } },
+    { path: '/briefing', name: 'briefing', component: () => import('./screens/BriefingScreen.vue'), meta: { auth: true, roles: ['leader', 'admin'] } },
     // 随手拍: public, no login; its own chunks (no wall, no charts, no live stream).
     { path: '/report', name: 'report', component: () => import('./screens/ReportScreen.vue') },
     { path: '/report/:id', name: 'report-status', component: () => import('./screens/ReportStatusScreen.vue') },
@@ -23,6 +25,9 @@ router.beforeEach((to) => {
   if (urlToken) session.useDisplayToken(urlToken);
   if (to.meta.auth && !session.token) return { name: 'login', query: { redirect: to.path } };
   // A crew's phone has one page: the desk's and the wall's screens are not for it.
-  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall')) return { name: 'field' };
+  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall' || to.name === 'briefing')) return { name: 'field' };
+  // A screen for some roles only (the briefing: leaders and admins) sends the others to the wall.
+  const roles = to.meta.roles as readonly Role[] | undefined;
+  if (roles && session.role && !roles.includes(session.role)) return { name: 'wall' };
   return true;
 });

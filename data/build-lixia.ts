@@ -23,6 +23,7 @@ import { buildTaxonomy } from './build/taxonomy.ts';
 import { buildOrganisations } from './build/organisations.ts';
 import { buildCalendar } from './build/calendar.ts';
 import { buildRestrictedZones } from './build/restricted-zones.ts';
+import { buildParty } from './build/party.ts';
 import { PolygonIndex } from '../server/district/locator.ts';
 import { closeRing, interp, multiPolygonAreaM2, Rng, roundLonLat, toLonLat, toXY } from './build/util.ts';
 
@@ -104,9 +105,15 @@ async function main(): Promise<void> {
     landmarks: 'landmarks.geojson', toilets: 'toilets.json', bins: 'bins.json', staff: 'staff.json',
     vehicles: 'vehicles.json', muckTrucks: 'muck-trucks.json',
     taxonomy: 'taxonomy.json', organisations: 'organisations.json', calendar: 'calendar.json', restrictedZones: 'restricted-zones.geojson',
+    party: 'party.json',
   };
   const taxonomy = buildTaxonomy();
   const calendar = buildCalendar();
+  const party = buildParty({
+    streets: divisions.streets.map((s) => ({ code: s.code, name: streetNames.get(s.code)! })),
+    communities: areas.communities.map((c) => ({ code: c.code, name: communityNames.get(c.code)!, streetCode: c.streetCode })),
+    grids: areas.grids, gridIndex, staff: placed.staff, net,
+  });
   const manifest: DistrictPackManifest = { format: 'cityops-district-pack', formatVersion: 1, meta, files };
   const texts: Record<string, string> = {
     'pack.json': `${JSON.stringify(manifest, null, 2)}\n`,
@@ -128,6 +135,7 @@ async function main(): Promise<void> {
     [files.organisations!]: arrayText(buildOrganisations(divisions.streets.map((s) => ({ code: s.code, name: streetNames.get(s.code)!, nameEn: seedByCode.get(s.code)!.nameEn })))),
     [files.calendar!]: `${JSON.stringify(calendar, null, 1)}\n`,
     [files.restrictedZones!]: collectionText(buildRestrictedZones()),
+    [files.party!]: `{"branches":${arrayText(party.branches).trimEnd()},\n"members":${arrayText(party.members).trimEnd()},\n"posts":${arrayText(party.posts).trimEnd()}}\n`,
   };
   let bytes = 0;
   for (const [name, text] of Object.entries(texts)) {
@@ -161,6 +169,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`taxonomy ${pack.taxonomy!.classes.length} classes, ${pack.taxonomy!.items.length} items (road checklist ${checklist.length} in ${checklistGroups} classes), organisations ${pack.organisations!.length}, calendar ${pack.calendar!.holidays.length} holidays / ${pack.calendar!.workdays.length} 调休 workdays, restricted zones ${pack.restrictedZones!.features.length}`);
+  console.log(`party ${pack.party!.branches.length} grid branches, ${pack.party!.members.length} members among the staff, ${pack.party!.posts.length} pioneer posts`);
   console.log(`pack ${(bytes / 1024 / 1024).toFixed(2)} MB in ${OUT}`);
 }
 

@@ -35,6 +35,8 @@ import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
+import briefingRoutes from './routes/briefing.ts';
+import partyRoutes from './routes/party.ts';
 import { requestLogSerializer } from './log-redaction.ts';
 
 /** The package version, from the nearest package.json above this module (server/ in development, dist/server/ when bundled). */
@@ -120,6 +122,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
   await app.register(adminRoutes, { wallUrl });
+  await app.register(briefingRoutes, { now, dispatchTargetMin: config.briefing.dispatchTargetMin });
+  await app.register(partyRoutes, { now });
   await app.register(client, { root: clientRoot });
 
   const firstStart = await bootstrapAccess(app.store.access, app.store.audit, config.auth.adminPassword);

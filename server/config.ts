@@ -56,6 +56,7 @@ export const EnvSchema = Type.Object({
   HISTORY_MAX_GAP_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   HISTORY_FLUSH_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
   HISTORY_RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  BRIEFING_DISPATCH_TARGET_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -91,6 +92,8 @@ export interface Config {
   open311: { ratePerMin: number; maxResults: number; contact: string | undefined };
   /** History (server/history): a point when moved ≥ minMoveM or maxGapS passed; written every flushS; kept retentionDays. */
   history: { minMoveM: number; maxGapS: number; flushS: number; retentionDays: number };
+  /** The briefing (server/analytics): 按时派遣 means dispatched within dispatchTargetMin of registration. */
+  briefing: { dispatchTargetMin: number };
 }
 
 export class ConfigError extends Error {
@@ -152,6 +155,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (history.maxGapS < 1 || history.maxGapS > 86_400) throw new ConfigError(`invalid configuration:\n  HISTORY_MAX_GAP_S=${history.maxGapS}: must be 1..86400`);
   if (history.flushS < 1 || history.flushS > 3600) throw new ConfigError(`invalid configuration:\n  HISTORY_FLUSH_S=${history.flushS}: must be 1..3600`);
   if (history.retentionDays < 1 || history.retentionDays > 36_500) throw new ConfigError(`invalid configuration:\n  HISTORY_RETENTION_DAYS=${history.retentionDays}: must be 1..36500`);
+  const briefing = { dispatchTargetMin: int(e.BRIEFING_DISPATCH_TARGET_MIN, 30) };
+  if (briefing.dispatchTargetMin < 1 || briefing.dispatchTargetMin > 10_080) throw new ConfigError(`invalid configuration:\n  BRIEFING_DISPATCH_TARGET_MIN=${briefing.dispatchTargetMin}: must be 1..10080`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -178,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dispatch,
     open311: { ratePerMin, maxResults, contact: e.OPEN311_CONTACT },
     history,
+    briefing,
   };
 }
 
@@ -218,7 +224,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
-    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history,
+    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

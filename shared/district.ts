@@ -7,6 +7,7 @@ import type { FeatureCollection, LineStringGeometry, LonLat, MultiPolygonGeometr
 import type { BinType, StaffRole, ToiletClass, VehicleType } from './entities.ts';
 import type { CaseTaxonomy, Organisation } from './cases.ts';
 import type { WorkCalendar } from './sla.ts';
+import type { PartyBuilding } from './party.ts';
 
 export interface DistrictMeta {
   id: string;
@@ -130,9 +131,11 @@ export interface DistrictPack {
   organisations?: Organisation[];
   calendar?: WorkCalendar;
   restrictedZones?: FeatureCollection<PolygonGeometry | MultiPolygonGeometry, RestrictedZoneProps>;
+  /** 党建: grid party branches, party members among the staff, pioneer posts (shared/party.ts). */
+  party?: PartyBuilding;
 }
 
-export type OptionalPackPart = 'taxonomy' | 'organisations' | 'calendar' | 'restrictedZones';
+export type OptionalPackPart = 'taxonomy' | 'organisations' | 'calendar' | 'restrictedZones' | 'party';
 export type RequiredPackPart = Exclude<keyof DistrictPack, 'meta' | OptionalPackPart>;
 
 /**

@@ -23,7 +23,7 @@ const SURNAMES = '王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林�
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰凤珍海波宁军庆东峰霞梅春云飞鹏辉彬斌亮晶琳颖婷雪晓鑫浩宇博文欣怡佳慧子轩涵晨阳瑞丹玲燕萍芬翠兵利忠德成林';
 
 /** Chinese name: a common surname (weighted to the top of the list) and one or two given-name characters. */
-function personName(rng: Rng): string {
+export function personName(rng: Rng): string {
   const s = SURNAMES[Math.min(SURNAMES.length - 1, Math.floor(SURNAMES.length * rng.next() ** 2.2))]!;
   const g1 = rng.pick([...GIVEN]);
   return rng.chance(0.65) ? `${s}${g1}${rng.pick([...GIVEN])}` : `${s}${g1}`;

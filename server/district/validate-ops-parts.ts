@@ -12,7 +12,7 @@ import type { WorkCalendar } from '../../shared/sla.ts';
 import { DistrictPackError, itemLabel } from './pack-error.ts';
 import { checkCollection, isObject, uniqueBy, type Bbox, type Json } from './validate-geojson.ts';
 
-export const OPTIONAL_PACK_PARTS = ['taxonomy', 'organisations', 'calendar', 'restrictedZones'] as const satisfies readonly OptionalPackPart[];
+export const OPTIONAL_PACK_PARTS = ['taxonomy', 'organisations', 'calendar', 'restrictedZones', 'party'] as const satisfies readonly OptionalPackPart[];
 
 type Fail = (problem: string) => never;
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';

@@ -5,6 +5,7 @@ import {
   type LandmarkProps, type OptionalPackPart, type RoadGraph, type RoadProps, type StreetProps,
 } from '../../shared/district.ts';
 import type { LineStringGeometry, MultiPolygonGeometry, PointGeometry, PolygonGeometry } from '../../shared/geojson.ts';
+import { validateParty } from './validate-party.ts';
 import { validateAssets, type AssetIndex } from './validate-assets.ts';
 import { OPTIONAL_PACK_PARTS, validateCalendar, validateOrganisations, validateRestrictedZones, validateTaxonomy } from './validate-ops-parts.ts';
 import { DistrictPackError } from './pack-error.ts';
@@ -140,6 +141,13 @@ export function validateParts(meta: DistrictMeta, files: DistrictPackManifest['f
   }
   if (files.calendar !== undefined) pack.calendar = validateCalendar(raw.calendar, files.calendar);
   if (files.restrictedZones !== undefined) pack.restrictedZones = validateRestrictedZones(raw.restrictedZones, files.restrictedZones, bbox);
+  if (files.party !== undefined) {
+    pack.party = validateParty(raw.party, files.party, {
+      bbox, streetCodes, communityStreet,
+      gridCommunity: new Map(grids.features.map((f) => [f.properties.id, f.properties.communityCode])),
+      staffStreet: new Map(pack.staff.map((s) => [s.id, s.streetCode])),
+    });
+  }
   return pack;
 }
 
