@@ -102,6 +102,9 @@ export class HistoryStore implements HistoryPort {
         distance_m = distance_m + excluded.distance_m, online_s = online_s + excluded.online_s`),
       dailyRange: db.prepare<[string, string], { day: string; org_code: string; kind: string; reports: number; points: number; distance_m: number; online_s: number }>(
         'SELECT * FROM history_daily WHERE day BETWEEN ? AND ? ORDER BY day, org_code, kind'),
+      newest: db.prepare<[], { entity_id: string; kind: string; bucket: number; blob: Buffer }>(`SELECT e.entity_id, e.kind, t.bucket, t.blob
+        FROM history_entity e JOIN history_track t ON t.eid = e.eid AND t.bucket = (SELECT MAX(bucket) FROM history_track WHERE eid = e.eid)
+        ORDER BY e.eid`),
       prune: db.prepare<[number, number]>('DELETE FROM history_track WHERE eid = ? AND bucket < ?'),
       pruneDaily: db.prepare<[string]>('DELETE FROM history_daily WHERE day < ?'),
     };
@@ -277,8 +280,20 @@ export class HistoryStore implements HistoryPort {
     return out;
   }
 
+  /**
+   * One statement: for each entity, its newest bucket (a primary-key seek each, by SQLite's
+   * MAX optimisation — no scan of the track table), whose last point is the last kept state.
+   * Up to the last flush.
+   */
   lastKnown(): HistoryEntityState[] {
-    return this.positionsAt(Number.MAX_SAFE_INTEGER);
+    const out: HistoryEntityState[] = [];
+    for (const r of this.q.newest.iterate()) {
+      if (!isEntityKind(r.kind)) continue;
+      const pts = decodeTrack(r.bucket, HISTORY_READINGS[r.kind].length, r.blob);
+      const last = pts[pts.length - 1];
+      if (last) out.push({ entityId: r.entity_id, kind: r.kind, ...toPoint(r.kind, last) });
+    }
+    return out;
   }
 
   daily(fromDay: string, toDay: string): DailyRow[] {
