@@ -58,6 +58,17 @@ export interface HistoryOptions {
 
 export interface FlushResult { points: number; buckets: number }
 
+/** One entity's share of a past batch (HistoryStore.appendPast): its raw points, oldest first, and the device reports they came from. */
+export interface PastEntry {
+  id: string;
+  kind: EntityKind;
+  orgCode: string;
+  points: readonly TrackPoint[];
+  reports: number;
+  /** Time of the last of those reports, s: the roll-up's day for them. */
+  lastReportT: number;
+}
+
 interface Tracked {
   id: string;
   kind: EntityKind;
@@ -80,6 +91,8 @@ interface Tracked {
 export class HistoryStore implements HistoryPort {
   private readonly tracked = new Map<string, Tracked>();
   private readonly dirty = new Set<Tracked>();
+  /** The past generator's per-entity state (appendPast), apart from the live one. */
+  private readonly past = new Map<string, Tracked>();
   private readonly bucketS: number;
   /** Counters for health and the bench. */
   readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0 };
@@ -154,7 +167,55 @@ export class HistoryStore implements HistoryPort {
   /** Writes every buffered point in one transaction. Throws when the store fails; the points stay buffered. */
   flush(): FlushResult {
     if (this.dirty.size === 0) return { points: 0, buckets: 0 };
-    const batch = [...this.dirty];
+    const result = this.write([...this.dirty]);
+    this.dirty.clear();
+    this.stats.flushes++;
+    return result;
+  }
+
+  /**
+   * The batch entry point of the past generator (server/sim/past): points of entities' past
+   * life, oldest first per entity, go through the same downsampling rule (with `policy`, default
+   * the live one) and the same bucket encoding and roll-up as a flush, in one transaction, in
+   * the caller's transaction when there is one (so a generator can commit its progress with
+   * them). Its own per-entity state: the live buffers are never touched, and the past must end
+   * before the live buckets begin. Throws when the store fails; nothing of the batch is kept then.
+   */
+  appendPast(entries: readonly PastEntry[], policy: DownsamplePolicy = this.opts.policy): FlushResult {
+    const batch: Tracked[] = [];
+    const saved = new Map<Tracked, { lastKept: TrackPoint | undefined; pending: TrackPoint[]; reports: number; lastReportT: number }>();
+    for (const e of entries) {
+      let tr = this.past.get(e.id);
+      if (!tr) {
+        tr = {
+          id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
+          lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
+        };
+        this.past.set(e.id, tr);
+      }
+      saved.set(tr, { lastKept: tr.lastKept, pending: tr.pending, reports: tr.reportsPending, lastReportT: tr.lastReportT });
+      tr.pending = tr.pending.slice();
+      for (const p of e.points) {
+        if (tr.lastKept && p.t < tr.lastKept.t) { this.stats.refusedOutOfOrder++; continue; }
+        if (keepReason(tr.lastKept, p, policy) === null) continue;
+        tr.lastKept = p;
+        tr.pending.push(p);
+      }
+      tr.reportsPending += e.reports;
+      if (e.reports > 0) tr.lastReportT = e.lastReportT;
+      if (tr.pending.length > 0 || tr.reportsPending > 0) batch.push(tr);
+    }
+    try {
+      return this.write(batch);
+    } catch (err) {
+      // Nothing was written: the next call starts from the same state.
+      for (const [tr, s] of saved) Object.assign(tr, { lastKept: s.lastKept, pending: s.pending, reportsPending: s.reports, lastReportT: s.lastReportT });
+      throw err;
+    }
+  }
+
+  /** Writes the pending points and reports of some entities in one transaction, then moves their state on. */
+  private write(batch: readonly Tracked[]): FlushResult {
     // Everything is computed first and applied to memory only once the transaction committed.
     const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; lastWritten: TrackPoint | undefined }>();
     const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number; distance: number; online: number }>();
@@ -223,8 +284,6 @@ export class HistoryStore implements HistoryPort {
       tr.pending = [];
       tr.reportsPending = 0;
     }
-    this.dirty.clear();
-    this.stats.flushes++;
     this.stats.pointsWritten += points;
     return { points, buckets };
   }

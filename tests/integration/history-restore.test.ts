@@ -54,7 +54,7 @@ describe('last known state across a restart', () => {
       const v = live.get(veh.id)!;
       expect(v.pos).toEqual({ lon: 117.0512, lat: 36.6611, ts: Math.floor((tOld + 2 * MIN) / 1000) * 1000 });
       expect(v.status).toBe('working');
-      expect(v.attrs.routeDone).toBe(0.42);
+      expect((v.attrs as { routeDone: number }).routeDone).toBe(0.42);
       expect(v.lastSeen).toBe(Math.floor((tOld + 2 * MIN) / 1000) * 1000);
       expect(v.connectivity).toBe('offline');
 
@@ -70,7 +70,7 @@ describe('last known state across a restart', () => {
       expect(t.attrs).toMatchObject({ nh3: 0.42, h2s: 0.004, occupied: 3, toiletClass: toilet.attrs.toiletClass });
       expect([t.status, t.connectivity]).toEqual(['open', 'stale']);
       // Static attributes of the pack are kept beside the restored readings.
-      expect(b0.attrs.binType).toBe(bins[0]!.attrs.binType);
+      expect((b0.attrs as { binType: string }).binType).toBe((bins[0]!.attrs as { binType: string }).binType);
 
       // Never reported in the first run: as the pack has it.
       const untouched = live.all().find((e) => e.kind === 'bin' && !bins.some((b) => b.id === e.id))!;

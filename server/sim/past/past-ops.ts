@@ -1,0 +1,423 @@
+/**
+ * The district's past cases and alarms (issue 7 part 3), written as live operations write
+ * them: cases through the cases service and repository (GB/T 30428 steps, every one in the
+ * case's timeline with its actor), their 7123 clocks through the SLA service (warnings,
+ * breaches and 吹哨 recorded at the time they fell due), alarms as alarm rows with raised,
+ * acknowledged and cleared times (acknowledgements audited as the console's are), and the
+ * 未诉先办 alarm types opening their cases. Every one of these services runs on a clock this
+ * generator moves through the past, on a bus of its own, so no live listener hears the past.
+ *
+ * Who reports what, where and when is the live simulator's own model (CaseReporters: the
+ * nine sources, the places, the hour curve); what happens next follows the live crews' and
+ * the simulated duty officer's timings, with a tail of slow cases (waiting for parts, another
+ * department) so that some 7123 deadlines are missed, as in any real month.
+ */
+import type { Alarm, AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
+import type { CaseDetail, CaseDifficulty } from '../../../shared/cases.ts';
+import type { DistrictPack } from '../../../shared/district.ts';
+import type { AnyEntity, EntityKind } from '../../../shared/entities.ts';
+import type { LonLat } from '../../../shared/geojson.ts';
+import { distanceM } from '../../../shared/geo.ts';
+import { localDate } from '../../../shared/local-time.ts';
+import { AlarmRepo } from '../../alarms/alarm-repo.ts';
+import { SqliteCasesRepo } from '../../cases/cases-repo.ts';
+import { CasesService } from '../../cases/cases-service.ts';
+import { DistrictLocator } from '../../district/locator.ts';
+import { DomainEvents } from '../../ops/domain-events.ts';
+import { SIM_DUTY_OFFICER, SYSTEM_ACTOR, type Actor, type CasesPort } from '../../ops/ports.ts';
+import { SlaService } from '../../sla/sla-service.ts';
+import type { SlaSettingsRepo } from '../../sla/settings-repo.ts';
+import { EMPTY_CALENDAR } from '../../sla/work-time.ts';
+import type { AuditRepo } from '../../store/audit-repo.ts';
+import type { Db } from '../../store/database.ts';
+import { HOUR_MS, inWindow, localMinuteOfDay, MINUTE_MS, parseWindow, SimClock } from '../clock.ts';
+import type { SimContext } from '../context.ts';
+import { CREW_CONFIG, DONE_NOTES } from '../crews.ts';
+import { DUTY_CONFIG } from '../duty-officer.ts';
+import { BIN_USE_BY_HOUR, TOILET_USE_BY_HOUR } from '../profiles.ts';
+import { CaseReporters, type RoadChiefOnPatrol } from '../reporters.ts';
+import { Rng } from '../rng.ts';
+import { SimWorld } from '../world.ts';
+
+export interface PastOpsDeps {
+  db: Db;
+  pack: DistrictPack;
+  seed: number;
+  reportsPerDay: number;
+  codePrefix: string;
+  slaSettings: SlaSettingsRepo;
+  alarmSettings: AlarmSettings;
+  entities: readonly AnyEntity[];
+  audit: AuditRepo;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+export interface PastOpsResult {
+  cases: number;
+  alarms: number;
+  /** Workflow steps taken (report included). */
+  steps: number;
+  /** Steps the services refused (logged; the case stays where it was). */
+  refused: number;
+  byDay: Record<string, { cases: number; alarms: number }>;
+}
+
+/** How long the desk and the crews take, beyond the live crews' own timings (CREW_CONFIG). */
+export const PAST_DESK = {
+  /** 上报 → 立案, minutes (log-normal median, spread); at night the desk is thinner. */
+  registerMin: { day: [6, 0.8], night: [25, 0.7] },
+  /** 立案 → 派遣, minutes; emergencies go at once. */
+  dispatchMin: { day: [8, 0.8], night: [20, 0.7], emergency: [1, 0.5] },
+  /** Road detours over the straight line, and how fast a crew goes (km/h, by mode). */
+  roadFactor: 1.35,
+  /** Share of cases that wait for parts, another department or the weather, and for how long (hours, log-normal). */
+  slowShare: { small: 0.06, big: 0.08, hard: 0.12 } satisfies Record<CaseDifficulty, number>,
+  slowHours: { small: [14, 0.7], big: [30, 0.6], hard: [50, 0.5] } satisfies Record<CaseDifficulty, [number, number]>,
+  /** 反馈 → 核查, and 核查 → 结案, minutes. */
+  verifyMin: [12, 0.8] as [number, number],
+  closeMin: [6, 0.7] as [number, number],
+  /** Citizens (随手拍, 12345) who rate the result, and when (hours after closing). */
+  rateShare: 0.25,
+  rateHours: [3, 1] as [number, number],
+  rateScores: [2, 3, 4, 4, 5, 5, 5] as const,
+};
+
+/** Alarms a day by type, their hour curve and how long they last (minutes) — of the order the live rules raise (`npm run bench:day`). */
+const DAY = [0, 0, 0, 0, 0, 0.2, 0.8, 1.4, 1.5, 1.5, 1.5, 1.4, 1.3, 1.4, 1.5, 1.5, 1.5, 1.5, 1.3, 1.0, 0.6, 0.3, 0.1, 0] as const;
+const NIGHT = [1.8, 1.8, 1.6, 1.4, 1.2, 0.8, 0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 0.6, 1.0, 1.5, 1.9, 2.0] as const;
+const RUSH = [0, 0, 0, 0, 0, 0, 0.5, 3, 3, 3, 0.5, 0, 0, 0, 0, 0, 0.5, 3, 3, 3, 0.5, 0, 0, 0] as const;
+const FLAT = new Array<number>(24).fill(1);
+
+interface AlarmPlan { perDay: number; curve: readonly number[]; minutes: [number, number]; kind: EntityKind | null; detail: (v: number) => string; value: () => number | null }
+
+const ALARM_PLAN = (rng: Rng): Record<AlarmType, AlarmPlan> => ({
+  binFull: { perDay: 1200, curve: BIN_USE_BY_HOUR, minutes: [30, 300], kind: 'bin', detail: (v) => `fill ${v} % ≥ 80 %`, value: () => 80 + rng.int(15) },
+  binOverflow: { perDay: 150, curve: BIN_USE_BY_HOUR, minutes: [20, 180], kind: 'bin', detail: (v) => `fill ${v} % ≥ 95 %`, value: () => 95 + rng.int(6) },
+  toiletNh3: { perDay: 35, curve: TOILET_USE_BY_HOUR, minutes: [10, 90], kind: 'toilet', detail: (v) => `NH₃ ${v} mg/m³ over the class limit`, value: () => Math.round(rng.range(1.1, 4) * 100) / 100 },
+  toiletH2s: { perDay: 12, curve: TOILET_USE_BY_HOUR, minutes: [10, 60], kind: 'toilet', detail: (v) => `H₂S ${v} mg/m³ > 0.01`, value: () => Math.round(rng.range(0.011, 0.03) * 1000) / 1000 },
+  toiletCleaningOverdue: { perDay: 25, curve: TOILET_USE_BY_HOUR, minutes: [30, 120], kind: 'toilet', detail: () => 'not cleaned within the interval', value: () => null },
+  muckOffRoute: { perDay: 35, curve: NIGHT, minutes: [10, 40], kind: 'muckTruck', detail: (v) => `${v} m off the permitted corridor`, value: () => 60 + rng.int(400) },
+  muckLidOpen: { perDay: 50, curve: NIGHT, minutes: [3, 20], kind: 'muckTruck', detail: (v) => `lid unsealed at ${v} km/h`, value: () => 21 + rng.int(30) },
+  muckOutsideHours: { perDay: 20, curve: FLAT, minutes: [10, 60], kind: 'muckTruck', detail: () => 'moving outside the permitted hours', value: () => null },
+  muckSpeeding: { perDay: 45, curve: NIGHT, minutes: [2, 10], kind: 'muckTruck', detail: (v) => `${v} km/h over the limit`, value: () => 61 + rng.int(25) },
+  muckRestrictedZone: { perDay: 8, curve: NIGHT, minutes: [5, 20], kind: 'muckTruck', detail: () => 'inside a restricted zone', value: () => null },
+  vehicleOverspeed: { perDay: 180, curve: DAY, minutes: [2, 15], kind: 'vehicle', detail: (v) => `working at ${v} km/h`, value: () => 9 + rng.int(12) },
+  vehicleBannedHours: { perDay: 100, curve: RUSH, minutes: [10, 60], kind: 'vehicle', detail: () => 'working in banned hours', value: () => null },
+  staffSos: { perDay: 5, curve: DAY, minutes: [3, 8], kind: 'staff', detail: () => 'SOS pressed', value: () => null },
+  staffOutOfGrid: { perDay: 220, curve: DAY, minutes: [10, 40], kind: 'staff', detail: (v) => `${v} m outside the assigned grid`, value: () => 120 + rng.int(500) },
+  staffOffPost: { perDay: 260, curve: DAY, minutes: [20, 90], kind: 'staff', detail: (v) => `off post for ${v} min`, value: () => 30 + rng.int(60) },
+  deviceOffline: { perDay: 500, curve: FLAT, minutes: [10, 60], kind: null, detail: () => 'no report past the offline threshold', value: () => null },
+});
+
+const CITIZEN_SOURCES = new Set(['citizenPhoto', 'hotline']);
+
+/** A min-heap of timed steps, ties in the order they were scheduled. */
+class Agenda {
+  private heap: { at: number; seq: number; run: () => void }[] = [];
+  private seq = 0;
+  get size(): number { return this.heap.length; }
+  peek(): number { return this.heap[0]?.at ?? Infinity; }
+  push(at: number, run: () => void): void {
+    const h = this.heap;
+    h.push({ at, seq: this.seq++, run });
+    for (let i = h.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (less(h[p]!, h[i]!)) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+  pop(): { at: number; run: () => void } {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+const less = (a: { at: number; seq: number }, b: { at: number; seq: number }) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/**
+ * Writes the cases and alarms of [fromMs, toMs) — in the caller's transaction when there is
+ * one — and returns what it wrote. Cases still open at `toMs` stay open at the stage they
+ * reached, their clocks running: the live SLA service takes them over (`recover`).
+ */
+export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOpsResult {
+  const tz = d.pack.meta.timezone;
+  if (!tz) throw new Error('the past needs the district time zone (pack meta.timezone)');
+  const rng = new Rng(d.seed, 18);
+  const result: PastOpsResult = { cases: 0, alarms: 0, steps: 0, refused: 0, byDay: {} };
+  const dayOf = (ms: number) => {
+    const day = localDate(ms, tz);
+    return (result.byDay[day] ??= { cases: 0, alarms: 0 });
+  };
+  let now = fromMs;
+  const events = new DomainEvents();
+  events.onError = (err, event) => d.log.error({ err, event }, 'past generator: a listener failed');
+  const locator = new DistrictLocator(d.pack);
+  const cases: CasesService = new CasesService({
+    repo: new SqliteCasesRepo(d.db), pack: d.pack, locator, events, now: () => now, sla: () => sla, codePrefix: d.codePrefix,
+  });
+  const sla: SlaService = new SlaService({
+    db: d.db, cases: () => cases, events, settings: d.slaSettings, now: () => now,
+    deadline: { timeZone: tz, calendar: d.pack.calendar ?? EMPTY_CALENDAR }, log: d.log,
+    // No timers: the generator moves the clock, and every step first records what fell due before it.
+    timers: { set: () => null, clear: () => {} },
+  });
+  const agenda = new Agenda();
+  const at = (ms: number, run: () => void) => { if (ms < toMs) agenda.push(ms, run); };
+  const act = (when: number, what: string, caseId: number, fn: () => unknown): boolean => {
+    now = when;
+    try {
+      fn();
+      result.steps++;
+      return true;
+    } catch (err) {
+      result.refused++;
+      d.log.debug({ err, caseId, what }, 'past generator: a step was refused');
+      return false;
+    }
+  };
+  const minutes = ([median, sigma]: readonly [number, number] | readonly number[]) => rng.logNormal(median!, sigma!) * MINUTE_MS;
+  const night = (ms: number) => { const m = localMinuteOfDay(ms); return m < 7 * 60 || m >= 22 * 60; };
+
+  // Units by street, for dispatch: staff and vehicles, with the mode a crew travels in.
+  const world = new SimWorld(d.pack);
+  const units = new Map<string, { id: string; name: string; mode: 'eBike' | 'eTrike' | 'vehicle'; work: string }[]>();
+  const roleOf = new Map(d.pack.staff.map((s) => [s.id, s.role]));
+  for (const e of d.entities) {
+    if (e.kind !== 'staff' && e.kind !== 'vehicle') continue;
+    const role = roleOf.get(e.id);
+    const unit = e.kind === 'vehicle'
+      ? { id: e.id, name: e.name, mode: 'vehicle' as const, work: 'collection' }
+      : { id: e.id, name: e.name, mode: role === 'cleaner' ? 'eTrike' as const : 'eBike' as const, work: role === 'enforcer' ? 'enforcement' : role === 'cleaner' ? 'cleaning' : 'patrol' };
+    const list = units.get(e.orgCode) ?? [];
+    list.push(unit);
+    units.set(e.orgCode, list);
+  }
+  const allUnits = [...units.values()].flat();
+  const roadNodes = world.router;
+
+  /** The rest of a case's life after it was reported (or opened registered by an alarm). */
+  const follow = (c: CaseDetail) => {
+    const id = c.id;
+    const emergency = c.emergency;
+    const difficulty = c.difficulty;
+    let regAt = c.createdTs;
+    if (c.stage === 'reported') {
+      regAt = c.createdTs + minutes(night(c.createdTs) ? PAST_DESK.registerMin.night : PAST_DESK.registerMin.day);
+      at(regAt, () => { if (act(regAt, 'register', id, () => cases.transition(id, 'register', SIM_DUTY_OFFICER, { note: '值班自动立案' }))) dispatchAfter(regAt); });
+    } else dispatchAfter(regAt);
+
+    function dispatchAfter(from: number): void {
+      const t = from + minutes(emergency ? PAST_DESK.dispatchMin.emergency : night(from) ? PAST_DESK.dispatchMin.night : PAST_DESK.dispatchMin.day);
+      at(t, () => {
+        const pool = units.get(c.location.streetCode) ?? allUnits;
+        // The nearest of a few candidates, as the recommendation ranks them; its origin a road point near the case.
+        const candidates = Array.from({ length: emergency ? 8 : 3 }, () => rng.pick(pool));
+        const unit = candidates[0]!;
+        const target: LonLat = [c.location.lon, c.location.lat];
+        const near = roadNodes.nodesWithin(target[0], target[1], emergency ? 1200 : 2500);
+        let origin: LonLat = near.length > 0 ? roadNodes.nodeLonLat(rng.pick(near)) : target;
+        if (emergency && near.length > 1) {
+          for (let k = 1; k < candidates.length; k++) {
+            const o = roadNodes.nodeLonLat(rng.pick(near));
+            if (distanceM(o[0], o[1], target[0], target[1]) < distanceM(origin[0], origin[1], target[0], target[1])) origin = o;
+          }
+        }
+        const dist = distanceM(origin[0], origin[1], target[0], target[1]) * PAST_DESK.roadFactor;
+        const [lo, hi] = CREW_CONFIG.speedKph[unit.mode];
+        const kph = rng.range(lo, hi);
+        const travelMs = (dist / 1000 / kph) * HOUR_MS;
+        const eta = Math.round(travelMs / 1000);
+        const assignment = { unitId: unit.id, unitName: unit.name, dispatchedTs: t, etaTs: t + Math.round(travelMs), route: [origin, target], arrivedTs: null, by: SIM_DUTY_OFFICER.name };
+        if (!act(t, 'dispatch', id, () => cases.dispatch(id, assignment, SIM_DUTY_OFFICER, { note: `按推荐首选派遣 ${unit.name}（道路ETA ${Math.floor(eta / 60)}分${eta % 60}秒）` }))) return;
+        crew(t, unit, origin, travelMs, false);
+      });
+    }
+
+    function crew(from: number, unit: { id: string; work: string }, origin: LonLat, travelMs: number, rework: boolean): void {
+      const crewActor: Actor = { name: unit.id, role: 'sim' };
+      const tAccept = from + rng.range(CREW_CONFIG.acceptDelayMs[0], CREW_CONFIG.acceptDelayMs[1]);
+      const tGo = tAccept + rng.range(CREW_CONFIG.enRouteDelayMs[0], CREW_CONFIG.enRouteDelayMs[1]);
+      const tArrive = tGo + travelMs * rng.range(0.85, 1.3);
+      const [wlo, whi] = CREW_CONFIG.workMin[difficulty];
+      const slow = !rework && rng.chance(PAST_DESK.slowShare[difficulty]);
+      const tDone = tArrive + rng.range(wlo, whi) * MINUTE_MS + (slow ? rng.logNormal(...PAST_DESK.slowHours[difficulty]) * HOUR_MS : 0);
+      at(tAccept, () => {
+        if (!act(tAccept, 'accept', id, () => cases.unitStep(id, 'accept', crewActor, { unitId: unit.id }))) return;
+        at(tGo, () => {
+          if (!act(tGo, 'enRoute', id, () => cases.unitStep(id, 'enRoute', crewActor, { unitId: unit.id }))) return;
+          at(tArrive, () => {
+            const ok = act(tArrive, 'arrive', id, () => cases.unitStep(id, 'arrive', SYSTEM_ACTOR, {
+              unitId: unit.id, lon: c.location.lon, lat: c.location.lat, distanceM: rng.int(40), fixTs: Math.round(tArrive), at: Math.round(tArrive),
+            }));
+            if (!ok) return;
+            at(tDone, () => {
+              const note = rng.pick(DONE_NOTES[unit.work] ?? ['已处置完毕']);
+              if (!act(tDone, 'feedback', id, () => cases.feedback(id, crewActor, { note, unitId: unit.id }))) return;
+              verify(tDone, unit, origin, rework);
+            });
+          });
+        });
+      });
+    }
+
+    function verify(from: number, unit: { id: string; work: string }, origin: LonLat, reworked: boolean): void {
+      const t = from + minutes(PAST_DESK.verifyMin);
+      at(t, () => {
+        // 返工: the duty officer's share of failed checks, once per case.
+        if (!reworked && rng.chance(DUTY_CONFIG.verifyFailShare)) {
+          if (act(t, 'verifyFail', id, () => cases.transition(id, 'verifyFail', SIM_DUTY_OFFICER, { note: '核查未通过：现场仍有问题，需返工' }))) {
+            crew(t, unit, origin, 10 * MINUTE_MS, true);
+          }
+          return;
+        }
+        if (!act(t, 'verifyPass', id, () => cases.transition(id, 'verifyPass', SIM_DUTY_OFFICER, { note: '核查通过' }))) return;
+        const tClose = t + minutes(PAST_DESK.closeMin);
+        at(tClose, () => {
+          if (!act(tClose, 'close', id, () => cases.transition(id, 'close', SIM_DUTY_OFFICER, { note: '处置完毕，予以结案' }))) return;
+          if (CITIZEN_SOURCES.has(c.source) && rng.chance(PAST_DESK.rateShare)) {
+            const tRate = tClose + rng.logNormal(...PAST_DESK.rateHours) * HOUR_MS;
+            at(tRate, () => { act(tRate, 'rate', id, () => cases.rate(id, rng.pick(PAST_DESK.rateScores), null, { name: 'citizen', role: 'citizen' })); });
+          }
+        });
+      });
+    }
+  };
+
+  const onFiled = (detail: CaseDetail) => {
+    result.cases++;
+    result.steps++;
+    dayOf(detail.createdTs).cases++;
+    follow(detail);
+  };
+
+  // The live reporters, filing through a port whose report() stamps the minute's own second and follows the case.
+  const minuteStart = { ms: fromMs };
+  const port = Object.create(cases) as CasesPort;
+  port.report = (input, actor) => {
+    now = minuteStart.ms + rng.int(60) * 1000;
+    const detail = cases.report(input, actor);
+    onFiled(detail);
+    return detail;
+  };
+  const chiefs = d.pack.staff.filter((s) => s.role === 'roadChief').map((s) => ({ id: s.id, roadId: s.roadId, shift: parseWindow(s.shift) }));
+  const nodesByRoad = new Map<string, number[]>();
+  d.pack.roadGraph.edges.forEach((e) => { const l = nodesByRoad.get(e[3]) ?? []; l.push(e[0]); nodesByRoad.set(e[3], l); });
+  const roadChiefs = (): RoadChiefOnPatrol[] => {
+    const minute = localMinuteOfDay(minuteStart.ms);
+    const out: RoadChiefOnPatrol[] = [];
+    for (const c of chiefs) {
+      if (!inWindow(minute, c.shift)) continue;
+      const nodes = c.roadId === undefined ? undefined : nodesByRoad.get(c.roadId);
+      if (!nodes || nodes.length === 0) continue;
+      const [lon, lat] = world.router.nodeLonLat(rng.pick(nodes));
+      out.push({ id: c.id, lon, lat, ...(c.roadId === undefined ? {} : { roadId: c.roadId }) });
+    }
+    return out;
+  };
+  const reporters = new CaseReporters(world, d.reportsPerDay, new Rng(d.seed, 17), { cases: () => port, dispatch: () => undefined }, roadChiefs, { ...d.log });
+  const clock = new SimClock(fromMs, 1);
+  const ctx = { clock, ts: fromMs } as unknown as SimContext;
+
+  // Alarms, planned up front and raised in time order with the cases' steps.
+  const plan = ALARM_PLAN(rng);
+  const byKind = new Map<EntityKind, AnyEntity[]>();
+  for (const e of d.entities) { const l = byKind.get(e.kind) ?? []; l.push(e); byKind.set(e.kind, l); }
+  const nodesByStreet = new Map<string, number[]>();
+  const alarms = new AlarmRepo(d.db);
+  for (let day = fromMs; day < toMs; day += 24 * HOUR_MS) {
+    for (const [type, p] of Object.entries(plan) as [AlarmType, AlarmPlan][]) {
+      const sum = p.curve.reduce((a, b) => a + b, 0);
+      for (let h = 0; h < 24; h++) {
+        const n = rng.poisson((p.perDay * p.curve[h]!) / sum);
+        for (let k = 0; k < n; k++) {
+          const start = day + h * HOUR_MS + rng.int(3600) * 1000;
+          if (start >= toMs) continue;
+          at(start, () => raise(type, p, start));
+        }
+      }
+    }
+  }
+  function placeOf(e: AnyEntity): [number | null, number | null] {
+    if (e.pos) return [e.pos.lon, e.pos.lat];
+    let nodes = nodesByStreet.get(e.orgCode);
+    if (!nodes) {
+      nodes = [];
+      for (let i = 0; i < world.router.nodeCount; i++) {
+        const [lon, lat] = world.router.nodeLonLat(i);
+        if (locator.locate(lon, lat)?.streetCode === e.orgCode) nodes.push(i);
+      }
+      nodesByStreet.set(e.orgCode, nodes);
+    }
+    if (nodes.length === 0) return [null, null];
+    const [lon, lat] = world.router.nodeLonLat(rng.pick(nodes));
+    return [lon, lat];
+  }
+  function raise(type: AlarmType, p: AlarmPlan, start: number): void {
+    now = start;
+    const kinds = p.kind === null ? d.alarmSettings.offlineAlarmKinds : [p.kind];
+    const pool = byKind.get(rng.pick(kinds));
+    if (!pool || pool.length === 0) return;
+    const e = rng.pick(pool);
+    const [lon, lat] = placeOf(e);
+    const severity = d.alarmSettings.severity[type];
+    const end = Math.min(start + p.minutes[0] * MINUTE_MS * Math.exp(rng.next() * Math.log(p.minutes[1] / p.minutes[0])), toMs - 1000);
+    const acked = (severity === 'critical' || severity === 'major' || type === 'binOverflow') && rng.chance(0.8);
+    const ackTs = acked ? Math.min(start + rng.range(1, 10) * MINUTE_MS, end) : null;
+    const value = p.value();
+    const alarm: Alarm = {
+      id: 0, type, severity, entityId: e.id, entityKind: e.kind, entityName: e.name, orgCode: e.orgCode, gridId: e.gridId,
+      lon, lat, startTs: start, updateTs: Math.round(end), endTs: Math.round(end), active: false,
+      ackBy: acked ? SIM_DUTY_OFFICER.name : null, ackTs: ackTs === null ? null : Math.round(ackTs), clearedBy: 'system',
+      detail: p.detail(value ?? 0), value, caseId: null, version: acked ? 3 : 2,
+    };
+    const alarmId = alarms.insert(alarm);
+    result.alarms++;
+    dayOf(start).alarms++;
+    // Acknowledged at the console: audited as the route audits it.
+    if (ackTs !== null) d.audit.record(SIM_DUTY_OFFICER.name, 'alarm.ack', String(alarmId), { type, entityId: e.id }, Math.round(ackTs));
+    if (!d.alarmSettings.autoCase.includes(type)) return;
+    let opened: CaseDetail | null = null;
+    act(start, 'openForAlarm', 0, () => { opened = cases.openForAlarm({ ...alarm, id: alarmId, active: true, endTs: null }); });
+    const c = opened as CaseDetail | null;
+    if (!c) return;
+    alarms.update({ ...alarm, id: alarmId, caseId: c.id, version: alarm.version + 1 }, alarm.version);
+    onFiled(c);
+  }
+
+  // One minute at a time: the steps that fall due first (in time order), then the minute's new reports.
+  for (let m = fromMs; m < toMs; m += MINUTE_MS) {
+    while (agenda.size > 0 && agenda.peek() < m) {
+      const next = agenda.pop();
+      next.run();
+    }
+    minuteStart.ms = m;
+    ctx.ts = m;
+    clock.advance(Math.min(MINUTE_MS, toMs - m));
+    reporters.step(ctx, Math.min(MINUTE_MS, toMs - m));
+  }
+  while (agenda.size > 0 && agenda.peek() < toMs) agenda.pop().run();
+  // A crew on its way when the past ends has no live counterpart: the desk takes the unit off
+  // (back to registered) so the live duty officer and dispatch pick the case up again.
+  const handover = toMs - 1000;
+  for (const c of cases.openCases()) {
+    if ((c.stage === 'dispatched' || c.stage === 'handling') && !c.suspended) {
+      act(handover, 'release', c.id, () => cases.release(c.id, SIM_DUTY_OFFICER, { note: '交接班：原派遣单元收回，待重新派遣' }));
+    }
+  }
+  sla.close();
+  return result;
+}
