@@ -30,16 +30,16 @@ export default fp<SimPastPluginOptions>(async (app, opts) => {
   }
   const log = app.log.child({ module: 'sim-past' });
   const backfill = new PastBackfill({
+    // The live clocks take over the past's open cases (and record what fell due since).
+    onCasesDone: () => app.sla.recover(opts.now()),
     db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
     ops: {
       reportsPerDay: opts.reportsPerDay, codePrefix: opts.codePrefix, slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(),
       entities: app.live.all(), audit: app.store.audit, log,
     },
   });
-  const positions = backfill.prepare();
-  // The live clocks take over the past's open cases (and record what fell due since).
-  if (backfill.progress.phase !== 'none') app.sla.recover(opts.now());
+  const background = backfill.prepare();
   app.decorate('simPast', backfill.progress.phase === 'none' ? null : backfill);
-  if (positions) app.addHook('onReady', async () => backfill.start());
+  if (background) app.addHook('onReady', async () => backfill.start());
   app.addHook('onClose', async () => backfill.stop());
 }, { name: 'sim-past', dependencies: ['store', 'live', 'history', 'cases', 'sla', 'alarms'] });

@@ -31,7 +31,7 @@ const health: FastifyPluginAsyncTypebox<{ version: string; startedAt: number; no
 function pastOf(app: FastifyInstance): HealthResponse['past'] {
   const p = app.hasDecorator('simPast') ? app.simPast?.progress : undefined;
   if (!p || p.phase === 'none' || p.fromTs === null || p.toTs === null) return null;
-  return { phase: p.phase, days: p.days, fromTs: p.fromTs, toTs: p.toTs, cases: p.cases, alarms: p.alarms, positionsDone: p.positionsDone, positionsUntil: p.positionsUntil };
+  return { phase: p.phase, days: p.days, fromTs: p.fromTs, toTs: p.toTs, cases: p.cases, alarms: p.alarms, casesDone: p.casesDone, positionsDone: p.positionsDone, positionsUntil: p.positionsUntil };
 }
 
 export default health;

@@ -34,6 +34,7 @@ export const HealthResponse = Type.Object({
     toTs: Type.Number({ description: 'ms: the first start' }),
     cases: Type.Integer(),
     alarms: Type.Integer(),
+    casesDone: Type.Number({ description: 'share of the window whose cases and alarms are written, 0..1 (phase cases)' }),
     positionsDone: Type.Number({ description: 'share of the window whose positions are written, 0..1' }),
     positionsUntil: Type.Union([Type.Number(), Type.Null()]),
   }), Type.Null()])),

@@ -15,7 +15,7 @@
 import type { Db } from '../../store/database.ts';
 import type { HistoryStore } from '../../history/history-store.ts';
 import { DAY_MS, HOUR_MS } from '../clock.ts';
-import { generatePastOps, type PastOpsDeps, type PastOpsResult } from './past-ops.ts';
+import { pastOps, type PastOpsDeps, type PastOpsResult } from './past-ops.ts';
 import { COARSE, FINE, PastFleet, type Resolution } from './past-tracks.ts';
 import type { ConnectivityPolicy } from '../../live/live-state.ts';
 import type { DistrictPack } from '../../../shared/district.ts';
@@ -34,14 +34,15 @@ export interface PastWindow {
   fineFromMs: number;
 }
 
-export function pastWindow(days: number, nowMs: number, bucketS = 600): PastWindow {
+/** `fineDays`: the last days at the live resolution (2: yesterday and today; 0: none). */
+export function pastWindow(days: number, nowMs: number, fineDays = 2, bucketS = 600): PastWindow {
   const midnight = Math.floor((nowMs + LOCAL_OFFSET_MS) / DAY_MS) * DAY_MS - LOCAL_OFFSET_MS;
   return {
     days,
     fromMs: midnight - days * DAY_MS,
     toMs: nowMs,
     tracksToMs: Math.floor(nowMs / 1000 / bucketS) * bucketS * 1000,
-    fineFromMs: midnight - DAY_MS,
+    fineFromMs: fineDays > 0 ? midnight - (fineDays - 1) * DAY_MS : nowMs,
   };
 }
 
@@ -54,6 +55,8 @@ export interface PastProgress {
   toTs: number | null;
   cases: number;
   alarms: number;
+  /** Share of the window whose cases and alarms are written, 0..1. */
+  casesDone: number;
   /** Positions written up to here (ms), and the share of the window done, 0..1. */
   positionsUntil: number | null;
   positionsDone: number;
@@ -76,6 +79,10 @@ export interface BackfillDeps {
   days: number;
   now: () => number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Called once the cases and alarms are all written (the live SLA clocks take the open ones over). */
+  onCasesDone?: () => void;
+  /** Days at the live resolution at the end of the window (default 2: yesterday and today). */
+  fineDays?: number;
   /** Lets the event loop go; default setImmediate. */
   yieldNow?: () => Promise<void>;
 }
@@ -85,7 +92,7 @@ const STEPS_PER_YIELD = { fine: 12, coarse: 40 };
 
 export class PastBackfill {
   readonly progress: PastProgress = {
-    phase: 'none', days: 0, fromTs: null, toTs: null, cases: 0, alarms: 0, positionsUntil: null, positionsDone: 0, points: 0, startedTs: null, finishedTs: null,
+    phase: 'none', days: 0, fromTs: null, toTs: null, cases: 0, alarms: 0, casesDone: 0, positionsUntil: null, positionsDone: 0, points: 0, startedTs: null, finishedTs: null,
   };
   private stopping = false;
   private running: Promise<void> | null = null;
@@ -127,33 +134,59 @@ export class PastBackfill {
       return false;
     }
     if (!mark.ops_done) {
+      // In the background too, an hour of district time per transaction: the server listens at once.
       this.progress.phase = 'cases';
-      const t0 = performance.now();
-      let r: PastOpsResult | undefined;
-      // One transaction: a crash leaves no half month of cases behind, and no fsync per step.
-      this.d.db.transaction(() => {
-        r = generatePastOps({ ...this.d.ops, db: this.d.db, pack: this.d.pack, seed: mark!.seed }, mark!.from_ts, mark!.to_ts);
-        this.q.opsDone.run();
-      })();
-      this.progress.cases = r!.cases;
-      this.progress.alarms = r!.alarms;
-      this.d.log.info({ days: mark.days, cases: r!.cases, alarms: r!.alarms, steps: r!.steps, refused: r!.refused, s: Math.round(performance.now() - t0) / 1000 },
-        `simulated past: ${r!.cases} cases and ${r!.alarms} alarms of ${mark.days} days written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return true;
     }
-    else {
-      const n = this.q.counts.get(mark.to_ts)!;
-      this.progress.cases = n.cases;
-      this.progress.alarms = n.alarms;
-    }
+    const n = this.q.counts.get(mark.to_ts)!;
+    this.progress.cases = n.cases;
+    this.progress.alarms = n.alarms;
     this.progress.phase = 'positions';
     this.progress.positionsUntil = mark.tracks_until;
     return true;
   }
 
-  /** Starts the positions in the background (after prepare() said so). */
+  /**
+   * Cases and alarms of the whole window, an hour per transaction, yielding between hours.
+   * Their in-flight steps live in memory, so an interrupted run is undone whole (everything
+   * before the first start is the past's) and done again.
+   */
+  private async cases(mark: MarkRow, yieldNow: () => Promise<void>): Promise<boolean> {
+    const t0 = performance.now();
+    this.d.db.transaction(() => {
+      const ids = 'SELECT id FROM cases WHERE created_ts < ?1';
+      for (const t of ['case_timeline', 'case_photos', 'case_requests', 'case_evaluations', 'sla_clocks']) this.d.db.prepare(`DELETE FROM ${t} WHERE case_id IN (${ids})`).run(mark.to_ts);
+      this.d.db.prepare('DELETE FROM cases WHERE created_ts < ?').run(mark.to_ts);
+      this.d.db.prepare('DELETE FROM alarms WHERE start_ts < ?').run(mark.to_ts);
+      this.d.db.prepare("DELETE FROM audit WHERE action = 'alarm.ack' AND actor = 'sim-duty-officer' AND ts < ?").run(mark.to_ts);
+    })();
+    const ops = pastOps({ ...this.d.ops, db: this.d.db, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
+    for (let hour = mark.from_ts; hour < mark.to_ts; hour += HOUR_MS) {
+      this.d.db.transaction(() => ops.advance(hour + HOUR_MS))();
+      this.progress.cases = ops.result.cases;
+      this.progress.alarms = ops.result.alarms;
+      this.progress.casesDone = Math.round(((hour + HOUR_MS - mark.from_ts) / (mark.to_ts - mark.from_ts)) * 1000) / 1000;
+      await yieldNow();
+      if (this.stopping) return false;
+    }
+    let r: PastOpsResult | undefined;
+    this.d.db.transaction(() => {
+      r = ops.finish();
+      this.q.opsDone.run();
+    })();
+    this.progress.casesDone = 1;
+    this.d.log.info({ days: mark.days, cases: r!.cases, alarms: r!.alarms, steps: r!.steps, refused: r!.refused, s: Math.round(performance.now() - t0) / 1000 },
+      `simulated past: ${r!.cases} cases and ${r!.alarms} alarms of ${mark.days} days written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    this.d.onCasesDone?.();
+    this.progress.phase = 'positions';
+    this.progress.positionsUntil = mark.tracks_until;
+    return true;
+  }
+
+  /** Starts the background work (after prepare() said so). */
   start(): void {
-    if (this.running || this.progress.phase !== 'positions') return;
-    this.running = this.positions().catch((err: unknown) => {
+    if (this.running || (this.progress.phase !== 'positions' && this.progress.phase !== 'cases')) return;
+    this.running = this.run().catch((err: unknown) => {
       this.progress.phase = 'failed';
       this.progress.error = (err as Error)?.message ?? String(err);
       this.d.log.error({ err }, 'simulated past: positions failed; the next start resumes them');
@@ -172,10 +205,15 @@ export class PastBackfill {
     await this.running;
   }
 
-  private async positions(): Promise<void> {
+  private async run(): Promise<void> {
     const mark = this.q.mark.get()!;
-    const w = pastWindow(mark.days, mark.to_ts);
     const yieldNow = this.d.yieldNow ?? (() => new Promise<void>((r) => setImmediate(r)));
+    if (!mark.ops_done && !(await this.cases(mark, yieldNow))) return;
+    await this.positions(mark, yieldNow);
+  }
+
+  private async positions(mark: MarkRow, yieldNow: () => Promise<void>): Promise<void> {
+    const w = pastWindow(mark.days, mark.to_ts, this.d.fineDays ?? 2);
     const fleet = new PastFleet(this.d.pack, mark.seed, w.fromMs, this.d.connectivity);
     const total = w.tracksToMs - w.fromMs;
     const done = mark.tracks_until;

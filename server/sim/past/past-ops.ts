@@ -154,6 +154,19 @@ const less = (a: { at: number; seq: number }, b: { at: number; seq: number }) =>
  * reached, their clocks running: the live SLA service takes them over (`recover`).
  */
 export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOpsResult {
+  const ops = pastOps(d, fromMs, toMs);
+  ops.advance(toMs);
+  return ops.finish();
+}
+
+/** The same, a stretch at a time: `advance(until)` writes what happens before `until`; `finish()` hands the open cases over. */
+export interface PastOps {
+  advance(untilMs: number): void;
+  finish(): PastOpsResult;
+  readonly result: PastOpsResult;
+}
+
+export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   const tz = d.pack.meta.timezone;
   if (!tz) throw new Error('the past needs the district time zone (pack meta.timezone)');
   const rng = new Rng(d.seed, 18);
@@ -163,14 +176,16 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
     return (result.byDay[day] ??= { cases: 0, alarms: 0 });
   };
   let now = fromMs;
+  // The repositories prepare their statements per call; the past makes a hundred thousand calls, so they are prepared once here.
+  const db = cachedStatements(d.db);
   const events = new DomainEvents();
   events.onError = (err, event) => d.log.error({ err, event }, 'past generator: a listener failed');
   const locator = new DistrictLocator(d.pack);
   const cases: CasesService = new CasesService({
-    repo: new SqliteCasesRepo(d.db), pack: d.pack, locator, events, now: () => now, sla: () => sla, codePrefix: d.codePrefix,
+    repo: new SqliteCasesRepo(db), pack: d.pack, locator, events, now: () => now, sla: () => sla, codePrefix: d.codePrefix,
   });
   const sla: SlaService = new SlaService({
-    db: d.db, cases: () => cases, events, settings: d.slaSettings, now: () => now,
+    db, cases: () => cases, events, settings: d.slaSettings, now: () => now,
     deadline: { timeZone: tz, calendar: d.pack.calendar ?? EMPTY_CALENDAR }, log: d.log,
     // No timers: the generator moves the clock, and every step first records what fell due before it.
     timers: { set: () => null, clear: () => {} },
@@ -216,12 +231,12 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
     const difficulty = c.difficulty;
     let regAt = c.createdTs;
     if (c.stage === 'reported') {
-      regAt = c.createdTs + minutes(night(c.createdTs) ? PAST_DESK.registerMin.night : PAST_DESK.registerMin.day);
+      regAt = Math.round(c.createdTs + minutes(night(c.createdTs) ? PAST_DESK.registerMin.night : PAST_DESK.registerMin.day));
       at(regAt, () => { if (act(regAt, 'register', id, () => cases.transition(id, 'register', SIM_DUTY_OFFICER, { note: '值班自动立案' }))) dispatchAfter(regAt); });
     } else dispatchAfter(regAt);
 
     function dispatchAfter(from: number): void {
-      const t = from + minutes(emergency ? PAST_DESK.dispatchMin.emergency : night(from) ? PAST_DESK.dispatchMin.night : PAST_DESK.dispatchMin.day);
+      const t = Math.round(from + minutes(emergency ? PAST_DESK.dispatchMin.emergency : night(from) ? PAST_DESK.dispatchMin.night : PAST_DESK.dispatchMin.day));
       at(t, () => {
         const pool = units.get(c.location.streetCode) ?? allUnits;
         // The nearest of a few candidates, as the recommendation ranks them; its origin a road point near the case.
@@ -249,19 +264,19 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
 
     function crew(from: number, unit: { id: string; work: string }, origin: LonLat, travelMs: number, rework: boolean): void {
       const crewActor: Actor = { name: unit.id, role: 'sim' };
-      const tAccept = from + rng.range(CREW_CONFIG.acceptDelayMs[0], CREW_CONFIG.acceptDelayMs[1]);
-      const tGo = tAccept + rng.range(CREW_CONFIG.enRouteDelayMs[0], CREW_CONFIG.enRouteDelayMs[1]);
-      const tArrive = tGo + travelMs * rng.range(0.85, 1.3);
+      const tAccept = Math.round(from + rng.range(CREW_CONFIG.acceptDelayMs[0], CREW_CONFIG.acceptDelayMs[1]));
+      const tGo = Math.round(tAccept + rng.range(CREW_CONFIG.enRouteDelayMs[0], CREW_CONFIG.enRouteDelayMs[1]));
+      const tArrive = Math.round(tGo + travelMs * rng.range(0.85, 1.3));
       const [wlo, whi] = CREW_CONFIG.workMin[difficulty];
       const slow = !rework && rng.chance(PAST_DESK.slowShare[difficulty]);
-      const tDone = tArrive + rng.range(wlo, whi) * MINUTE_MS + (slow ? rng.logNormal(...PAST_DESK.slowHours[difficulty]) * HOUR_MS : 0);
+      const tDone = Math.round(tArrive + rng.range(wlo, whi) * MINUTE_MS + (slow ? rng.logNormal(...PAST_DESK.slowHours[difficulty]) * HOUR_MS : 0));
       at(tAccept, () => {
         if (!act(tAccept, 'accept', id, () => cases.unitStep(id, 'accept', crewActor, { unitId: unit.id }))) return;
         at(tGo, () => {
           if (!act(tGo, 'enRoute', id, () => cases.unitStep(id, 'enRoute', crewActor, { unitId: unit.id }))) return;
           at(tArrive, () => {
             const ok = act(tArrive, 'arrive', id, () => cases.unitStep(id, 'arrive', SYSTEM_ACTOR, {
-              unitId: unit.id, lon: c.location.lon, lat: c.location.lat, distanceM: rng.int(40), fixTs: Math.round(tArrive), at: Math.round(tArrive),
+              unitId: unit.id, lon: c.location.lon, lat: c.location.lat, distanceM: rng.int(40), fixTs: tArrive, at: tArrive,
             }));
             if (!ok) return;
             at(tDone, () => {
@@ -275,7 +290,7 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
     }
 
     function verify(from: number, unit: { id: string; work: string }, origin: LonLat, reworked: boolean): void {
-      const t = from + minutes(PAST_DESK.verifyMin);
+      const t = Math.round(from + minutes(PAST_DESK.verifyMin));
       at(t, () => {
         // 返工: the duty officer's share of failed checks, once per case.
         if (!reworked && rng.chance(DUTY_CONFIG.verifyFailShare)) {
@@ -285,11 +300,11 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
           return;
         }
         if (!act(t, 'verifyPass', id, () => cases.transition(id, 'verifyPass', SIM_DUTY_OFFICER, { note: '核查通过' }))) return;
-        const tClose = t + minutes(PAST_DESK.closeMin);
+        const tClose = Math.round(t + minutes(PAST_DESK.closeMin));
         at(tClose, () => {
           if (!act(tClose, 'close', id, () => cases.transition(id, 'close', SIM_DUTY_OFFICER, { note: '处置完毕，予以结案' }))) return;
           if (CITIZEN_SOURCES.has(c.source) && rng.chance(PAST_DESK.rateShare)) {
-            const tRate = tClose + rng.logNormal(...PAST_DESK.rateHours) * HOUR_MS;
+            const tRate = Math.round(tClose + rng.logNormal(...PAST_DESK.rateHours) * HOUR_MS);
             at(tRate, () => { act(tRate, 'rate', id, () => cases.rate(id, rng.pick(PAST_DESK.rateScores), null, { name: 'citizen', role: 'citizen' })); });
           }
         });
@@ -328,7 +343,7 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
     }
     return out;
   };
-  const reporters = new CaseReporters(world, d.reportsPerDay, new Rng(d.seed, 17), { cases: () => port, dispatch: () => undefined }, roadChiefs, { ...d.log });
+  const reporters = new CaseReporters(world, d.reportsPerDay, new Rng(d.seed, 17), { cases: () => port, dispatch: () => undefined }, roadChiefs, d.log);
   const clock = new SimClock(fromMs, 1);
   const ctx = { clock, ts: fromMs } as unknown as SimContext;
 
@@ -337,7 +352,7 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
   const byKind = new Map<EntityKind, AnyEntity[]>();
   for (const e of d.entities) { const l = byKind.get(e.kind) ?? []; l.push(e); byKind.set(e.kind, l); }
   const nodesByStreet = new Map<string, number[]>();
-  const alarms = new AlarmRepo(d.db);
+  const alarms = new AlarmRepo(db);
   for (let day = fromMs; day < toMs; day += 24 * HOUR_MS) {
     for (const [type, p] of Object.entries(plan) as [AlarmType, AlarmPlan][]) {
       const sum = p.curve.reduce((a, b) => a + b, 0);
@@ -399,16 +414,18 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
   }
 
   // One minute at a time: the steps that fall due first (in time order), then the minute's new reports.
-  for (let m = fromMs; m < toMs; m += MINUTE_MS) {
-    while (agenda.size > 0 && agenda.peek() < m) {
-      const next = agenda.pop();
-      next.run();
+  let m = fromMs;
+  const advance = (untilMs: number) => {
+    for (; m < Math.min(untilMs, toMs); m += MINUTE_MS) {
+      while (agenda.size > 0 && agenda.peek() < m) agenda.pop().run();
+      minuteStart.ms = m;
+      ctx.ts = m;
+      clock.advance(Math.min(MINUTE_MS, toMs - m));
+      reporters.step(ctx, Math.min(MINUTE_MS, toMs - m));
     }
-    minuteStart.ms = m;
-    ctx.ts = m;
-    clock.advance(Math.min(MINUTE_MS, toMs - m));
-    reporters.step(ctx, Math.min(MINUTE_MS, toMs - m));
-  }
+  };
+  const finish = () => {
+  advance(toMs);
   while (agenda.size > 0 && agenda.peek() < toMs) agenda.pop().run();
   // A crew on its way when the past ends has no live counterpart: the desk takes the unit off
   // (back to registered) so the live duty officer and dispatch pick the case up again.
@@ -419,5 +436,25 @@ export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): P
     }
   }
   sla.close();
+  result.refused += reporters.stats.refused + reporters.stats.errors;
   return result;
+  };
+  return { advance, finish, result };
+}
+
+/** The same database, its `prepare` memoised by SQL text (statements are reusable in better-sqlite3). */
+function cachedStatements(db: Db): Db {
+  const cache = new Map<string, ReturnType<Db['prepare']>>();
+  const prepare = (sql: string) => {
+    let st = cache.get(sql);
+    if (!st) cache.set(sql, (st = db.prepare(sql)));
+    return st;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return prepare;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

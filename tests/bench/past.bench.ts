@@ -1,0 +1,71 @@
+/**
+ * History on first start: the real app (`buildApp`, the live simulator running beside it)
+ * on an empty temp data dir with SIM_HISTORY_DAYS (default 30) — time until the server is
+ * ready (cases, clocks and alarms of the whole window written), time until the positions in
+ * the background are done, rows by day, and history bytes per day (fine: yesterday and
+ * today at the live resolution; coarse: the older days), after VACUUM.
+ *
+ *   npm run bench -- past          (PAST_BENCH_DAYS=5 for a shorter run)
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { loadDistrictPack } from '../../server/district/load-pack.ts';
+
+const DAYS = process.env.PAST_BENCH_DAYS ?? '30';
+const MiB = 1024 * 1024;
+const BUDGET_BYTES = 40 * 1000 * 1000;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cityops-past-bench-'));
+const pack = await loadDistrictPack('data/lixia');
+const t0 = performance.now();
+const { app } = await buildApp(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIM_HISTORY_DAYS: DAYS }), { pack, logger: false });
+await app.ready();
+const readyS = (performance.now() - t0) / 1000;
+const p = app.simPast!.progress;
+console.log(`SIM_HISTORY_DAYS=${DAYS}: ready (cases and alarms written) in ${readyS.toFixed(1)} s — ${p.cases} cases, ${p.alarms} alarms`);
+const t1 = performance.now();
+let lastPrint = 0;
+while (app.simPast!.progress.phase === 'positions') {
+  await new Promise((r) => setTimeout(r, 1000));
+  if (performance.now() - lastPrint > 30_000) {
+    lastPrint = performance.now();
+    console.log(`  positions ${Math.round(app.simPast!.progress.positionsDone * 100)} % after ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+  }
+}
+const positionsS = (performance.now() - t1) / 1000;
+const fin = app.simPast!.progress;
+if (fin.phase !== 'done') throw new Error(`the past ended in phase ${fin.phase}: ${fin.error ?? ''}`);
+console.log(`positions (background, the live server serving): ${positionsS.toFixed(0)} s, ${fin.points.toLocaleString('en')} kept points`);
+await app.close();
+
+const db = new Database(join(dataDir, 'cityops.sqlite'));
+db.exec('VACUUM');
+const fileBytes = statSync(join(dataDir, 'cityops.sqlite')).size;
+// Bytes of history per local day (bucket start + 8 h), blobs plus the row key's share.
+const byDay = db.prepare(`SELECT date(bucket + 8 * 3600, 'unixepoch') AS day, count(*) AS rows, sum(n) AS points, sum(length(blob)) AS blob
+  FROM history_track GROUP BY day ORDER BY day`).all() as { day: string; rows: number; points: number; blob: number }[];
+const trackPages = (db.prepare("SELECT sum(pgsize) AS b FROM dbstat WHERE name = 'history_track'").get() as { b: number | null } | undefined)?.b ?? null;
+const totalBlob = byDay.reduce((a, r) => a + r.blob, 0);
+const cases = db.prepare(`SELECT date(created_ts / 1000 + 8 * 3600, 'unixepoch') AS day, count(*) AS n,
+  sum(CASE WHEN closed_ts IS NOT NULL THEN 1 ELSE 0 END) AS closed FROM cases GROUP BY day ORDER BY day`).all() as { day: string; n: number; closed: number }[];
+const clocks = db.prepare("SELECT kind, state, count(*) AS n FROM sla_clocks GROUP BY kind, state").all() as { kind: string; state: string; n: number }[];
+db.close();
+
+const fine = byDay.slice(-2);
+const coarse = byDay.slice(0, -2);
+const onDisk = (r: { blob: number }) => (trackPages === null ? r.blob : (r.blob / totalBlob) * trackPages);
+const avg = (rows: typeof byDay) => (rows.length === 0 ? 0 : rows.reduce((a, r) => a + onDisk(r), 0) / rows.length);
+console.log('\nday         rows      points     history on disk   cases (closed)');
+for (const r of byDay) {
+  const c = cases.find((x) => x.day === r.day);
+  console.log(`${r.day}  ${String(r.rows).padStart(8)}  ${String(r.points).padStart(10)}  ${(onDisk(r) / MiB).toFixed(2).padStart(10)} MiB   ${c ? `${c.n} (${c.closed})` : '-'}`);
+}
+console.log(`\nfine days (yesterday, today so far): ${(avg(fine) / MiB).toFixed(1)} MiB a day; the full fleet's whole day at the live resolution ≤ ${(Math.max(...fine.map(onDisk)) / MiB).toFixed(1)} MiB (budget ${BUDGET_BYTES / 1e6} MB)`);
+console.log(`coarse days (older): ${(avg(coarse) / MiB).toFixed(1)} MiB a day`);
+console.log(`clocks: ${clocks.map((c) => `${c.kind} ${c.state} ${c.n}`).join(', ')}`);
+console.log(`database file after VACUUM: ${(fileBytes / MiB).toFixed(0)} MiB for ${DAYS} days`);
+rmSync(dataDir, { recursive: true, force: true });
