@@ -107,7 +107,7 @@ export class PastBackfill {
       finish: d.db.prepare<[number]>('UPDATE sim_past SET finished_ts = ? WHERE id = 1'),
       anyHistory: d.db.prepare('SELECT 1 FROM history_track LIMIT 1'),
       anyCase: d.db.prepare('SELECT 1 FROM cases LIMIT 1'),
-      counts: d.db.prepare<[number], { cases: number; alarms: number }>('SELECT (SELECT count(*) FROM cases WHERE created_ts < ?1) AS cases, (SELECT count(*) FROM alarms WHERE start_ts < ?1) AS alarms'),
+      counts: d.db.prepare<[number, number], { cases: number; alarms: number }>('SELECT (SELECT count(*) FROM cases WHERE created_ts < ?) AS cases, (SELECT count(*) FROM alarms WHERE start_ts < ?) AS alarms'),
     };
   }
 
@@ -138,7 +138,7 @@ export class PastBackfill {
       this.progress.phase = 'cases';
       return true;
     }
-    const n = this.q.counts.get(mark.to_ts)!;
+    const n = this.q.counts.get(mark.to_ts, mark.to_ts)!;
     this.progress.cases = n.cases;
     this.progress.alarms = n.alarms;
     this.progress.phase = 'positions';
@@ -154,7 +154,7 @@ export class PastBackfill {
   private async cases(mark: MarkRow, yieldNow: () => Promise<void>): Promise<boolean> {
     const t0 = performance.now();
     this.d.db.transaction(() => {
-      const ids = 'SELECT id FROM cases WHERE created_ts < ?1';
+      const ids = 'SELECT id FROM cases WHERE created_ts < ?';
       for (const t of ['case_timeline', 'case_photos', 'case_requests', 'case_evaluations', 'sla_clocks']) this.d.db.prepare(`DELETE FROM ${t} WHERE case_id IN (${ids})`).run(mark.to_ts);
       this.d.db.prepare('DELETE FROM cases WHERE created_ts < ?').run(mark.to_ts);
       this.d.db.prepare('DELETE FROM alarms WHERE start_ts < ?').run(mark.to_ts);
