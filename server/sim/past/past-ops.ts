@@ -323,7 +323,7 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   const minuteStart = { ms: fromMs };
   const port = Object.create(cases) as CasesPort;
   port.report = (input, actor) => {
-    now = minuteStart.ms + rng.int(60) * 1000;
+    now = Math.min(minuteStart.ms + rng.int(60) * 1000, toMs - 1);
     const detail = cases.report(input, actor);
     onFiled(detail);
     return detail;
