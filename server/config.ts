@@ -155,10 +155,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (history.maxGapS < 1 || history.maxGapS > 86_400) throw new ConfigError(`invalid configuration:\n  HISTORY_MAX_GAP_S=${history.maxGapS}: must be 1..86400`);
   if (history.flushS < 1 || history.flushS > 3600) throw new ConfigError(`invalid configuration:\n  HISTORY_FLUSH_S=${history.flushS}: must be 1..3600`);
   if (history.retentionDays < 1 || history.retentionDays > 36_500) throw new ConfigError(`invalid configuration:\n  HISTORY_RETENTION_DAYS=${history.retentionDays}: must be 1..36500`);
-  const historyDays = int(e.SIM_HISTORY_DAYS, 30);
+  // A past older than the retention would be generated only to be pruned at once: the default stays inside it, a set value must.
+  const historyDays = int(e.SIM_HISTORY_DAYS, Math.min(30, history.retentionDays - 1));
   if (historyDays > 366) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be 0..366`);
-  // A past older than the retention would be generated only to be pruned at once.
-  if (historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
+  if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
