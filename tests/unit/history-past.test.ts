@@ -46,7 +46,7 @@ describe('history: the past batch entry', () => {
     expect(history.stats.kept).toBe(0); // the live listener's counters are not the past's
   });
 
-  it('split into batches (the generator's hours), writes the very blobs one batch writes, and keeps its state apart from the live buffers', () => {
+  it('split into batches (the hours of the generator), writes the very blobs one batch writes, and keeps its state apart from the live buffers', () => {
     const a = store();
     a.history.appendPast([{ ...entry, points: raw.slice(0, 4) }]);
     a.history.appendPast([{ ...entry, points: raw.slice(4) }]);
