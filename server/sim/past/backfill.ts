@@ -175,6 +175,8 @@ export class PastBackfill {
       this.q.opsDone.run();
     })();
     this.progress.casesDone = 1;
+    this.progress.cases = r!.cases;
+    this.progress.alarms = r!.alarms;
     this.d.log.info({ days: mark.days, cases: r!.cases, alarms: r!.alarms, steps: r!.steps, refused: r!.refused, s: Math.round(performance.now() - t0) / 1000 },
       `simulated past: ${r!.cases} cases and ${r!.alarms} alarms of ${mark.days} days written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     this.d.onCasesDone?.();
