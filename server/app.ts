@@ -117,12 +117,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     contact: config.open311.contact ?? `${pack.meta.city}${pack.meta.name}城市管理指挥中心 · 12345`,
   });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
-  await app.register(simulator, { ...config.sim, tickMs: 1000, now });
-  // The simulated district's past (SIM_HISTORY_DAYS) on an empty store: cases and alarms now, positions in the background.
+  // The simulated district's past (SIM_HISTORY_DAYS) on an empty store, in the background. Before the
+  // simulator: the past ends at this instant, before the live district's first report.
   await app.register(simPast, {
     enabled: config.sim.enabled, days: config.sim.historyDays, seed: config.sim.seed, reportsPerDay: config.sim.reportsPerDay,
     codePrefix: config.cases.codePrefix, connectivity: liveConnectivity, now,
   });
+  await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });

@@ -313,7 +313,11 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
     }
   };
 
+  const filed = new Set<number>();
   const onFiled = (detail: CaseDetail) => {
+    // An alarm's case the service already had (it answers the open one) is followed once.
+    if (filed.has(detail.id)) return;
+    filed.add(detail.id);
     result.cases++;
     result.steps++;
     dayOf(detail.createdTs).cases++;
