@@ -93,6 +93,7 @@ export class HistoryStore implements HistoryPort {
   private readonly dirty = new Set<Tracked>();
   /** The past generator's per-entity state (appendPast), apart from the live one. */
   private readonly past = new Map<string, Tracked>();
+  private readonly days = new Map<number, string>();
   private readonly bucketS: number;
   /** Counters for health and the bench. */
   readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0 };
@@ -220,7 +221,7 @@ export class HistoryStore implements HistoryPort {
     const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; lastWritten: TrackPoint | undefined }>();
     const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number; distance: number; online: number }>();
     const roll = (tr: Tracked, t: number) => {
-      const day = localDate(t * 1000, this.opts.timeZone);
+      const day = this.dayOf(t);
       const key = `${day}|${tr.orgCode}|${tr.kind}`;
       let r = daily.get(key);
       if (!r) daily.set(key, (r = { day, org: tr.orgCode, kind: tr.kind, reports: 0, points: 0, distance: 0, online: 0 }));
@@ -286,6 +287,19 @@ export class HistoryStore implements HistoryPort {
     }
     this.stats.pointsWritten += points;
     return { points, buckets };
+  }
+
+  /** The district-local day of a time (s), looked up once per 10 minutes of time: a flush rolls up every kept point. */
+  private dayOf(t: number): string {
+    const key = Math.floor(t / 600);
+    let day = this.days.get(key);
+    if (day === undefined) {
+      if (this.days.size > 4096) this.days.clear();
+      // Whole 10-minute steps never straddle a local midnight for a zone offset in whole 10 minutes (all of China's).
+      this.days.set(key, (day = localDate(key * 600_000, this.opts.timeZone)));
+      if (localDate(key * 600_000 + 599_999, this.opts.timeZone) !== day) { this.days.delete(key); return localDate(t * 1000, this.opts.timeZone); }
+    }
+    return day;
   }
 
   /** Deletes buckets older than the retention period (and roll-up days older than it); returns the buckets deleted. */
