@@ -31,7 +31,11 @@ export default fp<SimPastPluginOptions>(async (app, opts) => {
   const log = app.log.child({ module: 'sim-past' });
   const backfill = new PastBackfill({
     // The live clocks take over the past's open cases (and record what fell due since).
-    onCasesDone: () => app.sla.recover(opts.now()),
+    onCasesDone: () => {
+      app.sla.recover(opts.now());
+      // The ops stream and the console learn of the past's open cases like of any changed case.
+      for (const c of app.cases.openCases()) app.domainEvents.emit('case:changed', c.id);
+    },
     db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
     ops: {
       reportsPerDay: opts.reportsPerDay, codePrefix: opts.codePrefix, slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(),

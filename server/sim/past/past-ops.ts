@@ -389,6 +389,7 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   function raise(type: AlarmType, p: AlarmPlan, start: number): void {
     now = start;
     const kinds = p.kind === null ? d.alarmSettings.offlineAlarmKinds : [p.kind];
+    if (kinds.length === 0) return; // no kind raises offline alarms under these settings
     const pool = byKind.get(rng.pick(kinds));
     if (!pool || pool.length === 0) return;
     const e = rng.pick(pool);
