@@ -12,14 +12,13 @@
  * the simulated duty officer's timings, with a tail of slow cases (waiting for parts, another
  * department) so that some 7123 deadlines are missed, as in any real month.
  */
-import type { Alarm, AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
+import type { AlarmSettings } from '../../../shared/alarms.ts';
 import type { CaseDetail, CaseDifficulty } from '../../../shared/cases.ts';
 import type { DistrictPack } from '../../../shared/district.ts';
-import type { AnyEntity, EntityKind } from '../../../shared/entities.ts';
+import type { AnyEntity } from '../../../shared/entities.ts';
 import type { LonLat } from '../../../shared/geojson.ts';
 import { distanceM } from '../../../shared/geo.ts';
 import { localDate } from '../../../shared/local-time.ts';
-import { AlarmRepo } from '../../alarms/alarm-repo.ts';
 import { SqliteCasesRepo } from '../../cases/cases-repo.ts';
 import { CasesService } from '../../cases/cases-service.ts';
 import { DistrictLocator } from '../../district/locator.ts';
@@ -34,10 +33,11 @@ import { HOUR_MS, inWindow, localMinuteOfDay, MINUTE_MS, parseWindow, SimClock }
 import type { SimContext } from '../context.ts';
 import { CREW_CONFIG, DONE_NOTES } from '../crews.ts';
 import { DUTY_CONFIG } from '../duty-officer.ts';
-import { BIN_USE_BY_HOUR, TOILET_USE_BY_HOUR } from '../profiles.ts';
 import { CaseReporters, type RoadChiefOnPatrol } from '../reporters.ts';
 import { Rng } from '../rng.ts';
 import { SimWorld } from '../world.ts';
+import { Agenda } from './agenda.ts';
+import { PastAlarms } from './past-alarms.ts';
 
 export interface PastOpsDeps {
   db: Db;
@@ -82,71 +82,8 @@ export const PAST_DESK = {
   rateScores: [2, 3, 4, 4, 5, 5, 5] as const,
 };
 
-/** Alarms a day by type, their hour curve and how long they last (minutes) — of the order the live rules raise (`npm run bench:day`). */
-const DAY = [0, 0, 0, 0, 0, 0.2, 0.8, 1.4, 1.5, 1.5, 1.5, 1.4, 1.3, 1.4, 1.5, 1.5, 1.5, 1.5, 1.3, 1.0, 0.6, 0.3, 0.1, 0] as const;
-const NIGHT = [1.8, 1.8, 1.6, 1.4, 1.2, 0.8, 0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 0.6, 1.0, 1.5, 1.9, 2.0] as const;
-const RUSH = [0, 0, 0, 0, 0, 0, 0.5, 3, 3, 3, 0.5, 0, 0, 0, 0, 0, 0.5, 3, 3, 3, 0.5, 0, 0, 0] as const;
-const FLAT = new Array<number>(24).fill(1);
-
-interface AlarmPlan { perDay: number; curve: readonly number[]; minutes: [number, number]; kind: EntityKind | null; detail: (v: number) => string; value: () => number | null }
-
-const ALARM_PLAN = (rng: Rng): Record<AlarmType, AlarmPlan> => ({
-  binFull: { perDay: 1200, curve: BIN_USE_BY_HOUR, minutes: [30, 300], kind: 'bin', detail: (v) => `fill ${v} % ≥ 80 %`, value: () => 80 + rng.int(15) },
-  binOverflow: { perDay: 150, curve: BIN_USE_BY_HOUR, minutes: [20, 180], kind: 'bin', detail: (v) => `fill ${v} % ≥ 95 %`, value: () => 95 + rng.int(6) },
-  toiletNh3: { perDay: 35, curve: TOILET_USE_BY_HOUR, minutes: [10, 90], kind: 'toilet', detail: (v) => `NH₃ ${v} mg/m³ over the class limit`, value: () => Math.round(rng.range(1.1, 4) * 100) / 100 },
-  toiletH2s: { perDay: 12, curve: TOILET_USE_BY_HOUR, minutes: [10, 60], kind: 'toilet', detail: (v) => `H₂S ${v} mg/m³ > 0.01`, value: () => Math.round(rng.range(0.011, 0.03) * 1000) / 1000 },
-  toiletCleaningOverdue: { perDay: 25, curve: TOILET_USE_BY_HOUR, minutes: [30, 120], kind: 'toilet', detail: () => 'not cleaned within the interval', value: () => null },
-  muckOffRoute: { perDay: 35, curve: NIGHT, minutes: [10, 40], kind: 'muckTruck', detail: (v) => `${v} m off the permitted corridor`, value: () => 60 + rng.int(400) },
-  muckLidOpen: { perDay: 50, curve: NIGHT, minutes: [3, 20], kind: 'muckTruck', detail: (v) => `lid unsealed at ${v} km/h`, value: () => 21 + rng.int(30) },
-  muckOutsideHours: { perDay: 20, curve: FLAT, minutes: [10, 60], kind: 'muckTruck', detail: () => 'moving outside the permitted hours', value: () => null },
-  muckSpeeding: { perDay: 45, curve: NIGHT, minutes: [2, 10], kind: 'muckTruck', detail: (v) => `${v} km/h over the limit`, value: () => 61 + rng.int(25) },
-  muckRestrictedZone: { perDay: 8, curve: NIGHT, minutes: [5, 20], kind: 'muckTruck', detail: () => 'inside a restricted zone', value: () => null },
-  vehicleOverspeed: { perDay: 180, curve: DAY, minutes: [2, 15], kind: 'vehicle', detail: (v) => `working at ${v} km/h`, value: () => 9 + rng.int(12) },
-  vehicleBannedHours: { perDay: 100, curve: RUSH, minutes: [10, 60], kind: 'vehicle', detail: () => 'working in banned hours', value: () => null },
-  staffSos: { perDay: 5, curve: DAY, minutes: [3, 8], kind: 'staff', detail: () => 'SOS pressed', value: () => null },
-  staffOutOfGrid: { perDay: 220, curve: DAY, minutes: [10, 40], kind: 'staff', detail: (v) => `${v} m outside the assigned grid`, value: () => 120 + rng.int(500) },
-  staffOffPost: { perDay: 260, curve: DAY, minutes: [20, 90], kind: 'staff', detail: (v) => `off post for ${v} min`, value: () => 30 + rng.int(60) },
-  deviceOffline: { perDay: 500, curve: FLAT, minutes: [10, 60], kind: null, detail: () => 'no report past the offline threshold', value: () => null },
-});
-
 const CITIZEN_SOURCES = new Set(['citizenPhoto', 'hotline']);
 
-/** A min-heap of timed steps, ties in the order they were scheduled. */
-class Agenda {
-  private heap: { at: number; seq: number; run: () => void }[] = [];
-  private seq = 0;
-  get size(): number { return this.heap.length; }
-  peek(): number { return this.heap[0]?.at ?? Infinity; }
-  push(at: number, run: () => void): void {
-    const h = this.heap;
-    h.push({ at, seq: this.seq++, run });
-    for (let i = h.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (less(h[p]!, h[i]!)) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-  pop(): { at: number; run: () => void } {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-const less = (a: { at: number; seq: number }, b: { at: number; seq: number }) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 /**
  * Writes the cases and alarms of [fromMs, toMs) — in the caller's transaction when there is
@@ -352,72 +289,22 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   const clock = new SimClock(fromMs, 1);
   const ctx = { clock, ts: fromMs } as unknown as SimContext;
 
-  // Alarms, planned up front and raised in time order with the cases' steps.
-  const plan = ALARM_PLAN(rng);
-  const byKind = new Map<EntityKind, AnyEntity[]>();
-  for (const e of d.entities) { const l = byKind.get(e.kind) ?? []; l.push(e); byKind.set(e.kind, l); }
-  const nodesByStreet = new Map<string, number[]>();
-  const alarms = new AlarmRepo(db);
-  for (let day = fromMs; day < toMs; day += 24 * HOUR_MS) {
-    for (const [type, p] of Object.entries(plan) as [AlarmType, AlarmPlan][]) {
-      const sum = p.curve.reduce((a, b) => a + b, 0);
-      for (let h = 0; h < 24; h++) {
-        const n = rng.poisson((p.perDay * p.curve[h]!) / sum);
-        for (let k = 0; k < n; k++) {
-          const start = day + h * HOUR_MS + rng.int(3600) * 1000;
-          if (start >= toMs) continue;
-          at(start, () => raise(type, p, start));
-        }
-      }
-    }
-  }
-  function placeOf(e: AnyEntity): [number | null, number | null] {
-    if (e.pos) return [e.pos.lon, e.pos.lat];
-    let nodes = nodesByStreet.get(e.orgCode);
-    if (!nodes) {
-      nodes = [];
-      for (let i = 0; i < world.router.nodeCount; i++) {
-        const [lon, lat] = world.router.nodeLonLat(i);
-        if (locator.locate(lon, lat)?.streetCode === e.orgCode) nodes.push(i);
-      }
-      nodesByStreet.set(e.orgCode, nodes);
-    }
-    if (nodes.length === 0) return [null, null];
-    const [lon, lat] = world.router.nodeLonLat(rng.pick(nodes));
-    return [lon, lat];
-  }
-  function raise(type: AlarmType, p: AlarmPlan, start: number): void {
+  // Alarms, planned up front and raised in time order with the cases' steps; the 未诉先办 types open their cases.
+  const pastAlarms = new PastAlarms({ db, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, audit: d.audit, toMs });
+  pastAlarms.schedule(fromMs, toMs, (start, type) => at(start, () => {
     now = start;
-    const kinds = p.kind === null ? d.alarmSettings.offlineAlarmKinds : [p.kind];
-    if (kinds.length === 0) return; // no kind raises offline alarms under these settings
-    const pool = byKind.get(rng.pick(kinds));
-    if (!pool || pool.length === 0) return;
-    const e = rng.pick(pool);
-    const [lon, lat] = placeOf(e);
-    const severity = d.alarmSettings.severity[type];
-    const end = Math.min(start + p.minutes[0] * MINUTE_MS * Math.exp(rng.next() * Math.log(p.minutes[1] / p.minutes[0])), toMs - 1000);
-    const acked = (severity === 'critical' || severity === 'major' || type === 'binOverflow') && rng.chance(0.8);
-    const ackTs = acked ? Math.min(start + rng.range(1, 10) * MINUTE_MS, end) : null;
-    const value = p.value();
-    const alarm: Alarm = {
-      id: 0, type, severity, entityId: e.id, entityKind: e.kind, entityName: e.name, orgCode: e.orgCode, gridId: e.gridId,
-      lon, lat, startTs: start, updateTs: Math.round(end), endTs: Math.round(end), active: false,
-      ackBy: acked ? SIM_DUTY_OFFICER.name : null, ackTs: ackTs === null ? null : Math.round(ackTs), clearedBy: 'system',
-      detail: p.detail(value ?? 0), value, caseId: null, version: acked ? 3 : 2,
-    };
-    const alarmId = alarms.insert(alarm);
+    const alarm = pastAlarms.raise(type, start);
+    if (!alarm) return;
     result.alarms++;
     dayOf(start).alarms++;
-    // Acknowledged at the console: audited as the route audits it.
-    if (ackTs !== null) d.audit.record(SIM_DUTY_OFFICER.name, 'alarm.ack', String(alarmId), { type, entityId: e.id }, Math.round(ackTs));
     if (!d.alarmSettings.autoCase.includes(type)) return;
     let opened: CaseDetail | null = null;
-    act(start, 'openForAlarm', 0, () => { opened = cases.openForAlarm({ ...alarm, id: alarmId, active: true, endTs: null }); });
+    act(start, 'openForAlarm', 0, () => { opened = cases.openForAlarm({ ...alarm, active: true, endTs: null }); });
     const c = opened as CaseDetail | null;
     if (!c) return;
-    alarms.update({ ...alarm, id: alarmId, caseId: c.id, version: alarm.version + 1 }, alarm.version);
+    pastAlarms.linkCase(alarm, c.id);
     onFiled(c);
-  }
+  }));
 
   // One minute at a time: the steps that fall due first (in time order), then the minute's new reports.
   let m = fromMs;
