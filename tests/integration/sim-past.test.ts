@@ -130,23 +130,46 @@ describe('the simulated past on the first start', () => {
     expect((await call(s.url, undefined, 'GET', '/api/health')).json.past).toBeNull();
   }, 60_000);
 
-  it('writes positions that decode, on their days, with roll-up rows per day, and runs once', async () => {
+  it('writes positions that decode, on their days, with roll-up rows per day, resumes where it stopped, and runs once', async () => {
     const s = await startServer({ SIM_ENABLED: 'false' });
     servers.push(s);
     const { app } = s;
     // 02:00 local on 2026-11-20: the window is 2026-11-19 00:00 → 2026-11-20 02:00, all at the coarse resolution.
     const now = Date.UTC(2026, 10, 19, 18, 0, 0);
     const w = pastWindow(1, now, 0);
-    const make = () => new PastBackfill({
+    let yields = 0;
+    const make = (yieldNow?: () => Promise<void>) => new PastBackfill({
       db: app.store.db, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
+      ...(yieldNow ? { yieldNow } : {}),
       connectivity: { staff: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, vehicle: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, muckTruck: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, toilet: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 }, bin: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 } },
       ops: { reportsPerDay: 300, codePrefix: 'LX', slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(), entities: app.live.all(), audit: app.store.audit, log: app.log },
       log: app.log,
     });
+    // The first run stops (as at a close or a crash) part-way through the positions…
+    const first = make(async () => {
+      yields++;
+      await new Promise<void>((r) => setImmediate(r));
+      if (first.progress.phase === 'positions' && first.progress.positionsDone > 0.3) void first.stop();
+    });
+    expect(first.prepare()).toBe(true);
+    await first.runToEnd();
+    expect(first.progress.phase).toBe('positions');
+    const stoppedAt = first.progress.positionsUntil!;
+    expect(stoppedAt).toBeGreaterThan(w.fromMs);
+    expect(stoppedAt).toBeLessThan(w.tracksToMs);
+    expect(yields).toBeGreaterThan(0);
+    // …and the next start resumes at the last committed hour, without its cases again.
+    const casesAfterFirst = app.store.db.prepare('SELECT count(*) AS n FROM cases').get();
     const b = make();
     expect(b.prepare()).toBe(true);
+    expect(b.progress).toMatchObject({ phase: 'positions', positionsUntil: stoppedAt });
     await b.runToEnd();
     expect(b.progress).toMatchObject({ phase: 'done', positionsDone: 1, positionsUntil: w.tracksToMs });
+    expect(app.store.db.prepare('SELECT count(*) AS n FROM cases').get()).toEqual(casesAfterFirst);
+    // Nothing written twice: the roll-up counts every stored point once.
+    const stored = app.store.db.prepare('SELECT sum(n) AS n FROM history_track').get() as { n: number };
+    const rolled = app.store.db.prepare('SELECT sum(points) AS n FROM history_daily').get() as { n: number };
+    expect(rolled.n).toBe(stored.n);
 
     const daily = app.history.daily('2026-11-19', '2026-11-20');
     const days = new Set(daily.map((r) => r.day));
