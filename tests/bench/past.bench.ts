@@ -71,7 +71,10 @@ db.close();
 
 const fine = byDay.slice(-2);
 const coarse = byDay.slice(0, -2);
-const onDisk = (r: { blob: number }) => (trackPages === null ? r.blob : (r.blob / totalBlob) * trackPages);
+// Pages not holding blob bytes (keys, cell headers, b-tree interior, free space) are shared out by rows.
+const totalRows = byDay.reduce((a, r) => a + r.rows, 0);
+const perRow = trackPages === null ? 0 : (trackPages - totalBlob) / totalRows;
+const onDisk = (r: { blob: number; rows: number }) => r.blob + r.rows * perRow;
 const avg = (rows: typeof byDay) => (rows.length === 0 ? 0 : rows.reduce((a, r) => a + onDisk(r), 0) / rows.length);
 console.log('\nday         rows      points     history on disk   cases (closed)');
 for (const r of byDay) {
@@ -80,6 +83,7 @@ for (const r of byDay) {
 }
 console.log(`\nfine days (yesterday, today so far): ${(avg(fine) / MiB).toFixed(1)} MiB a day; the full fleet's whole day at the live resolution ≤ ${(Math.max(...fine.map(onDisk)) / MiB).toFixed(1)} MiB (budget ${BUDGET_BYTES / 1e6} MB)`);
 console.log(`coarse days (older): ${(avg(coarse) / MiB).toFixed(1)} MiB a day`);
+console.log(`history_track: ${(totalBlob / MiB).toFixed(0)} MiB of blobs + ${perRow.toFixed(1)} B a row for keys and b-tree over ${totalRows.toLocaleString('en')} rows`);
 console.log(`clocks: ${clocks.map((c) => `${c.kind} ${c.state} ${c.n}`).join(', ')}`);
 console.log(`database file after VACUUM: ${(fileBytes / MiB).toFixed(0)} MiB for ${DAYS} days`);
 rmSync(dataDir, { recursive: true, force: true });
