@@ -26,6 +26,7 @@ import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
 import cases from './plugins/cases.ts';
 import simulator from './plugins/simulator.ts';
+import simPast from './plugins/sim-past.ts';
 import roads from './plugins/roads.ts';
 import dispatch from './plugins/dispatch.ts';
 import alarms from './plugins/alarms.ts';
@@ -90,12 +91,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(store, { dataDir: config.dataDir });
   await app.register(auth);
   await app.register(domainEvents);
+  const liveConnectivity = connectivityPolicy(
+    { staleAfterMs: config.live.staleAfterS * 1000, offlineAfterMs: config.live.offlineAfterS * 1000 },
+    { staleAfterMs: config.live.sensorStaleAfterS * 1000, offlineAfterMs: config.live.sensorOfflineAfterS * 1000 },
+  );
   await app.register(live, {
     pack,
-    connectivity: connectivityPolicy(
-      { staleAfterMs: config.live.staleAfterS * 1000, offlineAfterMs: config.live.offlineAfterS * 1000 },
-      { staleAfterMs: config.live.sensorStaleAfterS * 1000, offlineAfterMs: config.live.sensorOfflineAfterS * 1000 },
-    ),
+    connectivity: liveConnectivity,
     filters: { maxFutureMs: config.filters.maxFutureS * 1000, maxAgeMs: config.filters.maxAgeS * 1000, maxSpeedKph: config.filters.maxSpeedKph },
     sweepMs: 1000,
     now,
@@ -117,6 +119,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     contact: config.open311.contact ?? `${pack.meta.city}${pack.meta.name}城市管理指挥中心 · 12345`,
   });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
+  // The simulated district's past (SIM_HISTORY_DAYS) on an empty store, in the background. Before the
+  // simulator: the past ends at this instant, before the live district's first report.
+  await app.register(simPast, {
+    enabled: config.sim.enabled, days: config.sim.historyDays, seed: config.sim.seed, reportsPerDay: config.sim.reportsPerDay,
+    codePrefix: config.cases.codePrefix, connectivity: liveConnectivity, now,
+  });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });

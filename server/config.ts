@@ -23,6 +23,7 @@ export const EnvSchema = Type.Object({
   SIM_REPORTS_PER_DAY: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   SIM_DUTY_OFFICER: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('off')])),
   SIM_DUTY_DELAY_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  SIM_HISTORY_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
   SIM_START_TIME: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })),
   LIVE_TICK_MS: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   LIVE_MAX_SOCKETS_PER_TOKEN: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
@@ -77,6 +78,8 @@ export interface Config {
     dutyDelayS: number;
     /** The district's local time of day (minutes after midnight) the simulated world starts at; undefined: now. */
     startMinuteOfDay: number | undefined;
+    /** Days of past life generated on the first start (an empty history); 0: none. */
+    historyDays: number;
   };
   live: { tickMs: number; staleAfterS: number; offlineAfterS: number; sensorStaleAfterS: number; sensorOfflineAfterS: number; maxSocketsPerToken: number; maxSocketsPerAddress: number };
   filters: { maxFutureS: number; maxAgeS: number; maxSpeedKph: number };
@@ -157,6 +160,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (history.retentionDays < 1 || history.retentionDays > 36_500) throw new ConfigError(`invalid configuration:\n  HISTORY_RETENTION_DAYS=${history.retentionDays}: must be 1..36500`);
   const briefing = { dispatchTargetMin: int(e.BRIEFING_DISPATCH_TARGET_MIN, 30) };
   if (briefing.dispatchTargetMin < 1 || briefing.dispatchTargetMin > 10_080) throw new ConfigError(`invalid configuration:\n  BRIEFING_DISPATCH_TARGET_MIN=${briefing.dispatchTargetMin}: must be 1..10080`);
+  // A past older than the retention would be generated only to be pruned at once: the default stays inside it, a set value must.
+  const historyDays = int(e.SIM_HISTORY_DAYS, Math.min(30, history.retentionDays - 1));
+  if (historyDays > 366) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be 0..366`);
+  if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -169,6 +176,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       enabled: bool(e.SIM_ENABLED, true), seed: int(e.SIM_SEED, 808), speed,
       reportsPerDay, dutyOfficer: e.SIM_DUTY_OFFICER ?? 'auto', dutyDelayS,
       startMinuteOfDay: e.SIM_START_TIME === undefined ? undefined : Number(e.SIM_START_TIME.slice(0, 2)) * 60 + Number(e.SIM_START_TIME.slice(3)),
+      historyDays,
     },
     live: {
       tickMs, staleAfterS, offlineAfterS, sensorStaleAfterS, sensorOfflineAfterS,

@@ -20,9 +20,14 @@ export function assignedOrgFor(item: TaxonomyItem, streetCode: string, orgs: Rea
   return !dept || dept.streetLevel ? streetCode : dept.code;
 }
 
+const DAY_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
 /** 'YYYYMMDD' of the local date in the district's time zone. */
 export function localDay(ts: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(ts);
+  let fmt = DAY_FORMATS.get(timeZone);
+  // Building a formatter costs far more than using one: one per zone.
+  if (!fmt) DAY_FORMATS.set(timeZone, (fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = fmt.formatToParts(ts);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}${get('month')}${get('day')}`;
 }

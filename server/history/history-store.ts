@@ -58,6 +58,17 @@ export interface HistoryOptions {
 
 export interface FlushResult { points: number; buckets: number }
 
+/** One entity's share of a past batch (HistoryStore.appendPast): its raw points, oldest first, and the device reports they came from. */
+export interface PastEntry {
+  id: string;
+  kind: EntityKind;
+  orgCode: string;
+  points: readonly TrackPoint[];
+  reports: number;
+  /** Time of the last of those reports, s: the roll-up's day for them. */
+  lastReportT: number;
+}
+
 interface Tracked {
   id: string;
   kind: EntityKind;
@@ -80,6 +91,9 @@ interface Tracked {
 export class HistoryStore implements HistoryPort {
   private readonly tracked = new Map<string, Tracked>();
   private readonly dirty = new Set<Tracked>();
+  /** The past generator's per-entity state (appendPast), apart from the live one. */
+  private readonly past = new Map<string, Tracked>();
+  private readonly days = new Map<number, string>();
   private readonly bucketS: number;
   /** Counters for health and the bench. */
   readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0 };
@@ -102,6 +116,9 @@ export class HistoryStore implements HistoryPort {
         distance_m = distance_m + excluded.distance_m, online_s = online_s + excluded.online_s`),
       dailyRange: db.prepare<[string, string], { day: string; org_code: string; kind: string; reports: number; points: number; distance_m: number; online_s: number }>(
         'SELECT * FROM history_daily WHERE day BETWEEN ? AND ? ORDER BY day, org_code, kind'),
+      newest: db.prepare<[], { entity_id: string; kind: string; bucket: number; blob: Buffer }>(`SELECT e.entity_id, e.kind, t.bucket, t.blob
+        FROM history_entity e JOIN history_track t ON t.eid = e.eid AND t.bucket = (SELECT MAX(bucket) FROM history_track WHERE eid = e.eid)
+        ORDER BY e.eid`),
       prune: db.prepare<[number, number]>('DELETE FROM history_track WHERE eid = ? AND bucket < ?'),
       pruneDaily: db.prepare<[string]>('DELETE FROM history_daily WHERE day < ?'),
     };
@@ -151,12 +168,60 @@ export class HistoryStore implements HistoryPort {
   /** Writes every buffered point in one transaction. Throws when the store fails; the points stay buffered. */
   flush(): FlushResult {
     if (this.dirty.size === 0) return { points: 0, buckets: 0 };
-    const batch = [...this.dirty];
+    const result = this.write([...this.dirty]);
+    this.dirty.clear();
+    this.stats.flushes++;
+    return result;
+  }
+
+  /**
+   * The batch entry point of the past generator (server/sim/past): points of entities' past
+   * life, oldest first per entity, go through the same downsampling rule (with `policy`, default
+   * the live one) and the same bucket encoding and roll-up as a flush, in one transaction, in
+   * the caller's transaction when there is one (so a generator can commit its progress with
+   * them). Its own per-entity state: the live buffers are never touched, and the past must end
+   * before the live buckets begin. Throws when the store fails; nothing of the batch is kept then.
+   */
+  appendPast(entries: readonly PastEntry[], policy: DownsamplePolicy = this.opts.policy): FlushResult {
+    const batch: Tracked[] = [];
+    const saved = new Map<Tracked, { lastKept: TrackPoint | undefined; pending: TrackPoint[]; reports: number; lastReportT: number }>();
+    for (const e of entries) {
+      let tr = this.past.get(e.id);
+      if (!tr) {
+        tr = {
+          id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
+          lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
+        };
+        this.past.set(e.id, tr);
+      }
+      saved.set(tr, { lastKept: tr.lastKept, pending: tr.pending, reports: tr.reportsPending, lastReportT: tr.lastReportT });
+      tr.pending = tr.pending.slice();
+      for (const p of e.points) {
+        if (tr.lastKept && p.t < tr.lastKept.t) { this.stats.refusedOutOfOrder++; continue; }
+        if (keepReason(tr.lastKept, p, policy) === null) continue;
+        tr.lastKept = p;
+        tr.pending.push(p);
+      }
+      tr.reportsPending += e.reports;
+      if (e.reports > 0) tr.lastReportT = e.lastReportT;
+      if (tr.pending.length > 0 || tr.reportsPending > 0) batch.push(tr);
+    }
+    try {
+      return this.write(batch);
+    } catch (err) {
+      // Nothing was written: the next call starts from the same state.
+      for (const [tr, s] of saved) Object.assign(tr, { lastKept: s.lastKept, pending: s.pending, reportsPending: s.reports, lastReportT: s.lastReportT });
+      throw err;
+    }
+  }
+
+  /** Writes the pending points and reports of some entities in one transaction, then moves their state on. */
+  private write(batch: readonly Tracked[]): FlushResult {
     // Everything is computed first and applied to memory only once the transaction committed.
     const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; lastWritten: TrackPoint | undefined }>();
     const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number; distance: number; online: number }>();
     const roll = (tr: Tracked, t: number) => {
-      const day = localDate(t * 1000, this.opts.timeZone);
+      const day = this.dayOf(t);
       const key = `${day}|${tr.orgCode}|${tr.kind}`;
       let r = daily.get(key);
       if (!r) daily.set(key, (r = { day, org: tr.orgCode, kind: tr.kind, reports: 0, points: 0, distance: 0, online: 0 }));
@@ -220,10 +285,21 @@ export class HistoryStore implements HistoryPort {
       tr.pending = [];
       tr.reportsPending = 0;
     }
-    this.dirty.clear();
-    this.stats.flushes++;
     this.stats.pointsWritten += points;
     return { points, buckets };
+  }
+
+  /** The district-local day of a time (s), looked up once per 10 minutes of time: a flush rolls up every kept point. */
+  private dayOf(t: number): string {
+    const key = Math.floor(t / 600);
+    let day = this.days.get(key);
+    if (day === undefined) {
+      if (this.days.size > 4096) this.days.clear();
+      // Whole 10-minute steps never straddle a local midnight for a zone offset in whole 10 minutes (all of China's).
+      this.days.set(key, (day = localDate(key * 600_000, this.opts.timeZone)));
+      if (localDate(key * 600_000 + 599_999, this.opts.timeZone) !== day) { this.days.delete(key); return localDate(t * 1000, this.opts.timeZone); }
+    }
+    return day;
   }
 
   /** Deletes buckets older than the retention period (and roll-up days older than it); returns the buckets deleted. */
@@ -277,8 +353,20 @@ export class HistoryStore implements HistoryPort {
     return out;
   }
 
+  /**
+   * One statement: for each entity, its newest bucket (a primary-key seek each, by SQLite's
+   * MAX optimisation — no scan of the track table), whose last point is the last kept state.
+   * Up to the last flush.
+   */
   lastKnown(): HistoryEntityState[] {
-    return this.positionsAt(Number.MAX_SAFE_INTEGER);
+    const out: HistoryEntityState[] = [];
+    for (const r of this.q.newest.iterate()) {
+      if (!isEntityKind(r.kind)) continue;
+      const pts = decodeTrack(r.bucket, HISTORY_READINGS[r.kind].length, r.blob);
+      const last = pts[pts.length - 1];
+      if (last) out.push({ entityId: r.entity_id, kind: r.kind, ...toPoint(r.kind, last) });
+    }
+    return out;
   }
 
   daily(fromDay: string, toDay: string): DailyRow[] {

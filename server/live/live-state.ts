@@ -87,6 +87,36 @@ export class LiveState {
   }
 
   /**
+   * Puts back an entity's last known state at start (from history, server/history/restore.ts):
+   * position, status, readings and the time it was last seen. Not a report: nothing is emitted
+   * on the change stream (no rule, no history point, no "online"), the entity keeps the age it
+   * has, and its connectivity is what the policy says of that age at `now` — a bin last heard
+   * 20 minutes ago is stale, a truck last heard an hour ago offline. Returns false for an
+   * unknown entity or one that already reported in this run (the live report wins).
+   */
+  restore(id: string, state: { pos?: Position | undefined; status: string; attrs: Record<string, unknown>; lastSeen: number }, now: number): boolean {
+    const e = this.byId.get(id);
+    if (!e || e.lastSeen > 0 || !(state.lastSeen > 0)) return false;
+    const v = ++this._version;
+    e.version = v;
+    e.lastSeen = state.lastSeen;
+    if (state.pos) e.pos = state.pos;
+    (e as { status: string }).status = state.status;
+    if (hasKeys(state.attrs)) {
+      replaceAttrs(e, state.attrs);
+      e.attrsVersion = v;
+    }
+    e.connectivity = this.connectivityAt(e.kind, now - state.lastSeen);
+    return true;
+  }
+
+  /** What a silence of `silenceMs` means for a kind: online, stale or offline. */
+  connectivityAt(kind: EntityKind, silenceMs: number): Connectivity {
+    const { staleAfterMs, offlineAfterMs } = this.policy[kind];
+    return silenceMs >= offlineAfterMs ? 'offline' : silenceMs >= staleAfterMs ? 'stale' : 'online';
+  }
+
+  /**
    * Sets attributes the server derives from its rules (a muck truck's violations), so that
    * screens see them like any other change. Emitted as 'derived', which rules ignore.
    * Returns false when nothing changed.
@@ -110,9 +140,7 @@ export class LiveState {
     let changed = 0;
     for (const e of this.list) {
       if (e.lastSeen === 0) continue; // never reported: offline since the start
-      const silence = now - e.lastSeen;
-      const { staleAfterMs, offlineAfterMs } = this.policy[e.kind];
-      const next: Connectivity = silence >= offlineAfterMs ? 'offline' : silence >= staleAfterMs ? 'stale' : 'online';
+      const next = this.connectivityAt(e.kind, now - e.lastSeen);
       if (next !== e.connectivity) {
         const before = stateOf(e);
         e.connectivity = next;

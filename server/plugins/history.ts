@@ -6,6 +6,7 @@
  */
 import fp from 'fastify-plugin';
 import { HistoryStore, type HistoryPort } from '../history/history-store.ts';
+import { restoreLastKnown } from '../history/restore.ts';
 import historyRoutes from '../routes/history.ts';
 
 declare module 'fastify' {
@@ -35,6 +36,9 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
     policy: { minMoveM: opts.minMoveM, maxGapS: opts.maxGapS }, timeZone, retentionDays: opts.retentionDays, now: opts.now,
   });
   store.registerEntities(app.live.all());
+  // Before anything reports: the wall opens on the last known district, each entity with its age.
+  const restored = restoreLastKnown(app.live, store, opts.now());
+  app.log.info({ restored: restored.restored, skipped: restored.skipped, ms: restored.ms }, `history: last known state of ${restored.restored} entities restored in ${restored.ms} ms`);
   app.decorate('history', store as HistoryPort);
   app.decorate('historyStore', store);
   const unsubscribe = app.live.changes.subscribe('history', store.onChange);

@@ -1,6 +1,7 @@
 import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
 import { ErrorResponse, HealthResponse } from '../../shared/schemas/http.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 
 /** GET /api/health — public: for load balancers and operators. */
 const health: FastifyPluginAsyncTypebox<{ version: string; startedAt: number; now: () => number }> = async (app, opts) => {
@@ -21,7 +22,16 @@ const health: FastifyPluginAsyncTypebox<{ version: string; startedAt: number; no
       clients: app.io.engine.clientsCount,
       ingest: { accepted: stats.accepted, dropped },
       simulator: app.simulator ? { running: true, speed: app.simulator.speed, seed: app.simulator.seed } : null,
+      past: pastOf(app),
     };
   });
 };
+
+/** The generated past's progress (null: none); 'none' never shows, the plugin decorates null then. */
+function pastOf(app: FastifyInstance): HealthResponse['past'] {
+  const p = app.hasDecorator('simPast') ? app.simPast?.progress : undefined;
+  if (!p || p.phase === 'none' || p.fromTs === null || p.toTs === null) return null;
+  return { phase: p.phase, days: p.days, fromTs: p.fromTs, toTs: p.toTs, cases: p.cases, alarms: p.alarms, casesDone: p.casesDone, positionsDone: p.positionsDone, positionsUntil: p.positionsUntil };
+}
+
 export default health;

@@ -37,7 +37,7 @@ export const CREW_CONFIG = {
 };
 
 /** Feedback notes by the kind of work: the first skill the case's item asks for, else the unit's own. */
-const DONE_NOTES: Record<string, readonly string[]> = {
+export const DONE_NOTES: Record<string, readonly string[]> = {
   enforcement: ['已劝离，现场秩序恢复', '已责令整改，现场已规范', '已依法处置，现场恢复正常'],
   patrol: ['已现场核实并处置完毕', '已协调责任单位处置完毕'],
   cleaning: ['已清理完毕', '已清扫干净，现场恢复整洁', '垃圾已清运完毕'],

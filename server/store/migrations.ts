@@ -22,6 +22,7 @@ import { SERVER_SECRET_MIGRATION } from '../auth/server-secret.ts';
 import { OPEN311_MIGRATION } from '../open311/schema.ts';
 import { HISTORY_MIGRATION } from '../history/schema.ts';
 import { BRIEFING_MIGRATION } from '../analytics/schema.ts';
+import { SIM_PAST_MIGRATION } from '../sim/past/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -82,5 +83,6 @@ export const MIGRATIONS: Migration[] = [
   OPEN311_MIGRATION,
   PHOTO_IDEMPOTENCY_MIGRATION,
   HISTORY_MIGRATION,
+  SIM_PAST_MIGRATION,
   BRIEFING_MIGRATION,
 ];

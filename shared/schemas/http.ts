@@ -26,6 +26,18 @@ export const HealthResponse = Type.Object({
   clients: Type.Integer(),
   ingest: Type.Object({ accepted: Type.Integer(), dropped: Type.Integer() }),
   simulator: Type.Union([Type.Object({ running: Type.Boolean(), speed: Type.Number(), seed: Type.Integer() }), Type.Null()]),
+  /** The simulated past generated on the first start (SIM_HISTORY_DAYS); null when none is generated or kept. */
+  past: Type.Optional(Type.Union([Type.Object({
+    phase: literals(['cases', 'positions', 'done', 'failed']),
+    days: Type.Integer(),
+    fromTs: Type.Number({ description: 'ms: local midnight, days before the first start' }),
+    toTs: Type.Number({ description: 'ms: the first start' }),
+    cases: Type.Integer(),
+    alarms: Type.Integer(),
+    casesDone: Type.Number({ description: 'share of the window whose cases and alarms are written, 0..1 (phase cases)' }),
+    positionsDone: Type.Number({ description: 'share of the window whose positions are written, 0..1' }),
+    positionsUntil: Type.Union([Type.Number(), Type.Null()]),
+  }), Type.Null()])),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 

@@ -28,7 +28,7 @@ const { loadDistrictPack } = await import('../../server/district/load-pack.ts');
 const { localDate } = await import('../../shared/local-time.ts');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-day-'));
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIM_SEED: '808', SIM_DUTY_OFFICER: 'auto', PORT: '0' });
+const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIM_SEED: '808', SIM_DUTY_OFFICER: 'auto', PORT: '0', SIM_HISTORY_DAYS: '0' });
 const { app } = await buildApp(config, { pack: await loadDistrictPack('data/lixia'), logger: false, clientRoot: join(dataDir, 'none') });
 await app.ready();
 

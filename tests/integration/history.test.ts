@@ -65,7 +65,9 @@ describe('history over HTTP', () => {
     const db = again.app.store.db;
     const ddl = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'history_daily'").get() as { sql: string }).sql;
     db.exec('DROP TABLE history_daily');
-    again.app.ingest.submit({ source: 'sim', deviceId: veh.id, ts: fixTs + 200_000, pos: { lon: LON0, lat: LAT0 + 2000 / 1e6 } });
+    // The restarted live state holds the restored position (part 2), so the next fix must be newer than it.
+    const healedOut = again.app.ingest.submit({ source: 'sim', deviceId: veh.id, ts: Date.now(), pos: { lon: LON0, lat: LAT0 + 1100 / 1e6 } });
+    expect(healedOut).toMatchObject({ accepted: true });
     await waitFor('a failed flush', () => (again.app.historyStore.stats.flushFailures >= 2 ? true : undefined), 10_000);
     expect(again.app.historyStore.pendingPoints).toBe(1);
     db.exec(ddl);
@@ -73,7 +75,7 @@ describe('history over HTTP', () => {
       const r = await call(again.url, admin2, 'GET', `/api/history/track?entity=${veh.id}&from=${from}&to=${Date.now() + 60_000}`);
       return r.json.points.length === expected.length + 1 ? r.json.points : undefined;
     }, 10_000);
-    // Until part 2 restores it, a restarted live state starts from the pack's status: history records what the live state says.
-    expect(healed.at(-1)).toMatchObject({ lat: 36.662, status: again.app.live.get(veh.id)!.status });
+    // The restarted live state carried the restored status ('working'), and history records what the live state says.
+    expect(healed.at(-1)).toMatchObject({ lat: 36.6611, status: 'working' });
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-/** Starts the real server on port 0 with a temp data directory, the real Lixia pack and the simulator. */
+/** Starts the real server on port 0 with a temp data directory, the real Lixia pack and the simulator (no generated past unless a test sets SIM_HISTORY_DAYS). */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ export interface RunningServer extends BuiltApp {
 }
 
 export async function startServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'cityops-it-')), clientRoot = join(dataDir, 'no-client')): Promise<RunningServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'silent', SIM_HISTORY_DAYS: '0', ...env });
   const built = await buildApp(config, { pack: await lixiaPack(), logger: false, clientRoot });
   await built.app.listen({ host: '127.0.0.1', port: 0 });
   const addr = built.app.server.address();

@@ -7,7 +7,7 @@ describe('configuration', () => {
     expect(c.port).toBe(8080);
     expect(c.dataDir).toBe('./var');
     expect(c.districtPack).toBe('./data/lixia');
-    expect(c.sim).toEqual({ enabled: true, seed: 808, speed: 1, reportsPerDay: 300, dutyOfficer: 'auto', dutyDelayS: 60 });
+    expect(c.sim).toEqual({ enabled: true, seed: 808, speed: 1, reportsPerDay: 300, dutyOfficer: 'auto', dutyDelayS: 60, historyDays: 30 });
     expect(c.live.offlineAfterS).toBe(600);
     expect(c.corsOrigins).toEqual([]);
   });

@@ -19,3 +19,22 @@ describe('history settings', () => {
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}=`));
   });
 });
+
+describe('SIM_HISTORY_DAYS', () => {
+  it('defaults to 30 days, inside a shorter retention, and reads 0..366', () => {
+    expect(loadConfig({}).sim.historyDays).toBe(30);
+    expect(loadConfig({ HISTORY_RETENTION_DAYS: '7' }).sim.historyDays).toBe(6);
+    expect(loadConfig({ SIM_HISTORY_DAYS: '0' }).sim.historyDays).toBe(0);
+    expect(loadConfig({ SIM_HISTORY_DAYS: '2' }).sim.historyDays).toBe(2);
+    expect(loadConfig({ SIM_HISTORY_DAYS: '366', HISTORY_RETENTION_DAYS: '400' }).sim.historyDays).toBe(366);
+  });
+
+  it.each([['-1'], ['abc'], ['1.5'], ['1000'], ['367']])('refuses SIM_HISTORY_DAYS=%s, naming it', (value) => {
+    expect(() => loadConfig({ SIM_HISTORY_DAYS: value, HISTORY_RETENTION_DAYS: '400' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SIM_HISTORY_DAYS: value, HISTORY_RETENTION_DAYS: '400' })).toThrow(/SIM_HISTORY_DAYS=/);
+  });
+
+  it('refuses a past longer than the retention', () => {
+    expect(() => loadConfig({ SIM_HISTORY_DAYS: '30', HISTORY_RETENTION_DAYS: '30' })).toThrow(/SIM_HISTORY_DAYS=30: must be less than HISTORY_RETENTION_DAYS=30/);
+  });
+});
