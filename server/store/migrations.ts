@@ -21,6 +21,7 @@ import { FIELD_ROLE_MIGRATION } from '../auth/schema.ts';
 import { SERVER_SECRET_MIGRATION } from '../auth/server-secret.ts';
 import { OPEN311_MIGRATION } from '../open311/schema.ts';
 import { HISTORY_MIGRATION } from '../history/schema.ts';
+import { HEAT_MIGRATION } from '../heat/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -81,4 +82,5 @@ export const MIGRATIONS: Migration[] = [
   OPEN311_MIGRATION,
   PHOTO_IDEMPOTENCY_MIGRATION,
   HISTORY_MIGRATION,
+  HEAT_MIGRATION,
 ];
