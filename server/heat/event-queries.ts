@@ -12,7 +12,8 @@ import { QUARTER_MS, type QuarterCount, type StreetQuarterCount } from './local-
 interface Sql { table: string; ts: string; street: string; extra: string }
 const SQL: Record<HeatEventKind, Sql> = {
   cases: { table: 'cases', ts: 'created_ts', street: 'street_code', extra: "AND stage <> 'voided'" },
-  alarms: { table: 'alarms', ts: 'start_ts', street: 'org_code', extra: 'AND lon IS NOT NULL AND lat IS NOT NULL' },
+  // An alarm without a position (a device that never reported one) counts in its street and hour, not on the map.
+  alarms: { table: 'alarms', ts: 'start_ts', street: 'org_code', extra: '' },
 };
 
 export class HeatEventQueries {
@@ -24,7 +25,7 @@ export class HeatEventQueries {
   positions(kind: HeatEventKind, from: number, to: number, street?: string): [number, number][] {
     const s = SQL[kind];
     const st = this.stmt(`pos|${kind}|${street !== undefined}`, () =>
-      `SELECT lon, lat FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? ${s.extra}${street !== undefined ? ` AND ${s.street} = ?` : ''}`);
+      `SELECT lon, lat FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? AND lon IS NOT NULL AND lat IS NOT NULL ${s.extra}${street !== undefined ? ` AND ${s.street} = ?` : ''}`);
     return st.raw(true).all(from, to, ...(street !== undefined ? [street] : [])) as [number, number][];
   }
 
