@@ -122,7 +122,7 @@ describe('heat over a known set', () => {
     const A = P1;
     const B = [P1[0] + 0.002, P1[1]] as const; // 179 m east
     const state = (pos: readonly [number, number], at: number) => ({
-      status: staff.status, pos: { lon: pos[0], lat: pos[1], ts: at }, attrs: staff.attrs, connectivity: 'online' as const, lastSeen: at,
+      status: staff.status, pos: { lon: pos[0], lat: pos[1], ts: at }, attrs: staff.attrs as Readonly<Record<string, unknown>>, connectivity: 'online' as const, lastSeen: at,
     });
     let before = state(A, h0);
     const feed = (pos: readonly [number, number], at: number) => {
