@@ -30,7 +30,7 @@ const today0 = localMidnight(Date.now());
 
 function caseAt(code: string, street: string, [lon, lat]: readonly [number, number], createdTs: number, stage: CaseRecord['stage'] = 'registered'): Omit<CaseRecord, 'id'> {
   return {
-    code, title: 'test', description: 'test', itemCode: '010101', category: 'component', source: 'patrolSupervisor', stage, suspended: false,
+    code, title: 'test', description: 'test', itemCode: '010101', category: 'component', source: 'supervisor', stage, suspended: false,
     emergency: false, difficulty: 'small', lon, lat, streetCode: street, communityCode: null, gridId: null, address: null, assignedOrg: null,
     assignment: null, alarmId: null, escalationLevel: 0, reworkCount: 0, reportedBy: 'test', createdTs, updatedTs: createdTs, closedTs: null, version: 1,
   };
@@ -122,7 +122,7 @@ describe('heat over a known set', () => {
     const A = P1;
     const B = [P1[0] + 0.002, P1[1]] as const; // 179 m east
     const state = (pos: readonly [number, number], at: number) => ({
-      status: staff.status, pos: { lon: pos[0], lat: pos[1], ts: at }, attrs: staff.attrs as Readonly<Record<string, unknown>>, connectivity: 'online' as const, lastSeen: at,
+      status: staff.status, pos: { lon: pos[0], lat: pos[1], ts: at }, attrs: staff.attrs as unknown as Readonly<Record<string, unknown>>, connectivity: 'online' as const, lastSeen: at,
     });
     let before = state(A, h0);
     const feed = (pos: readonly [number, number], at: number) => {
