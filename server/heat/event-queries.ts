@@ -21,12 +21,23 @@ export class HeatEventQueries {
 
   constructor(private readonly db: Db) {}
 
-  /** Positions of the events in the window, as `[lon, lat]` rows. */
-  positions(kind: HeatEventKind, from: number, to: number, street?: string): [number, number][] {
+  /** The events of the window as `[lon, lat, street, ts]` rows (those with a position). */
+  rows(kind: HeatEventKind, from: number, to: number): [number, number, string, number][] {
     const s = SQL[kind];
-    const st = this.stmt(`pos|${kind}|${street !== undefined}`, () =>
-      `SELECT lon, lat FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? AND lon IS NOT NULL AND lat IS NOT NULL ${s.extra}${street !== undefined ? ` AND ${s.street} = ?` : ''}`);
-    return st.raw(true).all(from, to, ...(street !== undefined ? [street] : [])) as [number, number][];
+    const st = this.stmt(`rows|${kind}`, () =>
+      `SELECT lon, lat, ${s.street}, ${s.ts} FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? AND lon IS NOT NULL AND lat IS NOT NULL ${s.extra}`);
+    return st.raw(true).all(from, to) as [number, number, string, number][];
+  }
+
+  /** The newest row id: ids only grow, so a larger one means rows were added. */
+  maxId(kind: HeatEventKind): number {
+    return (this.stmt(`max|${kind}`, () => `SELECT COALESCE(MAX(id), 0) AS m FROM ${SQL[kind].table}`).get() as { m: number }).m;
+  }
+
+  /** The earliest event time of the rows added after `id`, or null. */
+  earliestSince(kind: HeatEventKind, id: number): number | null {
+    const s = SQL[kind];
+    return (this.stmt(`since|${kind}`, () => `SELECT MIN(${s.ts}) AS t FROM ${s.table} WHERE id > ?`).get(id) as { t: number | null }).t;
   }
 
   /** Events per street and UTC quarter hour. */

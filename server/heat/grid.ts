@@ -42,17 +42,6 @@ export function cellCentre(g: HeatGrid, cell: number): [number, number] {
   return [g.west + (cx + 0.5) * g.dLon, g.south + (cy + 0.5) * g.dLat];
 }
 
-/** Adds 1 per point to its cell; returns how many fell outside the grid. */
-export function binCount(g: HeatGrid, points: Iterable<readonly [number | null, number | null]>, into: Float64Array): number {
-  let outside = 0;
-  for (const [lon, lat] of points) {
-    const c = lon === null || lat === null ? -1 : cellOf(g, lon, lat);
-    if (c < 0) outside++;
-    else into[c]! += 1;
-  }
-  return outside;
-}
-
 /** A kept history point, as far as dwell needs it. */
 export interface DwellPoint { ts: number; lon: number | null; lat: number | null; connectivity: string }
 

@@ -11,8 +11,9 @@ import { localDate } from '../../shared/local-time.ts';
 import type { HistoryPort } from '../history/history-store.ts';
 import { DistrictLocator } from '../district/locator.ts';
 import type { Db } from '../store/database.ts';
-import { binCount, cellCentre, cellCount, makeGrid, topPoints, type HeatGrid } from './grid.ts';
+import { cellCentre, cellCount, makeGrid, topPoints, type HeatGrid } from './grid.ts';
 import { HeatEventQueries } from './event-queries.ts';
+import { EventSlices } from './event-slices.ts';
 import { addDays, dayCounts, QuarterCalendar, streetHourMatrix } from './local-buckets.ts';
 import { UnitDwell } from './unit-dwell.ts';
 
@@ -30,9 +31,13 @@ export interface HeatServiceOptions {
 /** A unit silent longer than this is not known to be where it was last seen (the default offline delay for trackers is 600 s). */
 export const DWELL_MAX_GAP_MS = 300_000;
 
+/** Alarms raised are written in batches once a second; an hour's rows are all in well within this. */
+const EVENT_SETTLE_MS = 10_000;
+
 export class HeatService {
   readonly grid: HeatGrid;
   readonly unitDwell: UnitDwell;
+  readonly eventSlices: Record<HeatEventKind, EventSlices>;
   readonly timeZone: string;
   readonly streets: { code: string; name: string }[];
   private readonly streetCodes: Set<string>;
@@ -50,7 +55,13 @@ export class HeatService {
     this.streetCodes = new Set(this.streets.map((s) => s.code));
     this.queries = new HeatEventQueries(opts.db);
     this.locator = new DistrictLocator(opts.pack);
-    this.unitDwell = new UnitDwell(opts.history, this.grid, { now: opts.now, maxGapMs: opts.dwellMaxGapMs ?? DWELL_MAX_GAP_MS, settleMs: opts.historySettleMs });
+    const codes = this.streets.map((s) => s.code);
+    const sliceOpts = { now: opts.now, settleMs: EVENT_SETTLE_MS };
+    this.eventSlices = {
+      cases: new EventSlices(this.queries, 'cases', this.grid, codes, sliceOpts),
+      alarms: new EventSlices(this.queries, 'alarms', this.grid, codes, sliceOpts),
+    };
+    this.unitDwell = new UnitDwell(opts.history, this.grid, { now: opts.now, timeZone: this.timeZone, maxGapMs: opts.dwellMaxGapMs ?? DWELL_MAX_GAP_MS, settleMs: opts.historySettleMs });
   }
 
   isStreet(code: string): boolean { return this.streetCodes.has(code); }
@@ -64,7 +75,7 @@ export class HeatService {
       // Where the unit was, not which street it belongs to: as cases and alarms, by place.
       if (street !== undefined) keep = (c) => this.streetOfCell(c) === street;
     } else {
-      binCount(this.grid, this.queries.positions(kind, from, to, street), weights);
+      this.eventSlices[kind].addTo(from, to, weights, street);
     }
     const top = topPoints(this.grid, weights, HEAT_MAX_POINTS, keep);
     return { kind, from, to, street: street ?? null, cellM: this.grid.cellM, unit: kind === 'units' ? 'seconds' : 'count', ...top };

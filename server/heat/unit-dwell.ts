@@ -7,12 +7,15 @@
  */
 import type { HistoryPort } from '../history/history-store.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
+import { localDate } from '../../shared/local-time.ts';
 import { addDwell, cellCount, type HeatGrid } from './grid.ts';
 
 export const SLICE_MS = 3_600_000;
 
 export interface UnitDwellOptions {
   now: () => number;
+  /** The district's: history's daily roll-up is by local day. */
+  timeZone: string;
   /** Longest interval credited to one kept point (a longer silence is unknown time). */
   maxGapMs: number;
   /** How far behind real time history may be (its flush period and some): an hour is final only after its end plus this. */
@@ -44,8 +47,9 @@ export class UnitDwell {
 
   /** Dwell seconds per cell over whole hours [from, to) (aligned by `align`), added into `into`. */
   addTo(from: number, to: number, into: Float64Array): void {
+    const active = this.daysWithPoints(from, to);
     for (let a = from; a < to; a += SLICE_MS) {
-      const s = this.slice(a);
+      const s = this.slice(a, active);
       for (let k = 0; k < s.cells.length; k++) into[s.cells[k]!]! += s.seconds[k]!;
     }
   }
@@ -55,7 +59,7 @@ export class UnitDwell {
     let done = 0;
     for (let a = Math.floor((to - 1) / SLICE_MS) * SLICE_MS; a >= from && done < max; a -= SLICE_MS) {
       if (!this.isFinal(a) || this.slices.has(a)) continue;
-      this.slice(a);
+      this.slice(a, this.daysWithPoints(a, a + SLICE_MS));
       done++;
     }
     return done;
@@ -68,7 +72,17 @@ export class UnitDwell {
     return a + SLICE_MS + this.opts.maxGapMs + this.opts.settleMs <= this.opts.now();
   }
 
-  private slice(a: number): Slice {
+  /**
+   * Local days with kept points of units, from history's daily roll-up: an hour in a day
+   * without any (before history began, a server that was down) is empty without decoding.
+   */
+  private daysWithPoints(from: number, to: number): Set<string> {
+    const tz = this.opts.timeZone;
+    const rows = this.history.daily(localDate(from - this.opts.maxGapMs, tz), localDate(to + this.opts.maxGapMs, tz));
+    return new Set(rows.filter((r) => r.points > 0 && MOBILE_KINDS.includes(r.kind)).map((r) => r.day));
+  }
+
+  private slice(a: number, active: Set<string>): Slice {
     const now = this.opts.now();
     const held = this.slices.get(a);
     if (held && (held.final || now - held.computedAt < this.openTtlMs)) {
@@ -78,7 +92,9 @@ export class UnitDwell {
       return held;
     }
     const final = this.isFinal(a);
-    const s = this.compute(a, now, final);
+    const tz = this.opts.timeZone;
+    const empty = !active.has(localDate(a - this.opts.maxGapMs, tz)) && !active.has(localDate(a + SLICE_MS + this.opts.maxGapMs, tz));
+    const s = empty ? { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final } : this.compute(a, now, final);
     this.slices.delete(a);
     this.slices.set(a, s);
     while (this.slices.size > this.capacity) this.slices.delete(this.slices.keys().next().value!);

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM } from '../../shared/geo.ts';
-import { addDwell, binCount, cellCentre, cellOf, makeGrid, topPoints, type DwellPoint } from '../../server/heat/grid.ts';
+import { addDwell, cellCentre, cellOf, makeGrid, topPoints, type DwellPoint } from '../../server/heat/grid.ts';
 import { addDays, dayCounts, QuarterCalendar, streetHourMatrix, QUARTER_MS } from '../../server/heat/local-buckets.ts';
 import { SLICE_MS, UnitDwell } from '../../server/heat/unit-dwell.ts';
 import type { HistoryPoint, HistoryPort } from '../../server/history/history-store.ts';
+import Database from 'better-sqlite3';
+import { migrate } from '../../server/store/database.ts';
+import { MIGRATIONS } from '../../server/store/migrations.ts';
+import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { HeatEventQueries } from '../../server/heat/event-queries.ts';
+import { EventSlices } from '../../server/heat/event-slices.ts';
+import type { Alarm } from '../../shared/alarms.ts';
 
 // A 0.01° × 0.01° box at 36.6° N. By hand (R = 6,371,008.8 m): 1° of latitude = 111,195.08 m, so a
 // 100 m cell is 0.00089932° tall; 1° of longitude at 36.605° = 89,262 m, so it is 0.00112028° wide;
@@ -34,16 +41,6 @@ describe('heat grid', () => {
     expect(cellOf(g, 116.9999, 36.605)).toBe(-1);
     expect(cellOf(g, 117.005, 36.6115)).toBe(-1); // north of the last row
     expect(cellCentre(g, 11)).toEqual([expect.closeTo(117.0028007, 6), expect.closeTo(36.6013490, 6)]);
-  });
-
-  it('counts points per cell and says how many fell outside', () => {
-    const w = new Float64Array(9 * 12);
-    const inCell11 = [117 + 2.2 * D_LON, 36.6 + 1.1 * D_LAT] as const;
-    const outside = binCount(g, [inCell11, inCell11, [117 + 2.9 * D_LON, 36.6 + 1.9 * D_LAT], [117.0001, 36.6001], [118, 36.6], [null, null]], w);
-    expect(outside).toBe(2);
-    expect(w[11]).toBe(3);
-    expect(w[0]).toBe(1);
-    expect(w.reduce((a, b) => a + b, 0)).toBe(4);
   });
 
   it('credits dwell time to the cell a unit was in until its next point, at most the gap, clipped to the window, not while offline', () => {
@@ -117,17 +114,24 @@ describe('local hours and days (district time zone)', () => {
 });
 
 describe('unit dwell slices', () => {
-  const H0 = Date.UTC(2026, 10, 28, 0); // an hour boundary
+  const H0 = Date.UTC(2026, 10, 28, 0); // an hour boundary: 08:00 in Jinan
+  const DAY_MS = 86_400_000;
   const cellA = [117 + 0.5 * D_LON, 36.6 + 0.5 * D_LAT] as const;
   function fakeHistory() {
     const calls: [number, number][] = [];
     // One staff member standing in cell 0, a kept point every 60 s from H0 − 1 h to H0 + 3 h.
     const points: HistoryPoint[] = [];
     for (let t = H0 - 3_600_000; t <= H0 + 3 * 3_600_000; t += 60_000) points.push({ ts: t, lon: cellA[0], lat: cellA[1], status: 'onDuty', connectivity: 'online', attrs: {} });
-    const port: Pick<HistoryPort, 'window'> = {
+    const port: Pick<HistoryPort, 'window' | 'daily'> = {
       window(from, to) {
         calls.push([from, to]);
         return new Map([['staff-0001', points.filter((p) => p.ts >= from && p.ts <= to)]]);
+      },
+      // The roll-up: units' points only on the local day 2026-11-28 (H0 − 1 h … H0 + 3 h is 07:00–11:00 in Jinan); bins every day.
+      daily(fromDay, toDay) {
+        return fromDay <= '2026-11-28' && toDay >= '2026-11-28'
+          ? [{ day: '2026-11-28', orgCode: '370102001', kind: 'staff', reports: 240, points: 240, distanceM: 0, onlineS: 14_400 }, { day: '2026-11-28', orgCode: '370102001', kind: 'bin', reports: 9, points: 9, distanceM: 0, onlineS: 0 }]
+          : [{ day: fromDay, orgCode: '370102001', kind: 'bin', reports: 3, points: 3, distanceM: 0, onlineS: 0 }];
       },
     };
     return { port: port as HistoryPort, calls };
@@ -136,7 +140,7 @@ describe('unit dwell slices', () => {
   it('sums whole hours, computes a final hour once and a running one at most once a minute', () => {
     let now = H0 + 5 * 3_600_000;
     const { port, calls } = fakeHistory();
-    const d = new UnitDwell(port, g, { now: () => now, maxGapMs: 300_000, settleMs: 15_000 });
+    const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
     expect(UnitDwell.align(H0 + 1, H0 + SLICE_MS + 1)).toEqual({ from: H0, to: H0 + 2 * SLICE_MS });
     const w = new Float64Array(9 * 12);
     d.addTo(H0, H0 + 2 * SLICE_MS, w);
@@ -160,11 +164,79 @@ describe('unit dwell slices', () => {
   it('warms final hours newest first, a few at a time, and keeps at most its capacity', () => {
     const now = H0 + 3 * SLICE_MS + 400_000;
     const { port, calls } = fakeHistory();
-    const d = new UnitDwell(port, g, { now: () => now, maxGapMs: 300_000, settleMs: 15_000, capacity: 2 });
+    const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000, capacity: 2 });
     // Final: hours ending by now − 5 min − 15 s, i.e. H0+2h (ends H0+3h) is final; the running hour H0+3h is not.
     expect(d.warm(H0, now, 2)).toBe(2);
     expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + 2 * SLICE_MS, H0 + SLICE_MS]);
     expect(d.warm(H0, now, 2)).toBe(1); // H0 remains
     expect(d.size).toBe(2);
+  });
+
+  it('skips hours of local days without any unit point in the roll-up, without decoding them', () => {
+    const now = H0 + 10 * DAY_MS;
+    const { port, calls } = fakeHistory();
+    const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
+    const w = new Float64Array(9 * 12);
+    // Two days before (only bins reported) and the 28th's first two hours (07:00–08:00 local has points from H0 − 1 h).
+    d.addTo(H0 - 2 * DAY_MS, H0 - 2 * DAY_MS + 3 * SLICE_MS, w);
+    expect(calls).toHaveLength(0);
+    d.addTo(H0 - SLICE_MS, H0 + SLICE_MS, w);
+    expect(calls).toHaveLength(2);
+    expect(w[0]).toBe(7200);
+  });
+});
+
+describe('event slices (cases and alarms per hour)', () => {
+  const T = Date.UTC(2026, 10, 27, 0); // an hour boundary
+  const M = 60_000;
+  const cell0 = [117 + 0.5 * D_LON, 36.6 + 0.5 * D_LAT] as const;
+  const cell3 = [117 + 3.5 * D_LON, 36.6 + 0.5 * D_LAT] as const;
+  const alarm = (street: string, pos: readonly [number, number] | null, ts: number): Alarm => ({
+    id: 0, type: 'deviceOffline', severity: 'minor', entityId: `bin-${ts}`, entityKind: 'bin', entityName: 'b', orgCode: street, gridId: 'g',
+    lon: pos?.[0] ?? null, lat: pos?.[1] ?? null, startTs: ts, updateTs: ts, endTs: ts, active: false, ackBy: null, ackTs: null, clearedBy: null,
+    detail: '', value: null, caseId: null, version: 1,
+  });
+
+  it('adds the edges from the store and whole hours from memory, by street, and recomputes hours a late row falls in', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS);
+    const repo = new AlarmRepo(db);
+    repo.insert(alarm('370102001', cell0, T + 30 * M)); // in the window's first, partial hour
+    repo.insert(alarm('370102002', cell0, T + 75 * M));
+    repo.insert(alarm('370102001', cell3, T + 170 * M));
+    repo.insert(alarm('370102001', null, T + 175 * M)); // no position: not on the map
+    repo.insert(alarm('370102001', cell3, T + 185 * M)); // after the window
+    repo.insert(alarm('370102001', cell3, T + 19 * M)); // before the window
+    const slices = new EventSlices(new HeatEventQueries(db), 'alarms', g, ['370102001', '370102002'], { now: () => T + 10 * 3_600_000, settleMs: 10_000 });
+    const sum = (street?: string) => {
+      const w = new Float64Array(9 * 12);
+      slices.addTo(T + 20 * M, T + 180 * M, w, street);
+      return [w[0], w[3], w.reduce((a, b) => a + b, 0)];
+    };
+    expect(sum()).toEqual([2, 1, 3]);
+    expect(slices.stats.computed).toBe(2); // 01:00 and 02:00; 00:20–01:00 read as an edge
+    expect(sum('370102001')).toEqual([1, 1, 2]);
+    expect(sum('370102002')).toEqual([1, 0, 1]);
+    expect(slices.stats.computed).toBe(2);
+    repo.insert(alarm('370102002', cell3, T + 90 * M)); // written late, in a cached hour
+    expect(sum()).toEqual([2, 2, 4]);
+    expect(slices.stats.invalidated).toBe(2);
+    expect(slices.stats.computed).toBe(4);
+  });
+
+  it('reads an hour not yet settled from the store every time', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS);
+    const repo = new AlarmRepo(db);
+    let now = T + 2 * 3_600_000 + 5_000; // 5 s after 02:00: the hour 01:00 may still get rows
+    const slices = new EventSlices(new HeatEventQueries(db), 'alarms', g, ['370102001'], { now: () => now, settleMs: 10_000 });
+    const count = () => { const w = new Float64Array(9 * 12); slices.addTo(T, T + 2 * 3_600_000, w); return w[0]; };
+    expect(count()).toBe(0);
+    expect(slices.stats.computed).toBe(1); // 00:00 only
+    // A batch written at 02:00:06 with a row of 01:59: that hour is read from the store until it settles, so the row counts.
+    now += 1000;
+    db.prepare('INSERT INTO alarms (type, severity, entity_id, entity_kind, entity_name, org_code, grid_id, lon, lat, start_ts, update_ts, active, detail, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,1)')
+      .run('deviceOffline', 'minor', 'bin-x', 'bin', 'b', '370102001', 'g', cell0[0], cell0[1], T + 119 * M, T + 119 * M, '');
+    expect(count()).toBe(1);
   });
 });
