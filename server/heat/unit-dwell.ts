@@ -3,7 +3,7 @@
  * seconds per heat cell, computed per hour slice and kept in memory once the hour is over
  * (history does not change behind it), so a month is the sum of ≈744 cached slices — array
  * adds — and only hours nobody asked for yet decode history. The hour still running is
- * recomputed at most once a minute. A warmer fills the last day's hours in the background.
+ * recomputed at most once a minute. A warmer fills the hours in the background, newest first.
  */
 import type { HistoryPort } from '../history/history-store.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
@@ -54,10 +54,11 @@ export class UnitDwell {
     }
   }
 
-  /** Computes up to `max` final hours of [from, to) not held yet, newest first; returns how many. */
-  warm(from: number, to: number, max: number): number {
+  /** Computes final hours of [from, to) not held yet, newest first, until `budgetMs` is spent; returns how many. */
+  warm(from: number, to: number, budgetMs: number): number {
+    const start = performance.now();
     let done = 0;
-    for (let a = Math.floor((to - 1) / SLICE_MS) * SLICE_MS; a >= from && done < max; a -= SLICE_MS) {
+    for (let a = Math.floor((to - 1) / SLICE_MS) * SLICE_MS; a >= from && performance.now() - start < budgetMs; a -= SLICE_MS) {
       if (!this.isFinal(a) || this.slices.has(a)) continue;
       this.slice(a, this.daysWithPoints(a, a + SLICE_MS));
       done++;

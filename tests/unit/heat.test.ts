@@ -161,15 +161,15 @@ describe('unit dwell slices', () => {
     expect(calls).toHaveLength(4);
   });
 
-  it('warms final hours newest first, a few at a time, and keeps at most its capacity', () => {
+  it('warms final hours newest first and keeps at most its capacity', () => {
     const now = H0 + 3 * SLICE_MS + 400_000;
     const { port, calls } = fakeHistory();
     const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000, capacity: 2 });
     // Final: hours ending by now − 5 min − 15 s, i.e. H0+2h (ends H0+3h) is final; the running hour H0+3h is not.
-    expect(d.warm(H0, now, 2)).toBe(2);
-    expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + 2 * SLICE_MS, H0 + SLICE_MS]);
-    expect(d.warm(H0, now, 2)).toBe(1); // H0 remains
-    expect(d.size).toBe(2);
+    expect(d.warm(H0, now, 0)).toBe(0); // no budget, no work
+    expect(d.warm(H0, now, 1000)).toBe(3);
+    expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + 2 * SLICE_MS, H0 + SLICE_MS, H0]);
+    expect(d.size).toBe(2); // the oldest computed went first
   });
 
   it('skips hours of local days without any unit point in the roll-up, without decoding them', () => {
