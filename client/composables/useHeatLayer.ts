@@ -7,6 +7,8 @@ import { useSessionStore } from '../stores/session.ts';
 export const HEAT_SOURCE = 'heat-src';
 export const HEAT_LAYER = 'heat-layer';
 const REFRESH_MS = 60_000;
+/** When the server had no time yet for some hours of units' history (it computes them in the background), ask again this soon. */
+const PENDING_RETRY_MS = 5000;
 export const HEAT_WINDOWS = { day: 24 * 3_600_000, week: 7 * 24 * 3_600_000 } as const;
 export type HeatWindowName = keyof typeof HEAT_WINDOWS;
 
@@ -28,6 +30,7 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
   const state = reactive<HeatLayerState>({ layerType: null, points: 0, error: false });
   const added = shallowRef<GLMap | null>(null);
   let timer: ReturnType<typeof setInterval> | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   let inFlight: AbortController | null = null;
 
   function ensureLayer(m: GLMap): void {
@@ -74,6 +77,8 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
       if (ctl.signal.aborted || map.value !== m || !settings.enabled) return;
       draw(m, data);
       state.error = false;
+      clearTimeout(retry);
+      if (data.pendingHours > 0) retry = setTimeout(() => void refresh(), PENDING_RETRY_MS);
     } catch (err) {
       if (ctl.signal.aborted) return;
       // Kept: the last layer stays drawn, the next minute retries.
@@ -86,6 +91,7 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
 
   const stop = watch([map, ready, () => settings.enabled, () => settings.kind, () => settings.window], ([m, r, enabled]) => {
     clearInterval(timer);
+    clearTimeout(retry);
     timer = undefined;
     if (!m || !r) return;
     if (enabled) ensureLayer(m);
@@ -98,6 +104,7 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
   onBeforeUnmount(() => {
     stop();
     clearInterval(timer);
+    clearTimeout(retry);
     inFlight?.abort();
     const m = added.value;
     // The wall's map may already be removed (its composable ends first or after): only a live style is edited.

@@ -31,6 +31,9 @@ export interface HeatServiceOptions {
 /** A unit silent longer than this is not known to be where it was last seen (the default offline delay for trackers is 600 s). */
 export const DWELL_MAX_GAP_MS = 300_000;
 
+/** History a units request decodes itself at most (then the warmer takes over): keeps a reply near 200 ms. */
+const UNIT_REQUEST_BUDGET_MS = 150;
+
 /** Alarms raised are written in batches once a second; an hour's rows are all in well within this. */
 const EVENT_SETTLE_MS = 10_000;
 
@@ -69,16 +72,17 @@ export class HeatService {
   heat(kind: HeatKind, from: number, to: number, street: string | undefined): HeatResponse {
     const weights = new Float64Array(cellCount(this.grid));
     let keep: ((cell: number) => boolean) | undefined;
+    let pendingHours = 0;
     if (kind === 'units') {
       ({ from, to } = UnitDwell.align(from, to));
-      this.unitDwell.addTo(from, to, weights);
+      pendingHours = this.unitDwell.addTo(from, to, weights, UNIT_REQUEST_BUDGET_MS);
       // Where the unit was, not which street it belongs to: as cases and alarms, by place.
       if (street !== undefined) keep = (c) => this.streetOfCell(c) === street;
     } else {
       this.eventSlices[kind].addTo(from, to, weights, street);
     }
     const top = topPoints(this.grid, weights, HEAT_MAX_POINTS, keep);
-    return { kind, from, to, street: street ?? null, cellM: this.grid.cellM, unit: kind === 'units' ? 'seconds' : 'count', ...top };
+    return { kind, from, to, street: street ?? null, cellM: this.grid.cellM, unit: kind === 'units' ? 'seconds' : 'count', pendingHours, ...top };
   }
 
   streetHour(kind: HeatEventKind, from: number, to: number): StreetHourResponse {

@@ -20,7 +20,7 @@ export interface UnitDwellOptions {
   maxGapMs: number;
   /** How far behind real time history may be (its flush period and some): an hour is final only after its end plus this. */
   settleMs: number;
-  /** Most closed slices kept (LRU); 31 days of hours by default. */
+  /** Most closed slices kept (LRU); 93 days of hours (the longest window) by default. */
   capacity?: number;
   /** How long the result of a slice not yet final is reused. */
   openTtlMs?: number;
@@ -31,12 +31,13 @@ interface Slice { cells: Uint32Array; seconds: Uint32Array; computedAt: number; 
 
 export class UnitDwell {
   private readonly slices = new Map<number, Slice>();
+  private readonly wanted = new Set<number>();
   private readonly capacity: number;
   private readonly openTtlMs: number;
   readonly stats = { computed: 0, hits: 0 };
 
   constructor(private readonly history: HistoryPort, private readonly grid: HeatGrid, private readonly opts: UnitDwellOptions) {
-    this.capacity = opts.capacity ?? 31 * 24;
+    this.capacity = opts.capacity ?? 93 * 24;
     this.openTtlMs = opts.openTtlMs ?? 60_000;
   }
 
@@ -45,13 +46,43 @@ export class UnitDwell {
     return { from: Math.floor(from / SLICE_MS) * SLICE_MS, to: Math.ceil(to / SLICE_MS) * SLICE_MS };
   }
 
-  /** Dwell seconds per cell over whole hours [from, to) (aligned by `align`), added into `into`. */
-  addTo(from: number, to: number, into: Float64Array): void {
+  /**
+   * Dwell seconds per cell over whole hours [from, to) (aligned by `align`), added into `into`,
+   * newest hour first. Hours not held yet are computed while `budgetMs` lasts; the final ones
+   * left over are handed to the warmer (`warmWanted`) and their count returned, so one request
+   * never holds the server for seconds decoding weeks of a fleet's history.
+   */
+  addTo(from: number, to: number, into: Float64Array, budgetMs = Infinity): number {
+    const start = performance.now();
     const active = this.daysWithPoints(from, to);
-    for (let a = from; a < to; a += SLICE_MS) {
+    let left = 0;
+    for (let a = to - SLICE_MS; a >= from; a -= SLICE_MS) {
+      if (!this.usable(a) && this.isFinal(a) && performance.now() - start >= budgetMs) {
+        this.wanted.add(a);
+        left++;
+        continue;
+      }
       const s = this.slice(a, active);
       for (let k = 0; k < s.cells.length; k++) into[s.cells[k]!]! += s.seconds[k]!;
     }
+    return left;
+  }
+
+  /** Hours requests left to the warmer. */
+  get backlog(): number { return this.wanted.size; }
+
+  /** Computes hours requests left over, newest first, until `budgetMs` is spent; returns how many. */
+  warmWanted(budgetMs: number): number {
+    const start = performance.now();
+    let done = 0;
+    for (const a of [...this.wanted].sort((x, y) => y - x)) {
+      if (performance.now() - start >= budgetMs) break;
+      this.wanted.delete(a);
+      if (this.usable(a)) continue;
+      this.slice(a, this.daysWithPoints(a, a + SLICE_MS));
+      done++;
+    }
+    return done;
   }
 
   /** Computes final hours of [from, to) not held yet, newest first, until `budgetMs` is spent; returns how many. */
@@ -67,6 +98,18 @@ export class UnitDwell {
   }
 
   get size(): number { return this.slices.size; }
+
+  /** Bytes the held hours take (8 a non-empty cell). */
+  get bytes(): number {
+    let n = 0;
+    for (const s of this.slices.values()) n += s.cells.byteLength + s.seconds.byteLength;
+    return n;
+  }
+
+  private usable(a: number): boolean {
+    const held = this.slices.get(a);
+    return held !== undefined && (held.final || this.opts.now() - held.computedAt < this.openTtlMs);
+  }
 
   private isFinal(a: number): boolean {
     // The slice reads maxGap past its end (to bound its last points' time), so that must be written too.

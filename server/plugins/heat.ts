@@ -1,9 +1,9 @@
 /**
  * Heat charts (server/heat): decorates `app.heat` and serves /api/heat, /api/heat/street-hour
- * and /api/heat/calendar. A warmer computes unit-dwell hours in the background, newest first,
- * for at most WARM_BUDGET_MS a minute (an hour of the whole fleet's history decodes in about
- * 0.5 s on 2 cores), so each hour is computed soon after it ends and the wall's and the
- * briefing's layers are answered from memory.
+ * and /api/heat/calendar. A warmer computes unit-dwell hours in the background: every 2 s the
+ * hours a request had no time for (an hour of the whole fleet's history decodes in about 0.5 s
+ * on 2 cores), else once a minute the newest hours not held, so each hour is computed soon
+ * after it ends and the wall's and the briefing's layers are answered from memory.
  */
 import fp from 'fastify-plugin';
 import { HeatService } from '../heat/heat-service.ts';
@@ -17,7 +17,7 @@ export interface HeatPluginOptions {
   now: () => number;
   /** History's flush period: an hour of history is final this long (plus margin) after it ends. */
   historyFlushS: number;
-  /** Period of the warmer; 0 turns it off. */
+  /** Period of the warmer (default 2 s); 0 turns it off. */
   warmEveryMs?: number;
 }
 
@@ -32,14 +32,20 @@ export default fp<HeatPluginOptions>(async (app, opts) => {
   });
   app.decorate('heat', service);
 
-  const every = opts.warmEveryMs ?? 60_000;
+  const every = opts.warmEveryMs ?? 2000;
   let timer: ReturnType<typeof setInterval> | undefined;
   if (every > 0) {
+    let ticks = 0;
     // A timer that throws would end the server: log and try again next tick.
     const warm = () => {
       try {
-        const t = opts.now();
-        service.unitDwell.warm(t - WARM_WINDOW_MS, t, WARM_BUDGET_MS);
+        // Hours a request left over first (a wall waiting for its layer); else, once a minute, the newest hours not held.
+        if (service.unitDwell.backlog > 0) service.unitDwell.warmWanted(WARM_BUDGET_MS);
+        else if (++ticks * every >= 60_000) {
+          ticks = 0;
+          const t = opts.now();
+          service.unitDwell.warm(t - WARM_WINDOW_MS, t, WARM_BUDGET_MS);
+        }
       } catch (err) { app.log.error({ err }, 'heat warmer failed'); }
     };
     timer = setInterval(warm, every);

@@ -47,6 +47,7 @@ export const HeatResponse = Type.Object({
   total: Type.Number({ description: 'Sum of all weights in the window, cells cut by the cap included' }),
   max: Type.Number({ description: 'Largest weight of a cell (0 when empty)' }),
   truncated: Type.Boolean({ description: 'True when cells beyond the cap were left out' }),
+  pendingHours: Type.Integer({ description: 'units: hours of the window not computed from history yet (a request decodes at most ~150 ms of it, a background warmer the rest within a minute or two): the layer is partial, ask again. 0 otherwise' }),
 });
 export type HeatResponse = Static<typeof HeatResponse>;
 

@@ -70,7 +70,7 @@ describe('heat over a known set', () => {
   it('answers cases and alarms as weighted cells, by street too', async () => {
     const r = await call(s.url, admin, 'GET', `/api/heat?kind=cases&${window()}`);
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ kind: 'cases', from: today0 - 2 * DAY, to: today0, street: null, cellM: 100, unit: 'count', total: 3, max: 2, truncated: false });
+    expect(r.json).toMatchObject({ kind: 'cases', from: today0 - 2 * DAY, to: today0, street: null, cellM: 100, unit: 'count', total: 3, max: 2, truncated: false, pendingHours: 0 });
     expect(r.json.points).toHaveLength(2);
     expect(near(r.json.points, P1)).toEqual([[expect.any(Number), expect.any(Number), 2]]);
     expect(near(r.json.points, P2)).toEqual([[expect.any(Number), expect.any(Number), 1]]);
@@ -139,7 +139,7 @@ describe('heat over a known set', () => {
     expect(r.status).toBe(200);
     // Whole hours: 10:00–11:00. By hand, 5 min being the longest credited gap (a unit reporting has a kept point at least
     // every HISTORY_MAX_GAP_S): A 10:10–10:15 = 300 s (then silence until 10:20); B 10:20–10:25 and 10:25–10:30 = 600 s.
-    expect(r.json).toMatchObject({ kind: 'units', from: h0, to: h0 + H, unit: 'seconds', total: 900, max: 600 });
+    expect(r.json).toMatchObject({ kind: 'units', from: h0, to: h0 + H, unit: 'seconds', total: 900, max: 600, pendingHours: 0 });
     expect(near(r.json.points, A)).toEqual([[expect.any(Number), expect.any(Number), 300]]);
     expect(near(r.json.points, B)).toEqual([[expect.any(Number), expect.any(Number), 600]]);
     // By place: each cell counts for the street its centre lies in, so the 13 streets' totals add up to the whole once.

@@ -146,7 +146,7 @@ describe('unit dwell slices', () => {
     d.addTo(H0, H0 + 2 * SLICE_MS, w);
     // Standing in cell 0 the whole two hours: 7,200 s; each hour read with 5 min either side.
     expect(w[0]).toBe(7200);
-    expect(calls).toEqual([[H0 - 300_000, H0 + SLICE_MS + 300_000], [H0 + SLICE_MS - 300_000, H0 + 2 * SLICE_MS + 300_000]]);
+    expect(calls).toEqual([[H0 + SLICE_MS - 300_000, H0 + 2 * SLICE_MS + 300_000], [H0 - 300_000, H0 + SLICE_MS + 300_000]]); // newest first
     d.addTo(H0, H0 + 2 * SLICE_MS, w);
     expect(w[0]).toBe(14_400);
     expect(calls).toHaveLength(2); // from memory
@@ -170,6 +170,23 @@ describe('unit dwell slices', () => {
     expect(d.warm(H0, now, 1000)).toBe(3);
     expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + 2 * SLICE_MS, H0 + SLICE_MS, H0]);
     expect(d.size).toBe(2); // the oldest computed went first
+  });
+
+  it('leaves the hours a request has no time for to the warmer, and says how many', () => {
+    const now = H0 + 5 * SLICE_MS;
+    const { port, calls } = fakeHistory();
+    const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
+    const w = new Float64Array(9 * 12);
+    expect(d.addTo(H0, H0 + 2 * SLICE_MS, w, 0)).toBe(2);
+    expect(calls).toHaveLength(0);
+    expect(w[0]).toBe(0);
+    expect(d.backlog).toBe(2);
+    expect(d.warmWanted(10_000)).toBe(2);
+    expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + SLICE_MS, H0]); // newest first
+    expect(d.backlog).toBe(0);
+    expect(d.addTo(H0, H0 + 2 * SLICE_MS, w, 0)).toBe(0);
+    expect(w[0]).toBe(7200);
+    expect(d.bytes).toBe(2 * 8); // one cell an hour
   });
 
   it('skips hours of local days without any unit point in the roll-up, without decoding them', () => {
