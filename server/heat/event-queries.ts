@@ -7,7 +7,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.ts';
 import type { HeatEventKind } from '../../shared/schemas/heat.ts';
-import { QUARTER_MS, type QuarterCount, type StreetQuarterCount } from './local-buckets.ts';
+import { QUARTER_MS, type StreetQuarterCount } from './local-buckets.ts';
 
 interface Sql { table: string; ts: string; street: string; extra: string }
 const SQL: Record<HeatEventKind, Sql> = {
@@ -21,12 +21,11 @@ export class HeatEventQueries {
 
   constructor(private readonly db: Db) {}
 
-  /** The events of the window as `[lon, lat, street, ts]` rows (those with a position). */
-  rows(kind: HeatEventKind, from: number, to: number): [number, number, string, number][] {
+  /** The events of the window as `[lon, lat, street, ts]` rows (lon and lat null for an alarm without a position). */
+  rows(kind: HeatEventKind, from: number, to: number): [number | null, number | null, string, number][] {
     const s = SQL[kind];
-    const st = this.stmt(`rows|${kind}`, () =>
-      `SELECT lon, lat, ${s.street}, ${s.ts} FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? AND lon IS NOT NULL AND lat IS NOT NULL ${s.extra}`);
-    return st.raw(true).all(from, to) as [number, number, string, number][];
+    const st = this.stmt(`rows|${kind}`, () => `SELECT lon, lat, ${s.street}, ${s.ts} FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? ${s.extra}`);
+    return st.raw(true).all(from, to) as [number | null, number | null, string, number][];
   }
 
   /** The newest row id: ids only grow, so a larger one means rows were added. */
@@ -46,14 +45,6 @@ export class HeatEventQueries {
     const st = this.stmt(`sq|${kind}`, () =>
       `SELECT ${s.street} AS street, ${s.ts} / ${QUARTER_MS} AS q, COUNT(*) AS n FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? ${s.extra} GROUP BY 1, 2`);
     return st.all(from, to) as StreetQuarterCount[];
-  }
-
-  /** Events per UTC quarter hour, optionally of one street. */
-  byQuarter(kind: HeatEventKind, from: number, to: number, street?: string): QuarterCount[] {
-    const s = SQL[kind];
-    const st = this.stmt(`q|${kind}|${street !== undefined}`, () =>
-      `SELECT ${s.ts} / ${QUARTER_MS} AS q, COUNT(*) AS n FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? ${s.extra}${street !== undefined ? ` AND ${s.street} = ?` : ''} GROUP BY 1`);
-    return st.all(from, to, ...(street !== undefined ? [street] : [])) as QuarterCount[];
   }
 
   private stmt(key: string, sql: () => string) {

@@ -86,7 +86,7 @@ export class HeatService {
   }
 
   streetHour(kind: HeatEventKind, from: number, to: number): StreetHourResponse {
-    const counts = streetHourMatrix(this.queries.byStreetQuarter(kind, from, to), this.streets.map((s) => s.code), this.cal);
+    const counts = streetHourMatrix(this.eventSlices[kind].quarterCounts(from, to), this.streets.map((s) => s.code), this.cal);
     const total = counts.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
     return { kind, from, to, timeZone: this.timeZone, streets: this.streets, counts, total };
   }
@@ -97,7 +97,8 @@ export class HeatService {
     const today = localDate(now, this.timeZone);
     const list = Array.from({ length: days }, (_, i) => addDays(today, i - days + 1));
     const from = this.cal.midnight(list[0]!);
-    const counts = dayCounts(this.queries.byQuarter(kind, from, now + 1, street), list, this.cal);
+    const rows = this.eventSlices[kind].quarterCounts(from, now + 1);
+    const counts = dayCounts(street === undefined ? rows : rows.filter((r) => r.street === street), list, this.cal);
     return { kind, timeZone: this.timeZone, days: list.map((day, i) => ({ day, count: counts[i]! })), total: counts.reduce((a, b) => a + b, 0) };
   }
 

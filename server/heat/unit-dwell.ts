@@ -57,7 +57,7 @@ export class UnitDwell {
     const active = this.daysWithPoints(from, to);
     let left = 0;
     for (let a = to - SLICE_MS; a >= from; a -= SLICE_MS) {
-      if (!this.usable(a) && this.isFinal(a) && performance.now() - start >= budgetMs) {
+      if (!this.usable(a) && this.isFinal(a) && this.hasPoints(a, active) && performance.now() - start >= budgetMs) {
         this.wanted.add(a);
         left++;
         continue;
@@ -126,6 +126,12 @@ export class UnitDwell {
     return new Set(rows.filter((r) => r.points > 0 && MOBILE_KINDS.includes(r.kind)).map((r) => r.day));
   }
 
+  /** False when the days the hour reads (with maxGap either side) have no unit point at all: nothing to decode. */
+  private hasPoints(a: number, active: Set<string>): boolean {
+    const tz = this.opts.timeZone;
+    return active.has(localDate(a - this.opts.maxGapMs, tz)) || active.has(localDate(a + SLICE_MS + this.opts.maxGapMs, tz));
+  }
+
   private slice(a: number, active: Set<string>): Slice {
     const now = this.opts.now();
     const held = this.slices.get(a);
@@ -136,9 +142,7 @@ export class UnitDwell {
       return held;
     }
     const final = this.isFinal(a);
-    const tz = this.opts.timeZone;
-    const empty = !active.has(localDate(a - this.opts.maxGapMs, tz)) && !active.has(localDate(a + SLICE_MS + this.opts.maxGapMs, tz));
-    const s = empty ? { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final } : this.compute(a, now, final);
+    const s = !this.hasPoints(a, active) ? { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final } : this.compute(a, now, final);
     this.slices.delete(a);
     this.slices.set(a, s);
     while (this.slices.size > this.capacity) this.slices.delete(this.slices.keys().next().value!);

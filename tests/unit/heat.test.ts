@@ -232,6 +232,12 @@ describe('event slices (cases and alarms per hour)', () => {
     };
     expect(sum()).toEqual([2, 1, 3]);
     expect(slices.stats.computed).toBe(2); // 01:00 and 02:00; 00:20–01:00 read as an edge
+    // Street × local hour (T is 08:00 in Jinan), every alarm, the one without a position too: 08:30 in 001; 09:15 in 002; 10:50 and 10:55 in 001.
+    const m = streetHourMatrix(slices.quarterCounts(T + 20 * M, T + 180 * M), ['370102001', '370102002'], new QuarterCalendar('Asia/Shanghai'));
+    const expected = [new Array(24).fill(0), new Array(24).fill(0)];
+    expected[0]![8] = 1; expected[0]![10] = 2; expected[1]![9] = 1;
+    expect(m).toEqual(expected);
+    expect(slices.stats.computed).toBe(2); // from the same hours
     expect(sum('370102001')).toEqual([1, 1, 2]);
     expect(sum('370102002')).toEqual([1, 0, 1]);
     expect(slices.stats.computed).toBe(2);
