@@ -48,8 +48,8 @@ export class UnitDwell {
 
   /**
    * Dwell seconds per cell over whole hours [from, to) (aligned by `align`), added into `into`,
-   * newest hour first. Hours not held yet are computed while `budgetMs` lasts; the final ones
-   * left over are handed to the warmer (`warmWanted`) and their count returned, so one request
+   * newest hour first. Hours not held yet are computed while `budgetMs` lasts; those left over
+   * are handed to the warmer (`warmWanted`) and their count returned, so one request
    * never holds the server for seconds decoding weeks of a fleet's history.
    */
   addTo(from: number, to: number, into: Float64Array, budgetMs = Infinity): number {
@@ -57,7 +57,7 @@ export class UnitDwell {
     const active = this.daysWithPoints(from, to);
     let left = 0;
     for (let a = to - SLICE_MS; a >= from; a -= SLICE_MS) {
-      if (!this.usable(a) && this.isFinal(a) && this.hasPoints(a, active) && performance.now() - start >= budgetMs) {
+      if (!this.usable(a) && this.hasPoints(a, active) && performance.now() - start >= budgetMs) {
         this.wanted.add(a);
         left++;
         continue;
