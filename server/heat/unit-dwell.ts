@@ -20,7 +20,7 @@ export interface UnitDwellOptions {
   maxGapMs: number;
   /** How far behind real time history may be (its flush period and some): an hour is final only after its end plus this. */
   settleMs: number;
-  /** Most closed slices kept (LRU); 93 days of hours (the longest window) by default. */
+  /** Most closed slices kept (LRU); 31 days of hours (the longest units window) by default. */
   capacity?: number;
   /** How long the result of a slice not yet final is reused. */
   openTtlMs?: number;
@@ -37,7 +37,8 @@ export class UnitDwell {
   readonly stats = { computed: 0, hits: 0 };
 
   constructor(private readonly history: HistoryPort, private readonly grid: HeatGrid, private readonly opts: UnitDwellOptions) {
-    this.capacity = opts.capacity ?? 93 * 24;
+    // Two more than 31 days: a 31-day window widened to whole hours spans up to 745.
+    this.capacity = opts.capacity ?? 31 * 24 + 2;
     this.openTtlMs = opts.openTtlMs ?? 60_000;
   }
 

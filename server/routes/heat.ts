@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
 import {
-  CalendarQuery, CalendarResponse, HEAT_MAX_POINTS, HEAT_MAX_WINDOW_MS, HeatQuery, HeatResponse, StreetHourQuery, StreetHourResponse,
+  CalendarQuery, CalendarResponse, HEAT_MAX_POINTS, HEAT_MAX_WINDOW_MS, HEAT_UNITS_MAX_WINDOW_MS, HeatQuery, HeatResponse, StreetHourQuery, StreetHourResponse,
 } from '../../shared/schemas/heat.ts';
 import type { HeatService } from '../heat/heat-service.ts';
 import { HttpError } from '../http-error.ts';
@@ -29,12 +29,15 @@ const heat: FastifyPluginAsyncTypebox<{ service: HeatService; now: () => number 
     preHandler: app.auth.requireRole(...READERS),
     schema: {
       tags: ['heat'],
-      description: `Weighted points for a map heat layer over [from, to) (default the last 24 h, at most 93 days): cases where they were created (voided ones left out), alarms where they were raised, or units (staff, vehicles, muck trucks) by the seconds they spent in each 100 m cell, from history — units in whole hours (from rounded down, to up; the answer says which). Cells as [lon, lat, weight], heaviest first, at most ${HEAT_MAX_POINTS}. street: only that street (by place). Roles: wall, dispatcher, leader, admin.`,
+      description: `Weighted points for a map heat layer over [from, to) (default the last 24 h, at most 93 days; 31 for units): cases where they were created (voided ones left out), alarms where they were raised, or units (staff, vehicles, muck trucks) by the seconds they spent in each 100 m cell, from history — units in whole hours (from rounded down, to up; the answer says which). Cells as [lon, lat, weight], heaviest first, at most ${HEAT_MAX_POINTS}. street: only that street (by place). Roles: wall, dispatcher, leader, admin.`,
       querystring: HeatQuery,
       response: { 200: HeatResponse, ...errors },
     },
   }, async (req) => {
     const { from, to } = window(req.query);
+    if (req.query.kind === 'units' && to - from > HEAT_UNITS_MAX_WINDOW_MS) {
+      throw new HttpError(400, 'bad_request', `to: for units the window from..to is at most ${HEAT_UNITS_MAX_WINDOW_MS} ms (31 days), got ${to - from}`);
+    }
     checkStreet(req.query.street);
     return service.heat(req.query.kind, from, to, req.query.street);
   });

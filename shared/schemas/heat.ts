@@ -14,6 +14,8 @@ export type HeatEventKind = (typeof HEAT_EVENT_KINDS)[number];
 
 /** The longest window any heat request answers: a quarter (93 days). */
 export const HEAT_MAX_WINDOW_MS = 93 * 86_400_000;
+/** Units' dwell is kept in memory per hour (≈50 KiB an hour of the whole fleet): a month at most. */
+export const HEAT_UNITS_MAX_WINDOW_MS = 31 * 86_400_000;
 /** The most points one heat layer answer holds (the heaviest cells first). */
 export const HEAT_MAX_POINTS = 5000;
 /** Side of a heat cell, metres. */

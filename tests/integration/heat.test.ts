@@ -158,6 +158,7 @@ describe('heat over a known set', () => {
       [`/api/heat?kind=cases&from=${today0}&to=${today0}`, /^to: must be after from/],
       [`/api/heat?kind=cases&from=${today0}&to=${today0 - 1}`, /^to: must be after from/],
       [`/api/heat?kind=cases&from=${today0 - 94 * DAY}&to=${today0}`, /^to: .*93 days/],
+      [`/api/heat?kind=units&from=${today0 - 32 * DAY}&to=${today0}`, /^to: for units .*31 days/],
       ['/api/heat?kind=cases&street=370102999', /^street: 370102999 is not a street/],
       ['/api/heat?kind=cases&street=lixia', /street/],
       ['/api/heat/street-hour?kind=units', /kind/],
