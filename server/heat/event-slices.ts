@@ -68,6 +68,11 @@ export class EventSlices {
     return out;
   }
 
+  /** Reads the settled hours of [from, to) not held yet (the warmer, so that a first request finds them). */
+  warm(from: number, to: number): void {
+    this.plan(from, to);
+  }
+
   /** Which parts of [from, to) are read from the store (edges, hours not settled) and which hours come from memory. */
   private plan(from: number, to: number): { direct: [number, number][]; cached: Slice[]; quarterOf: Map<Slice, number> } {
     this.invalidateLateRows();

@@ -11,6 +11,7 @@ const DAY_MS = 86_400_000;
 export class QuarterCalendar {
   private readonly fmt: Intl.DateTimeFormat;
   private readonly offsets = new Map<number, number>();
+  private readonly days = new Map<number, string>();
 
   constructor(readonly timeZone: string) {
     // Throws a RangeError for an unknown zone: at start, not on the first request.
@@ -39,7 +40,13 @@ export class QuarterCalendar {
 
   /** Local 'YYYY-MM-DD' of a quarter-hour index. */
   dayOfQuarter(q: number): string {
-    return new Date(q * QUARTER_MS + this.offsetMs(q * QUARTER_MS)).toISOString().slice(0, 10);
+    let day = this.days.get(q);
+    if (day === undefined) {
+      day = new Date(q * QUARTER_MS + this.offsetMs(q * QUARTER_MS)).toISOString().slice(0, 10);
+      if (this.days.size > 20_000) this.days.clear();
+      this.days.set(q, day);
+    }
+    return day;
   }
 
   /** The instant (ms) local midnight starts a local day 'YYYY-MM-DD'. */
