@@ -168,6 +168,10 @@ describe('heat over a known set', () => {
       ['/api/heat/calendar?street=370102999', /^street: /],
       ['/api/heat/calendar?kind=cases&colour=red', /colour|additional/],
     ];
+    // Documented in /docs with their query schemas.
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, { get: { parameters: { name: string }[] } }> };
+    expect(doc.paths['/api/heat']!.get.parameters.map((p) => p.name).sort()).toEqual(['from', 'kind', 'street', 'to']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/heat/street-hour', '/api/heat/calendar']));
     for (const [path, message] of refusals) {
       const r = await call(s.url, admin, 'GET', path);
       expect(r.status, path).toBe(400);
