@@ -76,7 +76,7 @@ export class HeatService {
     if (kind === 'units') {
       ({ from, to } = UnitDwell.align(from, to));
       pendingHours = this.unitDwell.addTo(from, to, weights, UNIT_REQUEST_BUDGET_MS);
-      // Where the unit was, not which street it belongs to: as cases and alarms, by place.
+      // The street the cell lies in (where the unit was), not the street the unit belongs to.
       if (street !== undefined) keep = (c) => this.streetOfCell(c) === street;
     } else {
       this.eventSlices[kind].addTo(from, to, weights, street);
