@@ -21,6 +21,7 @@ import domainEvents from './plugins/domain-events.ts';
 import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import history from './plugins/history.ts';
+import heat from './plugins/heat.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     codePrefix: config.cases.codePrefix, connectivity: liveConnectivity, now,
   });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
+  await app.register(heat, { now, historyFlushS: config.history.flushS });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });

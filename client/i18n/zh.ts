@@ -525,6 +525,17 @@ export const zh = {
   'briefing.signOut': '退出',
   'briefing.none': '无',
   'briefing.report': '城市管理运行简报',
+  'heat.layer': '热力图',
+  'heat.kind.cases': '案件',
+  'heat.kind.alarms': '告警',
+  'heat.kind.units': '人车驻留',
+  'heat.window.day': '近24小时',
+  'heat.window.week': '近7天',
+  'heat.streetHour.title': '各街道分时段{kind}热力',
+  'heat.calendar.title': '近{days}天{kind}日历',
+  'heat.hour': '{h}时',
+  'heat.count': '{n} 件',
+  'heat.loadError': '热力数据加载失败，稍后重试',
 } as const;
 
 export type MessageKey = keyof typeof zh;

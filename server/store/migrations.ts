@@ -23,6 +23,7 @@ import { OPEN311_MIGRATION } from '../open311/schema.ts';
 import { HISTORY_MIGRATION } from '../history/schema.ts';
 import { BRIEFING_MIGRATION } from '../analytics/schema.ts';
 import { SIM_PAST_MIGRATION } from '../sim/past/schema.ts';
+import { HEAT_MIGRATION } from '../heat/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -85,4 +86,5 @@ export const MIGRATIONS: Migration[] = [
   HISTORY_MIGRATION,
   SIM_PAST_MIGRATION,
   BRIEFING_MIGRATION,
+  HEAT_MIGRATION,
 ];
