@@ -49,7 +49,7 @@ export const WORKFLOW: Readonly<Record<WorkflowAction, Rule>> = {
   verifyFail: { from: ['fedBack'], to: 'dispatched', roles: ['dispatcher', 'admin', 'sim'] },
   close: { from: ['verified'], to: 'closed', roles: ['dispatcher', 'leader', 'admin', 'sim'] },
   /** From evaluated too: the citizen may have rated first (the service refuses a second evaluation). */
-  evaluate: { from: ['closed', 'evaluated'], to: 'evaluated', roles: ['leader', 'dispatcher', 'admin'] },
+  evaluate: { from: ['closed', 'evaluated'], to: 'evaluated', roles: ['leader', 'dispatcher', 'admin', 'sim'] },
   /** 评议: the reporting citizen rates the result once it is closed; the service refuses a second rating. */
   rate: { from: ['closed', 'evaluated'], to: 'evaluated', roles: ['citizen'] },
   note: { from: ANY_STAGE, to: 'same', roles: [...PEOPLE, 'field', 'system', 'sim'], whileSuspended: true },

@@ -37,6 +37,8 @@ describe('the workflow table', () => {
     ['verifyPass', disp, 'fedBack', 'verified'], ['verifyFail', disp, 'fedBack', 'dispatched'],
     ['close', disp, 'verified', 'closed'], ['close', lead, 'verified', 'closed'],
     ['evaluate', lead, 'closed', 'evaluated'], ['evaluate', disp, 'closed', 'evaluated'], ['evaluate', lead, 'evaluated', 'evaluated'],
+    // The simulated duty officer stands in for the simulated district's leaders (综合评价 on an unattended wall).
+    ['evaluate', SIM_DUTY_OFFICER, 'closed', 'evaluated'],
     ['rate', citizen, 'closed', 'evaluated'], ['rate', citizen, 'evaluated', 'evaluated'],
     ['report', citizen, null, 'reported'], ['photo', citizen, 'reported', 'reported'],
     ['note', crew, 'handling', 'handling'], ['note', lead, 'closed', 'closed'], ['escalate', lead, 'dispatched', 'dispatched'],
@@ -68,7 +70,7 @@ describe('the workflow table', () => {
     ['arrive', disp, 'dispatched', false, 403, 'role dispatcher may not arrive (allowed: field, system, sim)'],
     ['verifyPass', lead, 'fedBack', false, 403, 'role leader may not verifyPass (allowed: dispatcher, admin, sim)'],
     ['close', crew, 'verified', false, 403, 'role field may not close (allowed: dispatcher, leader, admin, sim)'],
-    ['evaluate', SIM_DUTY_OFFICER, 'closed', false, 403, 'role sim may not evaluate (allowed: leader, dispatcher, admin)'],
+    ['evaluate', crew, 'closed', false, 403, 'role field may not evaluate (allowed: leader, dispatcher, admin, sim)'],
     ['escalate', crew, 'dispatched', false, 403, 'role field may not escalate (allowed: dispatcher, leader, admin, system)'],
     ['approve', disp, 'registered', false, 403, 'role dispatcher may not approve (allowed: leader, admin)'],
     ['dispatch', disp, 'registered', true, 409, 'cannot dispatch a suspended case (挂账) in stage registered: resume it first'],
