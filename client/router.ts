@@ -11,6 +11,8 @@ export const router = createRouter({
     { path: '/report', name: 'report', component: () => import('./screens/ReportScreen.vue') },
     { path: '/report/:id', name: 'report-status', component: () => import('./screens/ReportStatusScreen.vue') },
     { path: '/field', name: 'field', component: () => import('./screens/FieldScreen.vue'), meta: { auth: true } },
+    // History played on the map (dispatchers, leaders, admins; the screen checks the role with the server).
+    { path: '/replay', name: 'replay', component: () => import('./screens/ReplayScreen.vue'), meta: { auth: true } },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],
@@ -23,6 +25,6 @@ router.beforeEach((to) => {
   if (urlToken) session.useDisplayToken(urlToken);
   if (to.meta.auth && !session.token) return { name: 'login', query: { redirect: to.path } };
   // A crew's phone has one page: the desk's and the wall's screens are not for it.
-  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall')) return { name: 'field' };
+  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall' || to.name === 'replay')) return { name: 'field' };
   return true;
 });
