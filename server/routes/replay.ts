@@ -11,6 +11,10 @@ import {
 import { HttpError } from '../http-error.ts';
 import { ReplayFrameBuilder } from '../replay/replay-frames.ts';
 import type { ReplayIncidentSource } from '../replay/replay-incidents.ts';
+import { ReplayTrackReader } from '../replay/track-window.ts';
+import type { TrackPoint } from '../history/track-codec.ts';
+
+const READ_CHUNK_MS = 3_600_000;
 
 export interface ReplayRouteOptions {
   incidents: ReplayIncidentSource;
@@ -51,7 +55,7 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
       format: REPLAY_FORMAT, from, to, stepS, keyframeS, kinds,
       catalogId: live.catalogId, catalog: live.catalog, timeZone: app.district.pack.meta.timezone,
     };
-    const history = app.history;
+    const tracks = new ReplayTrackReader(app.store.db);
     const incidents = opts.incidents;
     const log = req.log;
     async function* records(): AsyncGenerator<Buffer> {
@@ -62,14 +66,22 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
           from, to, stepS, keyframeS, index,
           toiletClass: (id) => (live.get(id)?.attrs as { toiletClass?: ToiletClass } | undefined)?.toiletClass,
         });
-        const first = builder.start(history.positionsAt(from).filter((s) => index.has(s.entityId)));
+        const entities = tracks.entities(kinds).filter((e) => index.has(e.id));
+        const first = builder.start(tracks.at(entities, from));
         yield Buffer.from(encodeReplayRecord(REPLAY_RECORD.frame, first.bytes));
-        let sliceStart = from;
+        // Points are read an hour (or a keyframe interval, if longer) at a time — one query per entity per
+        // read, not per slice — and framed a keyframe interval at a time (the builder takes a slice's points out).
+        const readMs = Math.max(keyframeS * 1000, READ_CHUNK_MS);
+        let chunk = new Map<string, TrackPoint[]>();
+        let chunkEnd = from;
         for (let end = builder.nextSliceEnd(); end !== null; end = builder.nextSliceEnd()) {
-          // One keyframe interval at a time, and the event loop gets a turn between them: a day's replay never holds the server.
+          // The event loop gets a turn between slices: a day's replay never holds the server.
           await new Promise((r) => setImmediate(r));
-          const frames = builder.slice(history.window(sliceStart + 1, end, kinds));
-          sliceStart = end;
+          if (end > chunkEnd) {
+            chunkEnd = Math.min(to, builder.sliceStart() + readMs);
+            chunk = tracks.slice(entities, builder.sliceStart(), chunkEnd);
+          }
+          const frames = builder.slice(chunk);
           if (frames.length > 0) yield Buffer.concat(frames.map((f) => encodeReplayRecord(REPLAY_RECORD.frame, f.bytes)));
         }
         yield Buffer.from(encodeReplayJson(REPLAY_RECORD.end, { ...builder.stats }));

@@ -106,6 +106,15 @@ describe('GET /api/replay', () => {
     player.tick();
     expect(player.state).toMatchObject({ time: to, playing: false });
 
+    // A 2.5 h window is read an hour at a time: the report at T0 ends the second read, the others are in the third.
+    const long = playerOver((await stream(`/api/replay?from=${T0 - 7200 * S}&to=${T0 + 1800 * S}`)).records, clock);
+    long.player.seek(T0 + 10 * S);
+    expect([long.buffer.lon[veh.index], long.buffer.lat[veh.index], long.buffer.hasPos[stf.index]]).toEqual([117.02, 36.66, 0]);
+    long.player.seek(T0 + 250 * S);
+    expect([long.buffer.lon[veh.index], long.buffer.lat[veh.index], long.buffer.lon[stf.index], long.buffer.attrs[bin.index]?.['fill']]).toEqual([117.022, 36.661, 117.0305, 50]);
+    // keyframes every 900 s from T0 − 7200 s: empty until T0, then 1 entity (at T0) and 3 (at T0 + 900 s); plus the 7 deltas
+    expect(long.player.end).toEqual({ frames: 17, keyframes: 10, rows: 7 + 1 + 3 });
+
     // Only some kinds, a longer step: the vehicle's two reports at +100 s and +200 s land in the frames at +120 s and +240 s.
     const some = await stream(`/api/replay?from=${from}&to=${to}&kinds=vehicle&step=60`);
     expect(some.records[0]).toMatchObject({ header: { kinds: ['vehicle'], stepS: 60, keyframeS: 9000 } });

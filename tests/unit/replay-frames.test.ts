@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLiveFrame } from '../../shared/live-codec.ts';
 import { ReplayFrameBuilder, type BuiltFrame } from '../../server/replay/replay-frames.ts';
-import type { HistoryEntityState, HistoryPoint } from '../../server/history/history-store.ts';
+import type { TrackPoint } from '../../server/history/track-codec.ts';
 import { ReplayStreamReader, encodeReplayJson, encodeReplayRecord, REPLAY_RECORD, ReplayStreamError } from '../../shared/replay-stream.ts';
 import { stagesOf } from '../../server/replay/replay-incidents.ts';
 import { defaultReplayStepS, replayKeyframeS } from '../../shared/schemas/replay.ts';
@@ -13,8 +13,10 @@ const index = new Map([
   ['stf-1', { i: 2, kind: 'staff' as const }],
   ['wc-1', { i: 3, kind: 'toilet' as const }],
 ]);
-const pt = (ts: number, lon: number | null, lat: number | null, status: string, attrs: Record<string, unknown> = {}, connectivity: HistoryPoint['connectivity'] = 'online'): HistoryPoint =>
-  ({ ts, lon, lat, status, connectivity, attrs });
+/** A kept point as the history codec holds it: seconds, 1e-6° integers, status and connectivity codes, scaled readings. */
+const pt = (ms: number, lon: number | null, lat: number | null, status: number, readings: number[] = [], conn = 0): TrackPoint =>
+  ({ t: ms / 1000, lon: lon === null ? null : Math.round(lon * 1e6), lat: lat === null ? null : Math.round(lat * 1e6), status, conn, readings });
+// status codes: vehicle working 0 · idle 1; bin ok 0 · full 1; staff onDuty 0; toilet open 0 — connectivity online 0 · offline 2
 
 /** Decoded frame in a shape written out by hand below. */
 function decoded(f: BuiltFrame) {
@@ -27,27 +29,26 @@ function decoded(f: BuiltFrame) {
 describe('replay frames from a hand-written history', () => {
   it('a keyframe at from, one delta per step with the latest point of each entity, keyframes at slice ends, attributes only when they change', () => {
     const b = new ReplayFrameBuilder({ from: F, to: F + 10_000, stepS: 2, keyframeS: 4, index, toiletClass: () => 'II' });
-    const start: HistoryEntityState[] = [
-      { entityId: 'veh-1', kind: 'vehicle', ...pt(F - 5000, 117, 36, 'idle', { routeDone: 0.5 }) },
-      { entityId: 'bin-1', kind: 'bin', ...pt(F - 60_000, 117.01, 36.01, 'ok', { fill: 40 }) },
-      { entityId: 'gone-1', kind: 'bin', ...pt(F - 60_000, 117.5, 36.5, 'ok', { fill: 1 }) }, // not in the catalog: left out
-    ];
+    const start = new Map([
+      ['veh-1', pt(F - 5000, 117, 36, 1, [500])], // routeDone 500 ‰
+      ['bin-1', pt(F - 60_000, 117.01, 36.01, 0, [40])],
+      ['gone-1', pt(F - 60_000, 117.5, 36.5, 0, [1])], // not in the catalog: left out
+    ]);
     const frames = [b.start(start)];
     expect(b.nextSliceEnd()).toBe(F + 4000);
     frames.push(...b.slice(new Map([
-      ['veh-1', [pt(F + 1000, 117, 36.001, 'idle', { routeDone: 0.5 }), pt(F + 2000, 117, 36.002, 'working', { routeDone: 0.5 }), pt(F + 3000, 117.001, 36.002, 'working', { routeDone: 0.5 })]],
+      ['veh-1', [pt(F + 1000, 117, 36.001, 1, [500]), pt(F + 2000, 117, 36.002, 0, [500]), pt(F + 3000, 117.001, 36.002, 0, [500])]],
     ])));
     expect(b.nextSliceEnd()).toBe(F + 8000);
     frames.push(...b.slice(new Map([
-      ['bin-1', [pt(F + 5000, 117.01, 36.01, 'full', { fill: 85 })]],
-      ['veh-1', [pt(F + 7000, 117.001, 36.002, 'working', { routeDone: 0.5 }, 'offline')]],
-      ['wc-1', [pt(F + 6000, 117.03, 36.03, 'open', { nh3: 1.2, h2s: 0.001, occupied: 2 })]],
+      ['bin-1', [pt(F + 5000, 117.01, 36.01, 1, [85])]],
+      ['veh-1', [pt(F + 7000, 117.001, 36.002, 0, [500], 2)]],
+      ['wc-1', [pt(F + 6000, 117.03, 36.03, 0, [1200, 1, 2])]], // NH₃ 1.2 mg/m³ > class II's 1
     ])));
     expect(b.nextSliceEnd()).toBe(F + 10_000);
-    frames.push(...b.slice(new Map([['stf-1', [pt(F + 9000, 117.02, 36.02, 'onDuty')]]])));
+    frames.push(...b.slice(new Map([['stf-1', [pt(F + 9000, 117.02, 36.02, 0)]]])));
     expect(b.nextSliceEnd()).toBeNull();
 
-    // status codes: vehicle working 0 · idle 1; bin ok 0 · full 1; staff onDuty 0; toilet open 0
     const veh0 = { i: 0, st: 1, cn: 'online', seen: -5000, pos: [117, 36, -5000, undefined], attrs: { routeDone: 0.5 } };
     const bin0 = { i: 1, st: 0, cn: 'online', seen: -60_000, pos: [117.01, 36.01, -60_000, undefined], attrs: { fill: 40 } };
     const veh4 = { i: 0, st: 0, cn: 'online', seen: 3000, pos: [117.001, 36.002, 3000, 90], attrs: { routeDone: 0.5 } };
@@ -70,8 +71,8 @@ describe('replay frames from a hand-written history', () => {
 
   it('skips steps where nothing changed and keeps a point at exactly `from` in the keyframe only', () => {
     const b = new ReplayFrameBuilder({ from: F, to: F + 60_000, stepS: 1, keyframeS: 60, index });
-    const first = b.start([{ entityId: 'veh-1', kind: 'vehicle', ...pt(F, 117, 36, 'idle', { routeDone: 0 }) }]);
-    const frames = b.slice(new Map([['veh-1', [pt(F, 117, 36, 'idle', { routeDone: 0 }), pt(F + 30_000, 117, 36.01, 'idle', { routeDone: 0.1 })]]]));
+    const first = b.start(new Map([['veh-1', pt(F, 117, 36, 1, [0])]]));
+    const frames = b.slice(new Map([['veh-1', [pt(F, 117, 36, 1, [0]), pt(F + 30_000, 117, 36.01, 1, [100])]]]));
     expect(decoded(first).rows.map((r) => r.seen)).toEqual([0]);
     expect(frames.map((f) => [f.t - F, f.full, f.rows])).toEqual([[30_000, false, 1]]); // no keyframe at `to`
   });
