@@ -10,7 +10,7 @@
  * and attribute objects are built only when an entity's readings changed. Pure: no store, no clock.
  */
 import { bearingDeg } from '../../shared/geo.ts';
-import { CONNECTIVITY, ENTITY_STATUSES, isOdourAlarm, type EntityKind, type ToiletClass } from '../../shared/entities.ts';
+import { CONNECTIVITY, ENTITY_STATUSES, isOdourAlarm, type Connectivity, type EntityKind, type Position, type ToiletClass } from '../../shared/entities.ts';
 import { encodeLiveFrame, type LiveRow } from '../../shared/live-codec.ts';
 import { readingsToAttrs } from '../history/readings.ts';
 import type { TrackPoint } from '../history/track-codec.ts';
@@ -35,16 +35,29 @@ export interface BuiltFrame {
   bytes: Uint8Array;
 }
 
+/** An entity's state as last sent, updated in place (one object per entity for the whole window). */
 interface Held {
-  row: LiveRow;
+  i: number;
+  kind: EntityKind;
+  lon: number | null;
+  lat: number | null;
+  heading: number | undefined;
+  ts: number;
+  status: string;
+  connectivity: Connectivity;
   readings: readonly number[];
   attrs: Record<string, unknown>;
 }
 
+/** A row and its position object, reused from frame to frame: a frame is encoded as soon as it is filled. */
+interface PooledRow extends LiveRow { pos: Position }
+
 export class ReplayFrameBuilder {
   private readonly stepMs: number;
   private readonly keyframeMs: number;
-  private readonly held = new Map<number, Held>();
+  /** By catalog index. */
+  private readonly held: (Held | undefined)[] = [];
+  private readonly pool: PooledRow[] = [];
   /** End of the last slice fed (ms): the next slice starts after it. */
   private sliceEnd: number;
   readonly stats = { frames: 0, keyframes: 0, rows: 0 };
@@ -58,7 +71,7 @@ export class ReplayFrameBuilder {
     this.sliceEnd = opts.from;
   }
 
-  /** Where the slice after `sliceStart()` ends (ms, inclusive), or null when the window is done. */
+  /** Where the next slice ends (ms, inclusive), or null when the window is done. */
   nextSliceEnd(): number | null {
     if (this.sliceEnd >= this.opts.to) return null;
     return Math.min(this.opts.to, this.sliceEnd + this.keyframeMs);
@@ -79,8 +92,10 @@ export class ReplayFrameBuilder {
   }
 
   /**
-   * Each entity's points with sliceStart() < t ≤ nextSliceEnd() (oldest first): the slice's
-   * delta frames in time order, then the keyframe at its end (none at `to`, where nothing follows).
+   * Points of the next slice: each entity's points (oldest first) — those outside
+   * (sliceStart(), nextSliceEnd()] are passed over, so a caller may hand a longer read.
+   * Returns the slice's delta frames in time order, then the keyframe at its end (none at
+   * `to`, where nothing follows).
    */
   slice(points: ReadonlyMap<string, readonly TrackPoint[]>): BuiltFrame[] {
     const start = this.sliceEnd;
@@ -88,7 +103,6 @@ export class ReplayFrameBuilder {
     if (end === null) return [];
     const firstK = this.frameIndex(start) + 1;
     const lastK = this.frameIndex(end);
-    const rowsByFrame: LiveRow[][] = Array.from({ length: lastK - firstK + 1 }, () => []);
     // Catalog order, so that each frame's rows come out sorted by index as the fan-out sends them.
     const entities: { id: string; i: number; kind: EntityKind }[] = [];
     for (const id of points.keys()) {
@@ -96,24 +110,33 @@ export class ReplayFrameBuilder {
       if (e) entities.push({ id, i: e.i, kind: e.kind });
     }
     entities.sort((a, b) => a.i - b.i);
-    for (const { id, i, kind } of entities) {
+    // Which entity's which point each frame sends: latest value wins within a frame.
+    const frameEntities: number[][] = Array.from({ length: lastK - firstK + 1 }, () => []);
+    const framePoints: TrackPoint[][] = Array.from({ length: lastK - firstK + 1 }, () => []);
+    for (let n = 0; n < entities.length; n++) {
       let pendingK = -1;
       let pending: TrackPoint | undefined;
-      for (const p of points.get(id)!) {
+      for (const p of points.get(entities[n]!.id)!) {
         const ms = p.t * 1000;
         if (ms <= start || ms > end) continue;
         const k = this.frameIndex(ms);
-        // Latest value wins within a frame; only the last point of each frame is sent.
-        if (pending && k !== pendingK) rowsByFrame[pendingK - firstK]!.push(this.hold(i, kind, id, pending));
+        if (pending && k !== pendingK) { frameEntities[pendingK - firstK]!.push(n); framePoints[pendingK - firstK]!.push(pending); }
         pendingK = k;
         pending = p;
       }
-      if (pending) rowsByFrame[pendingK - firstK]!.push(this.hold(i, kind, id, pending));
+      if (pending) { frameEntities[pendingK - firstK]!.push(n); framePoints[pendingK - firstK]!.push(pending); }
     }
     const out: BuiltFrame[] = [];
     for (let k = firstK; k <= lastK; k++) {
-      const rows = rowsByFrame[k - firstK]!;
-      if (rows.length === 0) continue; // nothing changed: no frame (the player's clock runs on)
+      const ents = frameEntities[k - firstK]!;
+      if (ents.length === 0) continue; // nothing changed: no frame (the player's clock runs on)
+      const pts = framePoints[k - firstK]!;
+      const rows = this.rows(ents.length);
+      for (let r = 0; r < ents.length; r++) {
+        const e = entities[ents[r]!]!;
+        const h = this.hold(e.i, e.kind, e.id, pts[r]!);
+        fillRow(rows[r]!, h, this.readingsChanged);
+      }
       out.push(this.frame(this.frameTime(k), false, rows));
     }
     this.sliceEnd = end;
@@ -130,30 +153,46 @@ export class ReplayFrameBuilder {
     return Math.min(this.opts.to, this.opts.from + k * this.stepMs);
   }
 
-  /** Records the entity's new state and returns its delta row (attributes only when the readings changed). */
-  private hold(i: number, kind: EntityKind, id: string, p: TrackPoint): LiveRow {
-    const prev = this.held.get(i);
-    const same = prev !== undefined && sameReadings(prev.readings, p.readings);
-    const attrs = same ? prev.attrs : this.attrsOf(kind, id, p.readings);
-    const prevPos = prev?.row.pos;
+  /** `n` pooled rows (the pool grows to the largest frame, never beyond). */
+  private rows(n: number): PooledRow[] {
+    while (this.pool.length < n) {
+      this.pool.push({ i: 0, kind: 'staff', status: '', connectivity: 'offline', lastSeen: 0, pos: { lon: 0, lat: 0, ts: 0 }, attrs: undefined });
+    }
+    return this.pool.length === n ? this.pool : this.pool.slice(0, n);
+  }
+
+  /** Whether the last `hold` changed the entity's readings (its row then carries its attributes). */
+  private readingsChanged = false;
+
+  /** Records the entity's new state in place. */
+  private hold(i: number, kind: EntityKind, id: string, p: TrackPoint): Held {
     const lon = p.lon === null ? null : p.lon / 1e6;
     const lat = p.lat === null ? null : p.lat / 1e6;
-    let heading = prevPos?.heading;
-    if (lon !== null && lat !== null && prevPos && (prevPos.lon !== lon || prevPos.lat !== lat)) {
-      // History keeps no heading: the direction from the previous kept point turns the icon the way it went.
-      heading = Math.round(bearingDeg(prevPos.lon, prevPos.lat, lon, lat)) % 360;
-    }
+    const status = ENTITY_STATUSES[kind][p.status] ?? ENTITY_STATUSES[kind][0];
+    const connectivity = CONNECTIVITY[p.conn] ?? 'offline';
     const ts = p.t * 1000;
-    const row: LiveRow = {
-      i, kind,
-      status: ENTITY_STATUSES[kind][p.status] ?? ENTITY_STATUSES[kind][0],
-      connectivity: CONNECTIVITY[p.conn] ?? 'offline',
-      lastSeen: ts,
-      pos: lon !== null && lat !== null ? (heading !== undefined ? { lon, lat, ts, heading } : { lon, lat, ts }) : undefined,
-      attrs: same ? undefined : attrs,
-    };
-    this.held.set(i, { row, readings: p.readings, attrs });
-    return row;
+    let h = this.held[i];
+    if (!h) {
+      h = { i, kind, lon, lat, heading: undefined, ts, status, connectivity, readings: p.readings, attrs: this.attrsOf(kind, id, p.readings) };
+      this.held[i] = h;
+      this.readingsChanged = true;
+      return h;
+    }
+    if (lon !== null && lat !== null && h.lon !== null && h.lat !== null && (h.lon !== lon || h.lat !== lat)) {
+      // History keeps no heading: the direction from the previous kept point turns the icon the way it went.
+      h.heading = Math.round(bearingDeg(h.lon, h.lat, lon, lat)) % 360;
+    }
+    h.lon = lon;
+    h.lat = lat;
+    h.ts = ts;
+    h.status = status;
+    h.connectivity = connectivity;
+    this.readingsChanged = !sameReadings(h.readings, p.readings);
+    if (this.readingsChanged) {
+      h.readings = p.readings;
+      h.attrs = this.attrsOf(kind, id, p.readings);
+    }
+    return h;
   }
 
   private attrsOf(kind: EntityKind, id: string, readings: readonly number[]): Record<string, unknown> {
@@ -168,8 +207,12 @@ export class ReplayFrameBuilder {
 
   private keyframe(t: number): BuiltFrame {
     const rows: LiveRow[] = [];
-    for (const h of this.held.values()) rows.push(h.row.attrs === h.attrs ? h.row : { ...h.row, attrs: h.attrs });
-    rows.sort((a, b) => a.i - b.i);
+    for (const h of this.held) {
+      if (!h) continue;
+      const row = { i: 0, kind: h.kind, status: '', connectivity: h.connectivity, lastSeen: 0, pos: { lon: 0, lat: 0, ts: 0 } } as PooledRow;
+      fillRow(row, h, true);
+      rows.push(row);
+    }
     this.stats.keyframes++;
     return this.frame(t, true, rows);
   }
@@ -180,6 +223,26 @@ export class ReplayFrameBuilder {
     // version = the instant shown: it only grows, and a player can tell frames apart by it.
     return { t, full, rows: rows.length, bytes: encodeLiveFrame({ full, version: t, baseVersion: full ? 0 : t - this.stepMs, serverTime: t }, rows) };
   }
+}
+
+/** The row for an entity's held state; its attributes only when asked (they changed, or a keyframe). */
+function fillRow(row: PooledRow, h: Held, withAttrs: boolean): void {
+  row.i = h.i;
+  row.kind = h.kind;
+  row.status = h.status;
+  row.connectivity = h.connectivity;
+  row.lastSeen = h.ts;
+  row.attrs = withAttrs ? h.attrs : undefined;
+  if (h.lon === null || h.lat === null) {
+    // No fix yet: the codec writes "no position" for a row without one.
+    (row as LiveRow).pos = undefined;
+    return;
+  }
+  const pos = row.pos ?? (row.pos = { lon: 0, lat: 0, ts: 0 });
+  pos.lon = h.lon;
+  pos.lat = h.lat;
+  pos.ts = h.ts;
+  pos.heading = h.heading;
 }
 
 function sameReadings(a: readonly number[], b: readonly number[]): boolean {
