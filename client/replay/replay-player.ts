@@ -35,6 +35,11 @@ export interface ReplayState {
 interface HeldFrame { t: number; full: boolean; bytes: Uint8Array }
 
 const STATE_EVERY_MS = 100;
+/**
+ * Real time one tick may advance: a tab that stalls (hidden, or one slow software-GL frame)
+ * resumes where it was instead of jumping ahead by speed × the stall.
+ */
+const MAX_TICK_MS = 250;
 
 export class ReplayPlayer {
   header: ReplayHeader | null = null;
@@ -178,11 +183,11 @@ export class ReplayPlayer {
     this.emit(true);
   }
 
-  /** Advances replayed time by the real time since the last tick × speed (the loop calls it; tests too). */
+  /** Advances replayed time by the real time since the last tick (at most MAX_TICK_MS) × speed (the loop calls it; tests too). */
   tick(now = this.clock()): void {
     const h = this.header;
     if (!h || !this.playing) return;
-    const elapsed = Math.max(0, now - this.lastTick);
+    const elapsed = Math.min(MAX_TICK_MS, Math.max(0, now - this.lastTick));
     this.lastTick = now;
     // Never ahead of what has arrived: the film waits for the stream (buffering) rather than skip.
     const limit = this.end ? h.to : Math.min(h.to, this.frames[this.frames.length - 1]?.t ?? h.from);

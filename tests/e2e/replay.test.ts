@@ -68,10 +68,9 @@ describe.skipIf(!haveChromium)('replay (real server, real Chromium)', () => {
     const before = await page.evaluate(() => window.__cityopsReplay!.positions('vehicle'));
     expect(before.length).toBeGreaterThan(50);
     await page.click('[data-testid="replay-play"]');
-    await page.waitForTimeout(400);
+    // Software GL on a shared 2-core box draws a frame in a second or more; each tick counts at most 0.25 s (15 replayed minutes).
+    await expect.poll(() => page!.evaluate(() => window.__cityopsReplay!.time()), { timeout: 60_000, interval: 100 }).toBeGreaterThan(from + 5 * 60_000);
     const during = await page.evaluate(() => ({ t: window.__cityopsReplay!.time(), pos: window.__cityopsReplay!.positions('vehicle') }));
-    // 0.4 s at 3600× is ~24 replayed minutes (less the frames a busy software-GL browser drops).
-    expect(during.t - from).toBeGreaterThan(5 * 60_000);
     const was = new Map(before.map(([i, lon, lat]) => [i, `${lon},${lat}`]));
     const moved = during.pos.filter(([i, lon, lat]) => was.has(i) && was.get(i) !== `${lon},${lat}`).length;
     expect(moved, 'vehicles that moved on the map').toBeGreaterThan(20);
@@ -79,7 +78,7 @@ describe.skipIf(!haveChromium)('replay (real server, real Chromium)', () => {
     await expect.poll(() => page!.textContent('[data-testid="replay-clock"]')).not.toBe(clockBefore);
 
     // It plays to the end of the window and stops there.
-    await expect.poll(() => page!.evaluate(() => document.querySelector('[data-testid="replay-play"]')?.textContent), { timeout: 30_000 }).toBe('▶');
+    await expect.poll(() => page!.evaluate(() => document.querySelector('[data-testid="replay-play"]')?.textContent), { timeout: 90_000 }).toBe('▶');
     const end = await page.evaluate(() => window.__cityopsReplay!.time());
     expect(end - from).toBeGreaterThan(55 * 60_000);
 

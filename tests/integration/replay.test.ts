@@ -93,17 +93,24 @@ describe('GET /api/replay', () => {
     // Seeking back forgets the later state.
     expect(at(T0 + 60 * S)).toEqual({ veh: [[117.02, 36.66], 'idle'], stf: [117.03, 36.67], bin: [50, 'ok'] });
 
-    // Playing at 600×: half a real second later it is 300 replayed seconds later (T0 + 240 s).
+    // Playing at 600×: two ticks of 0.15 s later it is 180 replayed seconds later (T0 + 120 s), then 120 s more (T0 + 240 s).
     player.seek(from);
     player.setSpeed(600);
     player.play();
-    clock.now += 500;
+    clock.now += 150;
+    player.tick();
+    clock.now += 150;
+    player.tick();
+    expect(player.state.time).toBe(T0 + 120 * S);
+    clock.now += 200;
     player.tick();
     expect(player.state.time).toBe(T0 + 240 * S);
     expect([buffer.lon[veh.index], buffer.lat[veh.index], buffer.lon[stf.index]]).toEqual([117.022, 36.661, 117.0305]);
-    // …and it stops at the end of the window.
+    // A stalled tick counts at most 0.25 s (150 replayed s here), and it stops at the end of the window.
     clock.now += 10_000;
     player.tick();
+    expect(player.state.time).toBe(T0 + 390 * S);
+    for (let k = 0; k < 10; k++) { clock.now += 250; player.tick(); }
     expect(player.state).toMatchObject({ time: to, playing: false });
 
     // A 2.5 h window is read an hour at a time: the report at T0 ends the second read, the others are in the third.

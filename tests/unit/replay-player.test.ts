@@ -27,12 +27,17 @@ describe('replay player', () => {
     p.accept(frame(30_000, false, [row(0, 117.003, F + 30_000), row(1, 118, F + 30_000)]));
     expect([buf.lon[0], buf.hasPos[1]]).toEqual([117, 0]); // the keyframe at from, shown at once
 
-    p.setSpeed(10);
+    p.setSpeed(60);
     p.play();
-    clock.now += 2000; // 20 replayed seconds
+    clock.now += 200; // 12 replayed seconds
     p.tick();
+    expect(p.state.time - F).toBe(12_000);
+    clock.now += 1000; // a stall counts as 0.25 s: 15 s more
+    p.tick();
+    expect(p.state.time - F).toBe(27_000);
+    p.seek(F + 20_000);
     expect([p.state.time - F, buf.lon[0], buf.hasPos[1]]).toEqual([20_000, 117.001, 0]);
-    clock.now += 5000; // 50 s more, but only 30 s has arrived: it waits there
+    clock.now += 250; // 15 s more, but only 30 s has arrived: it waits there
     p.tick();
     expect([p.state.time - F, buf.lon[0], buf.lon[1], p.state.loadedUntil - F]).toEqual([30_000, 117.003, 118, 30_000]);
 
@@ -49,8 +54,7 @@ describe('replay player', () => {
     p.seek(F + 15_000);
     expect([buf.lon[0], buf.hasPos[1]]).toEqual([117.001, 0]);
     // Past the end: clamped, and playing stops there.
-    clock.now += 100_000;
-    p.tick();
+    for (let k = 0; k < 10; k++) { clock.now += 250; p.tick(); }
     expect(p.state).toMatchObject({ time: F + 100_000, playing: false });
     expect(states.at(-1)).toBe(F + 100_000);
   });
