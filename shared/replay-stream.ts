@@ -105,6 +105,22 @@ export function encodeReplayRecord(type: ReplayRecordType, payload: Uint8Array):
   return out;
 }
 
+/** Several FRAME records in one buffer (one copy of each frame, one allocation). */
+export function encodeReplayFrames(frames: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const f of frames) n += 5 + f.length;
+  const out = new Uint8Array(n);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  for (const f of frames) {
+    dv.setUint32(o, f.length + 1, true);
+    out[o + 4] = REPLAY_RECORD.frame;
+    out.set(f, o + 5);
+    o += 5 + f.length;
+  }
+  return out;
+}
+
 export function encodeReplayJson(type: typeof REPLAY_RECORD.header | typeof REPLAY_RECORD.incidents | typeof REPLAY_RECORD.end, value: ReplayHeader | ReplayIncidents | ReplayEnd): Uint8Array {
   return encodeReplayRecord(type, encoder.encode(JSON.stringify(value)));
 }

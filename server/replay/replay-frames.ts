@@ -39,8 +39,9 @@ export interface BuiltFrame {
 interface Held {
   i: number;
   kind: EntityKind;
-  lon: number | null;
-  lat: number | null;
+  /** NaN before the entity's first fix (numbers only: the field stays a plain double). */
+  lon: number;
+  lat: number;
   heading: number | undefined;
   ts: number;
   status: string;
@@ -55,8 +56,10 @@ interface PooledRow extends LiveRow { pos: Position }
 export class ReplayFrameBuilder {
   private readonly stepMs: number;
   private readonly keyframeMs: number;
-  /** By catalog index. */
-  private readonly held: (Held | undefined)[] = [];
+  /** By catalog index; allocated dense at the catalog's size (a sparse array would be a slow dictionary). */
+  private readonly held: (Held | undefined)[];
+  /** Where each entity's point list was left by the previous slice (one read serves several slices). */
+  private readonly cursors = new WeakMap<readonly TrackPoint[], number>();
   private readonly pool: PooledRow[] = [];
   /** End of the last slice fed (ms): the next slice starts after it. */
   private sliceEnd: number;
@@ -69,6 +72,9 @@ export class ReplayFrameBuilder {
     this.stepMs = opts.stepS * 1000;
     this.keyframeMs = opts.keyframeS * 1000;
     this.sliceEnd = opts.from;
+    let size = 0;
+    for (const e of opts.index.values()) size = Math.max(size, e.i + 1);
+    this.held = new Array<Held | undefined>(size).fill(undefined);
   }
 
   /** Where the next slice ends (ms, inclusive), or null when the window is done. */
@@ -116,14 +122,19 @@ export class ReplayFrameBuilder {
     for (let n = 0; n < entities.length; n++) {
       let pendingK = -1;
       let pending: TrackPoint | undefined;
-      for (const p of points.get(entities[n]!.id)!) {
+      const list = points.get(entities[n]!.id)!;
+      let c = this.cursors.get(list) ?? 0;
+      while (c < list.length && list[c]!.t * 1000 <= start) c++;
+      for (; c < list.length; c++) {
+        const p = list[c]!;
         const ms = p.t * 1000;
-        if (ms <= start || ms > end) continue;
+        if (ms > end) break;
         const k = this.frameIndex(ms);
         if (pending && k !== pendingK) { frameEntities[pendingK - firstK]!.push(n); framePoints[pendingK - firstK]!.push(pending); }
         pendingK = k;
         pending = p;
       }
+      this.cursors.set(list, c);
       if (pending) { frameEntities[pendingK - firstK]!.push(n); framePoints[pendingK - firstK]!.push(pending); }
     }
     const out: BuiltFrame[] = [];
@@ -166,8 +177,8 @@ export class ReplayFrameBuilder {
 
   /** Records the entity's new state in place. */
   private hold(i: number, kind: EntityKind, id: string, p: TrackPoint): Held {
-    const lon = p.lon === null ? null : p.lon / 1e6;
-    const lat = p.lat === null ? null : p.lat / 1e6;
+    const lon = p.lon === null ? Number.NaN : p.lon / 1e6;
+    const lat = p.lat === null ? Number.NaN : p.lat / 1e6;
     const status = ENTITY_STATUSES[kind][p.status] ?? ENTITY_STATUSES[kind][0];
     const connectivity = CONNECTIVITY[p.conn] ?? 'offline';
     const ts = p.t * 1000;
@@ -178,7 +189,7 @@ export class ReplayFrameBuilder {
       this.readingsChanged = true;
       return h;
     }
-    if (lon !== null && lat !== null && h.lon !== null && h.lat !== null && (h.lon !== lon || h.lat !== lat)) {
+    if (!Number.isNaN(lon) && !Number.isNaN(h.lon) && (h.lon !== lon || h.lat !== lat)) {
       // History keeps no heading: the direction from the previous kept point turns the icon the way it went.
       h.heading = Math.round(bearingDeg(h.lon, h.lat, lon, lat)) % 360;
     }
@@ -233,7 +244,7 @@ function fillRow(row: PooledRow, h: Held, withAttrs: boolean): void {
   row.connectivity = h.connectivity;
   row.lastSeen = h.ts;
   row.attrs = withAttrs ? h.attrs : undefined;
-  if (h.lon === null || h.lat === null) {
+  if (Number.isNaN(h.lon) || Number.isNaN(h.lat)) {
     // No fix yet: the codec writes "no position" for a row without one.
     (row as LiveRow).pos = undefined;
     return;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ENTITY_KINDS, isEntityKind, type EntityKind, type ToiletClass } from '../../shared/entities.ts';
-import { REPLAY_CONTENT_TYPE, REPLAY_FORMAT, REPLAY_RECORD, encodeReplayJson, encodeReplayRecord, type ReplayHeader } from '../../shared/replay-stream.ts';
+import { REPLAY_CONTENT_TYPE, REPLAY_FORMAT, REPLAY_RECORD, encodeReplayFrames, encodeReplayJson, type ReplayHeader } from '../../shared/replay-stream.ts';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
 import {
   REPLAY_CASE_MARGIN_MS, REPLAY_MAX_WINDOW_MS, REPLAY_STREAM_DESCRIPTION, ReplayCaseParams, ReplayCaseResponse, ReplayQuery,
@@ -20,6 +20,9 @@ export interface ReplayRouteOptions {
   incidents: ReplayIncidentSource;
   now: () => number;
 }
+
+/** A Buffer over the same bytes (no copy). */
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 /** `kinds=staff,vehicle` → the kinds, or a 400 naming the one that is not a kind. */
 export function parseKinds(raw: string | undefined): EntityKind[] {
@@ -60,15 +63,15 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
     const log = req.log;
     async function* records(): AsyncGenerator<Buffer> {
       try {
-        yield Buffer.from(encodeReplayJson(REPLAY_RECORD.header, header));
-        yield Buffer.from(encodeReplayJson(REPLAY_RECORD.incidents, incidents.window(from, to)));
+        yield asBuffer(encodeReplayJson(REPLAY_RECORD.header, header));
+        yield asBuffer(encodeReplayJson(REPLAY_RECORD.incidents, incidents.window(from, to)));
         const builder = new ReplayFrameBuilder({
           from, to, stepS, keyframeS, index,
           toiletClass: (id) => (live.get(id)?.attrs as { toiletClass?: ToiletClass } | undefined)?.toiletClass,
         });
         const entities = tracks.entities(kinds).filter((e) => index.has(e.id));
         const first = builder.start(tracks.at(entities, from));
-        yield Buffer.from(encodeReplayRecord(REPLAY_RECORD.frame, first.bytes));
+        yield asBuffer(encodeReplayFrames([first.bytes]));
         // Points are read an hour (or a keyframe interval, if longer) at a time — one query per entity per
         // read, not per slice — and framed a keyframe interval at a time (the builder takes a slice's points out).
         const readMs = Math.max(keyframeS * 1000, READ_CHUNK_MS);
@@ -82,9 +85,9 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
             chunk = tracks.slice(entities, builder.sliceStart(), chunkEnd);
           }
           const frames = builder.slice(chunk);
-          if (frames.length > 0) yield Buffer.concat(frames.map((f) => encodeReplayRecord(REPLAY_RECORD.frame, f.bytes)));
+          if (frames.length > 0) yield asBuffer(encodeReplayFrames(frames.map((f) => f.bytes)));
         }
-        yield Buffer.from(encodeReplayJson(REPLAY_RECORD.end, { ...builder.stats }));
+        yield asBuffer(encodeReplayJson(REPLAY_RECORD.end, { ...builder.stats }));
       } catch (err) {
         // The status line is sent: the only way left to say so is to cut the stream (no END record).
         log.error({ err }, 'replay stream failed');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeLiveFrame } from '../../shared/live-codec.ts';
 import { ReplayFrameBuilder, type BuiltFrame } from '../../server/replay/replay-frames.ts';
 import type { TrackPoint } from '../../server/history/track-codec.ts';
-import { ReplayStreamReader, encodeReplayJson, encodeReplayRecord, REPLAY_RECORD, ReplayStreamError } from '../../shared/replay-stream.ts';
+import { ReplayStreamReader, encodeReplayFrames, encodeReplayJson, encodeReplayRecord, REPLAY_RECORD, ReplayStreamError } from '../../shared/replay-stream.ts';
 import { stagesOf } from '../../server/replay/replay-incidents.ts';
 import { defaultReplayStepS, replayKeyframeS } from '../../shared/schemas/replay.ts';
 
@@ -77,6 +77,14 @@ describe('replay frames from a hand-written history', () => {
     expect(frames.map((f) => [f.t - F, f.full, f.rows])).toEqual([[30_000, false, 1]]); // no keyframe at `to`
   });
 
+  it('an entity without a fix has no position until its first one', () => {
+    const b = new ReplayFrameBuilder({ from: F, to: F + 4000, stepS: 2, keyframeS: 4, index });
+    const first = decoded(b.start(new Map([['stf-1', pt(F - 1000, null, null, 1)]])));
+    const [later] = b.slice(new Map([['stf-1', [pt(F + 1000, 117.02, 36.02, 0)]]])).map(decoded);
+    expect(first.rows).toEqual([{ i: 2, st: 1, cn: 'online', seen: -1000, pos: undefined, attrs: {} }]);
+    expect(later).toEqual({ t: 2000, full: false, rows: [{ i: 2, st: 0, cn: 'online', seen: 1000, pos: [117.02, 36.02, 1000, undefined] }] });
+  });
+
   it('refuses a keyframe interval that is not a whole number of steps', () => {
     expect(() => new ReplayFrameBuilder({ from: F, to: F + 1000, stepS: 2, keyframeS: 5, index })).toThrow(/multiple/);
     expect(() => new ReplayFrameBuilder({ from: F, to: F, stepS: 1, keyframeS: 5, index })).toThrow(/after/);
@@ -95,6 +103,7 @@ describe('replay stream records', () => {
       ...encodeReplayJson(REPLAY_RECORD.end, { frames: 1, keyframes: 1, rows: 3 }),
       ...encodeReplayRecord(REPLAY_RECORD.frame, frame),
     ]);
+    expect([...encodeReplayFrames([frame, frame.subarray(0, 2)])]).toEqual([6, 0, 0, 0, 2, 1, 2, 3, 4, 5, 3, 0, 0, 0, 2, 1, 2]);
     // u32 LE length (type + payload) then the type byte
     expect([...bytes.subarray(bytes.length - 10)]).toEqual([6, 0, 0, 0, 2, 1, 2, 3, 4, 5]);
     for (const size of [1, 3, 7, bytes.length]) {
