@@ -48,6 +48,8 @@ interface Held {
   connectivity: Connectivity;
   readings: readonly number[];
   attrs: Record<string, unknown>;
+  /** A toilet's class, looked up once. */
+  toiletClass: ToiletClass | undefined;
 }
 
 /** A row and its position object, reused from frame to frame: a frame is encoded as soon as it is filled. */
@@ -184,7 +186,8 @@ export class ReplayFrameBuilder {
     const ts = p.t * 1000;
     let h = this.held[i];
     if (!h) {
-      h = { i, kind, lon, lat, heading: undefined, ts, status, connectivity, readings: p.readings, attrs: this.attrsOf(kind, id, p.readings) };
+      const toiletClass = kind === 'toilet' ? this.opts.toiletClass?.(id) : undefined;
+      h = { i, kind, lon, lat, heading: undefined, ts, status, connectivity, readings: p.readings, attrs: attrsOf(kind, toiletClass, p.readings), toiletClass };
       this.held[i] = h;
       this.readingsChanged = true;
       return h;
@@ -201,19 +204,9 @@ export class ReplayFrameBuilder {
     this.readingsChanged = !sameReadings(h.readings, p.readings);
     if (this.readingsChanged) {
       h.readings = p.readings;
-      h.attrs = this.attrsOf(kind, id, p.readings);
+      h.attrs = attrsOf(kind, h.toiletClass, p.readings);
     }
     return h;
-  }
-
-  private attrsOf(kind: EntityKind, id: string, readings: readonly number[]): Record<string, unknown> {
-    const attrs = readingsToAttrs(kind, readings);
-    if (kind !== 'toilet') return attrs;
-    const cls = this.opts.toiletClass?.(id);
-    const nh3 = attrs['nh3'];
-    const h2s = attrs['h2s'];
-    if (cls && typeof nh3 === 'number' && typeof h2s === 'number') attrs['odourAlarm'] = isOdourAlarm(cls, nh3, h2s);
-    return attrs;
   }
 
   private keyframe(t: number): BuiltFrame {
@@ -234,6 +227,16 @@ export class ReplayFrameBuilder {
     // version = the instant shown: it only grows, and a player can tell frames apart by it.
     return { t, full, rows: rows.length, bytes: encodeLiveFrame({ full, version: t, baseVersion: full ? 0 : t - this.stepMs, serverTime: t }, rows) };
   }
+}
+
+/** The readings as attributes; a toilet's odour alarm recomputed from them and its class. */
+function attrsOf(kind: EntityKind, toiletClass: ToiletClass | undefined, readings: readonly number[]): Record<string, unknown> {
+  const attrs = readingsToAttrs(kind, readings);
+  if (kind !== 'toilet') return attrs;
+  const nh3 = attrs['nh3'];
+  const h2s = attrs['h2s'];
+  if (toiletClass && typeof nh3 === 'number' && typeof h2s === 'number') attrs['odourAlarm'] = isOdourAlarm(toiletClass, nh3, h2s);
+  return attrs;
 }
 
 /** The row for an entity's held state; its attributes only when asked (they changed, or a keyframe). */
