@@ -198,5 +198,10 @@ describe('GET /api/replay', () => {
     expect((await call(s.url, admin, 'GET', '/api/health')).status).toBe(200);
     expect((await stream(`/api/replay?from=${T0}&to=${T0 + 60_000}`)).records.at(-1)?.type).toBe(4);
     expect((await q('from=0&to=60000', '')).status).toBe(401);
+
+    // Documented in /docs, with the record format in the description.
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { description?: string; tags?: string[] }>> };
+    expect(doc.paths['/api/replay']?.['get']?.description).toMatch(/u32 LE n.*HEADER.*INCIDENTS.*FRAME.*END/s);
+    expect(doc.paths['/api/replay/case/{id}']?.['get']?.tags).toEqual(['replay']);
   });
 });
