@@ -126,8 +126,13 @@ export class ReplayPlayer {
       this.frames.push(held);
       // The first keyframe is the picture at `from`: show it at once.
       if (this.frames.length === 1) this.seek(this.time);
+      // Paused at an instant the stream has not reached yet (a jump to an incident): catch up as frames come.
+      else if (!this.playing && held.t <= this.time) this.applyUntil(this.time, this.clock());
+      this.emit(false);
+      return;
     }
-    this.emit(false);
+    // Header, incidents and end are rare and each changes what the screen shows: never throttled.
+    this.emit(true);
   }
 
   get state(): ReplayState {
@@ -191,7 +196,8 @@ export class ReplayPlayer {
     this.lastTick = now;
     // Never ahead of what has arrived: the film waits for the stream (buffering) rather than skip.
     const limit = this.end ? h.to : Math.min(h.to, this.frames[this.frames.length - 1]?.t ?? h.from);
-    this.time = Math.min(limit, this.time + elapsed * this.speed);
+    // …and never back: a seek past what has arrived waits there.
+    this.time = Math.max(this.time, Math.min(limit, this.time + elapsed * this.speed));
     this.applyUntil(this.time, now);
     if (this.time >= h.to) {
       this.playing = false;

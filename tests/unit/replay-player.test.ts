@@ -58,6 +58,27 @@ describe('replay player', () => {
     expect(p.state).toMatchObject({ time: F + 100_000, playing: false });
     expect(states.at(-1)).toBe(F + 100_000);
   });
+
+  it('a jump past what has arrived waits there, and shows the frames as they come', () => {
+    const clock = { now: 0 };
+    const buf = new EntityBuffer();
+    const p = new ReplayPlayer(buf, () => {}, () => clock.now);
+    p.accept({ type: REPLAY_RECORD.header, header });
+    p.seek(F + 40_000); // before any frame: an incident's report, say
+    p.accept(frame(0, true, [row(0, 117, F)]));
+    p.accept(frame(10_000, false, [row(0, 117.001, F + 10_000)]));
+    expect([p.state.time - F, buf.lon[0]]).toEqual([40_000, 117.001]);
+    p.setSpeed(60);
+    p.play();
+    clock.now += 250;
+    p.tick();
+    expect(p.state.time - F).toBe(40_000); // the stream is at 10 s: it waits, it does not go back
+    p.accept(frame(30_000, false, [row(0, 117.003, F + 30_000)]));
+    p.accept(frame(50_000, false, [row(0, 117.005, F + 50_000)]));
+    clock.now += 100;
+    p.tick(); // 6 s at 60×: 46 s; the frames up to it are applied (the 50-s one not yet)
+    expect([p.state.time - F, buf.lon[0]]).toEqual([46_000, 117.003]);
+  });
 });
 
 describe('incidents at an instant', () => {
