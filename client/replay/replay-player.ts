@@ -175,7 +175,10 @@ export class ReplayPlayer {
       if (this.frames[this.keyframes[mid]!]!.t <= this.time) lo = mid + 1; else hi = mid;
     }
     const k = this.keyframes[lo - 1];
-    if (k === undefined) return;
+    if (k === undefined) {
+      this.emit(true); // nothing to show yet: the first keyframe will show this instant
+      return;
+    }
     const now = this.clock();
     // A reset first: entities that appear only later must not keep a state from another instant.
     this.buffer.reset(h.catalogId, h.catalog);

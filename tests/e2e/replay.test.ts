@@ -92,6 +92,16 @@ describe.skipIf(!haveChromium)('replay (real server, real Chromium)', () => {
     expect(Math.abs(seeked - (from + 30 * 60_000))).toBeLessThanOrEqual(1000);
 
     await page.screenshot({ path: path.join(SHOTS, 'replay-1920x1080.png') });
+
+    // Jump to a case of the window: its own window loads, at its report, with its marker on the map.
+    const first = page.locator('[data-testid="replay-cases"] button.case').first();
+    await first.waitFor({ timeout: 30_000 });
+    const caseId = Number(await first.getAttribute('data-case'));
+    await first.click();
+    await expect.poll(() => page!.evaluate(() => window.__cityopsReplay!.shownCases()), { timeout: 60_000 }).toContain(caseId);
+    const windowFrom = await page.evaluate(() => window.__cityopsReplay!.time());
+    expect(windowFrom).toBeGreaterThan(from + 55 * 60_000 - 5 * 60_000); // the case is from this server's start, at the end of the hour
+    await page.screenshot({ path: path.join(SHOTS, 'replay-case-1920x1080.png') });
     expect(problems).toEqual([]);
   }, 240_000);
 });
