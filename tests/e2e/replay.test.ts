@@ -99,6 +99,9 @@ describe.skipIf(!haveChromium)('replay (real server, real Chromium)', () => {
     const caseId = Number(await first.getAttribute('data-case'));
     await first.click();
     await expect.poll(() => page!.evaluate(() => window.__cityopsReplay!.shownCases()), { timeout: 60_000 }).toContain(caseId);
+    // …and the fleet as it was then (the window's keyframe, then the deltas up to the report).
+    await expect.poll(() => page!.evaluate(() => window.__cityopsReplay!.positions('vehicle').length), { timeout: 60_000 }).toBeGreaterThan(50);
+    await expect.poll(() => page!.evaluate(() => window.__cityopsReplay!.renderedCounts().vehicle), { timeout: 60_000 }).toBeGreaterThan(50);
     const windowFrom = await page.evaluate(() => window.__cityopsReplay!.time());
     expect(windowFrom).toBeGreaterThan(from + 55 * 60_000 - 5 * 60_000); // the case is from this server's start, at the end of the hour
     await page.screenshot({ path: path.join(SHOTS, 'replay-case-1920x1080.png') });
