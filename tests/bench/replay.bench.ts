@@ -39,7 +39,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cityops-replay-bench-'));
 }
 
 // 2. The real app on that file; the hour read as the /replay screen reads it.
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIM_ENABLED: 'false', HISTORY_RETENTION_DAYS: '3650' });
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0', HISTORY_RETENTION_DAYS: '3650' });
 const built = await buildApp(config, { pack, logger: false, clientRoot: join(dataDir, 'no-client') });
 await built.app.listen({ host: '127.0.0.1', port: 0 });
 const addr = built.app.server.address();

@@ -10,7 +10,8 @@ import { startServer, type RunningServer } from './server-harness.ts';
 let s: RunningServer;
 let admin: string;
 beforeAll(async () => {
-  s = await startServer({ SIM_ENABLED: 'false' });
+  // No generated past (SIM_HISTORY_DAYS): the tests seed their own history at known instants.
+  s = await startServer({ SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0' });
   admin = await login(s.url, 'admin', s.firstStart!.adminPassword!);
 });
 afterAll(async () => s?.close());
