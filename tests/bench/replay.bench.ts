@@ -50,6 +50,8 @@ const token = ((await login.json()) as { token: string }).token;
 interface Round { cpuStreamMs: number; cpuMs: number; firstFrameMs: number; streamMs: number; playMs: number; totalMs: number; bytes: number; frames: number; keyframes: number; rows: number; drawn: number }
 const rounds: Round[] = [];
 for (let r = 0; r < ROUNDS; r++) {
+  // The filling simulation's garbage (and the previous round's) is not this request's to collect.
+  (globalThis as { gc?: () => void }).gc?.();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const res = await fetch(`${url}/api/replay?from=${START}&to=${START + HOUR}`, { headers: { authorization: `Bearer ${token}` } });
@@ -106,7 +108,7 @@ const out: [string, string][] = [
   ['whole stream read (server encode + HTTP + split)', `${rounds.map((x) => x.streamMs.toFixed(0)).join(' / ')} ms (median ${med(rounds.map((x) => x.streamMs)).toFixed(0)})`],
   ['player: decode + apply every frame', `${rounds.map((x) => x.playMs.toFixed(0)).join(' / ')} ms (median ${med(rounds.map((x) => x.playMs)).toFixed(0)})`],
   ['CPU time to the end of the stream (server + reader)', `${rounds.map((x) => x.cpuStreamMs.toFixed(0)).join(' / ')} ms (median ${med(rounds.map((x) => x.cpuStreamMs)).toFixed(0)})`],
-  ['CPU time, server + player (this process)', `${rounds.map((x) => x.cpuMs.toFixed(0)).join(' / ')} ms (median ${med(rounds.map((x) => x.cpuMs)).toFixed(0)}) — what the hour costs on an idle core`],
+  ['CPU time, server + player (this process)', `${rounds.map((x) => x.cpuMs.toFixed(0)).join(' / ')} ms (median ${med(rounds.map((x) => x.cpuMs)).toFixed(0)}) — the work itself, whatever else the machine runs`],
   ['end to end', `${rounds.map((x) => x.totalMs.toFixed(0)).join(' / ')} ms (median ${med(rounds.map((x) => x.totalMs)).toFixed(0)}) — target < 1000 ms: ${med(rounds.map((x) => x.totalMs)) < 1000 ? 'met' : 'NOT met'}`],
 ];
 const w = Math.max(...out.map((x) => x[0].length));
