@@ -13,6 +13,8 @@ export const router = createRouter({
     { path: '/report', name: 'report', component: () => import('./screens/ReportScreen.vue') },
     { path: '/report/:id', name: 'report-status', component: () => import('./screens/ReportStatusScreen.vue') },
     { path: '/field', name: 'field', component: () => import('./screens/FieldScreen.vue'), meta: { auth: true } },
+    // History played on the map (dispatchers, leaders, admins; the screen checks the role with the server).
+    { path: '/replay', name: 'replay', component: () => import('./screens/ReplayScreen.vue'), meta: { auth: true } },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],
@@ -25,7 +27,7 @@ router.beforeEach((to) => {
   if (urlToken) session.useDisplayToken(urlToken);
   if (to.meta.auth && !session.token) return { name: 'login', query: { redirect: to.path } };
   // A crew's phone has one page: the desk's and the wall's screens are not for it.
-  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall' || to.name === 'briefing')) return { name: 'field' };
+  if (session.role === 'field' && (to.name === 'console' || to.name === 'wall' || to.name === 'briefing' || to.name === 'replay')) return { name: 'field' };
   // A screen for some roles only (the briefing: leaders and admins) sends the others to the wall.
   const roles = to.meta.roles as readonly Role[] | undefined;
   if (roles && session.role && !roles.includes(session.role)) return { name: 'wall' };

@@ -22,6 +22,7 @@ import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import history from './plugins/history.ts';
 import heat from './plugins/heat.ts';
+import replay from './plugins/replay.ts';
 import realtime from './plugins/realtime.ts';
 import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
@@ -114,6 +115,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(roads, { travel: config.dispatch.travel });
   await app.register(dispatch, { settings: config.dispatch.settings, now });
   await app.register(ops, { now });
+  await app.register(replay, { now });
   await app.register(open311, {
     now, dataDir: config.dataDir, photoMaxBytes: config.cases.photoMaxBytes, publicUrl: config.publicUrl,
     ratePerMin: config.open311.ratePerMin, maxResults: config.open311.maxResults,

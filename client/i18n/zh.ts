@@ -536,6 +536,22 @@ export const zh = {
   'heat.hour': '{h}时',
   'heat.count': '{n} 件',
   'heat.loadError': '热力数据加载失败，稍后重试',
+  'replay.title': '历史回放',
+  'replay.day': '日期',
+  'replay.lastHour': '最近一小时',
+  'replay.cases': '本时段案件（{n}）',
+  'replay.noCases': '本时段无案件',
+  'replay.play': '播放',
+  'replay.pause': '暂停',
+  'replay.speed': '倍速',
+  'replay.time': '回放时间',
+  'replay.loading': '加载中…',
+  'replay.failed': '回放加载失败：{reason}',
+  'replay.notAllowed': '无权查看历史回放',
+  'replay.notAllowedHint': '历史回放仅供调度员、领导与管理员使用。当前身份：{role}',
+  'replay.mark.caseReported': '案件上报',
+  'replay.mark.caseClosed': '案件结案',
+  'replay.mark.alarm': '告警',
 } as const;
 
 export type MessageKey = keyof typeof zh;

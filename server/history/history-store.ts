@@ -47,6 +47,9 @@ export interface HistoryPort {
 
 export interface DailyRow { day: string; orgCode: string; kind: EntityKind; reports: number; points: number; distanceM: number; onlineS: number }
 
+/** Default bucket length, seconds: one row per entity per this much time. */
+export const HISTORY_BUCKET_S = 600;
+
 export interface HistoryOptions {
   policy: DownsamplePolicy;
   /** Bucket length, seconds (default 600). */
@@ -103,7 +106,7 @@ export class HistoryStore implements HistoryPort {
   private readonly eids = new Map<string, number>();
 
   constructor(private readonly db: Db, private readonly opts: HistoryOptions) {
-    this.bucketS = opts.bucketS ?? 600;
+    this.bucketS = opts.bucketS ?? HISTORY_BUCKET_S;
     this.q = {
       addEntity: db.prepare<[string, string, string], { eid: number }>('INSERT INTO history_entity (entity_id, kind, org_code) VALUES (?, ?, ?) RETURNING eid'),
       entities: db.prepare<[], { eid: number; entity_id: string; kind: string }>('SELECT eid, entity_id, kind FROM history_entity ORDER BY eid'),
