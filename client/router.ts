@@ -14,7 +14,7 @@ export const router = createRouter({
     { path: '/report/:id', name: 'report-status', component: () => import('./screens/ReportStatusScreen.vue') },
     { path: '/field', name: 'field', component: () => import('./screens/FieldScreen.vue'), meta: { auth: true } },
     // History played on the map (dispatchers, leaders, admins; the screen checks the role with the server).
-    { path: '/replay', name: 'replay', component: () => import('./screens/ReplayScreen.vue'), meta: { auth: true } },
+    { path: '/replay', name: 'replay', component: () => import('./screens/ReplayScreen.vue'), meta: { auth: true, roles: ['dispatcher', 'leader', 'admin'] } },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],
