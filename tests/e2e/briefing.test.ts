@@ -137,6 +137,29 @@ describe.skipIf(!haveChromium)('leaders\' briefing (real server, real Chromium)'
     expect(problems).toEqual([]);
   });
 
+  it('shows cases by street × hour for the period, and replays a day: a jump to a case outlines the case\'s hour in that chart', async () => {
+    const week = await api<BriefingResponse>(server, leaderToken, 'GET', '/api/briefing?period=week');
+    const heat = await api<{ total: number }>(server, leaderToken, 'GET', `/api/heat/street-hour?kind=cases&from=${week.period.from}&to=${week.period.to}`);
+    expect(heat.total).toBe(3);
+    await expect.poll(() => page.getAttribute('[data-testid="street-hour-heatmap"]', 'data-total'), { timeout: 15_000 }).toBe('3');
+    expect(await page.getAttribute('[data-testid="street-hour-heatmap"]', 'data-mark-hour')).toBe('');
+
+    await page.click('[data-testid="map-mode-replay"]');
+    // The newest day of the period first: today, when this test's three cases were reported.
+    expect(await page.inputValue('[data-testid="briefing-replay-day"]')).toBe(week.period.toDate);
+    const caseButtons = page.locator('[data-testid="briefing-replay"] button[data-case]');
+    await expect.poll(() => caseButtons.count(), { timeout: 30_000 }).toBe(3);
+    const id = Number(await caseButtons.first().getAttribute('data-case'));
+    const detail = await api<{ createdTs: number }>(server, leaderToken, 'GET', `/api/cases/${id}`);
+    const hour = new Intl.DateTimeFormat('en-GB', { timeZone: week.timeZone, hour: '2-digit', hourCycle: 'h23' }).format(detail.createdTs);
+    await caseButtons.first().click();
+    await expect.poll(() => page.getAttribute('[data-testid="street-hour-heatmap"]', 'data-mark-hour'), { timeout: 30_000 }).toBe(String(Number(hour)));
+    expect((await page.textContent('[data-testid="replay-clock"]'))?.trim().slice(0, 2)).toBe(hour);
+    await page.screenshot({ path: path.join(SHOTS, 'briefing-replay-1920x1080.png') });
+    await page.click('[data-testid="map-mode-posts"]');
+    expect(problems).toEqual([]);
+  });
+
   it('is for leaders and admins: a dispatcher asking for it is sent to the wall', async () => {
     const out = operatorCli(dataDir, Number(new URL(server.base).port))('add-user', 'wang.fang', 'dispatcher');
     const password = /with password: (\S+)/.exec(out)?.[1] ?? '';
