@@ -473,4 +473,12 @@ export const en: Record<MessageKey, string> = {
   'field.what.sendBack': 'Send-back request',
   'field.loadError': 'Cannot reach the server. Showing the last data',
   'field.notFieldUser': 'This account ({role}) is not a field crew account; this page is for field crews',
+  'wall.streetsTitle': 'Streets by open cases',
+  'wall.streetsSub': 'open cases',
+  'wall.hourlyTitle': 'Cases, last 24 h',
+  'wall.hourlySub': 'by hour reported',
+  'wall.unitsTitle': 'Units',
+  'wall.unitsSub': 'staff and vehicles',
+  'wall.alarmsBySeverity': 'Active alarms',
+  'wall.tour': 'Tour',
 };

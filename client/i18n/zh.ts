@@ -472,6 +472,14 @@ export const zh = {
   'field.what.sendBack': '申请退回',
   'field.loadError': '无法连接服务器，显示的是最近一次的数据',
   'field.notFieldUser': '当前账号（{role}）不是外勤账号，此页面供外勤人员使用',
+  'wall.streetsTitle': '街道案件排名',
+  'wall.streetsSub': '在办案件',
+  'wall.hourlyTitle': '近 24 小时案件',
+  'wall.hourlySub': '按上报时段',
+  'wall.unitsTitle': '处置力量',
+  'wall.unitsSub': '人员与车辆',
+  'wall.alarmsBySeverity': '活动告警',
+  'wall.tour': '巡览',
 } as const;
 
 export type MessageKey = keyof typeof zh;

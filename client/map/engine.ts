@@ -6,16 +6,20 @@
  */
 import type { Map as GLMap, StyleSpecification, LngLatBoundsLike, PaddingOptions } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import type { ClientConfigResponse } from '../../shared/schemas/http.ts';
 // Bundled, the worker is not next to the chunk that loads it: hand maplibre its emitted URL.
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 
 export type { GLMap };
 export type MapEngineName = 'maplibre' | 'mapbox';
 
-export interface MapConfig {
-  mapboxAccessToken?: string;
-  mapStyleUrl?: string;
-}
+export type MapConfig = ClientConfigResponse;
+
+/** What a client without the server's answer draws: the offline district, standard layout, no tour. */
+export const DEFAULT_MAP_CONFIG: MapConfig = {
+  basemap: { kind: 'offline', crs: 'WGS84' },
+  wall: { layout: 'auto', tour: [], tourS: 20, idleS: 120 },
+};
 
 export interface CreateMapOptions {
   config: MapConfig;
@@ -30,16 +34,26 @@ export interface CreatedMap {
   map: GLMap;
 }
 
-/** GET /api/config (public). Absent or failing means: maplibre with the offline style. */
-export async function loadMapConfig(): Promise<MapConfig> {
-  try {
-    const res = await fetch('/api/config', { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return {};
-    const body = (await res.json()) as MapConfig;
-    return typeof body === 'object' && body !== null ? body : {};
-  } catch {
-    return {};
-  }
+let configLoad: Promise<MapConfig> | undefined;
+
+/** GET /api/config (public), once per page. Absent or failing means: maplibre with the offline style. */
+export function loadMapConfig(): Promise<MapConfig> {
+  configLoad ??= (async () => {
+    try {
+      const res = await fetch('/api/config', { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) return DEFAULT_MAP_CONFIG;
+      const body = (await res.json()) as Partial<MapConfig> | null;
+      if (typeof body !== 'object' || body === null) return DEFAULT_MAP_CONFIG;
+      return { ...DEFAULT_MAP_CONFIG, ...body, wall: { ...DEFAULT_MAP_CONFIG.wall, ...body.wall } };
+    } catch {
+      return DEFAULT_MAP_CONFIG;
+    }
+  })();
+  // A failed answer is not kept: the next screen asks again.
+  void configLoad.then((c) => {
+    if (c === DEFAULT_MAP_CONFIG) configLoad = undefined;
+  });
+  return configLoad;
 }
 
 let maplibreModule: Promise<typeof import('maplibre-gl')> | undefined;
