@@ -215,7 +215,8 @@ function mapConfig(e: Env): Config['map'] {
   // Before MAP_BASEMAP existed a Mapbox token alone chose Mapbox: it still does.
   const basemap = (e.MAP_BASEMAP as BasemapKind | undefined) ?? (e.MAPBOX_ACCESS_TOKEN ? 'mapbox' : 'offline') as BasemapKind;
   const template = (key: string, url: string): string => {
-    for (const p of ['{z}', '{x}', '{y}']) if (!url.includes(p)) fail(`${key}=${JSON.stringify(maskUrlSecrets(url))}: must contain ${p}`);
+    // {-y}: a provider that counts rows from the south (Tencent) — drawn as TMS.
+    for (const p of ['{z}', '{x}', '{y}']) if (!url.includes(p) && !(p === '{y}' && url.includes('{-y}'))) fail(`${key}=${JSON.stringify(maskUrlSecrets(url))}: must contain ${p}`);
     return url;
   };
   const tiandituTileUrl = template('TIANDITU_TILE_URL', e.TIANDITU_TILE_URL ?? TIANDITU_DEFAULT_TILE_URL);
