@@ -85,6 +85,17 @@ export class LiveRenderer {
     return out;
   }
 
+  /** Features of each kind fed to the map whose position is inside the map's view now. */
+  inViewCounts(): Record<EntityKind, number> {
+    const b = this.map.getBounds();
+    return Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.layers.get(k)?.countWithin(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()) ?? 0])) as Record<EntityKind, number>;
+  }
+
+  /** An entity's last reported position as received (WGS-84), before any shift into the basemap's CRS. */
+  reportedPosition(i: number): [number, number] | null {
+    return this.buffer.hasPos[i] ? [this.buffer.lon[i] ?? 0, this.buffer.lat[i] ?? 0] : null;
+  }
+
   /** Where one drawn entity of a kind is on screen, in CSS pixels of the map container (tests, support). */
   drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null {
     const layer = this.layers.get(kind);

@@ -18,6 +18,11 @@ export interface CityopsTestHooks {
   drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null;
   /** Ids of the cases whose marker, or whose dispatched unit's route, the GL engine drew on screen. */
   drawnCaseIds(what: 'marker' | 'route'): number[];
+  /** Features fed to each kind's source whose position is inside the view: what drawing every marker would show. */
+  inViewCounts(): Record<EntityKind, number>;
+  /** An entity's reported WGS-84 position, and the map position (basemap CRS) of a screen point. */
+  reportedPosition(i: number): [number, number] | null;
+  lngLatAt(x: number, y: number): [number, number];
   /** The map's zoom and centre now (tours, fly-to). */
   view(): { zoom: number; center: [number, number] };
   /** Moves the map without animation (tests that need a zoom level). */
@@ -37,6 +42,12 @@ export function installTestHooks(map: GLMap, engine: MapEngineName, renderer: Li
     drawnCounts: () => renderer.drawnCounts(),
     drawnPoint: (kind) => renderer.drawnPoint(kind),
     drawnCaseIds: (what) => drawnCaseIds(map, what === 'route' ? CASE_ROUTE_LAYER : CASE_MARKER_LAYER),
+    inViewCounts: () => renderer.inViewCounts(),
+    reportedPosition: (i) => renderer.reportedPosition(i),
+    lngLatAt: (x, y) => {
+      const p = map.unproject([x, y]);
+      return [p.lng, p.lat];
+    },
     view: () => {
       const c = map.getCenter();
       return { zoom: map.getZoom(), center: [c.lng, c.lat] };

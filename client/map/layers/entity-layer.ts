@@ -28,6 +28,8 @@ export interface EntityLayer {
   readonly hitLayers: string[];
   /** Features in the source right now. */
   count(): number;
+  /** Features in the source whose position (in the basemap's CRS) lies inside a box: what a full drawing of the view shows. */
+  countWithin(w: number, s: number, e: number, n: number): number;
   /** Rebuilds the features from the buffer (interpolated positions at `now`) and pushes them to the map. */
   update(buf: EntityBuffer, now: number): void;
   /** `phase` in 0..1, advanced by the render loop. */
@@ -61,6 +63,15 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
     kind: def.kind,
     hitLayers: def.hitLayers,
     count: () => (visible ? data.features.length : 0),
+    countWithin(w, so, e, n) {
+      if (!visible) return 0;
+      let k = 0;
+      for (const f of data.features) {
+        const [x, y] = f.geometry.coordinates;
+        if (x >= w && x <= e && y >= so && y <= n) k++;
+      }
+      return k;
+    },
     update(buf, now) {
       const features = data.features;
       let n = 0;
