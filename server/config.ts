@@ -41,6 +41,7 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   MAPBOX_ACCESS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   MAP_STYLE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  MAPBOX_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   MAP_BASEMAP: Type.Optional(Type.Union(BASEMAP_KINDS.map((k) => Type.Literal(k)))),
   TIANDITU_KEY: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{8,64}$' })),
   TIANDITU_TILE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -94,6 +95,8 @@ export interface Config {
   map: {
     mapboxAccessToken: string | undefined; styleUrl: string | undefined;
     /** Which basemap the wall draws (MAP_BASEMAP); tile URL templates keep {z}/{x}/{y} and, for Tianditu, {layer}, {s} and {tk}. */
+    /** Mapbox's API base for an on-premises Mapbox (Atlas) or a proxy: mapbox-gl then sends its session and telemetry events there, or none. */
+    mapboxApiUrl: string | undefined;
     basemap: BasemapKind; tiandituKey: string | undefined; tiandituTileUrl: string; gcj02TileUrl: string | undefined;
   };
   /** The wall: layout (auto picks by aspect ratio), the idle tour's streets (9-digit codes), seconds per stop, idle seconds before it starts. */
@@ -224,7 +227,7 @@ function mapConfig(e: Env): Config['map'] {
   if (basemap === 'tianditu' && tiandituTileUrl.includes('{tk}') && !e.TIANDITU_KEY) fail('TIANDITU_KEY: required with MAP_BASEMAP=tianditu (the tk key of a Tianditu account)');
   if (basemap === 'gcj02' && !gcj02TileUrl) fail('GCJ02_TILE_URL: required with MAP_BASEMAP=gcj02 (the provider\'s tile URL template, {z}/{x}/{y})');
   if (basemap === 'mapbox' && !e.MAPBOX_ACCESS_TOKEN) fail('MAPBOX_ACCESS_TOKEN: required with MAP_BASEMAP=mapbox');
-  return { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL, basemap, tiandituKey: e.TIANDITU_KEY, tiandituTileUrl, gcj02TileUrl };
+  return { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL, mapboxApiUrl: e.MAPBOX_API_URL, basemap, tiandituKey: e.TIANDITU_KEY, tiandituTileUrl, gcj02TileUrl };
 }
 
 function wallConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['wall'] {
@@ -272,7 +275,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl && maskUrlSecrets(c.map.styleUrl),
-    basemap: c.map.basemap, tiandituKey: c.map.tiandituKey ? '***' : undefined,
+    mapboxApiUrl: c.map.mapboxApiUrl && maskUrlSecrets(c.map.mapboxApiUrl), basemap: c.map.basemap, tiandituKey: c.map.tiandituKey ? '***' : undefined,
     tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
     wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history,

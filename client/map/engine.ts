@@ -77,6 +77,8 @@ export async function createMap(container: HTMLElement, style: StyleSpecificatio
   if (opts.config.mapboxAccessToken) {
     const mapboxgl = (await import('mapbox-gl')).default;
     mapboxgl.accessToken = opts.config.mapboxAccessToken;
+    // An on-premises Mapbox (or the tests' fixture): sessions go there, and no telemetry leaves.
+    if (opts.config.mapboxApiUrl) mapboxgl.baseApiUrl = opts.config.mapboxApiUrl;
     const map = new mapboxgl.Map({
       ...common,
       style: opts.config.mapStyleUrl ?? (style as unknown as mapboxgl.StyleSpecification),

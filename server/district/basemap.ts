@@ -51,7 +51,7 @@ export function clientBasemap(map: Config['map']): ClientBasemap {
 /** Origins the wall's Content-Security-Policy must let it fetch tiles and styles from. */
 export function basemapOrigins(map: Config['map']): string[] {
   const b = clientBasemap(map);
-  const urls = [...(b.tiles ?? []), ...(b.labelTiles ?? []), ...(map.basemap === 'mapbox' && map.styleUrl ? [map.styleUrl] : [])];
+  const urls = [...(b.tiles ?? []), ...(b.labelTiles ?? []), ...(map.basemap === 'mapbox' ? [map.styleUrl, map.mapboxApiUrl].filter((u): u is string => !!u) : [])];
   const origins = new Set<string>();
   for (const u of urls) {
     try {

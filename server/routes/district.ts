@@ -14,6 +14,7 @@ const district: FastifyPluginAsyncTypebox<{ map: Config['map']; wall: Config['wa
     // The Mapbox token reaches the client only when Mapbox draws the map.
     ...(map.basemap === 'mapbox' && map.mapboxAccessToken ? { mapboxAccessToken: map.mapboxAccessToken } : {}),
     ...(map.styleUrl ? { mapStyleUrl: map.styleUrl } : {}),
+    ...(map.basemap === 'mapbox' && map.mapboxApiUrl ? { mapboxApiUrl: map.mapboxApiUrl } : {}),
     basemap: clientBasemap(map),
     wall,
   };

@@ -34,6 +34,7 @@ export type HealthResponse = Static<typeof HealthResponse>;
 export const ClientConfigResponse = Type.Object({
   mapboxAccessToken: Type.Optional(Type.String()),
   mapStyleUrl: Type.Optional(Type.String()),
+  mapboxApiUrl: Type.Optional(Type.String({ description: 'MAPBOX_API_URL: an on-premises Mapbox API base' })),
   basemap: Type.Object({
     kind: literals(BASEMAP_KINDS),
     crs: Type.Union([Type.Literal('WGS84'), Type.Literal('GCJ02')], { description: 'CRS of the basemap tiles; overlays are shifted into it' }),
