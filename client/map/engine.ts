@@ -92,6 +92,9 @@ export async function createMap(container: HTMLElement, style: StyleSpecificatio
     ...common,
     style: opts.config.mapStyleUrl ?? style,
     localIdeographFontFamily: opts.fontFamily,
+    // maplibre's default cap (4096 px) would draw a 5760- or 7680-px-wide wall at a lower
+    // resolution and stretch it: the map must stay at the screen's own resolution.
+    maxCanvasSize: [8192, 8192],
   });
   return { engine: 'maplibre', map };
 }
