@@ -24,7 +24,7 @@ export interface CityopsTestHooks {
   reportedPosition(i: number): [number, number] | null;
   lngLatAt(x: number, y: number): [number, number];
   /** The map's zoom and centre now (tours, fly-to). */
-  view(): { zoom: number; center: [number, number] };
+  view(): { zoom: number; center: [number, number]; bounds: [number, number, number, number] };
   /** Moves the map without animation (tests that need a zoom level). */
   jumpTo(zoom: number, center?: [number, number]): void;
 }
@@ -50,7 +50,8 @@ export function installTestHooks(map: GLMap, engine: MapEngineName, renderer: Li
     },
     view: () => {
       const c = map.getCenter();
-      return { zoom: map.getZoom(), center: [c.lng, c.lat] };
+      const b = map.getBounds();
+      return { zoom: map.getZoom(), center: [c.lng, c.lat], bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] };
     },
     jumpTo: (zoom, center) => map.jumpTo({ zoom, ...(center ? { center } : {}) }),
   };

@@ -122,9 +122,9 @@ describe.skipIf(!haveChromium)('wall layouts, tour and basemaps (real server, re
       // The map is not in the scaled overlay: its canvas is the screen's size.
       const map = await page.$eval('canvas.maplibregl-canvas', (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
       expect(map).toEqual({ w: W, h: H });
-      await page.screenshot({ path: path.join(SHOTS, 'wall-5760x2160.png'), timeout: 180_000 });
+      await page.screenshot({ path: path.join(SHOTS, 'wall-5760x2160.png'), timeout: 300_000 });
       expect(problems).toEqual([]);
-    }, 600_000);
+    }, 900_000); // 12 MP through software GL, the screenshot alone takes minutes on a busy 2-core box
 
     it('16:9 (1920×1080): panels on screen, apart and filled; dense kinds thin at district zoom, all show zoomed in', async () => {
       const { page, problems } = await open(`${server.wallUrl}&tour=off`, 1920, 1080);
@@ -164,11 +164,13 @@ describe.skipIf(!haveChromium)('wall layouts, tour and basemaps (real server, re
       const first = (await banner.getAttribute('data-code'))!;
       expect(Object.keys(NAMES)).toContain(first);
       expect(await banner.textContent()).toContain(NAMES[first]);
-      // On the street: its extent fills the map's middle (the district view at 1920×1080 is about zoom 12.7).
+      // On the street: centred on it, all of it in view, and closer than the whole district.
       const [w, s, e, n] = extent(first);
+      const districtWidth = district.meta.bbox[2] - district.meta.bbox[0];
       await expect.poll(async () => {
         const v = await page.evaluate(() => window.__cityops!.view());
-        return v.zoom > 13.5 && v.center[0] > w && v.center[0] < e && v.center[1] > s && v.center[1] < n;
+        const [vw, vs, ve, vn] = v.bounds;
+        return v.center[0] > w && v.center[0] < e && v.center[1] > s && v.center[1] < n && vw <= w && ve >= e && vs <= s && vn >= n && ve - vw < districtWidth * 1.6;
       }, { timeout: 20_000, interval: 500 }).toBe(true);
       await page.screenshot({ path: path.join(SHOTS, 'wall-tour-1920x1080.png') });
       // Then the other street of the playlist, in turn.
