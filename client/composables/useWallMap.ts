@@ -64,10 +64,20 @@ export function useWallMap(container: Ref<HTMLElement | null>, district: Ref<Dis
     for (const id of LOCALIZED_LABEL_LAYERS) if (m.getLayer(id)) m.setLayoutProperty(id, 'text-field', labelField(loc));
   });
 
+  // A resized window or a changed layout moves the panels: the district is fitted between them again.
+  const stopRefit = watch([layout, scale], () => {
+    const m = map.value;
+    const d = shownDistrict.value;
+    if (!m || !d || !loaded.value) return;
+    m.resize();
+    m.fitBounds(districtBounds(d), { padding: districtPadding(layout.value, scale.value), duration: 0 });
+  });
+
   onBeforeUnmount(() => {
     disposed = true;
     stopInit();
     stopLocale();
+    stopRefit();
     map.value?.remove();
     map.value = null;
     loaded.value = false;
