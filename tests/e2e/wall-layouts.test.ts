@@ -94,7 +94,8 @@ describe.skipIf(!haveChromium)('wall layouts, tour and basemaps (real server, re
       // 12 MP through software GL on a shared 2-core box: the first frame alone can take minutes.
       await page.waitForSelector('canvas.maplibregl-canvas', { timeout: 240_000 });
       await waitForWall(page, 300_000);
-      await page.waitForFunction(() => document.querySelectorAll('.panel-chart canvas').length >= 3, null, { timeout: 30_000 });
+      // Polled by time, not by animation frame: a 12 MP software-GL page gets few frames.
+      await page.waitForFunction(() => document.querySelectorAll('.panel-chart canvas').length >= 3, null, { timeout: 120_000, polling: 1000 });
       await page.waitForTimeout(2500);
 
       const boxes = await checkPanels(page, W, H);
