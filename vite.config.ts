@@ -40,6 +40,10 @@ export default defineConfig({
   root: 'client',
   publicDir: 'public',
   plugins: [vue(), precompress()],
+  // The browser tests' window.__cityops hooks: only in a build made with CITYOPS_TEST_HOOKS=1
+  // (scripts/build.mjs from the e2e harness and the benchmarks); false elsewhere, so the
+  // production bundle does not contain them.
+  define: { __CITYOPS_TEST_HOOKS__: JSON.stringify(process.env.CITYOPS_TEST_HOOKS === '1') },
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,

@@ -3,13 +3,17 @@
 // and the browser tests, so none of them runs a stale build.
 //   node scripts/build.mjs            build what is stale
 //   node scripts/build.mjs --force    rebuild everything
+//   CITYOPS_TEST_HOOKS=1 node scripts/build.mjs   a client with the browser tests' window.__cityops hooks
+//                                                 (the e2e harness and benchmarks); without it, none
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = join(root, 'dist/client/index.html');
+/** What kind of client dist/ holds: a production build must not be served with test hooks, nor the reverse. */
+const flagsFile = join(root, 'dist/client/.build-flags.json');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -21,11 +25,22 @@ function newestMtime(dir) {
   return newest;
 }
 
+function builtFlags() {
+  try {
+    return readFileSync(flagsFile, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function buildClientIfStale(force = false) {
+  const testHooks = process.env.CITYOPS_TEST_HOOKS === '1';
+  const flags = JSON.stringify({ testHooks });
   const sources = Math.max(newestMtime(join(root, 'client')), newestMtime(join(root, 'shared')), statSync(join(root, 'vite.config.ts')).mtimeMs);
-  if (!force && existsSync(built) && statSync(built).mtimeMs >= sources) return 0;
-  process.stdout.write('Building the client (first start, or its sources changed)…\n');
+  if (!force && existsSync(built) && statSync(built).mtimeMs >= sources && builtFlags() === flags) return 0;
+  process.stdout.write(`Building the client${testHooks ? ' with test hooks' : ''} (first start, or its sources or build flags changed)…\n`);
   const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (r.status === 0) writeFileSync(flagsFile, flags);
   return r.status ?? 1;
 }
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import type { DistrictPack } from '../shared/district.ts';
 import { loadDistrictPack } from './district/load-pack.ts';
 import { connectivityPolicy } from './live/live-state.ts';
@@ -36,6 +36,7 @@ import open311 from './plugins/open311.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
+import { basemapOrigins } from './district/basemap.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
 import briefingRoutes from './routes/briefing.ts';
@@ -71,6 +72,8 @@ export interface BuiltApp {
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<BuiltApp> {
   const now = deps.now ?? Date.now;
   const pack = deps.pack ?? (await loadDistrictPack(config.districtPack));
+  const unknownTour = config.wall.tour.filter((code) => !pack.streets.features.some((f) => f.properties.code === code));
+  if (unknownTour.length > 0) throw new ConfigError(`invalid configuration:\n  WALL_TOUR: ${unknownTour.join(', ')} is not a street of ${pack.meta.name}`);
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: 256 * 1024,
@@ -88,7 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
 
   await app.register(errors);
   await app.register(strictBody);
-  await app.register(security, { corsOrigins: config.corsOrigins, mapbox: Boolean(config.map.mapboxAccessToken) });
+  await app.register(security, { corsOrigins: config.corsOrigins, mapbox: config.map.basemap === 'mapbox', basemapOrigins: basemapOrigins(config.map) });
   await app.register(docs, { version: VERSION });
   await app.register(store, { dataDir: config.dataDir });
   await app.register(auth);
@@ -131,7 +134,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(heat, { now, historyFlushS: config.history.flushS });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
-  await app.register(districtRoutes, { mapboxAccessToken: config.map.mapboxAccessToken, mapStyleUrl: config.map.styleUrl });
+  await app.register(districtRoutes, { map: config.map, wall: config.wall });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
   await app.register(adminRoutes, { wallUrl });
   await app.register(briefingRoutes, { now, dispatchTargetMin: config.briefing.dispatchTargetMin });

@@ -6,6 +6,8 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/settings.ts';
 import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
+import { BASEMAP_KINDS, type BasemapKind } from '../shared/basemap.ts';
+import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
 
@@ -40,6 +42,15 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   MAPBOX_ACCESS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   MAP_STYLE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  MAPBOX_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  MAP_BASEMAP: Type.Optional(Type.Union(BASEMAP_KINDS.map((k) => Type.Literal(k)))),
+  TIANDITU_KEY: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{8,64}$' })),
+  TIANDITU_TILE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  GCJ02_TILE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  WALL_LAYOUT: Type.Optional(Type.Union(WALL_LAYOUT_SETTINGS.map((k) => Type.Literal(k)))),
+  WALL_TOUR: Type.Optional(Type.String({ pattern: '^[0-9]{9}(,[0-9]{9})*$' })),
+  WALL_TOUR_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  WALL_IDLE_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   SLA_DAY_MODE: Type.Optional(Type.Union([Type.Literal('calendar'), Type.Literal('working')])),
   PHOTO_MAX_BYTES: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
   CASE_CODE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Z]{1,6}$' })),
@@ -85,7 +96,15 @@ export interface Config {
   filters: { maxFutureS: number; maxAgeS: number; maxSpeedKph: number };
   auth: { sessionTtlH: number; adminPassword: string | undefined };
   corsOrigins: string[];
-  map: { mapboxAccessToken: string | undefined; styleUrl: string | undefined };
+  map: {
+    mapboxAccessToken: string | undefined; styleUrl: string | undefined;
+    /** Which basemap the wall draws (MAP_BASEMAP); tile URL templates keep {z}/{x}/{y} and, for Tianditu, {layer}, {s} and {tk}. */
+    /** Mapbox's API base for an on-premises Mapbox (Atlas) or a proxy: mapbox-gl then sends its session and telemetry events there, or none. */
+    mapboxApiUrl: string | undefined;
+    basemap: BasemapKind; tiandituKey: string | undefined; tiandituTileUrl: string; gcj02TileUrl: string | undefined;
+  };
+  /** The wall: layout (auto picks by aspect ratio), the idle tour's streets (9-digit codes), seconds per stop, idle seconds before it starts. */
+  wall: { layout: WallLayoutSetting; tour: string[]; tourS: number; idleS: number };
   /** Default day counting of the 7123 closure clocks until an admin saves SLA settings. */
   sla: { dayMode: 'calendar' | 'working' };
   /** Case photos: the largest upload, bytes; case numbers: PREFIX-YYYYMMDD-NNNN. */
@@ -103,7 +122,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN']);
+const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY']);
+
+/** Tianditu's WMTS in Web Mercator: vec_w (roads, areas) and cva_w (Chinese labels), servers t0–t7. */
+export const TIANDITU_DEFAULT_TILE_URL = 'https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}';
+
+/** A URL with the values of key-like query parameters replaced, for logs and error messages. */
+export function maskUrlSecrets(url: string): string {
+  return url.replace(/([?&](?:tk|key|access_token|token|api_key)=)[^&#{]+/gi, '$1***');
+}
 
 /** Reads the known keys only; unknown variables of the environment are not our business. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -115,7 +142,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!Value.Check(EnvSchema, env)) {
     const problems = [...Value.Errors(EnvSchema, env)].map((e) => {
       const key = e.instancePath.replace(/^\//, '') || '(root)';
-      const shown = SECRET_KEYS.has(key) ? '***' : JSON.stringify(env[key]);
+      const shown = SECRET_KEYS.has(key) ? '***' : JSON.stringify(maskUrlSecrets(env[key] ?? ''));
       return `${key}=${shown}: ${e.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -150,6 +177,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (ratePerMin < 1 || ratePerMin > 100_000) throw new ConfigError(`invalid configuration:\n  OPEN311_RATE_PER_MIN=${ratePerMin}: must be 1..100000`);
   const maxResults = int(e.OPEN311_MAX_RESULTS, 1000);
   if (maxResults < 1 || maxResults > 10_000) throw new ConfigError(`invalid configuration:\n  OPEN311_MAX_RESULTS=${maxResults}: must be 1..10000`);
+  const map = mapConfig(e);
+  const wall = wallConfig(e, int);
   const history = {
     minMoveM: int(e.HISTORY_MIN_MOVE_M, 25), maxGapS: int(e.HISTORY_MAX_GAP_S, 60),
     flushS: int(e.HISTORY_FLUSH_S, 5), retentionDays: int(e.HISTORY_RETENTION_DAYS, 90),
@@ -185,7 +214,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     filters: { maxFutureS: int(e.MAX_FUTURE_S, 300), maxAgeS: int(e.MAX_AGE_S, 7 * 24 * 3600), maxSpeedKph: int(e.MAX_SPEED_KPH, 250) },
     auth: { sessionTtlH: int(e.SESSION_TTL_H, 12), adminPassword: e.ADMIN_PASSWORD },
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    map: { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL },
+    map,
+    wall,
     sla: { dayMode: e.SLA_DAY_MODE ?? 'calendar' },
     cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
     dispatch,
@@ -193,6 +223,33 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     history,
     briefing,
   };
+}
+
+function mapConfig(e: Env): Config['map'] {
+  const fail = (msg: string): never => {
+    throw new ConfigError(`invalid configuration:\n  ${msg}`);
+  };
+  // Before MAP_BASEMAP existed a Mapbox token alone chose Mapbox: it still does.
+  const basemap = (e.MAP_BASEMAP as BasemapKind | undefined) ?? (e.MAPBOX_ACCESS_TOKEN ? 'mapbox' : 'offline') as BasemapKind;
+  const template = (key: string, url: string): string => {
+    // {-y}: a provider that counts rows from the south (Tencent) — drawn as TMS.
+    for (const p of ['{z}', '{x}', '{y}']) if (!url.includes(p) && !(p === '{y}' && url.includes('{-y}'))) fail(`${key}=${JSON.stringify(maskUrlSecrets(url))}: must contain ${p}`);
+    return url;
+  };
+  const tiandituTileUrl = template('TIANDITU_TILE_URL', e.TIANDITU_TILE_URL ?? TIANDITU_DEFAULT_TILE_URL);
+  const gcj02TileUrl = e.GCJ02_TILE_URL === undefined ? undefined : template('GCJ02_TILE_URL', e.GCJ02_TILE_URL);
+  if (basemap === 'tianditu' && tiandituTileUrl.includes('{tk}') && !e.TIANDITU_KEY) fail('TIANDITU_KEY: required with MAP_BASEMAP=tianditu (the tk key of a Tianditu account)');
+  if (basemap === 'gcj02' && !gcj02TileUrl) fail('GCJ02_TILE_URL: required with MAP_BASEMAP=gcj02 (the provider\'s tile URL template, {z}/{x}/{y})');
+  if (basemap === 'mapbox' && !e.MAPBOX_ACCESS_TOKEN) fail('MAPBOX_ACCESS_TOKEN: required with MAP_BASEMAP=mapbox');
+  return { mapboxAccessToken: e.MAPBOX_ACCESS_TOKEN, styleUrl: e.MAP_STYLE_URL, mapboxApiUrl: e.MAPBOX_API_URL, basemap, tiandituKey: e.TIANDITU_KEY, tiandituTileUrl, gcj02TileUrl };
+}
+
+function wallConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['wall'] {
+  const tourS = int(e.WALL_TOUR_S, 20);
+  if (tourS < 5 || tourS > 3600) throw new ConfigError(`invalid configuration:\n  WALL_TOUR_S=${tourS}: must be 5..3600`);
+  const idleS = int(e.WALL_IDLE_S, 120);
+  if (idleS < 2 || idleS > 86_400) throw new ConfigError(`invalid configuration:\n  WALL_IDLE_S=${idleS}: must be 2..86400`);
+  return { layout: (e.WALL_LAYOUT as WallLayoutSetting | undefined) ?? 'auto', tour: e.WALL_TOUR ? e.WALL_TOUR.split(',') : [], tourS, idleS };
 }
 
 function dispatchConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['dispatch'] {
@@ -231,7 +288,10 @@ export function describeConfig(c: Config): Record<string, unknown> {
     env: c.env, host: c.host, port: c.port, publicUrl: c.publicUrl, dataDir: c.dataDir, districtPack: c.districtPack,
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
-    mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl,
+    mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl && maskUrlSecrets(c.map.styleUrl),
+    mapboxApiUrl: c.map.mapboxApiUrl && maskUrlSecrets(c.map.mapboxApiUrl), basemap: c.map.basemap, tiandituKey: c.map.tiandituKey ? '***' : undefined,
+    tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
+    wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };

@@ -1,4 +1,5 @@
 import { onBeforeUnmount, shallowRef, watch, type Ref } from 'vue';
+import type { ToDisplay } from '../../shared/basemap.ts';
 import type { GLMap } from '../map/engine.ts';
 import { addCaseLayers, type CaseMapLayer } from '../map/layers/cases.ts';
 import { useI18n } from '../i18n/useI18n.ts';
@@ -12,7 +13,7 @@ const REBUILD_MS = 1000;
  * The case markers and routes on one map, fed from the ops store. The layer lives while the
  * component does; its interval and frame loop end with it.
  */
-export function useCaseLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale: Readonly<Ref<number>>, selectedId: Ref<number | null> = shallowRef(null), showClosed = false) {
+export function useCaseLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale: Readonly<Ref<number>>, selectedId: Ref<number | null> = shallowRef(null), showClosed = false, toDisplay?: Readonly<Ref<ToDisplay>>) {
   const ops = useOpsStore();
   const { t } = useI18n();
   const layer = shallowRef<CaseMapLayer | null>(null);
@@ -23,7 +24,7 @@ export function useCaseLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
   const redraw = () => layer.value?.update(ops.cases.values(), Date.now(), selectedId.value);
   const stopInit = watch([map, ready], ([m, r]) => {
     if (!m || !r || layer.value) return;
-    layer.value = addCaseLayers(m, scale.value, { etaLabel: (text) => t('ops.eta', { t: text }), showClosed });
+    layer.value = addCaseLayers(m, scale.value, { etaLabel: (text) => t('ops.eta', { t: text }), showClosed, ...(toDisplay ? { toDisplay: toDisplay.value } : {}) });
     redraw();
     interval = setInterval(redraw, REBUILD_MS);
     const loop = (ts: number) => {

@@ -1,6 +1,7 @@
 import { onBeforeUnmount, reactive, shallowRef, watch, type Ref } from 'vue';
 import type { GeoJSONSource, GeoJSONSourceSpecification } from 'maplibre-gl';
 import type { GLMap } from '../map/engine.ts';
+import type { ToDisplay } from '../../shared/basemap.ts';
 import { fetchHeat, type HeatKind, type HeatResponse } from '../heat/heat-api.ts';
 import { useSessionStore } from '../stores/session.ts';
 
@@ -24,7 +25,7 @@ type FeatureCollection = { type: 'FeatureCollection'; features: { type: 'Feature
  * under the live markers. Off until switched on; while on it reads the chosen window again
  * every minute. The layer, its source, its timer and any request in flight end with the component.
  */
-export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale: Readonly<Ref<number>>) {
+export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale: Readonly<Ref<number>>, toDisplay?: Readonly<Ref<ToDisplay>>) {
   const session = useSessionStore();
   const settings = reactive<HeatLayerSettings>({ enabled: false, kind: 'cases', window: 'day' });
   const state = reactive<HeatLayerState>({ layerType: null, points: 0, error: false });
@@ -55,11 +56,17 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
     state.layerType = m.getLayer(HEAT_LAYER)?.type ?? null;
   }
 
+  const shift = (lon: number, lat: number): [number, number] => {
+    const out: [number, number] = [lon, lat];
+    return toDisplay ? toDisplay.value(lon, lat, out) : out;
+  };
+
   function draw(m: GLMap, data: HeatResponse): void {
     // Square root: a busy corner should not wash out every other cell of the district.
     const fc: FeatureCollection = {
       type: 'FeatureCollection',
-      features: data.points.map(([lon, lat, w]) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: { w: data.max > 0 ? Math.sqrt(w / data.max) : 0 } })),
+      // On a GCJ-02 basemap the cells are shifted like every other overlay (shared/basemap.ts).
+      features: data.points.map(([lon, lat, w]) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: shift(lon, lat) }, properties: { w: data.max > 0 ? Math.sqrt(w / data.max) : 0 } })),
     };
     (m.getSource(HEAT_SOURCE) as GeoJSONSource | undefined)?.setData(fc as unknown as Parameters<GeoJSONSource['setData']>[0]);
     state.points = data.points.length;

@@ -1,20 +1,23 @@
-import { onBeforeUnmount, onMounted, readonly, ref } from 'vue';
+import { computed, onBeforeUnmount, onMounted, readonly, ref, type Ref } from 'vue';
+import { chooseWallLayout, DESIGN_HEIGHT, DESIGN_WIDTH, wallScale, type WallLayoutSetting } from '../../shared/wall-layout.ts';
 
-/** The wall is designed at 1920×1080; panels scale by this factor, the map never does. */
-export const DESIGN_WIDTH = 1920;
-export const DESIGN_HEIGHT = 1080;
+export { DESIGN_HEIGHT };
 
-export function useWallScale() {
-  const scale = ref(1);
-  const width = ref(DESIGN_WIDTH);
-  const height = ref(DESIGN_HEIGHT);
+/**
+ * The wall's layout and panel scale for the window's size: panels are laid out on the
+ * layout's design size and scaled by `scale`; the map never is.
+ */
+export function useWallScale(setting: Readonly<Ref<WallLayoutSetting>> = ref('auto')) {
+  const width = ref(window.innerWidth || DESIGN_WIDTH.standard);
+  const height = ref(window.innerHeight || DESIGN_HEIGHT);
   const measure = () => {
     width.value = window.innerWidth;
     height.value = window.innerHeight;
-    scale.value = Math.min(window.innerWidth / DESIGN_WIDTH, window.innerHeight / DESIGN_HEIGHT);
   };
   measure();
   onMounted(() => window.addEventListener('resize', measure));
   onBeforeUnmount(() => window.removeEventListener('resize', measure));
-  return { scale: readonly(scale), width: readonly(width), height: readonly(height) };
+  const layout = computed(() => chooseWallLayout(setting.value, width.value, height.value));
+  const scale = computed(() => wallScale(layout.value, width.value, height.value));
+  return { scale, width: readonly(width), height: readonly(height), layout };
 }

@@ -556,4 +556,12 @@ export const en: Record<MessageKey, string> = {
   'replay.mark.caseReported': 'case reported',
   'replay.mark.caseClosed': 'case closed',
   'replay.mark.alarm': 'alarm',
+  'wall.streetsTitle': 'Streets by open cases',
+  'wall.streetsSub': 'open cases',
+  'wall.hourlyTitle': 'Cases, last 24 h',
+  'wall.hourlySub': 'by hour reported',
+  'wall.unitsTitle': 'Units',
+  'wall.unitsSub': 'staff and vehicles',
+  'wall.alarmsBySeverity': 'Active alarms',
+  'wall.tour': 'Tour',
 };

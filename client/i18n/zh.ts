@@ -555,6 +555,14 @@ export const zh = {
   'replay.mark.caseReported': '案件上报',
   'replay.mark.caseClosed': '案件结案',
   'replay.mark.alarm': '告警',
+  'wall.streetsTitle': '街道案件排名',
+  'wall.streetsSub': '在办案件',
+  'wall.hourlyTitle': '近 24 小时案件',
+  'wall.hourlySub': '按上报时段',
+  'wall.unitsTitle': '处置力量',
+  'wall.unitsSub': '人员与车辆',
+  'wall.alarmsBySeverity': '活动告警',
+  'wall.tour': '巡览',
 } as const;
 
 export type MessageKey = keyof typeof zh;

@@ -6,16 +6,20 @@
  */
 import type { Map as GLMap, StyleSpecification, LngLatBoundsLike, PaddingOptions } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import type { ClientConfigResponse } from '../../shared/schemas/http.ts';
 // Bundled, the worker is not next to the chunk that loads it: hand maplibre its emitted URL.
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 
 export type { GLMap };
 export type MapEngineName = 'maplibre' | 'mapbox';
 
-export interface MapConfig {
-  mapboxAccessToken?: string;
-  mapStyleUrl?: string;
-}
+export type MapConfig = ClientConfigResponse;
+
+/** What a client without the server's answer draws: the offline district, standard layout, no tour. */
+export const DEFAULT_MAP_CONFIG: MapConfig = {
+  basemap: { kind: 'offline', crs: 'WGS84' },
+  wall: { layout: 'auto', tour: [], tourS: 20, idleS: 120 },
+};
 
 export interface CreateMapOptions {
   config: MapConfig;
@@ -30,16 +34,26 @@ export interface CreatedMap {
   map: GLMap;
 }
 
-/** GET /api/config (public). Absent or failing means: maplibre with the offline style. */
-export async function loadMapConfig(): Promise<MapConfig> {
-  try {
-    const res = await fetch('/api/config', { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return {};
-    const body = (await res.json()) as MapConfig;
-    return typeof body === 'object' && body !== null ? body : {};
-  } catch {
-    return {};
-  }
+let configLoad: Promise<MapConfig> | undefined;
+
+/** GET /api/config (public), once per page. Absent or failing means: maplibre with the offline style. */
+export function loadMapConfig(): Promise<MapConfig> {
+  configLoad ??= (async () => {
+    try {
+      const res = await fetch('/api/config', { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) return DEFAULT_MAP_CONFIG;
+      const body = (await res.json()) as Partial<MapConfig> | null;
+      if (typeof body !== 'object' || body === null) return DEFAULT_MAP_CONFIG;
+      return { ...DEFAULT_MAP_CONFIG, ...body, wall: { ...DEFAULT_MAP_CONFIG.wall, ...body.wall } };
+    } catch {
+      return DEFAULT_MAP_CONFIG;
+    }
+  })();
+  // A failed answer is not kept: the next screen asks again.
+  void configLoad.then((c) => {
+    if (c === DEFAULT_MAP_CONFIG) configLoad = undefined;
+  });
+  return configLoad;
 }
 
 let maplibreModule: Promise<typeof import('maplibre-gl')> | undefined;
@@ -63,6 +77,8 @@ export async function createMap(container: HTMLElement, style: StyleSpecificatio
   if (opts.config.mapboxAccessToken) {
     const mapboxgl = (await import('mapbox-gl')).default;
     mapboxgl.accessToken = opts.config.mapboxAccessToken;
+    // An on-premises Mapbox (or the tests' fixture): sessions go there, and no telemetry leaves.
+    if (opts.config.mapboxApiUrl) mapboxgl.baseApiUrl = opts.config.mapboxApiUrl;
     const map = new mapboxgl.Map({
       ...common,
       style: opts.config.mapStyleUrl ?? (style as unknown as mapboxgl.StyleSpecification),
@@ -76,6 +92,9 @@ export async function createMap(container: HTMLElement, style: StyleSpecificatio
     ...common,
     style: opts.config.mapStyleUrl ?? style,
     localIdeographFontFamily: opts.fontFamily,
+    // maplibre's default cap (4096 px) would draw a 5760- or 7680-px-wide wall at a lower
+    // resolution and stretch it: the map must stay at the screen's own resolution.
+    maxCanvasSize: [8192, 8192],
   });
   return { engine: 'maplibre', map };
 }

@@ -48,6 +48,11 @@ export class FlyQueue {
     for (const ev of USER_EVENTS) map.on(ev, this.onUser);
   }
 
+  /** Flying to an alarm, showing it, or waiting to: the idle tour stays out of the way meanwhile. */
+  get active(): boolean {
+    return this.busy || this.waiting.length > 0;
+  }
+
   push(at: LonLat): void {
     if (this.disposed) return;
     this.waiting.push(at);

@@ -10,6 +10,7 @@ import type { GLMap } from './engine.ts';
 import { addEntityLayer, type EntityLayer } from './layers/entity-layer.ts';
 import { ENTITY_LAYER_DEFS, GLIDING_KINDS } from './layers/index.ts';
 import type { GeoJSONSource } from 'maplibre-gl';
+import { identityToDisplay, type ToDisplay } from '../../shared/basemap.ts';
 
 /** One redraw tick (~10 fps) for gliding fleets and alarm pulses: smooth enough on a wall, cheap on a software GL. */
 const FRAME_MS = 100;
@@ -31,9 +32,11 @@ export class LiveRenderer {
     private readonly buffer: EntityBuffer,
     s: number,
     private readonly onCounts: (counts: Record<EntityKind, number>) => void,
+    /** WGS-84 → the basemap's CRS (GCJ-02 tiles shift every marker). */
+    private readonly toDisplay: ToDisplay = identityToDisplay,
   ) {
-    const beforeId = map.getLayer('road-labels') ? 'road-labels' : undefined;
-    for (const def of ENTITY_LAYER_DEFS) this.layers.set(def.kind, addEntityLayer(map, def, s, beforeId));
+    const beforeId = map.getLayer('road-labels') ? 'road-labels' : map.getLayer('street-labels') ? 'street-labels' : undefined;
+    for (const def of ENTITY_LAYER_DEFS) this.layers.set(def.kind, addEntityLayer(map, def, s, beforeId, toDisplay));
     map.addSource(SELECTION_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addLayer({
       id: 'selection-ring', type: 'circle', source: SELECTION_SOURCE,
@@ -82,6 +85,17 @@ export class LiveRenderer {
     return out;
   }
 
+  /** Features of each kind fed to the map whose position is inside the map's view now. */
+  inViewCounts(): Record<EntityKind, number> {
+    const b = this.map.getBounds();
+    return Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.layers.get(k)?.countWithin(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()) ?? 0])) as Record<EntityKind, number>;
+  }
+
+  /** An entity's last reported position as received (WGS-84), before any shift into the basemap's CRS. */
+  reportedPosition(i: number): [number, number] | null {
+    return this.buffer.hasPos[i] ? [this.buffer.lon[i] ?? 0, this.buffer.lat[i] ?? 0] : null;
+  }
+
   /** Where one drawn entity of a kind is on screen, in CSS pixels of the map container (tests, support). */
   drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null {
     const layer = this.layers.get(kind);
@@ -126,9 +140,10 @@ export class LiveRenderer {
     const show = i !== null && this.buffer.hasPos[i] === 1;
     if (!show && !this.selectionShown) return;
     this.selectionShown = show;
+    const at = show ? positionAt(this.buffer, i, t) : null;
     src.setData({
       type: 'FeatureCollection',
-      features: show ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: positionAt(this.buffer, i, t) } }] : [],
+      features: at ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: this.toDisplay(at[0], at[1], at) } }] : [],
     });
   }
 }

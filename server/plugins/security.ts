@@ -4,8 +4,9 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 
-export default fp<{ corsOrigins: string[]; mapbox: boolean }>(async (app, opts) => {
-  const mapboxHosts = opts.mapbox ? ['https://api.mapbox.com', 'https://*.tiles.mapbox.com', 'https://events.mapbox.com'] : [];
+export default fp<{ corsOrigins: string[]; mapbox: boolean; basemapOrigins?: string[] }>(async (app, opts) => {
+  // The configured basemap's tile servers (MAP_BASEMAP), and Mapbox's own hosts with Mapbox.
+  const mapboxHosts = [...(opts.mapbox ? ['https://api.mapbox.com', 'https://*.tiles.mapbox.com', 'https://events.mapbox.com'] : []), ...(opts.basemapOrigins ?? [])];
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

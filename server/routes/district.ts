@@ -3,14 +3,29 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { publicBasemap } from '../district/load-pack.ts';
+import type { Config } from '../config.ts';
+import { clientBasemap } from '../district/basemap.ts';
 import { ClientConfigResponse, EntitiesQuery, EntitySchema, ErrorResponse } from '../../shared/schemas/http.ts';
 
 /** District geometry for the basemap, the current entities, and the public client configuration. */
-const district: FastifyPluginAsyncTypebox<{ mapboxAccessToken: string | undefined; mapStyleUrl: string | undefined }> = async (app, opts) => {
-  app.get('/api/config', { config: { rateLimit: { max: 120, timeWindow: '1 minute' } }, schema: { tags: ['system'], security: [], response: { 200: ClientConfigResponse } } }, async () => ({
-    ...(opts.mapboxAccessToken ? { mapboxAccessToken: opts.mapboxAccessToken } : {}),
-    ...(opts.mapStyleUrl ? { mapStyleUrl: opts.mapStyleUrl } : {}),
-  }));
+const district: FastifyPluginAsyncTypebox<{ map: Config['map']; wall: Config['wall'] }> = async (app, opts) => {
+  const { map, wall } = opts;
+  const config: ClientConfigResponse = {
+    // The Mapbox token reaches the client only when Mapbox draws the map.
+    ...(map.basemap === 'mapbox' && map.mapboxAccessToken ? { mapboxAccessToken: map.mapboxAccessToken } : {}),
+    ...(map.styleUrl ? { mapStyleUrl: map.styleUrl } : {}),
+    ...(map.basemap === 'mapbox' && map.mapboxApiUrl ? { mapboxApiUrl: map.mapboxApiUrl } : {}),
+    basemap: clientBasemap(map),
+    wall,
+  };
+  app.get('/api/config', {
+    config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
+    schema: {
+      tags: ['system'], security: [],
+      description: 'Public client configuration: the basemap (MAP_BASEMAP, its tiles and CRS), the wall\'s layout and idle tour (WALL_LAYOUT, WALL_TOUR, WALL_TOUR_S, WALL_IDLE_S).',
+      response: { 200: ClientConfigResponse },
+    },
+  }, async () => config);
 
   app.get('/api/district', {
     preHandler: app.auth.requireRole(),

@@ -5,6 +5,8 @@
 import { Type, type Static } from 'typebox';
 import { ENTITY_KINDS } from '../entities.ts';
 import { ROLES } from '../roles.ts';
+import { BASEMAP_KINDS } from '../basemap.ts';
+import { WALL_LAYOUT_SETTINGS } from '../wall-layout.ts';
 
 const literals = <const T extends string[]>(xs: readonly [...T]) => Type.Enum(xs);
 
@@ -44,7 +46,23 @@ export type HealthResponse = Static<typeof HealthResponse>;
 export const ClientConfigResponse = Type.Object({
   mapboxAccessToken: Type.Optional(Type.String()),
   mapStyleUrl: Type.Optional(Type.String()),
+  mapboxApiUrl: Type.Optional(Type.String({ description: 'MAPBOX_API_URL: an on-premises Mapbox API base' })),
+  basemap: Type.Object({
+    kind: literals(BASEMAP_KINDS),
+    crs: Type.Union([Type.Literal('WGS84'), Type.Literal('GCJ02')], { description: 'CRS of the basemap tiles; overlays are shifted into it' }),
+    tiles: Type.Optional(Type.Array(Type.String(), { description: 'raster tile URLs, {z}/{x}/{y}' })),
+    labelTiles: Type.Optional(Type.Array(Type.String())),
+    scheme: Type.Optional(Type.Union([Type.Literal('xyz'), Type.Literal('tms')])),
+    attribution: Type.Optional(Type.String()),
+  }, { description: 'MAP_BASEMAP: offline (the pack\'s own style), tianditu, gcj02 or mapbox' }),
+  wall: Type.Object({
+    layout: literals(WALL_LAYOUT_SETTINGS),
+    tour: Type.Array(Type.String({ pattern: '^[0-9]{9}$' }), { description: 'street codes the idle wall flies to, in order' }),
+    tourS: Type.Integer({ description: 'seconds per tour stop' }),
+    idleS: Type.Integer({ description: 'seconds without input before the tour starts' }),
+  }),
 });
+export type ClientConfigResponse = Static<typeof ClientConfigResponse>;
 
 export const LoginBody = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 64 }),

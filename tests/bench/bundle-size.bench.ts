@@ -9,9 +9,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const dist = 'dist/client';
-if (!existsSync(join(dist, 'index.html'))) {
-  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+// The production client (no test hooks): build.mjs rebuilds when dist/ holds the e2e build.
+{
+  const env = { ...process.env };
+  delete env.CITYOPS_TEST_HOOKS;
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', env });
+  if (r.status !== 0 || !existsSync(join(dist, 'index.html'))) process.exit(r.status ?? 1);
 }
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const entryRefs = new Set([...html.matchAll(/(?:src|href)="\/?(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!));
@@ -36,6 +39,10 @@ process.stdout.write(`\napp entry (index.html's JS + CSS)            ${kib(t.ent
 process.stdout.write(`wall screen chunks (wall, charts, maplibre)  ${kib(t.wall.raw)}, gzip ${kib(t.wall.gz)}\n`);
 process.stdout.write(`what /wall loads (JS + CSS, gzip)            ${kib(t.entry.gz + t.wall.gz)}\n`);
 process.stdout.write(`mapbox-gl, only with MAPBOX_ACCESS_TOKEN     gzip ${kib(t.mapbox.gz)}\n`);
+// The browser tests' hooks belong to the e2e build only.
+const hooked = files.filter((f) => readFileSync(join(dist, f), 'utf8').includes('__cityops'));
+process.stdout.write(`test hooks (window.__cityops) in the bundle     ${hooked.length === 0 ? 'none' : `FOUND in ${hooked.join(', ')}`}\n`);
+if (hooked.length > 0) process.exitCode = 1;
 const fonts = readdirSync(join(dist, 'assets')).filter((f) => /\.woff2?$/.test(f));
 const fontBytes = fonts.reduce((n, f) => n + statSync(join(dist, 'assets', f)).size, 0);
 process.stdout.write(`fonts shipped, fetched per glyph range        ${fonts.length} files, ${kib(fontBytes)} in all\n`);

@@ -16,7 +16,8 @@ if (!existsSync(executablePath)) {
 }
 // Build first if needed, so that the figure is the start of a built install, not a build.
 const { spawnSync } = await import('node:child_process');
-spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+// With the test hooks: the figure waits on window.__cityops to see the five kinds drawn.
+spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', env: { ...process.env, CITYOPS_TEST_HOOKS: '1' } });
 const port = await new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
 });

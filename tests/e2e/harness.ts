@@ -20,9 +20,12 @@ if (!haveChromium) {
 }
 const LOCAL_URL = /^(https?|wss?):\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
 
-/** The build as it is now: the client when its sources are newer than dist/, and the server bundle. */
+/**
+ * The build as it is now: the client when its sources are newer than dist/ (with the
+ * window.__cityops test hooks the tests read), and the server bundle.
+ */
 export function buildApp(): void {
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, CITYOPS_TEST_HOOKS: '1' } });
   mkdirSync(SHOTS, { recursive: true });
 }
 

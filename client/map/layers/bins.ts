@@ -1,6 +1,9 @@
-/** 果皮箱/垃圾桶 — bins: small dots by fill; ≥80 % amber and flashing, ≥95 % red. */
+/**
+ * 果皮箱/垃圾桶 — bins: small dots by fill; ≥80 % amber and flashing, ≥95 % red. ~3,000 of them:
+ * at district zoom one in three of the bins that are fine is drawn, every full one always.
+ */
 import type { EntityLayerDef } from './entity-layer.ts';
-import { CONNECTIVITY_OPACITY, pulseLayerSpec, stateColor, zoomed } from './entity-layer.ts';
+import { CONNECTIVITY_OPACITY, pulseLayerSpec, stateColor, thinAtDistrictZoom, zoomed } from './entity-layer.ts';
 import { ALARM_RED, ALERT_AMBER } from '../palette.ts';
 
 export const binLayer: EntityLayerDef = {
@@ -16,6 +19,7 @@ export const binLayer: EntityLayerDef = {
     ),
     {
       id: 'bin-dot', type: 'circle', source,
+      filter: thinAtDistrictZoom(['in', ['get', 'st'], ['literal', ['full', 'overflow']]], 3, s),
       layout: { 'circle-sort-key': ['match', ['get', 'st'], 'overflow', 3, 'full', 2, 1] },
       paint: {
         'circle-radius': zoomed(['match', ['get', 'st'], 'overflow', 3.4, 'full', 3, 1.9], s),

@@ -9,6 +9,7 @@ import { OPEN_STAGES, type CaseSummary } from '../../../shared/cases.ts';
 import type { LonLat } from '../../../shared/geojson.ts';
 import { clockColour, formatCountdown, mostUrgentClock } from '../../realtime/sla-clock.ts';
 import type { GLMap } from '../engine.ts';
+import { identityToDisplay, type ToDisplay } from '../../../shared/basemap.ts';
 import { ALARM_RED, ALERT_AMBER } from '../palette.ts';
 
 export const CASE_COLOURS = { green: '#2ee6a6', amber: ALERT_AMBER, red: ALARM_RED, none: '#8fb0d2' } as const;
@@ -31,6 +32,8 @@ export interface CaseLayerOptions {
   etaLabel(text: string): string;
   /** Draw cases that are no longer open (the console's selected case); default only open ones. */
   showClosed?: boolean;
+  /** WGS-84 → the basemap's CRS (a GCJ-02 basemap shifts markers and routes); default unchanged. */
+  toDisplay?: ToDisplay;
 }
 
 export interface CaseMapLayer {
@@ -78,6 +81,8 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
     id: 'ops-highlight-ring', type: 'circle', source: SRC_HIGHLIGHT,
     paint: { 'circle-radius': 20 * s, 'circle-color': ALARM_RED, 'circle-opacity': 0.25, 'circle-stroke-color': ALARM_RED, 'circle-stroke-width': 3 * s, 'circle-stroke-opacity': 0.9 },
   });
+  const toDisplay = opts.toDisplay ?? identityToDisplay;
+  const at = (lon: number, lat: number): LonLat => toDisplay(lon, lat, [0, 0]);
   const src = (id: string) => map.getSource(id) as GeoJSONSource | undefined;
   const set = (id: string, fc: Fc) => src(id)?.setData(fc as Parameters<GeoJSONSource['setData']>[0]);
   let visible = true;
@@ -109,15 +114,15 @@ export function addCaseLayers(map: GLMap, s: number, opts: CaseLayerOptions): Ca
         const col = urgent ? clockColour(urgent, now) : 'none';
         points.push({
           type: 'Feature', id: c.id,
-          geometry: { type: 'Point', coordinates: [c.location.lon, c.location.lat] },
+          geometry: { type: 'Point', coordinates: at(c.location.lon, c.location.lat) },
           properties: { id: c.id, c: col, em: c.emergency && open ? 1 : 0, open: open ? 1 : 0, sel: selected ? 1 : 0 },
         });
         const a = c.assignment;
         if (open && a && a.arrivedTs === null && a.route.length >= 2) {
-          routes.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: a.route }, properties: { id: c.id } });
+          routes.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: toDisplay === identityToDisplay ? a.route : a.route.map(([lon, lat]) => at(lon, lat)) }, properties: { id: c.id } });
           if (a.etaTs !== null) {
             ends.push({
-              type: 'Feature', geometry: { type: 'Point', coordinates: [c.location.lon, c.location.lat] },
+              type: 'Feature', geometry: { type: 'Point', coordinates: at(c.location.lon, c.location.lat) },
               // Past the ETA and not there yet: the label goes negative rather than sit at 00:00.
               properties: { label: `${a.unitName} · ${opts.etaLabel(formatCountdown(a.etaTs - now))}` },
             });

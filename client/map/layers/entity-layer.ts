@@ -8,6 +8,7 @@ import type { EntityKind } from '../../../shared/entities.ts';
 import type { EntityBuffer } from '../../realtime/entity-buffer.ts';
 import { positionAt } from '../../realtime/interpolation.ts';
 import type { GLMap } from '../engine.ts';
+import { identityToDisplay, type ToDisplay } from '../../../shared/basemap.ts';
 import { OFFLINE_COLOR, STATE_COLORS } from '../palette.ts';
 
 export interface EntityLayerDef {
@@ -27,6 +28,8 @@ export interface EntityLayer {
   readonly hitLayers: string[];
   /** Features in the source right now. */
   count(): number;
+  /** Features in the source whose position (in the basemap's CRS) lies inside a box: what a full drawing of the view shows. */
+  countWithin(w: number, s: number, e: number, n: number): number;
   /** Rebuilds the features from the buffer (interpolated positions at `now`) and pushes them to the map. */
   update(buf: EntityBuffer, now: number): void;
   /** `phase` in 0..1, advanced by the render loop. */
@@ -41,7 +44,7 @@ interface PointFeature {
   properties: { i: number; st: string; cn: number; hd: number };
 }
 
-export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, beforeId?: string): EntityLayer {
+export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, beforeId?: string, toDisplay: ToDisplay = identityToDisplay): EntityLayer {
   const sourceId = `live-${def.kind}`;
   const data = { type: 'FeatureCollection' as const, features: [] as PointFeature[] };
   map.addSource(sourceId, { type: 'geojson', data: data as unknown as GeoJSONSourceSpecification['data'] });
@@ -60,6 +63,15 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
     kind: def.kind,
     hitLayers: def.hitLayers,
     count: () => (visible ? data.features.length : 0),
+    countWithin(w, so, e, n) {
+      if (!visible) return 0;
+      let k = 0;
+      for (const f of data.features) {
+        const [x, y] = f.geometry.coordinates;
+        if (x >= w && x <= e && y >= so && y <= n) k++;
+      }
+      return k;
+    },
     update(buf, now) {
       const features = data.features;
       let n = 0;
@@ -74,7 +86,8 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
         const heading = buf.heading[i] ?? Number.NaN;
         const f = (pool[n] ??= { type: 'Feature', id: 0, geometry: { type: 'Point', coordinates: [0, 0] }, properties: { i: 0, st: '', cn: 0, hd: 0 } });
         f.id = i;
-        positionAt(buf, i, now, f.geometry.coordinates);
+        const c = positionAt(buf, i, now, f.geometry.coordinates);
+        toDisplay(c[0], c[1], c);
         const p = f.properties;
         p.i = i;
         p.st = def.visualState(status, buf.attrs[i]);
@@ -113,6 +126,24 @@ export const CONNECTIVITY_OPACITY: ExpressionSpecification = ['match', ['get', '
 /** `icon-image` expression for icon kinds: the offline variant, or the state's variant. */
 export function stateIcon(kind: 'vehicle' | 'muckTruck' | 'toilet'): ExpressionSpecification {
   return ['case', ['==', ['get', 'cn'], 2], `${kind}-offline`, ['concat', `${kind}-`, ['get', 'st']]];
+}
+
+/**
+ * Zoom at and beyond which every marker shows, at UI scale 1. A 4K wall (scale 2) sees the
+ * district one zoom level closer with markers twice the size, so its threshold is one higher:
+ * the density on screen, not the zoom number, decides.
+ */
+export const ALL_MARKERS_ZOOM = 13;
+
+/**
+ * Layer filter that thins a dense kind at district zoom: features in `always` (alarms) show at
+ * every zoom, the others one in `keepOneIn` (by catalog index, so the same ones stay put from
+ * tick to tick) until the operator zooms in past ALL_MARKERS_ZOOM. Evaluated by the GL engine
+ * per tile, not per tick: thinning costs the renderer nothing.
+ */
+export function thinAtDistrictZoom(always: ExpressionSpecification, keepOneIn: number, s: number): ExpressionSpecification {
+  const allFrom = ALL_MARKERS_ZOOM + Math.log2(Math.max(1, s));
+  return ['any', always, ['>=', ['zoom'], allFrom], ['==', ['%', ['get', 'i'], keepOneIn], 0]] as ExpressionSpecification;
 }
 
 /** A pulse ring under alarming features, animated by `pulse()`. */
