@@ -529,6 +529,7 @@ export const en: Record<MessageKey, string> = {
   'briefing.signOut': 'Sign out',
   'briefing.none': 'None',
   'briefing.report': 'City management briefing',
+  'heat.wallTitle': 'Cases · street × hour (7 days)',
   'heat.layer': 'Heat map',
   'heat.kind.cases': 'Cases',
   'heat.kind.alarms': 'Alarms',

@@ -528,6 +528,7 @@ export const zh = {
   'briefing.signOut': '退出',
   'briefing.none': '无',
   'briefing.report': '城市管理运行简报',
+  'heat.wallTitle': '案件热力 · 街道 × 时段（近7天）',
   'heat.layer': '热力图',
   'heat.kind.cases': '案件',
   'heat.kind.alarms': '告警',
