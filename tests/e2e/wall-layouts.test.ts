@@ -95,7 +95,7 @@ describe.skipIf(!haveChromium)('wall layouts, tour and basemaps (real server, re
       await page.waitForSelector('canvas.maplibregl-canvas', { timeout: 240_000 });
       await waitForWall(page, 300_000);
       // Polled by time, not by animation frame: a 12 MP software-GL page gets few frames.
-      await page.waitForFunction(() => document.querySelectorAll('.panel-chart canvas').length >= 3, null, { timeout: 120_000, polling: 1000 });
+      await page.waitForFunction(() => document.querySelectorAll('.panel-chart canvas, .street-hour .chart canvas').length >= 3, null, { timeout: 120_000, polling: 1000 });
       await page.waitForTimeout(2500);
 
       const boxes = await checkPanels(page, W, H);
@@ -113,7 +113,7 @@ describe.skipIf(!haveChromium)('wall layouts, tour and basemaps (real server, re
       await expect.poll(() => page.getAttribute('[data-testid="wall-street-hour"] [data-testid="street-hour-heatmap"]', 'data-total'), { timeout: 60_000 }).toMatch(/^\d+$/);
 
       // Drawn at devicePixelRatio × the overlay's scale: a canvas pixel per screen pixel, not a stretched bitmap.
-      const charts = await page.$$eval('.panel-chart canvas', (els) => els.map((c) => {
+      const charts = await page.$$eval('.panel-chart canvas, .street-hour .chart canvas', (els) => els.map((c) => {
         const canvas = c as HTMLCanvasElement;
         return { px: canvas.width, css: Number.parseFloat(canvas.style.width), screen: canvas.getBoundingClientRect().width, dpr: window.devicePixelRatio };
       }));
