@@ -140,13 +140,7 @@ export class HistoryStore implements HistoryPort {
     this.stats.changes++;
     const e = change.entity;
     let tr = this.tracked.get(e.id);
-    if (!tr) {
-      tr = {
-        id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
-        lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
-      };
-      this.tracked.set(e.id, tr);
-    }
+    if (!tr) this.tracked.set(e.id, (tr = newTracked(e)));
     const t = Math.floor(change.at / 1000);
     if (change.type === 'report') { tr.reportsPending++; tr.lastReportT = t; this.dirty.add(tr); }
     const a = change.after;
@@ -190,13 +184,7 @@ export class HistoryStore implements HistoryPort {
     const saved = new Map<Tracked, { lastKept: TrackPoint | undefined; pending: TrackPoint[]; reports: number; lastReportT: number }>();
     for (const e of entries) {
       let tr = this.past.get(e.id);
-      if (!tr) {
-        tr = {
-          id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
-          lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
-        };
-        this.past.set(e.id, tr);
-      }
+      if (!tr) this.past.set(e.id, (tr = newTracked(e)));
       saved.set(tr, { lastKept: tr.lastKept, pending: tr.pending, reports: tr.reportsPending, lastReportT: tr.lastReportT });
       tr.pending = tr.pending.slice();
       for (const p of e.points) {
@@ -398,6 +386,13 @@ export class HistoryStore implements HistoryPort {
   private entities(): { eid: number; id: string; kind: EntityKind }[] {
     return this.q.entities.all().flatMap((r) => (isEntityKind(r.kind) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
   }
+}
+
+function newTracked(e: { id: string; kind: EntityKind; orgCode: string }): Tracked {
+  return {
+    id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
+    lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
+  };
 }
 
 function statusCode(kind: EntityKind, status: string): number {
