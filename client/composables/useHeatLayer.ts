@@ -25,7 +25,11 @@ type FeatureCollection = { type: 'FeatureCollection'; features: { type: 'Feature
  * under the live markers. Off until switched on; while on it reads the chosen window again
  * every minute. The layer, its source, its timer and any request in flight end with the component.
  */
-export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale: Readonly<Ref<number>>, toDisplay?: Readonly<Ref<ToDisplay>>) {
+export function useHeatLayer(
+  map: Ref<GLMap | null>, ready: Ref<boolean>, scale: Readonly<Ref<number>>, toDisplay?: Readonly<Ref<ToDisplay>>,
+  /** A fixed window (the briefing's period) instead of the last 24 h / 7 days up to now. */
+  windowOf?: () => { from: number; to: number },
+) {
   const session = useSessionStore();
   const settings = reactive<HeatLayerSettings>({ enabled: false, kind: 'cases', window: 'day' });
   const state = reactive<HeatLayerState>({ layerType: null, points: 0, error: false });
@@ -79,8 +83,9 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
     const ctl = new AbortController();
     inFlight = ctl;
     const to = Date.now();
+    const w = windowOf?.() ?? { from: to - HEAT_WINDOWS[settings.window], to };
     try {
-      const data = await fetchHeat(session.token, settings.kind, { from: to - HEAT_WINDOWS[settings.window], to }, undefined, ctl.signal);
+      const data = await fetchHeat(session.token, settings.kind, w, undefined, ctl.signal);
       if (ctl.signal.aborted || map.value !== m || !settings.enabled) return;
       draw(m, data);
       state.error = false;
@@ -96,7 +101,7 @@ export function useHeatLayer(map: Ref<GLMap | null>, ready: Ref<boolean>, scale:
     }
   }
 
-  const stop = watch([map, ready, () => settings.enabled, () => settings.kind, () => settings.window], ([m, r, enabled]) => {
+  const stop = watch([map, ready, () => settings.enabled, () => settings.kind, () => settings.window, () => windowOf?.()], ([m, r, enabled]) => {
     clearInterval(timer);
     clearTimeout(retry);
     timer = undefined;

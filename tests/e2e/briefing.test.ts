@@ -144,6 +144,15 @@ describe.skipIf(!haveChromium)('leaders\' briefing (real server, real Chromium)'
     await expect.poll(() => page.getAttribute('[data-testid="street-hour-heatmap"]', 'data-total'), { timeout: 15_000 }).toBe('3');
     expect(await page.getAttribute('[data-testid="street-hour-heatmap"]', 'data-mark-hour')).toBe('');
 
+    // The heat layer over the period on the map: as many cells as the API answers for the same window.
+    const cells = await api<{ points: unknown[] }>(server, leaderToken, 'GET', `/api/heat?kind=cases&from=${week.period.from}&to=${week.period.to}`);
+    expect(cells.points.length).toBeGreaterThan(0);
+    await page.click('[data-testid="briefing-heat-cases"]');
+    await expect.poll(() => page.getAttribute('[data-testid="briefing-map"]', 'data-heat-points'), { timeout: 30_000 }).toBe(String(cells.points.length));
+    expect(await page.getAttribute('[data-testid="briefing-map"]', 'data-heat-layer')).toBe('heatmap');
+    await page.screenshot({ path: path.join(SHOTS, 'briefing-heat-1920x1080.png') });
+    await page.click('[data-testid="briefing-heat-off"]');
+
     await page.click('[data-testid="map-mode-replay"]');
     // The newest day of the period first: today, when this test's three cases were reported.
     expect(await page.inputValue('[data-testid="briefing-replay-day"]')).toBe(week.period.toDate);
@@ -158,6 +167,31 @@ describe.skipIf(!haveChromium)('leaders\' briefing (real server, real Chromium)'
     await page.screenshot({ path: path.join(SHOTS, 'briefing-replay-1920x1080.png') });
     await page.click('[data-testid="map-mode-posts"]');
     expect(problems).toEqual([]);
+  });
+
+  it('says while the simulated past is still being written, and nothing once there is none', async () => {
+    // This server generates no past (simulator off): the real answer has past null and no notice shows.
+    expect(await page.locator('[data-testid="past-progress"]').count()).toBe(0);
+    // A first start still writing positions, as /api/health says it (the real answer with its past field set).
+    const real = await (await fetch(`${server.base}/api/health`)).json() as Record<string, unknown>;
+    expect(real['past']).toBeNull();
+    const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    try {
+      await other.route('**/api/health', (route) => route.fulfill({ json: { ...real, past: {
+        phase: 'positions', days: 30, fromTs: 0, toTs: 1, cases: 16_162, alarms: 87_931, casesDone: 1, positionsDone: 0.427, positionsUntil: null,
+      } } }));
+      await other.goto(`${server.base}/login?redirect=/briefing`);
+      await other.fill('input[name="username"]', LEADER);
+      await other.fill('input[name="password"]', leaderPassword);
+      await other.click('button[type="submit"]');
+      await other.waitForURL(/\/briefing$/, { timeout: 30_000 });
+      const notice = other.locator('[data-testid="past-progress"]');
+      await notice.waitFor({ timeout: 30_000 });
+      expect(await notice.getAttribute('data-phase')).toBe('positions');
+      expect(await notice.textContent()).toBe('正在生成近 30 天的模拟历史：案件与告警已完成，人车轨迹 42%（完成前热力与回放不完整）');
+    } finally {
+      await other.close();
+    }
   });
 
   it('is for leaders and admins: a dispatcher asking for it is sent to the wall', async () => {
