@@ -107,8 +107,8 @@ describe.skipIf(!haveChromium)('wall layouts, tour and basemaps (real server, re
       const left = Math.min(...columns.map((c) => c.x));
       const right = Math.max(...columns.map((c) => c.right));
       expect((right - left) / W, 'the panel columns span the wall').toBeGreaterThan(0.8);
-      // 2 left (devices, vehicles) + 4 right + far left 3 (7123, today's cases, street × hour) + far right 3 (streets, units, party).
-      expect(boxes.filter((b) => /frame/.test(b.name)).length).toBe(12);
+      // 2 left (devices, vehicles) + 4 right + far left 3 (7123, today's cases, street × hour) + far right 2 (streets, party).
+      expect(boxes.filter((b) => /frame/.test(b.name)).length).toBe(11);
       expect(await page.locator('[data-column="streets"] [data-testid="party-panel"]').count()).toBe(1);
       await expect.poll(() => page.getAttribute('[data-testid="wall-street-hour"] [data-testid="street-hour-heatmap"]', 'data-total'), { timeout: 60_000 }).toMatch(/^\d+$/);
 
