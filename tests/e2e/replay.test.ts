@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadDistrictPack } from '../../server/district/load-pack.ts';
 import { fillHistory } from '../fixtures/history-fill.ts';
-import { buildApp, freePort, haveChromium, launchChromium, operatorCli, SHOTS, startServer, stopServer, watch, type Started } from './harness.ts';
+import { api, buildApp, freePort, login, haveChromium, launchChromium, operatorCli, SHOTS, startServer, stopServer, watch, type Started } from './harness.ts';
 
 const LEADER = 'leader-wang';
 
@@ -26,14 +26,18 @@ describe.skipIf(!haveChromium)('replay (real server, real Chromium)', () => {
     buildApp();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-e2e-replay-'));
     // The last hour of the district, as a server running through it would have written it (5 s simulator steps: quicker, same kind of tracks).
+    // The world's clock is pinned to 14:00–15:00 local, when every fleet works: at night most vehicles are parked and nothing would move.
     const now = Date.now();
-    fillHistory({ dataDir, pack: await loadDistrictPack('data/lixia'), from: now - 3_600_000, to: now - 5000, stepMs: 5000 });
+    fillHistory({ dataDir, pack: await loadDistrictPack('data/lixia'), from: now - 3_600_000, to: now - 5000, stepMs: 5000, startMinuteOfDay: 14 * 60 });
     const port = await freePort();
     // No generated past (SIM_HISTORY_DAYS, issue 7 part 3): this test brings its own hour.
-    server = await startServer(port, dataDir, { SIM_REPORTS_PER_DAY: '0', SIM_HISTORY_DAYS: '0' });
+    server = await startServer(port, dataDir, { SIM_REPORTS_PER_DAY: '0', SIM_HISTORY_DAYS: '0', SIM_START_TIME: '15:00' });
     const out = operatorCli(dataDir, port)('add-user', LEADER, 'leader');
     leaderPassword = /with password: (\S+)/.exec(out)?.[1] ?? '';
     expect(leaderPassword, out).not.toBe('');
+    // A case at the end of the hour (a road chief's report on 经十路 now), so that there is one to jump to whatever the simulator raises.
+    const admin = await login(server, 'admin', server.adminPassword);
+    await api(server, admin, 'POST', '/api/cases', { source: 'roadChief', itemCode: '15.01.001', lon: 117.091559, lat: 36.655588 });
     browser = await launchChromium();
   }, 240_000);
 
