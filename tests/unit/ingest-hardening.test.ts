@@ -53,7 +53,7 @@ describe('ingest: vocabularies', () => {
       expect(out, what).toMatchObject({ accepted: false, reason: 'malformed' });
       expect((out as { detail: string }).detail, what).toMatch(message);
     }
-    expect(live.get('veh-001')!.attrs.vehicleType).toBe('sweeper');
+    expect(live.get('veh-001')!.attrs).toMatchObject({ vehicleType: 'sweeper' });
     expect(live.version).toBe(0);
     // The tracker attributes a JT/T 808 terminal sends are taken.
     expect(ingest.submit({ source: 'jt808', deviceId: 't1', ts: T0, attrs: { sos: false, acc: true, mileageKm: 1234.5, fuelL: 40, rssi: 25, satellites: 11, terminalAlarms: 0x00040000 } }).accepted).toBe(true);
