@@ -72,7 +72,7 @@ describe('frame header', () => {
     const good = Buffer.from(encodeFrame({ messageId: 0x0002, phone: '013912345678', serial: 1 }, Buffer.alloc(0)).subarray(1, -1));
     expect(decodeFrame(good).ok).toBe(true);
     const bad = Buffer.from(good);
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
     expect(decodeFrame(bad)).toMatchObject({ ok: false, reason: 'badChecksum', phone: '013912345678' });
     const lying = Buffer.from(good);
     lying[3] = 5;

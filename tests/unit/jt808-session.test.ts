@@ -155,7 +155,7 @@ describe('JT/T 808 session', () => {
     const h = harness();
     h.login();
     const wire = encodeFrame({ messageId: MSG.location, phone: PHONE, serial: 9 }, encodeLocation({ lat: 36.66, lon: 117.02, ts: T }));
-    wire[wire.length - 2] ^= 0x01;
+    wire[wire.length - 2] = wire[wire.length - 2]! ^ 0x01;
     h.splitter.push(wire);
     expect(h.counts.badChecksum).toBe(1);
     expect(h.directory.refusals.at(-1)).toMatchObject({ deviceId: PHONE, reason: 'badChecksum' });
