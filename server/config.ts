@@ -7,6 +7,7 @@ import { Value } from 'typebox/value';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/settings.ts';
 import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
 import { BASEMAP_KINDS, type BasemapKind } from '../shared/basemap.ts';
+import { REGISTRATION_POLICIES, type RegistrationPolicy } from './devices/registration-policy.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
@@ -69,6 +70,7 @@ export const EnvSchema = Type.Object({
   HISTORY_FLUSH_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
   HISTORY_RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   BRIEFING_DISPATCH_TARGET_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  JT808_REGISTRATION: Type.Optional(Type.Union(REGISTRATION_POLICIES.map((p) => Type.Literal(p)))),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -116,6 +118,8 @@ export interface Config {
   history: { minMoveM: number; maxGapS: number; flushS: number; retentionDays: number };
   /** The briefing (server/analytics): 按时派遣 means dispatched within dispatchTargetMin of registration. */
   briefing: { dispatchTargetMin: number };
+  /** The device registry: what an unknown JT/T 808 terminal that registers gets (open: an entity at once; quarantine: an admin decides; closed: refused). */
+  devices: { jt808Registration: RegistrationPolicy };
 }
 
 export class ConfigError extends Error {
@@ -222,6 +226,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     open311: { ratePerMin, maxResults, contact: e.OPEN311_CONTACT },
     history,
     briefing,
+    devices: { jt808Registration: (e.JT808_REGISTRATION as RegistrationPolicy | undefined) ?? 'quarantine' },
   };
 }
 
@@ -292,7 +297,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     mapboxApiUrl: c.map.mapboxApiUrl && maskUrlSecrets(c.map.mapboxApiUrl), basemap: c.map.basemap, tiandituKey: c.map.tiandituKey ? '***' : undefined,
     tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
     wall: c.wall,
-    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing,
+    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }
