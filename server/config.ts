@@ -8,6 +8,7 @@ import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/set
 import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
 import { BASEMAP_KINDS, type BasemapKind } from '../shared/basemap.ts';
 import { REGISTRATION_POLICIES, type RegistrationPolicy } from './devices/registration-policy.ts';
+import { JT808_ENV, jt808Config, type Jt808Config } from './ingest/jt808/config.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
@@ -71,6 +72,7 @@ export const EnvSchema = Type.Object({
   HISTORY_RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   BRIEFING_DISPATCH_TARGET_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   JT808_REGISTRATION: Type.Optional(Type.Union(REGISTRATION_POLICIES.map((p) => Type.Literal(p)))),
+  ...JT808_ENV,
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -120,6 +122,8 @@ export interface Config {
   briefing: { dispatchTargetMin: number };
   /** The device registry: what an unknown JT/T 808 terminal that registers gets (open: an entity at once; quarantine: an admin decides; closed: refused). */
   devices: { jt808Registration: RegistrationPolicy };
+  /** The JT/T 808 TCP gateway (server/ingest/jt808/config.ts). */
+  jt808: Jt808Config;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +201,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const historyDays = int(e.SIM_HISTORY_DAYS, Math.min(30, history.retentionDays - 1));
   if (historyDays > 366) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be 0..366`);
   if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
+  const jt808 = jt808Config(e, port);
+  if (!jt808.ok) throw new ConfigError(`invalid configuration:\n  ${jt808.problems.join('\n  ')}`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -227,6 +233,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     history,
     briefing,
     devices: { jt808Registration: (e.JT808_REGISTRATION as RegistrationPolicy | undefined) ?? 'quarantine' },
+    jt808: jt808.config,
   };
 }
 
@@ -298,6 +305,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
     wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices,
+    jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

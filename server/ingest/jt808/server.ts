@@ -45,6 +45,8 @@ export interface GatewayStats {
   refused: Record<string, number>;
   /** Connections closed by the gateway, by reason. */
   closed: Record<string, number>;
+  /** Terminals' answers to downlink, by the message answered (0x8300, 0x8201). */
+  answers: Record<string, number>;
 }
 
 interface Connection {
@@ -66,7 +68,7 @@ export class Jt808Gateway {
   private readonly connections = new Set<Connection>();
   /** The authenticated session per terminal (downlink goes there). */
   private readonly byDevice = new Map<string, Jt808Session>();
-  private readonly stats: GatewayStats = { connections: 0, authenticated: 0, framesReceived: 0, refused: {}, closed: {} };
+  private readonly stats: GatewayStats = { connections: 0, authenticated: 0, framesReceived: 0, refused: {}, closed: {}, answers: {} };
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -133,6 +135,11 @@ export class Jt808Gateway {
       ...this.env,
       count: (r) => this.count(r),
       onAuthenticated: (s) => this.onAuthenticated(s),
+      onAnswer: (a) => {
+        const key = `0x${a.messageId.toString(16).padStart(4, '0')}`;
+        this.stats.answers[key] = (this.stats.answers[key] ?? 0) + 1;
+        this.env.onAnswer(a);
+      },
     }, io);
     const splitter = new Jt808FrameSplitter({
       frame: (content) => this.onFrame(conn!, content),

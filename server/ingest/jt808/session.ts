@@ -45,6 +45,8 @@ export interface SessionEnv {
   /** A terminal authenticated on this session; a previous session for it must end. */
   onAuthenticated(session: Jt808Session): void;
   onAnswer(answer: DownlinkAnswer): void;
+  /** The terminal was told it is authenticated: downlink that waited for it may go now. */
+  onReady?(session: Jt808Session): void;
 }
 
 const MAX_AUTH_FAILURES = 3;
@@ -189,6 +191,7 @@ export class Jt808Session {
     this.env.onAuthenticated(this);
     this.env.directory.connected('jt808', this.deviceId, this.io.address, now);
     this.answer(f, RESULT.ok);
+    this.env.onReady?.(this);
   }
 
   /** Reports need an authenticated session, and the same terminal that authenticated. */
