@@ -11,6 +11,7 @@ import { REGISTRATION_POLICIES, type RegistrationPolicy } from './devices/regist
 import { INGEST_SOURCES, type IngestSource } from './ingest/types.ts';
 import { SOURCE_SETTINGS, type SourcePolicyOverrides } from './ingest/source-policy.ts';
 import type { Crs } from '../shared/geo.ts';
+import { JT808_ENV, jt808Config, type Jt808Config } from './ingest/jt808/config.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
@@ -75,6 +76,7 @@ export const EnvSchema = Type.Object({
   BRIEFING_DISPATCH_TARGET_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   JT808_REGISTRATION: Type.Optional(Type.Union(REGISTRATION_POLICIES.map((p) => Type.Literal(p)))),
   ...sourceSettingsSchema(),
+  ...JT808_ENV,
 });
 
 /** INGEST_<SOURCE>_<SETTING> for every source (server/ingest/source-policy.ts). */
@@ -139,6 +141,8 @@ export interface Config {
   devices: { jt808Registration: RegistrationPolicy };
   /** Normalisation per source (INGEST_<SOURCE>_*), over the global filters. */
   ingest: { perSource: Partial<Record<IngestSource, SourcePolicyOverrides>> };
+  /** The JT/T 808 TCP gateway (server/ingest/jt808/config.ts). */
+  jt808: Jt808Config;
 }
 
 export class ConfigError extends Error {
@@ -216,6 +220,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const historyDays = int(e.SIM_HISTORY_DAYS, Math.min(30, history.retentionDays - 1));
   if (historyDays > 366) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be 0..366`);
   if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
+  const jt808 = jt808Config(e, port);
+  if (!jt808.ok) throw new ConfigError(`invalid configuration:\n  ${jt808.problems.join('\n  ')}`);
   return {
     env: e.NODE_ENV ?? 'development',
     host: e.HOST ?? '0.0.0.0',
@@ -247,6 +253,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     briefing,
     devices: { jt808Registration: (e.JT808_REGISTRATION as RegistrationPolicy | undefined) ?? 'quarantine' },
     ingest: { perSource: perSourceConfig(e as Record<string, string | undefined>) },
+    jt808: jt808.config,
   };
 }
 
@@ -340,6 +347,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
     wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices, ingest: c.ingest,
+    jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }
