@@ -1,14 +1,14 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  CreateDisplayTokenBody, CreatedDisplayToken, DeviceSchema, DisplayTokenSchema, ErrorResponse, IdParams, RegisterDeviceBody,
-} from '../../shared/schemas/http.ts';
+import { CreateDisplayTokenBody, CreatedDisplayToken, DisplayTokenSchema, ErrorResponse, IdParams } from '../../shared/schemas/http.ts';
+import { IngestStatsView } from '../../shared/schemas/ingest-stats.ts';
 import { HttpError } from '../http-error.ts';
+import { ingestStatsView } from '../ingest/stats-view.ts';
 import { newToken } from '../auth/passwords.ts';
 
-/** Administration: wall display tokens (issue, list, revoke), the device registry, ingest statistics. Admin only, audited. */
+/** Administration: wall display tokens (issue, list, revoke), ingest statistics. Admin only, audited. The device registry: routes/devices.ts. */
 const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> = async (app, opts) => {
-  const { access, audit, devices } = app.store;
+  const { access, audit } = app.store;
   const adminOnly = app.auth.requireRole('admin');
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
 
@@ -34,34 +34,16 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
     return reply.status(204).send(null);
   });
 
-  app.get('/api/devices', { preHandler: adminOnly, schema: { tags: ['admin'], response: { 200: Type.Array(DeviceSchema), ...denied } } }, async () => devices.all());
-
-  app.post('/api/devices', {
-    preHandler: adminOnly,
-    schema: { tags: ['admin'], body: RegisterDeviceBody, response: { 201: DeviceSchema, 400: ErrorResponse, 404: ErrorResponse, ...denied } },
-  }, async (req, reply) => {
-    const { source, deviceId, entityId, label } = req.body;
-    if (!app.live.get(entityId)) throw new HttpError(404, 'not_found', `no entity ${entityId}`);
-    const row = devices.upsert(source, deviceId, entityId, label ?? null);
-    app.devices.set(source, deviceId, entityId);
-    audit.record(req.principal!.name, 'device.register', `${source}:${deviceId}`, { entityId });
-    return reply.status(201).send(row);
-  });
-
-  app.delete('/api/devices/:id', {
-    preHandler: adminOnly,
-    schema: { tags: ['admin'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
-  }, async (req, reply) => {
-    const row = devices.remove(req.params.id);
-    if (!row) throw new HttpError(404, 'not_found', `no device ${req.params.id}`);
-    app.devices.delete(row.source, row.deviceId);
-    audit.record(req.principal!.name, 'device.remove', `${row.source}:${row.deviceId}`);
-    return reply.status(204).send(null);
-  });
-
   app.get('/api/ingest/stats', {
     preHandler: adminOnly,
-    schema: { tags: ['admin'], description: 'Accepted and dropped reports by reason, with the latest drops explained.', response: { 200: Type.Object({}, { additionalProperties: true }), ...denied } },
-  }, async () => app.ingest.snapshotStats());
+    schema: {
+      tags: ['admin'], description: 'Accepted, late and dropped reports per source, per reason and per device, with the latest drops explained.',
+      response: { 200: IngestStatsView, ...denied },
+    },
+  }, async () => ingestStatsView(app.ingest, app.deviceDirectory, app.live, app.timerFailures, {
+    // The gateways register their routes when they are configured; the device page shows what exists.
+    ingestKeys: app.hasRoute({ method: 'GET', url: '/api/ingest-keys' }),
+    terminalText: app.hasRoute({ method: 'POST', url: '/api/devices/:id/text' }),
+  }));
 };
 export default admin;

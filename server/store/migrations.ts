@@ -24,6 +24,8 @@ import { HISTORY_MIGRATION } from '../history/schema.ts';
 import { BRIEFING_MIGRATION } from '../analytics/schema.ts';
 import { SIM_PAST_MIGRATION } from '../sim/past/schema.ts';
 import { HEAT_MIGRATION } from '../heat/schema.ts';
+import { DEVICES_MIGRATION } from '../devices/schema.ts';
+import { DEVICE_MESSAGES_MIGRATION } from '../ingest/jt808/text-schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -87,4 +89,6 @@ export const MIGRATIONS: Migration[] = [
   SIM_PAST_MIGRATION,
   BRIEFING_MIGRATION,
   HEAT_MIGRATION,
+  DEVICES_MIGRATION,
+  DEVICE_MESSAGES_MIGRATION,
 ];

@@ -9,7 +9,7 @@ import type { LonLat } from '../../../shared/geojson.ts';
 import { distanceToPolylineM, PolygonIndex } from '../../district/locator.ts';
 import type { LiveEntity } from '../../live/live-state.ts';
 import { inWindow, parseWindow, type DailyWindow } from '../../sim/clock.ts';
-import { roundTo, type KindRules, type RuleContext } from './types.ts';
+import { grown, roundTo, type KindRules, type RuleContext } from './types.ts';
 
 interface PermitRule { permit: MuckPermit; hours: DailyWindow | null }
 
@@ -21,7 +21,7 @@ export class MuckTruckRules implements KindRules {
   private readonly zones: PolygonIndex | null;
   private readonly zoneNames = new Map<string, string>();
   /** Since when each truck (by entity index) has been off its corridor; 0 when on it. */
-  private readonly offRouteSince: Float64Array;
+  private offRouteSince: Float64Array;
 
   constructor(pack: Pick<DistrictPack, 'muckTrucks' | 'restrictedZones'>, entityCount: number) {
     for (const t of pack.muckTrucks) {
@@ -36,8 +36,14 @@ export class MuckTruckRules implements KindRules {
     this.offRouteSince = new Float64Array(entityCount);
   }
 
+  resize(entityCount: number): void {
+    this.offRouteSince = grown(this.offRouteSince, entityCount);
+  }
+
   evaluate(e: LiveEntity, ctx: RuleContext): void {
     if (e.kind !== 'muckTruck') return;
+    if (e.attrs.sos === true) ctx.raise(e, 'driverSos', { detail: 'SOS', value: null });
+    else ctx.release(e, 'driverSos');
     const s = ctx.settings;
     const pos = e.pos;
     const speed = pos?.speed ?? 0;
