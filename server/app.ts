@@ -20,6 +20,7 @@ import store from './plugins/store.ts';
 import domainEvents from './plugins/domain-events.ts';
 import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
+import devices from './plugins/devices.ts';
 import history from './plugins/history.ts';
 import heat from './plugins/heat.ts';
 import replay from './plugins/replay.ts';
@@ -41,6 +42,7 @@ import districtRoutes from './routes/district.ts';
 import { basemapOrigins } from './district/basemap.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
+import deviceRoutes from './routes/devices.ts';
 import briefingRoutes from './routes/briefing.ts';
 import partyRoutes from './routes/party.ts';
 import { requestLogSerializer } from './log-redaction.ts';
@@ -110,6 +112,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     now,
     simSpeed: config.sim.speed,
   });
+  // Right after live: it puts back the entities made for devices before anything reads the catalog.
+  await app.register(devices, { jt808Registration: config.devices.jt808Registration, now });
   // Right after live, before the rules and the simulator, so history sees the first reports.
   await app.register(history, { now, ...config.history });
   const clientRoot = deps.clientRoot ?? 'dist/client';
@@ -141,6 +145,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(districtRoutes, { map: config.map, wall: config.wall });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
   await app.register(adminRoutes, { wallUrl });
+  await app.register(deviceRoutes);
   await app.register(briefingRoutes, { now, dispatchTargetMin: config.briefing.dispatchTargetMin });
   await app.register(partyRoutes, { now });
   await app.register(client, { root: clientRoot });

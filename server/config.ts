@@ -7,6 +7,7 @@ import { Value } from 'typebox/value';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/settings.ts';
 import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
 import { BASEMAP_KINDS, type BasemapKind } from '../shared/basemap.ts';
+import { REGISTRATION_POLICIES, type RegistrationPolicy } from './devices/registration-policy.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
@@ -69,6 +70,7 @@ export const EnvSchema = Type.Object({
   HISTORY_FLUSH_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
   HISTORY_RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   BRIEFING_DISPATCH_TARGET_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  JT808_REGISTRATION: Type.Optional(Type.Union(REGISTRATION_POLICIES.map((p) => Type.Literal(p)))),
   MQTT_URL: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss|tcp|tls)://' })),
   MQTT_USERNAME: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   MQTT_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
@@ -126,6 +128,8 @@ export interface Config {
   history: { minMoveM: number; maxGapS: number; flushS: number; retentionDays: number };
   /** The briefing (server/analytics): 按时派遣 means dispatched within dispatchTargetMin of registration. */
   briefing: { dispatchTargetMin: number };
+  /** The device registry: what an unknown JT/T 808 terminal that registers gets (open: an entity at once; quarantine: an admin decides; closed: refused). */
+  devices: { jt808Registration: RegistrationPolicy };
   /** MQTT sensors (off unless MQTT_URL is set): broker, credentials, TLS, topic prefix `{prefix}/{kind}/{deviceId}`. */
   mqtt: { url: string; username: string | undefined; password: string | undefined; caFile: string | undefined; tlsInsecure: boolean; clientId: string | undefined; topicPrefix: string } | undefined;
   /** HTTP batch ingest: items per request, body size, requests per key per minute. */
@@ -236,6 +240,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     open311: { ratePerMin, maxResults, contact: e.OPEN311_CONTACT },
     history,
     briefing,
+    devices: { jt808Registration: (e.JT808_REGISTRATION as RegistrationPolicy | undefined) ?? 'quarantine' },
     ...feedsConfig(e, bool, int),
   };
 }
@@ -326,7 +331,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     mapboxApiUrl: c.map.mapboxApiUrl && maskUrlSecrets(c.map.mapboxApiUrl), basemap: c.map.basemap, tiandituKey: c.map.tiandituKey ? '***' : undefined,
     tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
     wall: c.wall,
-    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing,
+    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices,
     mqtt: c.mqtt && { ...c.mqtt, url: maskUrlSecrets(c.mqtt.url).replace(/\/\/[^/@]*@/, '//***@'), password: c.mqtt.password ? '***' : undefined },
     httpIngest: c.httpIngest,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },

@@ -44,8 +44,11 @@ export interface Position {
   heading?: number;
 }
 
-export type StaffRole = 'cleaner' | 'roadChief' | 'enforcer';
-export type VehicleType = 'sweeper' | 'washer' | 'sprinkler' | 'compactor';
+/** The vocabularies of the enumerated attributes: the pack is validated against them, and so is every report at the ingest. */
+export const STAFF_ROLES = ['cleaner', 'roadChief', 'enforcer'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+export const VEHICLE_TYPES = ['sweeper', 'washer', 'sprinkler', 'compactor'] as const;
+export type VehicleType = (typeof VEHICLE_TYPES)[number];
 /** A muck truck's violations, derived by the server's alarm rules (never sent by a device). */
 export const MUCK_VIOLATIONS = ['offRoute', 'lidOpen', 'outsideHours', 'speeding', 'restrictedZone'] as const;
 export type MuckViolation = (typeof MUCK_VIOLATIONS)[number];
@@ -59,7 +62,7 @@ export interface StaffAttrs {
   sos?: boolean;
 }
 
-export interface VehicleAttrs {
+export interface VehicleAttrs extends TrackerAttrs {
   vehicleType: VehicleType;
   plate: string;
   working: boolean;
@@ -67,8 +70,29 @@ export interface VehicleAttrs {
   routeDone?: number;
 }
 
+/**
+ * What a real tracker (a JT/T 808 terminal) reports beside its position, for vehicles and muck
+ * trucks alike; the simulator sends none of it.
+ */
+export interface TrackerAttrs {
+  /** The driver pressed the emergency button (JT/T 808 alarm bit 0): raised like a staff SOS. */
+  sos?: boolean;
+  /** Ignition (ACC) on */
+  acc?: boolean;
+  /** Odometer, km (JT/T 808 extra 0x01) */
+  mileageKm?: number;
+  /** Fuel, litres (extra 0x02) */
+  fuelL?: number;
+  /** Mobile signal strength (extra 0x30) */
+  rssi?: number;
+  /** GNSS satellites in view (extra 0x31) */
+  satellites?: number;
+  /** The raw JT/T 808 alarm word, kept for the device page */
+  terminalAlarms?: number;
+}
+
 /** 渣土车 — muck truck: carries a permit (site → disposal field, route corridor, hours). */
-export interface MuckTruckAttrs {
+export interface MuckTruckAttrs extends TrackerAttrs {
   plate: string;
   company: string;
   permitId: string;
@@ -79,7 +103,8 @@ export interface MuckTruckAttrs {
 }
 
 /** GB/T 17217 class of a public toilet: NH₃ limits I 0.3, II 1, III 3 mg/m³. */
-export type ToiletClass = 'I' | 'II' | 'III';
+export const TOILET_CLASSES = ['I', 'II', 'III'] as const;
+export type ToiletClass = (typeof TOILET_CLASSES)[number];
 
 export interface ToiletAttrs {
   toiletClass: ToiletClass;
@@ -96,7 +121,8 @@ export interface ToiletAttrs {
 }
 
 /** 果皮箱 litter bin (street) · 垃圾桶 garbage bin (collection point) */
-export type BinType = 'litter' | 'garbage';
+export const BIN_TYPES = ['litter', 'garbage'] as const;
+export type BinType = (typeof BIN_TYPES)[number];
 
 export interface BinAttrs {
   binType: BinType;

@@ -2,6 +2,7 @@
 import type {
   BinSite, DistrictPack, DistrictPackManifest, FleetMuckTruck, FleetVehicle, RequiredPackPart, StaffMember, ToiletSite,
 } from '../../shared/district.ts';
+import { BIN_TYPES, STAFF_ROLES, TOILET_CLASSES, VEHICLE_TYPES } from '../../shared/entities.ts';
 import { DistrictPackError, itemLabel } from './pack-error.ts';
 import { checkPosition, isObject, uniqueBy, type Bbox, type Json } from './validate-geojson.ts';
 
@@ -17,10 +18,6 @@ type Assets = Pick<DistrictPack, 'toilets' | 'bins' | 'staff' | 'vehicles' | 'mu
 type Fail = (problem: string) => never;
 
 const HOURS = /^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
-const TOILET_CLASSES = ['I', 'II', 'III'];
-const BIN_TYPES = ['litter', 'garbage'];
-const STAFF_ROLES = ['cleaner', 'roadChief', 'enforcer'];
-const VEHICLE_TYPES = ['sweeper', 'washer', 'sprinkler', 'compactor'];
 
 const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
@@ -49,7 +46,7 @@ export function validateAssets(files: DistrictPackManifest['files'], raw: Record
   const point = (item: Json, fail: Fail): void => { checkPosition([item.lon, item.lat], ix.bbox, fail, 'lon/lat'); };
   const text = (item: Json, key: string, fail: Fail): void => { if (typeof item[key] !== 'string' || item[key] === '') fail(`${key} must be a non-empty string`); };
   const hours = (value: unknown, key: string, fail: Fail): void => { if (typeof value !== 'string' || !HOURS.test(value)) fail(`${key} ${JSON.stringify(value)} is not "HH:MM-HH:MM"`); };
-  const oneOf = (value: unknown, allowed: string[], key: string, fail: Fail): void => {
+  const oneOf = (value: unknown, allowed: readonly string[], key: string, fail: Fail): void => {
     if (!allowed.includes(value as string)) fail(`${key} ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
   };
 

@@ -4,10 +4,15 @@ import { ENTITY_STATUSES, type EntityKind } from '../../shared/entities.ts';
 /** 'derived': the server sets it from its own rules, so a source that sends it is refused. */
 type AttrType = 'number' | 'boolean' | 'string' | 'derived';
 
+/** What real trackers (JT/T 808 terminals) report on vehicles and muck trucks (shared/entities.ts TrackerAttrs). */
+const TRACKER = {
+  sos: 'boolean', acc: 'boolean', mileageKm: 'number', fuelL: 'number', rssi: 'number', satellites: 'number', terminalAlarms: 'number',
+} as const satisfies Record<string, AttrType>;
+
 const ATTR_TYPES: Record<EntityKind, Record<string, AttrType>> = {
   staff: { role: 'string', shift: 'string', onDuty: 'boolean', roadId: 'string', sos: 'boolean' },
-  vehicle: { vehicleType: 'string', plate: 'string', working: 'boolean', routeDone: 'number' },
-  muckTruck: { plate: 'string', company: 'string', permitId: 'string', loaded: 'boolean', lidSealed: 'boolean', violations: 'derived' },
+  vehicle: { vehicleType: 'string', plate: 'string', working: 'boolean', routeDone: 'number', ...TRACKER },
+  muckTruck: { plate: 'string', company: 'string', permitId: 'string', loaded: 'boolean', lidSealed: 'boolean', violations: 'derived', ...TRACKER },
   toilet: {
     toiletClass: 'string', open: 'boolean', stalls: 'number', occupied: 'number', nh3: 'number', h2s: 'number',
     footfallToday: 'number', lastCleanedTs: 'number', odourAlarm: 'boolean',

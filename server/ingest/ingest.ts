@@ -10,9 +10,8 @@ import {
 import { toWgs84 } from '../../shared/geo.ts';
 import type { LiveState } from '../live/live-state.ts';
 import { checkAttrs, isStatusOf } from './attrs-check.ts';
-import type { DeviceRegistry } from './device-registry.ts';
 import { checkPosition, checkTimestamp, type FilterLimits } from './position-filter.ts';
-import { DROP_REASONS, type DropReason, type IngestOutcome, type IngestSink, type IngestSource, type IngestUpdate } from './types.ts';
+import { DROP_REASONS, type DeviceResolver, type DropReason, type IngestOutcome, type IngestSink, type IngestSource, type IngestUpdate } from './types.ts';
 
 export interface DroppedReport { at: number; source: IngestSource; deviceId: string; reason: DropReason; detail: string }
 
@@ -47,7 +46,7 @@ export class Ingest implements IngestSink {
 
   constructor(
     private readonly live: LiveState,
-    private readonly registry: DeviceRegistry,
+    private registry: DeviceResolver,
     private readonly limits: FilterLimits,
     private readonly now: () => number = Date.now,
     /**
@@ -58,13 +57,23 @@ export class Ingest implements IngestSink {
     private readonly timeScale: Partial<Record<IngestSource, number>> = {},
   ) {}
 
+  /**
+   * The device registry is built after the live state (it adds entities to it), so the running
+   * server hands it over here once it exists; until then nothing reports.
+   */
+  useDevices(registry: DeviceResolver): void {
+    this.registry = registry;
+  }
+
   submit(update: IngestUpdate): IngestOutcome {
     const outcome = this.evaluate(update);
     const src = (this.stats.bySource[update.source] ??= { accepted: 0, dropped: 0 });
     if (outcome.accepted) {
       this.stats.accepted++;
       src.accepted++;
+      this.registry.accepted?.(update.source, update.deviceId, outcome.entityId, this.now());
     } else {
+      if (typeof update.deviceId === 'string') this.registry.dropped?.(update.source, update.deviceId, outcome.reason, outcome.detail, this.now());
       this.stats.dropped[outcome.reason]++;
       src.dropped++;
       this.stats.recentDrops.push({ at: this.now(), source: update.source, deviceId: String(update.deviceId), reason: outcome.reason, detail: outcome.detail });
@@ -80,9 +89,10 @@ export class Ingest implements IngestSink {
   private evaluate(u: IngestUpdate): IngestOutcome {
     const drop = (reason: DropReason, detail: string): IngestOutcome => ({ accepted: false, reason, detail });
     if (typeof u !== 'object' || u === null || typeof u.deviceId !== 'string' || u.deviceId.length === 0) return drop('malformed', 'deviceId missing');
-    const entityId = this.registry.resolve(u.source, u.deviceId);
-    const entity = entityId === undefined ? undefined : this.live.get(entityId);
-    if (!entity) return drop('unknownDevice', `no entity registered for ${u.source} device ${u.deviceId}`);
+    const resolved = this.registry.resolve(u.source, u.deviceId);
+    if (!resolved.ok) return drop(resolved.reason, resolved.detail);
+    const entity = this.live.get(resolved.entityId);
+    if (!entity) return drop('unknownDevice', `${u.source} device ${u.deviceId} is bound to entity ${resolved.entityId}, which does not exist`);
     const now = this.now();
     const t = checkTimestamp(u.ts, now, this.limits);
     if (!t.ok) return drop(t.reason, t.detail);

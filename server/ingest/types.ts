@@ -43,6 +43,10 @@ export const DROP_REASONS = [
   'outOfOrder',
   'impossibleJump',
   'badStatus',
+  /** the device is registered but quarantined, disabled or rejected */
+  'deviceInactive',
+  /** a simulator report for an entity a real device drives now */
+  'takenOver',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -50,4 +54,15 @@ export type IngestOutcome = { accepted: true; entityId: string } | { accepted: f
 
 export interface IngestSink {
   submit(update: IngestUpdate): IngestOutcome;
+}
+
+/** Who reports for which entity: the device registry as the ingest sees it. */
+export type DeviceResolution = { ok: true; entityId: string } | { ok: false; reason: DropReason; detail: string };
+
+export interface DeviceResolver {
+  resolve(source: IngestSource, deviceId: string): DeviceResolution;
+  /** A report of this device reached the live state (counters, last seen, takeover). */
+  accepted?(source: IngestSource, deviceId: string, entityId: string, now: number): void;
+  /** A report of this device was refused by the ingest (counted on the device page). */
+  dropped?(source: IngestSource, deviceId: string, reason: DropReason, detail: string, now: number): void;
 }

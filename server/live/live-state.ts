@@ -26,6 +26,10 @@ export interface LiveReport {
   attrs?: Record<string, unknown>;
 }
 
+/** An entity added to the catalog at run time (a device registered for a new entity). */
+export interface CatalogAddition { entry: CatalogEntry; entity: LiveEntity; version: number; at: number }
+export type CatalogListener = (added: CatalogAddition) => void;
+
 export class LiveState {
   private readonly byId = new Map<string, LiveEntity>();
   private readonly list: LiveEntity[] = [];
@@ -33,6 +37,13 @@ export class LiveState {
   readonly catalog: CatalogEntry[];
   readonly catalogId: string;
   readonly changes = new ChangeStream();
+  /**
+   * The catalog only grows (entities are never removed while the server runs, so a catalog
+   * index keeps meaning the same entity): listeners learn each new entry in order.
+   */
+  private readonly catalogListeners: { name: string; listener: CatalogListener }[] = [];
+  /** Catalog listeners that threw, by name (like the change stream's failures). */
+  readonly catalogFailures = new Map<string, number>();
 
   constructor(initial: readonly AnyEntity[], private readonly policy: ConnectivityPolicy) {
     for (const e of initial) {
@@ -43,6 +54,40 @@ export class LiveState {
     }
     this.catalog = this.list.map((e) => ({ i: e.index, id: e.id, kind: e.kind, name: e.name, orgCode: e.orgCode, gridId: e.gridId }));
     this.catalogId = createHash('sha1').update(this.list.map((e) => e.id).join('\n')).digest('hex').slice(0, 16);
+  }
+
+  /**
+   * Adds an entity to the running district: a new catalog entry at the end, versioned like a
+   * change so that the fan-out sends it to every screen with the next delta. Throws on a
+   * duplicate id (the caller checks first; the registry never reuses an id).
+   */
+  addEntity(e: AnyEntity, at: number): LiveEntity {
+    if (this.byId.has(e.id)) throw new Error(`duplicate entity id ${e.id}`);
+    const v = ++this._version;
+    const live = { ...e, index: this.list.length, version: v, attrsVersion: v } as LiveEntity;
+    this.byId.set(e.id, live);
+    this.list.push(live);
+    const entry: CatalogEntry = { i: live.index, id: live.id, kind: live.kind, name: live.name, orgCode: live.orgCode, gridId: live.gridId };
+    this.catalog.push(entry);
+    for (const { name, listener } of this.catalogListeners) {
+      try {
+        listener({ entry, entity: live, version: v, at });
+      } catch (err) {
+        this.catalogFailures.set(name, (this.catalogFailures.get(name) ?? 0) + 1);
+        try { this.changes.onError(err, name); } catch { /* a failing logger must not fail the registration */ }
+      }
+    }
+    return live;
+  }
+
+  /** Subscribes to catalog additions; returns the function that unsubscribes. */
+  onCatalog(name: string, listener: CatalogListener): () => void {
+    const item = { name, listener };
+    this.catalogListeners.push(item);
+    return () => {
+      const i = this.catalogListeners.indexOf(item);
+      if (i >= 0) this.catalogListeners.splice(i, 1);
+    };
   }
 
   get version(): number {

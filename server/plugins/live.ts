@@ -26,7 +26,6 @@ declare module 'fastify' {
     district: DistrictAssets;
     live: LiveState;
     ingest: Ingest;
-    devices: DeviceRegistry;
   }
 }
 
@@ -49,10 +48,9 @@ export default fp<LivePluginOptions>(async (app, opts) => {
     etag: `"${createHash('sha1').update(geometryJson).digest('hex').slice(0, 20)}"`,
   });
   const live = new LiveState(entitiesFromPack(opts.pack), opts.connectivity);
-  const devices = new DeviceRegistry(app.store.devices.all(), (id) => live.get(id) !== undefined);
   app.decorate('live', live);
-  app.decorate('devices', devices);
-  app.decorate('ingest', new Ingest(live, devices, opts.filters, opts.now, { sim: opts.simSpeed }));
+  // Until the device registry (plugin 'devices') takes over, only the simulator's own devices resolve.
+  app.decorate('ingest', new Ingest(live, new DeviceRegistry([], (id) => live.get(id) !== undefined), opts.filters, opts.now, { sim: opts.simSpeed }));
   const sweep = setInterval(() => {
     // A timer that throws would end the server: log and sweep again next time.
     try { live.sweepConnectivity(opts.now()); } catch (err) { app.log.error({ err }, 'connectivity sweep failed'); }

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { openDatabase, type Db } from '../store/database.ts';
 import { AccessRepo } from '../store/access-repo.ts';
 import { AuditRepo } from '../store/audit-repo.ts';
-import { DevicesRepo } from '../store/devices-repo.ts';
+import { DevicesRepo } from '../devices/device-repo.ts';
 import { ServerSecret } from '../auth/server-secret.ts';
 
 declare module 'fastify' {

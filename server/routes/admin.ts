@@ -1,14 +1,12 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  CreateDisplayTokenBody, CreatedDisplayToken, DeviceSchema, DisplayTokenSchema, ErrorResponse, IdParams, RegisterDeviceBody,
-} from '../../shared/schemas/http.ts';
+import { CreateDisplayTokenBody, CreatedDisplayToken, DisplayTokenSchema, ErrorResponse, IdParams } from '../../shared/schemas/http.ts';
 import { HttpError } from '../http-error.ts';
 import { newToken } from '../auth/passwords.ts';
 
-/** Administration: wall display tokens (issue, list, revoke), the device registry, ingest statistics. Admin only, audited. */
+/** Administration: wall display tokens (issue, list, revoke), ingest statistics. Admin only, audited. The device registry: routes/devices.ts. */
 const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> = async (app, opts) => {
-  const { access, audit, devices } = app.store;
+  const { access, audit } = app.store;
   const adminOnly = app.auth.requireRole('admin');
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
 
@@ -31,31 +29,6 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
     if (!access.revokeDisplayToken(req.params.id)) throw new HttpError(404, 'not_found', `no active display token ${req.params.id}`);
     audit.record(req.principal!.name, 'displayToken.revoke', String(req.params.id));
     app.auth.events.emit('revoked', `display:${req.params.id}`);
-    return reply.status(204).send(null);
-  });
-
-  app.get('/api/devices', { preHandler: adminOnly, schema: { tags: ['admin'], response: { 200: Type.Array(DeviceSchema), ...denied } } }, async () => devices.all());
-
-  app.post('/api/devices', {
-    preHandler: adminOnly,
-    schema: { tags: ['admin'], body: RegisterDeviceBody, response: { 201: DeviceSchema, 400: ErrorResponse, 404: ErrorResponse, ...denied } },
-  }, async (req, reply) => {
-    const { source, deviceId, entityId, label } = req.body;
-    if (!app.live.get(entityId)) throw new HttpError(404, 'not_found', `no entity ${entityId}`);
-    const row = devices.upsert(source, deviceId, entityId, label ?? null);
-    app.devices.set(source, deviceId, entityId);
-    audit.record(req.principal!.name, 'device.register', `${source}:${deviceId}`, { entityId });
-    return reply.status(201).send(row);
-  });
-
-  app.delete('/api/devices/:id', {
-    preHandler: adminOnly,
-    schema: { tags: ['admin'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
-  }, async (req, reply) => {
-    const row = devices.remove(req.params.id);
-    if (!row) throw new HttpError(404, 'not_found', `no device ${req.params.id}`);
-    app.devices.delete(row.source, row.deviceId);
-    audit.record(req.principal!.name, 'device.remove', `${row.source}:${row.deviceId}`);
     return reply.status(204).send(null);
   });
 

@@ -24,6 +24,7 @@ import { HISTORY_MIGRATION } from '../history/schema.ts';
 import { BRIEFING_MIGRATION } from '../analytics/schema.ts';
 import { SIM_PAST_MIGRATION } from '../sim/past/schema.ts';
 import { HEAT_MIGRATION } from '../heat/schema.ts';
+import { DEVICES_MIGRATION } from '../devices/schema.ts';
 import { INGEST_KEYS_MIGRATION } from '../ingest/http/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
@@ -88,5 +89,6 @@ export const MIGRATIONS: Migration[] = [
   SIM_PAST_MIGRATION,
   BRIEFING_MIGRATION,
   HEAT_MIGRATION,
+  DEVICES_MIGRATION,
   INGEST_KEYS_MIGRATION,
 ];

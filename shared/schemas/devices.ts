@@ -32,6 +32,8 @@ export const DeviceView = Type.Object({
   entityName: Type.Union([Type.String(), Type.Null()]),
   /** True when a real device (not the simulator) drives the entity. */
   real: Type.Boolean(),
+  /** True when this device is the one that drives its entity now (a simulator device whose entity a real device took over: false). */
+  drives: Type.Boolean(),
   label: Type.Union([Type.String(), Type.Null()]),
   /** What a terminal said of itself when it registered (plate, manufacturer, model, terminal id). */
   plate: Type.Union([Type.String(), Type.Null()]),

@@ -118,13 +118,3 @@ export const CreatedDisplayToken = Type.Object({ id: Type.Integer(), name: Type.
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
-export const DeviceSchema = Type.Object({
-  id: Type.Integer(), source: Type.String(), deviceId: Type.String(), entityId: Type.String(),
-  label: Type.Union([Type.String(), Type.Null()]), createdAt: Type.Number(),
-});
-export const RegisterDeviceBody = Type.Object({
-  source: literals(['jt808', 'mqtt', 'http']),
-  deviceId: Type.String({ minLength: 1, maxLength: 64 }),
-  entityId: Type.String({ minLength: 1, maxLength: 64 }),
-  label: Type.Optional(Type.String({ maxLength: 100 })),
-}, { additionalProperties: false });

@@ -115,7 +115,7 @@ describe('HTTP API', () => {
     const list = await fetch(`${s.url}/api/display-tokens`, { headers: auth(adminToken) });
     expect(list.status).toBe(200);
     expect(((await list.json()) as unknown[]).length).toBe(1);
-    const reg = await fetch(`${s.url}/api/devices`, { method: 'POST', headers: { ...auth(adminToken), 'content-type': 'application/json' }, body: JSON.stringify({ source: 'jt808', deviceId: '14450376202', entityId: 'nope' }) });
+    const reg = await fetch(`${s.url}/api/devices`, { method: 'POST', headers: { ...auth(adminToken), 'content-type': 'application/json' }, body: JSON.stringify({ protocol: 'jt808', deviceId: '14450376202', bind: { entityId: 'nope' } }) });
     expect(reg.status).toBe(404);
   });
 

@@ -15,7 +15,7 @@ describe('storage across restarts', () => {
     expect(first.firstStart?.adminPassword).toMatch(/^[A-Za-z0-9]{20}$/);
     const login = await fetch(`${first.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: first.firstStart!.adminPassword }) });
     const { token } = (await login.json()) as { token: string };
-    const reg = await fetch(`${first.url}/api/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ source: 'jt808', deviceId: '14450376202', entityId: 'muck-001', label: 'terminal on 鲁A·M0001' }) });
+    const reg = await fetch(`${first.url}/api/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ protocol: 'jt808', deviceId: '14450376202', bind: { entityId: 'muck-001' }, label: 'terminal on 鲁A·M0001' }) });
     expect(reg.status).toBe(201);
     await first.close({ keepData: true });
 
@@ -25,12 +25,12 @@ describe('storage across restarts', () => {
     // the session, the wall token and the device survive
     expect((await fetch(`${second.url}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect((await fetch(`${second.url}/api/district`, { headers: { authorization: `Bearer ${first.firstStart!.wallToken}` } })).status).toBe(200);
-    const devices = (await (await fetch(`${second.url}/api/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as { deviceId: string; entityId: string }[];
-    expect(devices).toEqual([expect.objectContaining({ deviceId: '14450376202', entityId: 'muck-001' })]);
+    const devices = (await (await fetch(`${second.url}/api/devices?protocol=jt808`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { deviceId: string; entityId: string }[] };
+    expect(devices.items).toEqual([expect.objectContaining({ deviceId: '14450376202', entityId: 'muck-001', state: 'active', label: 'terminal on 鲁A·M0001' })]);
     // and the registry is live: the device's reports reach its entity
     const out = second.app.ingest.submit({ source: 'jt808', deviceId: '14450376202', ts: Date.now(), pos: { lon: 117.1, lat: 36.66, speed: 30 } });
     expect(out).toEqual({ accepted: true, entityId: 'muck-001' });
     const audit = second.app.store.audit.recent().map((a) => a.action);
-    expect(audit).toEqual(expect.arrayContaining(['bootstrap', 'login', 'device.register']));
+    expect(audit).toEqual(expect.arrayContaining(['bootstrap', 'login', 'device.create']));
   });
 });

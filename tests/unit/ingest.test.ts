@@ -16,7 +16,7 @@ function fixture() {
   ];
   let now = T0;
   const live = new LiveState(entities, connectivityPolicy({ staleAfterMs: 60_000, offlineAfterMs: 600_000 }, { staleAfterMs: 900_000, offlineAfterMs: 3_600_000 }));
-  const registry = new DeviceRegistry([{ id: 1, source: 'jt808', deviceId: '14450376202', entityId: 'veh-001', label: null, createdAt: 0 }], (id) => live.get(id) !== undefined);
+  const registry = new DeviceRegistry([{ source: 'jt808', deviceId: '14450376202', entityId: 'veh-001' }], (id) => live.get(id) !== undefined);
   const ingest = new Ingest(live, registry, { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxSpeedKph: 250 }, () => now);
   return { live, ingest, tick: (ms: number) => (now += ms), now: () => now };
 }
@@ -71,7 +71,7 @@ describe('ingest', () => {
       { id: 'veh-001', kind: 'vehicle', name: 'v', orgCode: '370102001', gridId: 'g1', status: 'parked', connectivity: 'offline', lastSeen: 0, version: 0, attrs: { vehicleType: 'compactor', plate: 'p', working: false } },
     ];
     const live = new LiveState(entities, connectivityPolicy({ staleAfterMs: 60_000, offlineAfterMs: 600_000 }, { staleAfterMs: 900_000, offlineAfterMs: 3_600_000 }));
-    const registry = new DeviceRegistry([{ id: 1, source: 'mqtt', deviceId: 'm1', entityId: 'veh-001', label: null, createdAt: 0 }], (id) => live.get(id) !== undefined);
+    const registry = new DeviceRegistry([{ source: 'mqtt', deviceId: 'm1', entityId: 'veh-001' }], (id) => live.get(id) !== undefined);
     let now = T0;
     const ingest = new Ingest(live, registry, { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxSpeedKph: 250 }, () => now, { sim: 60 });
     expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: now, pos: { lon: 117.05, lat: 36.65 } }).accepted).toBe(true);

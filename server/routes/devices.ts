@@ -1,0 +1,97 @@
+/**
+ * The device registry over HTTP (shared/schemas/devices.ts): list, add, accept or reject a
+ * quarantined terminal, bind, disable, enable, remove. Admin only; every change is audited.
+ */
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AcceptDeviceBody, BindDeviceBody, CreateDeviceBody, DeviceList, DeviceListQuery, DeviceView,
+} from '../../shared/schemas/devices.ts';
+import { ErrorResponse, IdParams } from '../../shared/schemas/http.ts';
+import { HttpError } from '../http-error.ts';
+import { deviceView, listDevices } from '../devices/device-view.ts';
+import type { DeviceRecord } from '../devices/device-directory.ts';
+
+const devices: FastifyPluginAsyncTypebox = async (app) => {
+  const directory = app.deviceDirectory;
+  const adminOnly = app.auth.requireRole('admin');
+  const denied = { 401: ErrorResponse, 403: ErrorResponse };
+  const changed = { 200: DeviceView, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied };
+  const view = (d: DeviceRecord) => deviceView(d, directory, app.live);
+  const audit = (actor: string, action: string, d: DeviceRecord, detail?: object) =>
+    app.store.audit.record(actor, `device.${action}`, `${d.protocol}:${d.deviceId}`, { id: d.id, entityId: d.entityId, ...detail });
+
+  app.get('/api/devices', {
+    preHandler: adminOnly,
+    schema: { tags: ['devices'], querystring: DeviceListQuery, response: { 200: DeviceList, 400: ErrorResponse, ...denied } },
+  }, async (req) => listDevices(directory, app.live, req.query));
+
+  app.get('/api/devices/:id', {
+    preHandler: adminOnly,
+    schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceView, 404: ErrorResponse, ...denied } },
+  }, async (req) => {
+    const d = directory.get(req.params.id);
+    if (!d) throw new HttpError(404, 'not_found', `no device ${req.params.id}`);
+    return view(d);
+  });
+
+  app.post('/api/devices', {
+    preHandler: adminOnly,
+    schema: { tags: ['devices'], body: CreateDeviceBody, response: { ...changed, 201: DeviceView } },
+  }, async (req, reply) => {
+    const d = directory.create(req.body.protocol, req.body.deviceId, req.body.bind, req.body.label ?? null);
+    audit(req.principal!.name, 'create', d, { bind: req.body.bind });
+    return reply.status(201).send(view(d));
+  });
+
+  app.post('/api/devices/:id/accept', {
+    preHandler: adminOnly,
+    schema: { tags: ['devices'], params: IdParams, body: Type.Optional(AcceptDeviceBody), response: changed },
+  }, async (req) => {
+    const d = directory.accept(req.params.id, req.body?.bind);
+    audit(req.principal!.name, 'accept', d);
+    return view(d);
+  });
+
+  app.post('/api/devices/:id/reject', {
+    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed },
+  }, async (req) => {
+    const d = directory.reject(req.params.id);
+    audit(req.principal!.name, 'reject', d);
+    return view(d);
+  });
+
+  app.post('/api/devices/:id/bind', {
+    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, body: BindDeviceBody, response: changed },
+  }, async (req) => {
+    const d = directory.bind(req.params.id, req.body.bind);
+    audit(req.principal!.name, 'bind', d, { bind: req.body.bind });
+    return view(d);
+  });
+
+  app.post('/api/devices/:id/disable', {
+    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed },
+  }, async (req) => {
+    const d = directory.disable(req.params.id);
+    audit(req.principal!.name, 'disable', d);
+    return view(d);
+  });
+
+  app.post('/api/devices/:id/enable', {
+    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed },
+  }, async (req) => {
+    const d = directory.enable(req.params.id);
+    audit(req.principal!.name, 'enable', d);
+    return view(d);
+  });
+
+  app.delete('/api/devices/:id', {
+    preHandler: adminOnly,
+    schema: { tags: ['devices'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, 409: ErrorResponse, ...denied } },
+  }, async (req, reply) => {
+    const d = directory.remove(req.params.id);
+    audit(req.principal!.name, 'remove', d);
+    return reply.status(204).send(null);
+  });
+};
+export default devices;
