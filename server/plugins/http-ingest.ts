@@ -18,4 +18,4 @@ export default fp<{ limits: Config['httpIngest']; now: () => number }>(async (ap
     now: opts.now,
     mqttStats: () => app.mqttIngest?.snapshot() ?? null,
   });
-}, { name: 'http-ingest', dependencies: ['store', 'auth', 'live', 'mqtt'] });
+}, { name: 'http-ingest', dependencies: ['store', 'auth', 'live', 'devices', 'mqtt'] });

@@ -38,9 +38,8 @@ export default fp<MqttPluginOptions>(async (app, opts) => {
       throw new ConfigError(`invalid configuration:\n  MQTT_CA_FILE=${c.caFile}: ${(err as Error).message}`);
     }
   }
-  // The device page counts a sensor's refusals when the registry offers it (DevicePort.refused).
-  const directory = (app as { deviceDirectory?: { refused(protocol: 'mqtt', deviceId: string | undefined, reason: string, detail: string, now: number): void } }).deviceDirectory;
-  const onRefused: RefusalListener = (deviceId, reason, detail) => directory?.refused('mqtt', deviceId, reason, detail, opts.now());
+  // The device page shows a sensor's refusals beside its reports (DevicePort.refused).
+  const onRefused: RefusalListener = (deviceId, reason, detail) => app.deviceDirectory.refused('mqtt', deviceId, reason, detail, opts.now());
   const gateway = new MqttSensorGateway({
     url: c.url, username: c.username, password: c.password, ca, rejectUnauthorized: !c.tlsInsecure, clientId: c.clientId,
     topicPrefix: c.topicPrefix, minReconnectMs: opts.minReconnectMs ?? 1000, maxReconnectMs: opts.maxReconnectMs ?? 60_000,
@@ -48,4 +47,4 @@ export default fp<MqttPluginOptions>(async (app, opts) => {
   app.decorate('mqttIngest', gateway);
   app.addHook('onReady', async () => gateway.start());
   app.addHook('onClose', async () => gateway.close());
-}, { name: 'mqtt', dependencies: ['live'] });
+}, { name: 'mqtt', dependencies: ['live', 'devices'] });

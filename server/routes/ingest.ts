@@ -82,7 +82,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
           return seen.result;
         }
       }
-      const result = ingestBatch(kind, items, app.ingest);
+      const result = ingestBatch(kind, items, app.ingest, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
       opts.stats.accepted += result.accepted;
       for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
       opts.keys.used(keyId, result.accepted, result.rejected.length, now);

@@ -23,7 +23,7 @@ export const adminSession = (s: RunningServer, password: string) => login(s.url,
 
 /** Binds a device of `protocol` to an existing pack entity through the admin API. */
 export async function registerDevice(s: RunningServer, adminToken: string, protocol: 'mqtt' | 'http', deviceId: string, entityId: string): Promise<void> {
-  const r = await call(s.url, adminToken, 'POST', '/api/devices', { source: protocol, deviceId, entityId });
+  const r = await call(s.url, adminToken, 'POST', '/api/devices', { protocol, deviceId, bind: { entityId } });
   if (r.status !== 201) throw new Error(`registering ${protocol} device ${deviceId}: ${r.status} ${JSON.stringify(r.json)}`);
 }
 

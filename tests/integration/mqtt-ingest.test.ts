@@ -102,6 +102,10 @@ describe.skipIf(!BROKER)('MQTT sensors over a real broker', () => {
     expect((after.dropped.unknownDevice ?? 0) - (before.dropped.unknownDevice ?? 0)).toBe(1);
     expect((after.dropped.malformed ?? 0) - (before.dropped.malformed ?? 0)).toBe(1);
     expect(after.accepted - before.accepted).toBe(1);
+    // The device page tells the sensor's story: a real device, its reports and refusals, the last reason.
+    const listed = await call(s.url, admin, 'GET', '/api/devices?protocol=mqtt&q=bin-00001');
+    const dev = listed.json.items.find((d: { deviceId: string }) => d.deviceId === 'bin-00001');
+    expect(dev).toMatchObject({ real: true, entityId: 'bin-00001', accepted: 3, refused: 9, lastRefusal: { reason: 'malformed' } });
     // After the snapshot's row, no fill but 91, 97.5 and 12 ever reached the wall.
     expect(new Set(wall.rows.get('bin-00001')!.slice(1).map((r) => r.attrs?.fill).filter((f) => f !== undefined))).toEqual(new Set([91, 97.5, 12]));
   });

@@ -36,12 +36,21 @@ function convert(kind: BatchKind, item: unknown): Converted {
   return { ok: true, update: { source: 'http', deviceId, ts: time.ts, attrs: rest } };
 }
 
-export function ingestBatch(kind: BatchKind, items: readonly unknown[], sink: IngestSink): BatchResult {
+/** Told of an item refused before the ingest, with the device it named when it named one (the device page counts it). */
+export type ItemRefused = (deviceId: string | undefined, reason: string, detail: string) => void;
+
+const namedDevice = (item: unknown): string | undefined => {
+  const id = typeof item === 'object' && item !== null ? (item as { deviceId?: unknown }).deviceId : undefined;
+  return typeof id === 'string' && id.length <= 64 ? id : undefined;
+};
+
+export function ingestBatch(kind: BatchKind, items: readonly unknown[], sink: IngestSink, refused: ItemRefused = () => {}): BatchResult {
   const result: BatchResult = { accepted: 0, rejected: [] };
   for (let index = 0; index < items.length; index++) {
     const c = convert(kind, items[index]);
     if (!c.ok) {
       result.rejected.push({ index, reason: c.reason, detail: c.detail });
+      refused(namedDevice(items[index]), c.reason, c.detail);
       continue;
     }
     const outcome = sink.submit(c.update);
