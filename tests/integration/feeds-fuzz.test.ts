@@ -131,7 +131,7 @@ describe('HTTP: 10,000 bad items and 500 bad requests', () => {
       else if (c === 'badKey') { body = valid; headers = { 'content-type': 'application/json', authorization: `Bearer cik_${printable(20).replace(/\s/g, '')}` }; }
       // Sent as text, the body is a string, not the JSON object the route takes.
       else { body = valid; headers = { 'content-type': 'text/plain', authorization: `Bearer ${key}` }; }
-      const res = await fetch(`${s.url}/api/v1/ingest/positions`, { method: 'POST', headers, body });
+      const res = await fetch(`${s.url}/api/v1/ingest/positions`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
       await res.arrayBuffer();
       const reason = { truncated: 'badBody', garbage: 'badBody', shape: 'badBody', tooMany: 'badBody', tooLarge: 'tooLarge', noKey: 'unauthorized', badKey: 'unauthorized', text: 'badBody' }[c];
       expectedRequests[reason]!++;
