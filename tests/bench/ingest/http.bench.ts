@@ -1,0 +1,121 @@
+/**
+ * HTTP positions accepted per second, end to end: pre-built batches of 1,000 fixes posted over
+ * keep-alive connections to the real server (SIM off, temp store), each fix checked, filtered
+ * and applied to the live state; the figure counts only fixes the live state holds at the end.
+ * Target: ≥ 50,000 positions/s (issue 8 part 8). Prints figures; asserts nothing.
+ *
+ * Exports `bench()` for the ingest bench runner (`npm run bench:ingest`); also runs on its own:
+ *   node --import tsx tests/bench/ingest/http.bench.ts
+ */
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '../../../server/app.ts';
+import { loadConfig } from '../../../server/config.ts';
+import { loadDistrictPack } from '../../../server/district/load-pack.ts';
+
+export interface BenchRow { name: string; value: number; unit: string; target?: string }
+
+const BATCH = 1000;
+const IN_FLIGHT = 4;
+const DURATION_MS = Number(process.env.BENCH_HTTP_MS ?? 8000);
+
+function post(agent: Agent, port: number, key: string, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/api/v1/ingest/positions', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${key}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-http-'));
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0', INGEST_RATE_PER_MIN: '1000000' });
+  const { app } = await buildApp(config, { pack: await loadDistrictPack('data/lixia'), logger: false, clientRoot: join(dataDir, 'no-client') });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  try {
+    // Every mobile pack entity gets an HTTP device (a phone or a platform's vehicle).
+    const pack = app.district.pack;
+    const mobile = [...pack.staff, ...pack.vehicles, ...pack.muckTrucks].map((e) => e.id);
+    for (const id of mobile) app.deviceDirectory.create('http', `dev-${id}`, { entityId: id }, null);
+    const key = (await app.inject({ method: 'POST', url: '/api/ingest-keys', headers: { authorization: `Bearer ${await adminToken(app)}` }, payload: { name: 'bench' } })).json().secret as string;
+
+    // Round r: every device one fix, 1 s and ~3 m after its last, so no filter drops it. Each
+    // connection posts for its own devices, in order, as one integration would.
+    const t0 = Date.now() - 3_600_000;
+    const rounds = 400;
+    const groups = Array.from({ length: IN_FLIGHT }, (_, w) => mobile.map((id, k) => ({ id, k })).filter((_, k) => k % IN_FLIGHT === w));
+    const bodies: Buffer[][] = groups.map((group) => {
+      const out: Buffer[] = [];
+      let batch: object[] = [];
+      for (let r = 0; r < rounds; r++) {
+        for (const { id, k } of group) {
+          batch.push({ deviceId: `dev-${id}`, ts: t0 + r * 1000, lon: 117.01 + (k % 60) * 0.0025, lat: 36.6 + Math.floor(k / 60) * 0.0025 + r * 0.00003, speed: 10.8 });
+          if (batch.length === BATCH) { out.push(Buffer.from(JSON.stringify({ positions: batch }))); batch = []; }
+        }
+      }
+      return out;
+    });
+
+    let sent = 0;
+    let accepted = 0;
+    let rejected = 0;
+    const start = performance.now();
+    const cpu0 = process.cpuUsage();
+    const sentBy = groups.map(() => 0);
+    const worker = async (mine: Buffer[], w: number) => {
+      for (let i = 0; i < mine.length && performance.now() - start < DURATION_MS; i++) {
+        const res = await post(agent, port, key, mine[i]!);
+        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 200)}`);
+        const r = JSON.parse(res.text) as { accepted: number; rejected: { reason: string; detail: string }[] };
+        sent += BATCH;
+        sentBy[w]! += BATCH;
+        accepted += r.accepted;
+        rejected += r.rejected.length;
+      }
+    };
+    await Promise.all(bodies.map((mine, w) => worker(mine, w)));
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    // End to end: the live state holds the last fix sent for every device (item n of a group is device n mod g, round n div g).
+    const inLive = groups.reduce((sum, group, w) => sum + group.filter(({ id }, j) => {
+      const n = sentBy[w]!;
+      return n > j && app.live.get(id)?.pos?.ts === t0 + Math.floor((n - 1 - j) / group.length) * 1000;
+    }).length, 0);
+    return [
+      { name: 'HTTP positions accepted into the live state', value: Math.round(accepted / seconds), unit: 'positions/s', target: '≥ 50,000' },
+      { name: 'HTTP positions rejected (expected 0)', value: rejected, unit: 'positions' },
+      { name: `HTTP batches of ${BATCH}, ${IN_FLIGHT} in flight, over`, value: Number(seconds.toFixed(1)), unit: 's' },
+      { name: 'HTTP bench process CPU (server and client share it)', value: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100), unit: '% of one core' },
+      { name: 'HTTP devices whose live position is the last fix sent', value: inLive, unit: `of ${mobile.length}` },
+      { name: 'HTTP positions sent', value: sent, unit: 'positions' },
+    ];
+  } finally {
+    agent.destroy();
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function adminToken(app: Awaited<ReturnType<typeof buildApp>>['app']): Promise<string> {
+  // A bench-only admin session, straight in the store (the first-start password is not printed here).
+  const { hashPassword, newPassword } = await import('../../../server/auth/passwords.ts');
+  const password = newPassword();
+  app.store.access.createUser('bench-admin', await hashPassword(password), 'admin', Date.now(), null);
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'bench-admin', password } });
+  return res.json().token as string;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await bench();
+  for (const r of rows) process.stdout.write(`${r.name.padEnd(58)} ${String(r.value).padStart(10)} ${r.unit}${r.target ? `   (target ${r.target})` : ''}\n`);
+}
