@@ -26,42 +26,46 @@ const view = (r: KeyRow): IngestKeyView => ({
 const COLUMNS = 'id, name, created_by, created_at, revoked_at, last_used_at, accepted, rejected';
 
 export class IngestKeysRepo {
-  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  /** Every batch authenticates and counts: the statements are prepared once. */
+  private readonly q: Record<'insert' | 'bySecret' | 'byId' | 'all' | 'revoke' | 'used', Database.Statement<unknown[]>>;
 
-  constructor(private readonly db: Db) {}
-
-  private sql(text: string): Database.Statement<unknown[]> {
-    let st = this.statements.get(text);
-    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
-    return st;
+  constructor(db: Db) {
+    this.q = {
+      insert: db.prepare('INSERT INTO ingest_keys (name, key_hash, created_by, created_at) VALUES (?, ?, ?, ?)'),
+      bySecret: db.prepare(`SELECT ${COLUMNS} FROM ingest_keys WHERE key_hash = ? AND revoked_at IS NULL`),
+      byId: db.prepare(`SELECT ${COLUMNS} FROM ingest_keys WHERE id = ?`),
+      all: db.prepare(`SELECT ${COLUMNS} FROM ingest_keys ORDER BY id`),
+      revoke: db.prepare('UPDATE ingest_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      used: db.prepare('UPDATE ingest_keys SET last_used_at = ?, accepted = accepted + ?, rejected = rejected + ? WHERE id = ?'),
+    };
   }
 
   create(name: string, createdBy: string, now: number): { secret: string; key: IngestKeyView } {
     const secret = newIngestKey();
-    const id = Number(this.sql('INSERT INTO ingest_keys (name, key_hash, created_by, created_at) VALUES (?, ?, ?, ?)').run(name, hashKey(secret), createdBy, now).lastInsertRowid);
+    const id = Number(this.q.insert.run(name, hashKey(secret), createdBy, now).lastInsertRowid);
     return { secret, key: this.get(id)! };
   }
 
   /** The active key a presented secret belongs to; undefined for an unknown or revoked one. */
   authenticate(secret: string): IngestKeyView | undefined {
-    const r = this.sql(`SELECT ${COLUMNS} FROM ingest_keys WHERE key_hash = ? AND revoked_at IS NULL`).get(hashKey(secret)) as KeyRow | undefined;
+    const r = this.q.bySecret.get(hashKey(secret)) as KeyRow | undefined;
     return r && view(r);
   }
 
   get(id: number): IngestKeyView | undefined {
-    const r = this.sql(`SELECT ${COLUMNS} FROM ingest_keys WHERE id = ?`).get(id) as KeyRow | undefined;
+    const r = this.q.byId.get(id) as KeyRow | undefined;
     return r && view(r);
   }
 
   list(): IngestKeyView[] {
-    return (this.sql(`SELECT ${COLUMNS} FROM ingest_keys ORDER BY id`).all() as KeyRow[]).map(view);
+    return (this.q.all.all() as KeyRow[]).map(view);
   }
 
   revoke(id: number, now: number): boolean {
-    return this.sql('UPDATE ingest_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+    return this.q.revoke.run(now, id).changes === 1;
   }
 
   used(id: number, accepted: number, rejected: number, now: number): void {
-    this.sql('UPDATE ingest_keys SET last_used_at = ?, accepted = accepted + ?, rejected = rejected + ? WHERE id = ?').run(now, accepted, rejected, id);
+    this.q.used.run(now, accepted, rejected, id);
   }
 }
