@@ -37,6 +37,8 @@ export const ALARM_TYPES = [
   'staffOffPost',
   /** any device silent past its offline threshold · 离线 */
   'deviceOffline',
+  /** the driver of a vehicle or muck truck pressed the terminal's emergency button (JT/T 808 alarm bit 0) · 司机一键报警 */
+  'driverSos',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 

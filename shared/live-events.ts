@@ -17,7 +17,11 @@ export interface CatalogEntry {
 }
 
 export interface LiveSnapshot {
-  /** Changes when the set of entities changes; a client holding another catalog must drop its state. */
+  /**
+   * Names the district's catalog; it stays the same while entities are added at run time (the
+   * catalog only grows), so a client holding a prefix of `catalog` extends what it holds. A
+   * client holding another catalog must drop its state.
+   */
   catalogId: string;
   catalog: CatalogEntry[];
   /** A full frame (shared/live-codec.ts) with every entity's dynamic state. */
@@ -29,8 +33,23 @@ export interface LiveSnapshot {
   clientBuild?: string;
 }
 
+/**
+ * Entities added to the running district (a device registered for a new entity): the catalog
+ * only grows, each entry at the next index. Sent before the delta that first carries their
+ * rows; a client whose catalog does not end right before `entries[0].i` missed one and asks
+ * for a resync (the snapshot carries the whole catalog).
+ */
+export interface CatalogChange {
+  catalogId: string;
+  /** The live version at which the last of these entries was added. */
+  version: number;
+  entries: CatalogEntry[];
+}
+
 export interface ServerToClientEvents {
   'live:snapshot': (snapshot: LiveSnapshot) => void;
+  /** New catalog entries, no full snapshot (CatalogChange). */
+  'live:catalog': (change: CatalogChange) => void;
   /** A delta frame (shared/live-codec.ts): only what changed since the previous frame sent to this client. */
   'live:delta': (frame: Uint8Array) => void;
   'live:kpis': (kpis: KpiSummary) => void;

@@ -145,6 +145,7 @@ export const en: Record<MessageKey, string> = {
   'alarmType.staffOutOfGrid': 'Staff out of grid',
   'alarmType.staffOffPost': 'Staff off post',
   'alarmType.deviceOffline': 'Device offline',
+  'alarmType.driverSos': 'Driver SOS',
   'severity.critical': 'Critical',
   'severity.major': 'Major',
   'severity.minor': 'Minor',

@@ -144,6 +144,7 @@ export const zh = {
   'alarmType.staffOutOfGrid': '人员越界',
   'alarmType.staffOffPost': '人员脱岗',
   'alarmType.deviceOffline': '设备离线',
+  'alarmType.driverSos': '司机 SOS 报警',
   'severity.critical': '紧急',
   'severity.major': '重要',
   'severity.minor': '次要',

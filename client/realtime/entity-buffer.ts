@@ -76,6 +76,49 @@ export class EntityBuffer {
   }
 
   /**
+   * Adds entities the server added at run time (the catalog only grows: `entries` continue it
+   * at index `size`). Returns false when they do not continue what this buffer holds — a missed
+   * catalog change; the caller asks for a resync. Entries already held are skipped.
+   */
+  extend(entries: readonly CatalogEntry[]): boolean {
+    const fresh = entries.filter((e) => e.i >= this.catalog.length);
+    if (fresh.length === 0) return entries.every((e) => this.catalog[e.i]?.id === e.id);
+    for (let k = 0; k < fresh.length; k++) if (fresh[k]!.i !== this.catalog.length + k) return false;
+    const n = this.catalog.length + fresh.length;
+    const grow = <T extends Float64Array | Float32Array | Uint8Array>(a: T, make: (n: number) => T, fill?: number): T => {
+      const out = make(n);
+      if (fill !== undefined) out.fill(fill);
+      out.set(a);
+      return out;
+    };
+    this.statusCode = grow(this.statusCode, (m) => new Uint8Array(m));
+    this.connectivity = grow(this.connectivity, (m) => new Uint8Array(m), CONNECTIVITY.indexOf('offline'));
+    this.hasPos = grow(this.hasPos, (m) => new Uint8Array(m));
+    this.lon = grow(this.lon, (m) => new Float64Array(m));
+    this.lat = grow(this.lat, (m) => new Float64Array(m));
+    this.fromLon = grow(this.fromLon, (m) => new Float64Array(m));
+    this.fromLat = grow(this.fromLat, (m) => new Float64Array(m));
+    this.glideStart = grow(this.glideStart, (m) => new Float64Array(m));
+    this.glideMs = grow(this.glideMs, (m) => new Float32Array(m));
+    this.lastReportAt = grow(this.lastReportAt, (m) => new Float64Array(m));
+    this.speed = grow(this.speed, (m) => new Float32Array(m));
+    this.heading = grow(this.heading, (m) => new Float32Array(m), Number.NaN);
+    this.fixTs = grow(this.fixTs, (m) => new Float64Array(m));
+    this.lastSeen = grow(this.lastSeen, (m) => new Float64Array(m));
+    for (const e of fresh) {
+      this.catalog.push(e);
+      this.attrs.push(undefined);
+      const list = this.byKind[e.kind];
+      const next = new Int32Array(list.length + 1);
+      next.set(list);
+      next[list.length] = e.i;
+      this.byKind[e.kind] = next;
+      this.dirty.add(e.kind);
+    }
+    return true;
+  }
+
+  /**
    * Applies a full or delta frame. `now` is performance.now() at arrival.
    * A full frame is the whole truth: it sets the version (a restarted server counts from 0
    * again), replaces attributes instead of merging them, and snaps positions without gliding.

@@ -8,7 +8,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { decodeLiveFrame, LiveCodecError } from '../../shared/live-codec.ts';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/live-events.ts';
+import type { CatalogEntry, ClientToServerEvents, ServerToClientEvents } from '../../shared/live-events.ts';
 import type { KpiSummary } from '../../shared/kpis.ts';
 import type { OpsDelta, OpsSnapshot } from '../../shared/ops.ts';
 import type { DeltaOutcome } from './ops-state.ts';
@@ -23,6 +23,8 @@ export interface LiveClientHandlers {
   onUnauthorized(reason: 'expired' | 'revoked'): void;
   /** A snapshot brought another catalog: catalog indices held elsewhere (selection) no longer mean the same entity. */
   onCatalogChanged?(): void;
+  /** Entities were added to the catalog at run time (indices held elsewhere keep their meaning). */
+  onCatalogGrown?(entries: readonly CatalogEntry[]): void;
   /** Cases, alarms and engaged units: a full replacement. */
   onOpsSnapshot?(snapshot: OpsSnapshot): void;
   /** Applies an ops delta and says whether it fitted the version held ('gap'/'noSnapshot' → a resync is asked). */
@@ -164,7 +166,9 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
       return; // keep drawing what we have; the next (re)connect or resync brings another snapshot
     }
     const now = performance.now();
-    if (buffer.catalogId !== snapshot.catalogId) {
+    // The same district with entities added since (the catalog only grows): extend what is held.
+    const extended = buffer.catalogId === snapshot.catalogId && holdsPrefix(buffer, snapshot.catalog) && buffer.extend(snapshot.catalog.slice(buffer.size));
+    if (!extended) {
       const hadCatalog = buffer.catalogId !== '';
       // Another set of entities: drop everything held and rebuild from the new catalog.
       buffer.reset(snapshot.catalogId, snapshot.catalog);
@@ -174,6 +178,14 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     // frame overwrites every entity and snaps positions, without gliding from pre-outage positions.
     buffer.apply(frame, now);
     resyncing = false;
+  });
+  socket.on('live:catalog', (change) => {
+    if (!buffer.catalogId) return;
+    if (change.catalogId !== buffer.catalogId || !buffer.extend(change.entries)) {
+      resync(`catalog ${buffer.size} → ${change.entries[0]?.i ?? '?'}`);
+      return;
+    }
+    handlers.onCatalogGrown?.(change.entries);
   });
   socket.on('live:delta', (data) => {
     if (!buffer.catalogId) return;
@@ -215,6 +227,13 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
       socket.disconnect();
     },
   };
+}
+
+/** The buffer's catalog is the start of `catalog`, entry for entry (ids compared; the catalog only ever grows at the end). */
+function holdsPrefix(buffer: EntityBuffer, catalog: readonly CatalogEntry[]): boolean {
+  if (catalog.length < buffer.size) return false;
+  for (let i = 0; i < buffer.size; i++) if (buffer.catalog[i]?.id !== catalog[i]?.id) return false;
+  return true;
 }
 
 function toBytes(data: Uint8Array | ArrayBuffer): Uint8Array {

@@ -45,8 +45,9 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
     staffOutOfGrid: 'minor',
     staffOffPost: 'major',
     deviceOffline: 'warning',
+    driverSos: 'critical',
   },
-  autoCase: ['binOverflow', 'staffSos', 'muckOffRoute', 'muckRestrictedZone', 'toiletNh3'],
+  autoCase: ['binOverflow', 'staffSos', 'driverSos', 'muckOffRoute', 'muckRestrictedZone', 'toiletNh3'],
 };
 
 /** Problems with a settings object, empty when it can be taken. */

@@ -291,7 +291,7 @@ export class CasesService implements CasesPort {
     if (!at || !this.d.locator.inDistrict(at[0], at[1])) return null; // outside the district: not ours to open
     return this.report({
       source: 'iotAlarm', itemCode: item.code, title: `${item.name} · ${alarm.entityName}`, description: alarm.detail,
-      lon: at[0], lat: at[1], alarmId: alarm.id, register: true, ...(alarm.type === 'staffSos' ? { emergency: true } : {}),
+      lon: at[0], lat: at[1], alarmId: alarm.id, register: true, ...(alarm.type === 'staffSos' || alarm.type === 'driverSos' ? { emergency: true } : {}),
     }, SYSTEM_ACTOR);
   }
 

@@ -9,7 +9,7 @@
  * still needs and at most MAX_LOG entries; a screen further behind is answered by a scan.
  */
 import { encodeLiveFrame, type LiveRow } from '../../shared/live-codec.ts';
-import type { LiveSnapshot } from '../../shared/live-events.ts';
+import type { CatalogChange, LiveSnapshot } from '../../shared/live-events.ts';
 import type { LiveEntity, LiveState } from './live-state.ts';
 
 function toRow(e: LiveEntity, withAttrs: boolean): LiveRow {
@@ -25,15 +25,31 @@ export class LiveFanOut {
   private logEntities: LiveEntity[] = [];
   /** Changes with a version ≤ this are no longer in the log. */
   private logFloor: number;
-  readonly unsubscribe: () => void;
+  private readonly unsubscribers: (() => void)[];
 
   constructor(private readonly live: LiveState, private readonly now: () => number = Date.now) {
     this.logFloor = live.version;
-    this.unsubscribe = live.changes.subscribe('fan-out', (c) => {
-      this.logVersions.push(c.version);
-      this.logEntities.push(c.entity);
+    const log = (version: number, entity: LiveEntity) => {
+      this.logVersions.push(version);
+      this.logEntities.push(entity);
       if (this.logVersions.length > MAX_LOG) this.prune(this.logVersions[this.logVersions.length - MAX_LOG / 2]!);
-    });
+    };
+    this.unsubscribers = [
+      live.changes.subscribe('fan-out', (c) => log(c.version, c.entity)),
+      // A new entity's first row (its fixed place, its initial status) goes out with the next delta.
+      live.onCatalog('fan-out', (a) => log(a.version, a.entity)),
+    ];
+  }
+
+  unsubscribe(): void {
+    for (const u of this.unsubscribers.splice(0)) u();
+  }
+
+  /** Catalog entries from index `from` on, for a screen that holds `from` entries (null: none new). */
+  catalogSince(from: number): CatalogChange | null {
+    const catalog = this.live.catalog;
+    if (from >= catalog.length) return null;
+    return { catalogId: this.live.catalogId, version: this.live.catalogVersion, entries: catalog.slice(from) };
   }
 
   /** Forgets changes at or below `version` (every screen holds at least that). */
@@ -68,7 +84,8 @@ export class LiveFanOut {
       { full: true, version, baseVersion: 0, serverTime: this.now() },
       this.live.all().map((e) => toRow(e, true)),
     );
-    return { snapshot: { catalogId: this.live.catalogId, catalog: this.live.catalog, frame }, version };
+    // A copy: the catalog grows while the snapshot may still be on its way.
+    return { snapshot: { catalogId: this.live.catalogId, catalog: this.live.catalog.slice(), frame }, version };
   }
 
   /** The delta frame from `baseVersion` to now, or null when nothing changed. */

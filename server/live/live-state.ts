@@ -42,6 +42,8 @@ export class LiveState {
    * index keeps meaning the same entity): listeners learn each new entry in order.
    */
   private readonly catalogListeners: { name: string; listener: CatalogListener }[] = [];
+  /** The live version of the last catalog addition (0: the catalog is the one the state started with). */
+  catalogVersion = 0;
   /** Catalog listeners that threw, by name (like the change stream's failures). */
   readonly catalogFailures = new Map<string, number>();
 
@@ -69,6 +71,7 @@ export class LiveState {
     this.list.push(live);
     const entry: CatalogEntry = { i: live.index, id: live.id, kind: live.kind, name: live.name, orgCode: live.orgCode, gridId: live.gridId };
     this.catalog.push(entry);
+    this.catalogVersion = v;
     for (const { name, listener } of this.catalogListeners) {
       try {
         listener({ entry, entity: live, version: v, at });

@@ -42,6 +42,8 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   app.decorate('history', store as HistoryPort);
   app.decorate('historyStore', store);
   const unsubscribe = app.live.changes.subscribe('history', store.onChange);
+  // An entity added at run time (a device registered for a new entity) gets its track from its first report.
+  const unsubscribeCatalog = app.live.onCatalog('history', (a) => store.registerEntities([a.entity]));
 
   // Timers that throw would end the server: log and try again next time (the points stay buffered).
   const flush = () => {
@@ -65,6 +67,7 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
     clearInterval(pruneTimer);
     clearImmediate(firstPrune);
     unsubscribe();
+    unsubscribeCatalog();
     flush();
   });
   await app.register(historyRoutes);

@@ -9,7 +9,11 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/li
 import { LiveFanOut } from '../live/fan-out.ts';
 import type { AuthContext } from './auth.ts';
 
-interface SocketData { principal: AuthContext; version: number; opsVersion: number; address: string }
+interface SocketData {
+  principal: AuthContext; version: number; opsVersion: number; address: string;
+  /** Catalog entries this screen holds (the catalog grows at run time; it learns new ones with 'live:catalog'). */
+  catalogSize: number;
+}
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -71,6 +75,7 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   const sendSnapshot = (socket: LiveSocket) => {
     const { snapshot, version } = fanOut.snapshot();
     socket.data.version = version;
+    socket.data.catalogSize = snapshot.catalog.length;
     const clientBuild = opts.clientBuild();
     socket.emit('live:snapshot', clientBuild ? { ...snapshot, clientBuild } : snapshot);
   };
@@ -138,6 +143,12 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     for (const socket of io.sockets.sockets.values()) {
       minBase = Math.min(minBase, socket.data.version ?? 0);
       if (backlog(socket) >= SLOW_CLIENT_BACKLOG) continue;
+      // New entities before the delta that carries their first rows.
+      const added = fanOut.catalogSince(socket.data.catalogSize ?? 0);
+      if (added) {
+        socket.data.catalogSize = app.live.catalog.length;
+        socket.emit('live:catalog', added);
+      }
       const frame = fanOut.deltaSince(socket.data.version);
       socket.data.version = app.live.version;
       if (frame) socket.emit('live:delta', frame);

@@ -195,6 +195,19 @@ describe('vehicle and staff rules', () => {
   });
 });
 
+describe('driver SOS from a terminal', () => {
+  it('raises a critical driverSos for a vehicle and a muck truck whose terminal reports sos, released when it clears', () => {
+    const h = harness();
+    h.report('veh-1', { attrs: { sos: true, acc: true, terminalAlarms: 1 }, ...pos(northOf(0), 0, at(0)) }, at(0));
+    h.report('muck-1', { attrs: { sos: true }, ...pos(northOf(0), 0, at(0)) }, at(0));
+    expect(h.mod.book.active().filter((a) => a.type === 'driverSos').map((a) => [a.entityId, a.severity])).toEqual([['veh-1', 'critical'], ['muck-1', 'critical']]);
+    h.report('veh-1', { attrs: { sos: false }, ...pos(northOf(0), 0, at(1)) }, at(1));
+    h.tick(at(5));
+    expect(h.activeTypes('veh-1')).not.toContain('driverSos');
+    expect(h.activeTypes('muck-1')).toContain('driverSos');
+  });
+});
+
 describe('the sweep', () => {
   it('re-judges an entity once its last judgement is 30 s old, never one judged since by its reports, never a bin', () => {
     const h = harness();

@@ -38,6 +38,8 @@ export class MuckTruckRules implements KindRules {
 
   evaluate(e: LiveEntity, ctx: RuleContext): void {
     if (e.kind !== 'muckTruck') return;
+    if (e.attrs.sos === true) ctx.raise(e, 'driverSos', { detail: 'SOS', value: null });
+    else ctx.release(e, 'driverSos');
     const s = ctx.settings;
     const pos = e.pos;
     const speed = pos?.speed ?? 0;

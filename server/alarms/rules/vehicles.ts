@@ -17,6 +17,8 @@ export class VehicleRules implements KindRules {
 
   evaluate(e: LiveEntity, ctx: RuleContext): void {
     if (e.kind !== 'vehicle') return;
+    if (e.attrs.sos === true) ctx.raise(e, 'driverSos', { detail: 'SOS', value: null });
+    else ctx.release(e, 'driverSos');
     const working = e.status === 'working' || e.attrs.working === true;
     const speed = e.pos?.speed ?? 0;
     const limit = this.limitKph.get(e.id);

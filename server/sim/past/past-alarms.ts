@@ -43,6 +43,8 @@ export const ALARM_PLAN = (rng: Rng): Record<AlarmType, AlarmPlan> => ({
   staffOutOfGrid: { perDay: 220, curve: DAY, minutes: [10, 40], kind: 'staff', detail: (v) => `${v} m outside the assigned grid`, value: () => 120 + rng.int(500) },
   staffOffPost: { perDay: 260, curve: DAY, minutes: [20, 90], kind: 'staff', detail: (v) => `off post for ${v} min`, value: () => 30 + rng.int(60) },
   deviceOffline: { perDay: 500, curve: FLAT, minutes: [10, 60], kind: null, detail: () => 'no report past the offline threshold', value: () => null },
+  // Only real terminals press it; the simulated past has none.
+  driverSos: { perDay: 0, curve: FLAT, minutes: [3, 8], kind: 'vehicle', detail: () => 'SOS pressed', value: () => null },
 });
 
 
