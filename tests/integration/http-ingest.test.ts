@@ -212,3 +212,32 @@ describe('rate limit and counts', () => {
     expect(st.http.rejectedItems.unknownDevice).toBeGreaterThanOrEqual(ok + 3);
   });
 });
+
+describe('takeover from the simulator', () => {
+  it('a phone that reports for a simulated staff member drives it from then on; the simulator stops moving it', async () => {
+    // 10:00 in the district: staff-0001's shift (08:00–18:00) is on, so the simulator reports it.
+    const sim = await startServer({ ADMIN_PASSWORD, LIVE_TICK_MS: '200', SIM_START_TIME: '10:00' });
+    const simWall = await WallWatcher.open(sim);
+    try {
+      const token = await adminSession(sim, ADMIN_PASSWORD);
+      const secret = (await call(sim.url, token, 'POST', '/api/ingest-keys', { name: 'phones' })).json.secret as string;
+      await registerDevice(sim, token, 'http', 'phone-take', 'staff-0001');
+      // The simulator reports staff every 5–10 s: wait for one report so that its fix is recent, then report beside it.
+      const simFix = (await simWall.waitFor('staff-0001', 'a simulated report', (r) => r.pos !== undefined && r !== simWall.rows.get('staff-0001')![0], 20_000)).pos!;
+      const mine = { deviceId: 'phone-take', ts: Date.now(), lon: simFix.lon, lat: simFix.lat + 20 / 111_320 };
+      const res = await fetch(`${sim.url}/api/v1/ingest/positions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: JSON.stringify({ positions: [mine] }) });
+      expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+      const seenAt = (await simWall.waitFor('staff-0001', 'the phone fix', (r) => r.pos?.lat === Math.round(mine.lat * 1e6) / 1e6)).pos!;
+      const rowsBefore = simWall.rows.get('staff-0001')!.length;
+      // Two of the simulator's reporting periods: a simulator still driving would have moved it.
+      await new Promise((r) => setTimeout(r, 12_000));
+      const later = simWall.rows.get('staff-0001')!.slice(rowsBefore).filter((r) => r.pos !== undefined);
+      for (const r of later) expect([r.pos!.lon, r.pos!.lat]).toEqual([seenAt.lon, seenAt.lat]);
+      const listed = await call(sim.url, token, 'GET', '/api/devices?protocol=http');
+      expect(listed.json.items[0]).toMatchObject({ deviceId: 'phone-take', entityId: 'staff-0001', real: true, accepted: 1 });
+    } finally {
+      simWall.close();
+      await sim.close();
+    }
+  }, 60_000);
+});
