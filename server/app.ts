@@ -21,6 +21,7 @@ import domainEvents from './plugins/domain-events.ts';
 import auth from './plugins/auth.ts';
 import live from './plugins/live.ts';
 import devices from './plugins/devices.ts';
+import jt808 from './plugins/jt808.ts';
 import history from './plugins/history.ts';
 import heat from './plugins/heat.ts';
 import replay from './plugins/replay.ts';
@@ -43,6 +44,7 @@ import { basemapOrigins } from './district/basemap.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
 import deviceRoutes from './routes/devices.ts';
+import jt808Routes from './routes/jt808.ts';
 import briefingRoutes from './routes/briefing.ts';
 import partyRoutes from './routes/party.ts';
 import { requestLogSerializer } from './log-redaction.ts';
@@ -111,6 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     sweepMs: 1000,
     now,
     simSpeed: config.sim.speed,
+    perSource: config.ingest.perSource,
   });
   // Right after live: it puts back the entities made for devices before anything reads the catalog.
   await app.register(devices, { jt808Registration: config.devices.jt808Registration, now });
@@ -123,6 +126,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(alarms, { now });
   await app.register(roads, { travel: config.dispatch.travel });
   await app.register(dispatch, { settings: config.dispatch.settings, now });
+  // After the registry and cases: terminals register through the one, a dispatch texts the driver from the other.
+  await app.register(jt808, { config: config.jt808, host: config.host, now });
   await app.register(ops, { now });
   await app.register(replay, { now });
   await app.register(open311, {
@@ -146,6 +151,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
   await app.register(adminRoutes, { wallUrl });
   await app.register(deviceRoutes);
+  await app.register(jt808Routes);
   await app.register(briefingRoutes, { now, dispatchTargetMin: config.briefing.dispatchTargetMin });
   await app.register(partyRoutes, { now });
   await app.register(client, { root: clientRoot });

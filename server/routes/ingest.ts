@@ -59,6 +59,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
 
   // The items are declared loosely here and checked one by one in ingestBatch: a schema on the
   // items would make one bad item refuse the whole batch.
+  const httpSink = app.ingest.sink('http');
   const route = (kind: BatchKind, fields: string, description: string) => {
     const body = Type.Object({
       [kind]: Type.Array(Type.Unknown(), { minItems: 1, maxItems: opts.maxBatch, description: `1 to ${opts.maxBatch} items, each ${fields}; each checked on its own` }),
@@ -84,7 +85,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
           return seen.result;
         }
       }
-      const result = ingestBatch(kind, items, app.ingest, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
+      const result = ingestBatch(kind, items, httpSink, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
       opts.stats.accepted += result.accepted;
       for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
       opts.keys.used(keyId, result.accepted, result.rejected.length, now);
@@ -92,7 +93,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
       return result;
     });
   };
-  route('positions', '{deviceId, ts (ISO 8601 with zone | epoch ms), lat, lon, speed? km/h, heading? °, crs? WGS84|GCJ02|BD09}', 'Positions of devices (staff phones, a platform\'s vehicles): partial acceptance, bad items reported by index and reason.');
+  route('positions', '{deviceId, ts (ISO 8601 with zone | epoch ms), lat, lon, speed? km/h, heading? °, crs? WGS84|GCJ02|BD09, accuracy? m}', 'Positions of devices (staff phones, a platform\'s vehicles): partial acceptance, bad items reported by index and reason.');
   route('readings', '{deviceId, ts, …attributes of the entity\'s kind (fill; nh3, h2s, occupied, open; sos)}', 'Readings of devices (bin fill, toilet air and stalls, staff SOS): partial acceptance, bad items reported by index and reason.');
 };
 

@@ -25,6 +25,7 @@ import { BRIEFING_MIGRATION } from '../analytics/schema.ts';
 import { SIM_PAST_MIGRATION } from '../sim/past/schema.ts';
 import { HEAT_MIGRATION } from '../heat/schema.ts';
 import { DEVICES_MIGRATION } from '../devices/schema.ts';
+import { DEVICE_MESSAGES_MIGRATION } from '../ingest/jt808/text-schema.ts';
 import { INGEST_KEYS_MIGRATION } from '../ingest/http/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
@@ -90,5 +91,6 @@ export const MIGRATIONS: Migration[] = [
   BRIEFING_MIGRATION,
   HEAT_MIGRATION,
   DEVICES_MIGRATION,
+  DEVICE_MESSAGES_MIGRATION,
   INGEST_KEYS_MIGRATION,
 ];

@@ -41,7 +41,10 @@ export const PositionItem = Type.Object({
   speed: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
   /** degrees clockwise from north */
   heading: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+  /** Absent: the source's INGEST_HTTP_CRS, else WGS84. */
   crs: Type.Optional(Type.Union([Type.Literal('WGS84'), Type.Literal('GCJ02'), Type.Literal('BD09')])),
+  /** Horizontal accuracy the phone claims, metres; fixes worse than INGEST_HTTP_MAX_ACCURACY_M are dropped as lowAccuracy. */
+  accuracy: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
 }, { additionalProperties: false });
 export type PositionItem = Static<typeof PositionItem>;
 

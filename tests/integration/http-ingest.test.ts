@@ -50,7 +50,7 @@ const startOf = (id: string) => START[id]!;
 const north = (p: { lon: number; lat: number }, m: number) => ({ lon: p.lon, lat: p.lat + m / 111_320 });
 
 beforeAll(async () => {
-  s = await startServer({ SIM_ENABLED: 'false', ADMIN_PASSWORD, LIVE_TICK_MS: '200', INGEST_MAX_BATCH: String(MAX_BATCH), INGEST_MAX_BODY_KB: String(MAX_BODY_KB), INGEST_RATE_PER_MIN: String(RATE) });
+  s = await startServer({ SIM_ENABLED: 'false', ADMIN_PASSWORD, LIVE_TICK_MS: '200', INGEST_MAX_BATCH: String(MAX_BATCH), INGEST_MAX_BODY_KB: String(MAX_BODY_KB), INGEST_RATE_PER_MIN: String(RATE), INGEST_HTTP_MAX_ACCURACY_M: '50' });
   admin = await adminSession(s, ADMIN_PASSWORD);
   await registerDevice(s, admin, 'http', 'phone-001', 'staff-0001');
   await registerDevice(s, admin, 'http', 'phone-002', 'staff-0002');
@@ -121,12 +121,13 @@ describe('POST /api/v1/ingest/positions', () => {
       { deviceId: 'phone-999', ts: t + 3000, ...p1 },
       { deviceId: 'phone-001', ts: new Date(t + 10_000).toISOString(), ...p5, speed: 5.5 },
       { deviceId: 'phone-001', ts: t + 10_000, ...north(a, 31) },
-      { deviceId: 'phone-002', ts: t + 10_000, lon: gLon, lat: gLat, crs: 'GCJ02' },
+      { deviceId: 'phone-002', ts: t + 10_000, lon: gLon, lat: gLat, crs: 'GCJ02', accuracy: 12 },
+      { deviceId: 'phone-001', ts: t + 20_000, ...north(a, 45), accuracy: 500 },
     ]);
     expect(r.status).toBe(200);
     expect(r.json.accepted).toBe(3);
     expect(r.json.rejected.map((x: { index: number; reason: string }) => [x.index, x.reason])).toEqual([
-      [1, 'badItem'], [2, 'badItem'], [3, 'badTime'], [4, 'unknownDevice'], [6, 'duplicate'],
+      [1, 'badItem'], [2, 'badItem'], [3, 'badTime'], [4, 'unknownDevice'], [6, 'duplicate'], [8, 'lowAccuracy'],
     ]);
     expect(r.json.rejected[0].detail).toMatch(/lat/);
     const row = await wall.waitFor('staff-0001', 'the last good fix', (x) => x.pos?.lat === Math.round(p5.lat * 1e6) / 1e6);

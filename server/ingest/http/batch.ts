@@ -5,14 +5,15 @@
  */
 import { Compile } from 'typebox/compile';
 import { PositionItem, ReadingItem, type BatchResult } from '../../../shared/schemas/ingest.ts';
-import type { IngestSink, IngestUpdate } from '../types.ts';
+import type { SourceSink } from '../ingest.ts';
+import type { IngestUpdate } from '../types.ts';
 import { parseReportTime } from '../report-time.ts';
 
 export type BatchKind = 'positions' | 'readings';
 
 const checkers = { positions: Compile(PositionItem), readings: Compile(ReadingItem) };
 
-type Converted = { ok: true; update: IngestUpdate } | { ok: false; reason: string; detail: string };
+type Converted = { ok: true; update: Omit<IngestUpdate, 'source'> } | { ok: false; reason: string; detail: string };
 
 function convert(kind: BatchKind, item: unknown): Converted {
   const checker = checkers[kind];
@@ -28,12 +29,12 @@ function convert(kind: BatchKind, item: unknown): Converted {
     return {
       ok: true,
       update: {
-        source: 'http', deviceId, ts: time.ts,
-        pos: { lon: p.lon, lat: p.lat, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}), ...(p.crs !== undefined ? { crs: p.crs } : {}) },
+        deviceId, ts: time.ts,
+        pos: { lon: p.lon, lat: p.lat, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}), ...(p.crs !== undefined ? { crs: p.crs } : {}), ...(p.accuracy !== undefined ? { accuracy: p.accuracy } : {}) },
       },
     };
   }
-  return { ok: true, update: { source: 'http', deviceId, ts: time.ts, attrs: rest } };
+  return { ok: true, update: { deviceId, ts: time.ts, attrs: rest } };
 }
 
 /** Told of an item refused before the ingest, with the device it named when it named one (the device page counts it). */
@@ -44,7 +45,8 @@ const namedDevice = (item: unknown): string | undefined => {
   return typeof id === 'string' && id.length <= 64 ? id : undefined;
 };
 
-export function ingestBatch(kind: BatchKind, items: readonly unknown[], sink: IngestSink, refused: ItemRefused = () => {}): BatchResult {
+/** `sink` is the ingest with the source fixed to 'http' (app.ingest.sink('http')). */
+export function ingestBatch(kind: BatchKind, items: readonly unknown[], sink: SourceSink, refused: ItemRefused = () => {}): BatchResult {
   const result: BatchResult = { accepted: 0, rejected: [] };
   for (let index = 0; index < items.length; index++) {
     const c = convert(kind, items[index]);

@@ -6,7 +6,7 @@
  * device's business — and nothing else is affected.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { IngestSink } from '../types.ts';
+import type { SourceSink } from '../ingest.ts';
 import type { DropReason } from '../types.ts';
 import { Backoff } from './backoff.ts';
 import { decodeSensorMessage, MQTT_REFUSALS, type MqttRefusal } from './sensor-message.ts';
@@ -71,7 +71,8 @@ export class MqttSensorGateway {
 
   constructor(
     private readonly opts: MqttGatewayOptions,
-    private readonly ingest: IngestSink,
+    /** The ingest with the source fixed to 'mqtt' (app.ingest.sink('mqtt')). */
+    private readonly ingest: SourceSink,
     private readonly log: MqttGatewayLog,
     private readonly onRefused: RefusalListener = () => {},
   ) {
@@ -139,7 +140,7 @@ export class MqttSensorGateway {
         this.onRefused(m.deviceId, m.reason, m.detail);
         return;
       }
-      const outcome = this.ingest.submit({ source: 'mqtt', ...m.update });
+      const outcome = this.ingest.submit(m.update);
       if (outcome.accepted) {
         this.stats.accepted++;
       } else {
