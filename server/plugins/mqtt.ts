@@ -43,7 +43,7 @@ export default fp<MqttPluginOptions>(async (app, opts) => {
   const gateway = new MqttSensorGateway({
     url: c.url, username: c.username, password: c.password, ca, rejectUnauthorized: !c.tlsInsecure, clientId: c.clientId,
     topicPrefix: c.topicPrefix, minReconnectMs: opts.minReconnectMs ?? 1000, maxReconnectMs: opts.maxReconnectMs ?? 60_000,
-  }, app.ingest.sink('mqtt'), app.log.child({ module: 'mqtt' }), onRefused);
+  }, app.ingest.sink('mqtt'), app.log.child({ module: 'mqtt' }), onRefused, opts.now);
   app.decorate('mqttIngest', gateway);
   app.addHook('onReady', async () => gateway.start());
   app.addHook('onClose', async () => gateway.close());

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReportTime } from '../../server/ingest/report-time.ts';
 import { decodeSensorMessage } from '../../server/ingest/mqtt/sensor-message.ts';
 import { Backoff } from '../../server/ingest/mqtt/backoff.ts';
-import { brokerForDisplay } from '../../server/ingest/mqtt/gateway.ts';
+import { brokerForDisplay, MqttSensorGateway } from '../../server/ingest/mqtt/gateway.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -68,5 +68,54 @@ describe('brokerForDisplay', () => {
   it('drops the user and password from the broker URL', () => {
     expect(brokerForDisplay('mqtts://sensor:p%40ss@broker.example:8883')).toBe('mqtts://broker.example:8883');
     expect(brokerForDisplay('not a url')).toBe('(unparsable URL)');
+  });
+});
+
+describe('MqttSensorGateway.handle', () => {
+  const make = () => {
+    let t = Date.UTC(2026, 11, 7, 6, 0);
+    const lines: { level: string; obj: Record<string, unknown> }[] = [];
+    const log = { info: () => {}, warn: (obj: object) => lines.push({ level: 'warn', obj: obj as Record<string, unknown> }), error: (obj: object) => lines.push({ level: 'error', obj: obj as Record<string, unknown> }) };
+    const submitted: unknown[] = [];
+    const refused: [string | undefined, string][] = [];
+    const gw = new MqttSensorGateway(
+      { url: 'mqtt://127.0.0.1:1', rejectUnauthorized: true, topicPrefix: 'cityops', minReconnectMs: 1000, maxReconnectMs: 60_000 },
+      { submit: (u) => { submitted.push(u); return { accepted: true, entityId: 'bin-00001' }; } },
+      log, (deviceId, reason) => refused.push([deviceId, reason]), () => t,
+    );
+    return { gw, lines, submitted, refused, advance: (ms: number) => { t += ms; } };
+  };
+
+  it('submits a good reading and tells the registry of a refused one', () => {
+    const { gw, submitted, refused } = make();
+    gw.handle('cityops/bin/bin-00001', bytes('{"fill": 40, "ts": 1796000000000}'));
+    gw.handle('cityops/bin/bin-00001', bytes('{"fill": "x", "ts": 1796000000000}'));
+    expect(submitted).toEqual([{ deviceId: 'bin-00001', ts: 1_796_000_000_000, attrs: { fill: 40 } }]);
+    expect(refused).toEqual([['bin-00001', 'badPayload']]);
+    expect(gw.snapshot()).toMatchObject({ received: 2, accepted: 1, refused: { badPayload: 1 } });
+  });
+
+  it('counts every bad message but logs 10 per reason a minute, then how many it did not', () => {
+    const { gw, lines, advance } = make();
+    for (let i = 0; i < 25; i++) gw.handle('cityops/bin/b1', bytes('nope'));
+    expect(lines).toHaveLength(10);
+    expect(lines[0]!.obj).toMatchObject({ topic: 'cityops/bin/b1', reason: 'notJson' });
+    advance(60_000);
+    gw.handle('cityops/bin/b1', bytes('nope'));
+    expect(lines[10]!.obj).toEqual({ unlogged: ['notJson: 15'] });
+    expect(lines[11]!.obj).toMatchObject({ reason: 'notJson' });
+    expect(gw.snapshot().refused.notJson).toBe(26);
+  });
+
+  it('survives a sink that throws, and says so', () => {
+    const { lines } = make();
+    const gw = new MqttSensorGateway(
+      { url: 'mqtt://127.0.0.1:1', rejectUnauthorized: true, topicPrefix: 'cityops', minReconnectMs: 1000, maxReconnectMs: 60_000 },
+      { submit: () => { throw new Error('live state broke'); } },
+      { info: () => {}, warn: () => {}, error: (obj: object, msg: string) => lines.push({ level: 'error', obj: { ...obj, msg } as Record<string, unknown> }) },
+    );
+    expect(() => gw.handle('cityops/bin/b1', bytes('{"fill": 1, "ts": 1796000000000}'))).not.toThrow();
+    expect(gw.snapshot().lastError).toBe('live state broke');
+    expect(lines.at(-1)!.obj.msg).toBe('mqtt: message handling failed');
   });
 });

@@ -62,8 +62,15 @@ export function brokerForDisplay(url: string): string {
   }
 }
 
+/**
+ * A broken sensor can send thousands of bad messages a minute: each is counted, but only the
+ * first few per reason and minute are logged, then one line says how many were not.
+ */
+const LOGGED_PER_REASON_PER_MINUTE = 10;
+
 export class MqttSensorGateway {
   private client: MqttClient | undefined;
+  private logWindow = { start: 0, byReason: new Map<string, number>() };
   private readonly backoff: Backoff;
   private retry: NodeJS.Timeout | undefined;
   private closing = false;
@@ -75,6 +82,7 @@ export class MqttSensorGateway {
     private readonly ingest: SourceSink,
     private readonly log: MqttGatewayLog,
     private readonly onRefused: RefusalListener = () => {},
+    private readonly now: () => number = Date.now,
   ) {
     this.backoff = new Backoff(opts.minReconnectMs, opts.maxReconnectMs);
     this.stats = {
@@ -123,7 +131,12 @@ export class MqttSensorGateway {
       const delay = this.backoff.next();
       this.retry = setTimeout(() => {
         this.retry = undefined;
-        if (!this.closing) client.reconnect();
+        try {
+          if (!this.closing) client.reconnect();
+        } catch (err) {
+          // A timer that throws would end the server; the next 'close' schedules another try.
+          this.failed('reconnect', err as Error);
+        }
       }, delay);
       this.retry.unref();
     });
@@ -136,7 +149,7 @@ export class MqttSensorGateway {
       const m = decodeSensorMessage(this.opts.topicPrefix, topic, payload);
       if (!m.ok) {
         this.stats.refused[m.reason]++;
-        this.log.warn({ topic: topic.slice(0, 200), reason: m.reason, detail: m.detail }, 'mqtt: message refused');
+        if (this.shouldLog(m.reason)) this.log.warn({ topic: topic.slice(0, 200), reason: m.reason, detail: m.detail }, 'mqtt: message refused');
         this.onRefused(m.deviceId, m.reason, m.detail);
         return;
       }
@@ -145,7 +158,7 @@ export class MqttSensorGateway {
         this.stats.accepted++;
       } else {
         this.stats.dropped[outcome.reason] = (this.stats.dropped[outcome.reason] ?? 0) + 1;
-        this.log.warn({ topic, reason: outcome.reason, detail: outcome.detail }, 'mqtt: report dropped by the ingest');
+        if (this.shouldLog(outcome.reason)) this.log.warn({ topic, reason: outcome.reason, detail: outcome.detail }, 'mqtt: report dropped by the ingest');
       }
     } catch (err) {
       // A message handler that throws would reach mqtt.js's stream and end the connection.
@@ -162,6 +175,19 @@ export class MqttSensorGateway {
     this.closing = true;
     if (this.retry) clearTimeout(this.retry);
     await this.client?.endAsync(true);
+  }
+
+  private shouldLog(reason: string): boolean {
+    const now = this.now();
+    const w = this.logWindow;
+    if (now - w.start >= 60_000) {
+      const unlogged = [...w.byReason].filter(([, n]) => n > LOGGED_PER_REASON_PER_MINUTE).map(([r, n]) => `${r}: ${n - LOGGED_PER_REASON_PER_MINUTE}`);
+      if (unlogged.length > 0) this.log.warn({ unlogged }, 'mqtt: more messages were refused than logged in the last minute (all are counted)');
+      this.logWindow = { start: now, byReason: new Map() };
+    }
+    const n = (this.logWindow.byReason.get(reason) ?? 0) + 1;
+    this.logWindow.byReason.set(reason, n);
+    return n <= LOGGED_PER_REASON_PER_MINUTE;
   }
 
   private failed(what: string, err: Error): void {
