@@ -138,7 +138,8 @@ export class Ingest implements IngestSink {
       src.droppedByReason[outcome.reason]++;
       const deviceId = typeof update.deviceId === 'string' ? update.deviceId.slice(0, 64) : String(update.deviceId).slice(0, 64);
       if (typeof update.deviceId === 'string') this.registry.dropped?.(update.source, update.deviceId, outcome.reason, outcome.detail, now);
-      this.stats.recentDrops.push({ at: now, source: update.source, deviceId, reason: outcome.reason, detail: outcome.detail });
+      // Bounded: a device id or a value in a detail can be as long as a hostile payload makes it.
+      this.stats.recentDrops.push({ at: now, source: update.source, deviceId, reason: outcome.reason, detail: outcome.detail.slice(0, 300) });
       if (this.stats.recentDrops.length > RECENT_DROPS) this.stats.recentDrops.splice(0, this.stats.recentDrops.length - RECENT_DROPS);
     }
     return outcome;

@@ -158,12 +158,11 @@ export class LiveState {
     const before = stateOf(e);
     const v = ++this._version;
     e.version = v;
-    // Heard now, unless the report itself is older than the stale threshold (a reading uploaded
-    // late): then the device was last heard of at the report's time, and stays stale or offline.
+    // Only reports newer than what the entity holds get here (the ingest hands older ones to
+    // `late`, which changes nothing): the device has just been heard from.
     const ts = report.ts ?? receivedAt;
-    const heardAt = ts >= receivedAt - this.policy[e.kind].staleAfterMs ? receivedAt : ts;
-    if (heardAt > e.lastSeen) e.lastSeen = heardAt;
-    e.connectivity = this.connectivityAt(e.kind, receivedAt - e.lastSeen);
+    e.lastSeen = receivedAt;
+    e.connectivity = 'online';
     if (report.pos) e.pos = report.pos;
     if ((report.status !== undefined || report.attrs !== undefined) && ts > e.stateTs) e.stateTs = ts;
     if (report.status !== undefined) (e as { status: string }).status = report.status;

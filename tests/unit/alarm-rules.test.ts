@@ -117,6 +117,14 @@ describe('bin and toilet rules', () => {
     h.tick(at(33, 1));
     expect(h.activeTypes('toilet-1')).toEqual(['toiletH2s', 'toiletNh3']);
   });
+
+  it('a toilet class without a limit is held to the strictest NH₃ limit (class I), never to none', () => {
+    const h = harness();
+    // Around the ingest, as a bug would: the class is not in the vocabulary.
+    h.report('toilet-1', { status: 'open', attrs: { open: true, toiletClass: 'IV', nh3: 0.5, h2s: 0 } }, at(0));
+    expect(h.activeTypes('toilet-1')).toEqual(['toiletNh3']);
+    expect(h.mod.book.active().find((a) => a.type === 'toiletNh3')!.detail).toBe('NH₃ 0.5 mg/m³ > 0.3 (class IV)');
+  });
 });
 
 describe('vehicle and staff rules', () => {

@@ -83,15 +83,19 @@ describe('ingest: ordering by the reports\' own time', () => {
     expect(live.get('bin-00001')!.attrs).toMatchObject({ fill: 55 });
   });
 
-  it('an old reading does not mark a silent device online: it was last heard of at the reading\'s time', () => {
+  it('a late reading does not mark a silent device online', () => {
     const { ingest, live, tick } = fixture();
+    expect(ingest.submit({ source: 'mqtt', deviceId: 'b1', ts: T0, attrs: { fill: 70 } }).accepted).toBe(true);
     tick(2 * 3_600_000);
-    const twoHoursAgo = T0;
-    expect(ingest.submit({ source: 'mqtt', deviceId: 'b1', ts: twoHoursAgo, attrs: { fill: 70 } }).accepted).toBe(true);
-    expect(live.get('bin-00001')).toMatchObject({ connectivity: 'offline', lastSeen: twoHoursAgo, attrs: { fill: 70 } });
-    // A fresh one does.
+    live.sweepConnectivity(T0 + 2 * 3_600_000);
+    expect(live.get('bin-00001')).toMatchObject({ connectivity: 'offline', lastSeen: T0 });
+    const v = live.version;
+    expect(ingest.submit({ source: 'mqtt', deviceId: 'b1', ts: T0 - 60_000, attrs: { fill: 65 } })).toMatchObject({ accepted: true, late: true });
+    expect(live.get('bin-00001')).toMatchObject({ connectivity: 'offline', lastSeen: T0, attrs: { fill: 70 } });
+    expect(live.version).toBe(v);
+    // A newer one does: the device has just been heard from.
     expect(ingest.submit({ source: 'mqtt', deviceId: 'b1', ts: T0 + 2 * 3_600_000 - 5000, attrs: { fill: 71 } }).accepted).toBe(true);
-    expect(live.get('bin-00001')).toMatchObject({ connectivity: 'online', lastSeen: T0 + 2 * 3_600_000 });
+    expect(live.get('bin-00001')).toMatchObject({ connectivity: 'online', lastSeen: T0 + 2 * 3_600_000, attrs: { fill: 71 } });
   });
 
   it('a blind-area fix moves no marker back, and the SOS that came with it is handed on (for the alarm rules)', () => {
