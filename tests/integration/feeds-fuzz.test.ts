@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rng } from '../../scripts/jt808/road-walk.ts';
 import { call, waitFor } from './ops-http.ts';
 import { adminSession, mqttUrlForTests, registerDevice } from './feeds-harness.ts';
 import { startServer, type RunningServer } from './server-harness.ts';
@@ -18,18 +19,8 @@ const PREFIX = `cityops-fuzz-${randomBytes(4).toString('hex')}`;
 const MAX_BATCH = 250;
 const MAX_BODY_KB = 64;
 
-/** mulberry32: the same cases every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(808);
+/** The same cases every run (mulberry32, the emulator's). */
+const rnd = rng(808);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const int = (n: number) => Math.floor(rnd() * n);
 const junk = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
