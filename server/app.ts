@@ -36,6 +36,8 @@ import dispatch from './plugins/dispatch.ts';
 import alarms from './plugins/alarms.ts';
 import open311 from './plugins/open311.ts';
 import client, { clientBuildReader } from './plugins/client.ts';
+import mqtt from './plugins/mqtt.ts';
+import httpIngest from './plugins/http-ingest.ts';
 import healthRoutes from './routes/health.ts';
 import districtRoutes from './routes/district.ts';
 import { basemapOrigins } from './district/basemap.ts';
@@ -142,6 +144,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   });
   await app.register(simulator, { ...config.sim, tickMs: 1000, now });
   await app.register(heat, { now, historyFlushS: config.history.flushS });
+  await app.register(mqtt, { mqtt: config.mqtt, now });
+  await app.register(httpIngest, { limits: config.httpIngest, now });
   await app.register(healthRoutes, { version: VERSION, startedAt: now(), now });
   await app.register(districtRoutes, { map: config.map, wall: config.wall });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });

@@ -10,6 +10,7 @@
  *   revoke-wall-tokens            revoke every wall display token (connected walls are cut off on the next restart)
  *   open311-key <name> [--source citizenPhoto|hotline]
  *                                 issue an Open311 API key (default source citizenPhoto) and print it once
+ *   ingest-key <name>             issue a key for an integration posting HTTP batches (/api/v1/ingest/…) and print it once
  */
 import { hashPassword, newPassword, newToken } from './auth/passwords.ts';
 import { loadConfig } from './config.ts';
@@ -21,6 +22,7 @@ import { isRole } from '../shared/roles.ts';
 import { OPEN311_KEY_SOURCES, type Open311KeySource } from '../shared/open311.ts';
 import { ServerSecret } from './auth/server-secret.ts';
 import { Open311KeysRepo } from './open311/keys-repo.ts';
+import { IngestKeysRepo } from './ingest/http/keys-repo.ts';
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
@@ -94,8 +96,16 @@ try {
       process.stdout.write(`Open311 API key #${row.id} "${name}" (source ${source}), shown once:\n${key}\nEndpoint: ${base}/open311/v2/\n`);
       break;
     }
+    case 'ingest-key': {
+      const name = args.join(' ').trim();
+      if (!name || name.length > 80) fail('usage: npm run admin -- ingest-key "<name of the integration>" (1–80 characters)');
+      const { secret, key } = new IngestKeysRepo(db).create(name, 'cli', Date.now());
+      audit.record('cli', 'ingestKey.create', `ingestKey:${key.id}`, { name });
+      process.stdout.write(`Ingest key #${key.id} "${name}", shown once:\n${secret}\nSend it as  Authorization: Bearer <key>  to ${base}/api/v1/ingest/positions and ${base}/api/v1/ingest/readings\n`);
+      break;
+    }
     default:
-      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline]');
+      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name>');
   }
 } finally {
   db.close();

@@ -77,6 +77,16 @@ export const EnvSchema = Type.Object({
   JT808_REGISTRATION: Type.Optional(Type.Union(REGISTRATION_POLICIES.map((p) => Type.Literal(p)))),
   ...sourceSettingsSchema(),
   ...JT808_ENV,
+  MQTT_URL: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss|tcp|tls)://' })),
+  MQTT_USERNAME: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  MQTT_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  MQTT_CA_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  MQTT_TLS_INSECURE: Type.Optional(Bool),
+  MQTT_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+  MQTT_TOPIC_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$', maxLength: 100 })),
+  INGEST_MAX_BATCH: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  INGEST_MAX_BODY_KB: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  INGEST_RATE_PER_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
 });
 
 /** INGEST_<SOURCE>_<SETTING> for every source (server/ingest/source-policy.ts). */
@@ -143,13 +153,17 @@ export interface Config {
   ingest: { perSource: Partial<Record<IngestSource, SourcePolicyOverrides>> };
   /** The JT/T 808 TCP gateway (server/ingest/jt808/config.ts). */
   jt808: Jt808Config;
+  /** MQTT sensors (off unless MQTT_URL is set): broker, credentials, TLS, topic prefix `{prefix}/{kind}/{deviceId}`. */
+  mqtt: { url: string; username: string | undefined; password: string | undefined; caFile: string | undefined; tlsInsecure: boolean; clientId: string | undefined; topicPrefix: string } | undefined;
+  /** HTTP batch ingest: items per request, body size, requests per key per minute. */
+  httpIngest: { maxBatch: number; maxBodyBytes: number; ratePerMin: number };
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY']);
+const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL']);
 
 /** Tianditu's WMTS in Web Mercator: vec_w (roads, areas) and cva_w (Chinese labels), servers t0–t7. */
 export const TIANDITU_DEFAULT_TILE_URL = 'https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}';
@@ -254,6 +268,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     devices: { jt808Registration: (e.JT808_REGISTRATION as RegistrationPolicy | undefined) ?? 'quarantine' },
     ingest: { perSource: perSourceConfig(e as Record<string, string | undefined>) },
     jt808: jt808.config,
+    ...feedsConfig(e, bool, int),
+  };
+}
+
+function feedsConfig(e: Env, bool: (v: string | undefined, d: boolean) => boolean, int: (v: string | undefined, d: number) => number): Pick<Config, 'mqtt' | 'httpIngest'> {
+  const httpIngest = { maxBatch: int(e.INGEST_MAX_BATCH, 1000), maxBodyBytes: int(e.INGEST_MAX_BODY_KB, 1024) * 1024, ratePerMin: int(e.INGEST_RATE_PER_MIN, 600) };
+  if (httpIngest.maxBatch < 1 || httpIngest.maxBatch > 100_000) throw new ConfigError(`invalid configuration:\n  INGEST_MAX_BATCH=${httpIngest.maxBatch}: must be 1..100000`);
+  if (httpIngest.maxBodyBytes < 1024 || httpIngest.maxBodyBytes > 64 * 1024 * 1024) throw new ConfigError(`invalid configuration:\n  INGEST_MAX_BODY_KB=${httpIngest.maxBodyBytes / 1024}: must be 1..65536`);
+  if (httpIngest.ratePerMin < 1) throw new ConfigError('invalid configuration:\n  INGEST_RATE_PER_MIN: must be at least 1');
+  if (e.MQTT_URL === undefined) {
+    const stray = (['MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_CA_FILE', 'MQTT_CLIENT_ID', 'MQTT_TOPIC_PREFIX'] as const).filter((k) => e[k] !== undefined);
+    if (stray.length > 0) throw new ConfigError(`invalid configuration:\n  ${stray.join(', ')}: set MQTT_URL too, or the MQTT ingest stays off`);
+    return { mqtt: undefined, httpIngest };
+  }
+  return {
+    mqtt: {
+      url: e.MQTT_URL, username: e.MQTT_USERNAME, password: e.MQTT_PASSWORD, caFile: e.MQTT_CA_FILE,
+      tlsInsecure: bool(e.MQTT_TLS_INSECURE, false), clientId: e.MQTT_CLIENT_ID, topicPrefix: e.MQTT_TOPIC_PREFIX ?? 'cityops',
+    },
+    httpIngest,
   };
 }
 
@@ -348,6 +382,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices, ingest: c.ingest,
     jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
+    mqtt: c.mqtt && { ...c.mqtt, url: maskUrlSecrets(c.mqtt.url).replace(/\/\/[^/@]*@/, '//***@'), password: c.mqtt.password ? '***' : undefined },
+    httpIngest: c.httpIngest,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

@@ -26,6 +26,7 @@ import { SIM_PAST_MIGRATION } from '../sim/past/schema.ts';
 import { HEAT_MIGRATION } from '../heat/schema.ts';
 import { DEVICES_MIGRATION } from '../devices/schema.ts';
 import { DEVICE_MESSAGES_MIGRATION } from '../ingest/jt808/text-schema.ts';
+import { INGEST_KEYS_MIGRATION } from '../ingest/http/schema.ts';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -91,4 +92,5 @@ export const MIGRATIONS: Migration[] = [
   HEAT_MIGRATION,
   DEVICES_MIGRATION,
   DEVICE_MESSAGES_MIGRATION,
+  INGEST_KEYS_MIGRATION,
 ];
