@@ -15,6 +15,8 @@ export const router = createRouter({
     { path: '/field', name: 'field', component: () => import('./screens/FieldScreen.vue'), meta: { auth: true } },
     // History played on the map (dispatchers, leaders, admins; the screen checks the role with the server).
     { path: '/replay', name: 'replay', component: () => import('./screens/ReplayScreen.vue'), meta: { auth: true, roles: ['dispatcher', 'leader', 'admin'] } },
+    // The device registry: quarantined terminals, bindings, takeovers (admins only; the server checks too).
+    { path: '/admin/devices', name: 'devices', component: () => import('./screens/DevicesScreen.vue'), meta: { auth: true, roles: ['admin'] } },
     { path: '/login', name: 'login', component: () => import('./screens/LoginScreen.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/wall' },
   ],

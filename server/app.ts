@@ -111,6 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     sweepMs: 1000,
     now,
     simSpeed: config.sim.speed,
+    perSource: config.ingest.perSource,
   });
   // Right after live: it puts back the entities made for devices before anything reads the catalog.
   await app.register(devices, { jt808Registration: config.devices.jt808Registration, now });

@@ -8,6 +8,9 @@ import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './dispatch/set
 import { DEFAULT_TRAVEL_PROFILES, parseSpeeds, type ModeProfile, type TravelProfiles } from './district/travel-time.ts';
 import { BASEMAP_KINDS, type BasemapKind } from '../shared/basemap.ts';
 import { REGISTRATION_POLICIES, type RegistrationPolicy } from './devices/registration-policy.ts';
+import { INGEST_SOURCES, type IngestSource } from './ingest/types.ts';
+import { SOURCE_SETTINGS, type SourcePolicyOverrides } from './ingest/source-policy.ts';
+import type { Crs } from '../shared/geo.ts';
 import { JT808_ENV, jt808Config, type Jt808Config } from './ingest/jt808/config.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 
@@ -72,8 +75,22 @@ export const EnvSchema = Type.Object({
   HISTORY_RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   BRIEFING_DISPATCH_TARGET_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   JT808_REGISTRATION: Type.Optional(Type.Union(REGISTRATION_POLICIES.map((p) => Type.Literal(p)))),
+  ...sourceSettingsSchema(),
   ...JT808_ENV,
 });
+
+/** INGEST_<SOURCE>_<SETTING> for every source (server/ingest/source-policy.ts). */
+function sourceSettingsSchema() {
+  const props: Record<string, unknown> = {};
+  for (const source of INGEST_SOURCES) {
+    for (const setting of SOURCE_SETTINGS) {
+      props[`INGEST_${source.toUpperCase()}_${setting}`] = Type.Optional(setting === 'CRS'
+        ? Type.Union(['WGS84', 'GCJ02', 'BD09'].map((c) => Type.Literal(c)))
+        : Type.String({ pattern: '^[0-9]{1,7}$' }));
+    }
+  }
+  return props as Record<string, ReturnType<typeof Type.Optional<ReturnType<typeof Type.String>>>>;
+}
 export type Env = Static<typeof EnvSchema>;
 
 export interface Config {
@@ -122,6 +139,8 @@ export interface Config {
   briefing: { dispatchTargetMin: number };
   /** The device registry: what an unknown JT/T 808 terminal that registers gets (open: an entity at once; quarantine: an admin decides; closed: refused). */
   devices: { jt808Registration: RegistrationPolicy };
+  /** Normalisation per source (INGEST_<SOURCE>_*), over the global filters. */
+  ingest: { perSource: Partial<Record<IngestSource, SourcePolicyOverrides>> };
   /** The JT/T 808 TCP gateway (server/ingest/jt808/config.ts). */
   jt808: Jt808Config;
 }
@@ -233,8 +252,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     history,
     briefing,
     devices: { jt808Registration: (e.JT808_REGISTRATION as RegistrationPolicy | undefined) ?? 'quarantine' },
+    ingest: { perSource: perSourceConfig(e as Record<string, string | undefined>) },
     jt808: jt808.config,
   };
+}
+
+function perSourceConfig(e: Record<string, string | undefined>): Config['ingest']['perSource'] {
+  const out: Config['ingest']['perSource'] = {};
+  for (const source of INGEST_SOURCES) {
+    const get = (s: (typeof SOURCE_SETTINGS)[number]) => e[`INGEST_${source.toUpperCase()}_${s}`];
+    const num = (s: (typeof SOURCE_SETTINGS)[number]) => (get(s) === undefined ? undefined : Number(get(s)));
+    const limits: Partial<Record<'maxFutureMs' | 'maxAgeMs' | 'maxSpeedKph', number>> = {};
+    if (num('MAX_FUTURE_S') !== undefined) limits.maxFutureMs = num('MAX_FUTURE_S')! * 1000;
+    if (num('MAX_AGE_S') !== undefined) limits.maxAgeMs = num('MAX_AGE_S')! * 1000;
+    if (num('MAX_SPEED_KPH') !== undefined) {
+      if (num('MAX_SPEED_KPH')! < 1) throw new ConfigError(`invalid configuration:\n  INGEST_${source.toUpperCase()}_MAX_SPEED_KPH: must be at least 1`);
+      limits.maxSpeedKph = num('MAX_SPEED_KPH')!;
+    }
+    const o: SourcePolicyOverrides = {};
+    if (Object.keys(limits).length > 0) o.limits = limits;
+    if (num('MIN_DISTANCE_M') !== undefined) o.minDistanceM = num('MIN_DISTANCE_M')!;
+    if (num('MAX_ACCURACY_M') !== undefined) o.maxAccuracyM = num('MAX_ACCURACY_M')!;
+    if (get('CRS') !== undefined) o.crs = get('CRS') as Crs;
+    if (Object.keys(o).length > 0) out[source] = o;
+  }
+  return out;
 }
 
 function mapConfig(e: Env): Config['map'] {
@@ -304,7 +346,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     mapboxApiUrl: c.map.mapboxApiUrl && maskUrlSecrets(c.map.mapboxApiUrl), basemap: c.map.basemap, tiandituKey: c.map.tiandituKey ? '***' : undefined,
     tiandituTileUrl: maskUrlSecrets(c.map.tiandituTileUrl), gcj02TileUrl: c.map.gcj02TileUrl && maskUrlSecrets(c.map.gcj02TileUrl),
     wall: c.wall,
-    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices,
+    sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices, ingest: c.ingest,
     jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };

@@ -177,5 +177,7 @@ export function isOdourAlarm(
   toiletClass: ToiletClass, nh3: number, h2s: number,
   nh3Limits: Readonly<Record<ToiletClass, number>> = NH3_LIMIT_MG_M3, h2sLimit = H2S_LIMIT_MG_M3,
 ): boolean {
-  return nh3 > nh3Limits[toiletClass] || h2s > h2sLimit;
+  // An unknown class never switches the alarm off: it is held to the strictest limit.
+  const limit = nh3Limits[toiletClass] ?? Math.min(...Object.values(nh3Limits));
+  return nh3 > limit || h2s > h2sLimit;
 }

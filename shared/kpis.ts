@@ -70,10 +70,11 @@ export function computeKpis(entities: Iterable<AnyEntity>, now: number): KpiSumm
         if (e.status === 'sos') k.staffSos++;
         break;
       case 'vehicle': {
-        const t = k.vehiclesByType[e.attrs.vehicleType];
-        t.total++;
+        // The ingest admits only the vocabulary's types; a summary never throws on one it does not know.
+        const t = k.vehiclesByType[e.attrs.vehicleType] as { total: number; working: number } | undefined;
+        if (t) t.total++;
         if (e.status === 'working') {
-          t.working++;
+          if (t) t.working++;
           k.vehiclesWorking++;
         }
         break;
@@ -82,7 +83,7 @@ export function computeKpis(entities: Iterable<AnyEntity>, now: number): KpiSumm
         const moving = (e.pos?.speed ?? 0) > MOVING_KPH;
         if (moving) k.muckMoving++;
         if (moving && e.attrs.loaded) k.muckLoadedOnRoad++;
-        for (const v of e.attrs.violations) k.muckViolations[v]++;
+        for (const v of e.attrs.violations) if (v in k.muckViolations) k.muckViolations[v]++;
         break;
       }
       case 'toilet':

@@ -379,12 +379,14 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
 
   private noteRefusal(d: DeviceRecord, reason: string, detail: string, now: number): void {
     d.refused++;
-    d.lastRefusal = { at: now, reason, detail };
+    d.lastRefusal = { at: now, reason: reason.slice(0, 64), detail: detail.slice(0, 300) };
     this.dirty.add(d);
   }
 
   private countUnattributed(protocol: string, reason: string): void {
+    // Reasons come from code, not from devices; the cap keeps a gateway's bug from growing this without end.
     const byReason = (this.unattributed[protocol] ??= {});
+    if (!(reason in byReason) && Object.keys(byReason).length >= 64) reason = 'other';
     byReason[reason] = (byReason[reason] ?? 0) + 1;
   }
 

@@ -10,6 +10,7 @@ import { distanceM } from '../../shared/geo.ts';
 import { localDate } from '../../shared/local-time.ts';
 import type { Db } from '../store/database.ts';
 import type { LiveChange } from '../live/change-stream.ts';
+import type { LateReport } from '../live/live-state.ts';
 import { decodeTrack, encodeTrack, type TrackPoint } from './track-codec.ts';
 import { keepReason, type DownsamplePolicy } from './downsample.ts';
 import { HISTORY_READINGS, readingsOf, readingsToAttrs } from './readings.ts';
@@ -89,7 +90,12 @@ interface Tracked {
   lastWritten: TrackPoint | undefined;
   reportsPending: number;
   lastReportT: number;
+  /** Late reports (older than the live state) waiting for the next flush, in arrival order. */
+  late: TrackPoint[];
 }
+
+/** Late points held between flushes at most (a flood of backfill waits for the next flush, the rest is counted and dropped). */
+const MAX_LATE_PENDING = 200_000;
 
 export class HistoryStore implements HistoryPort {
   private readonly tracked = new Map<string, Tracked>();
@@ -99,7 +105,9 @@ export class HistoryStore implements HistoryPort {
   private readonly days = new Map<number, string>();
   private readonly bucketS: number;
   /** Counters for health and the bench. */
-  readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0 };
+  readonly stats = { changes: 0, kept: 0, refusedOutOfOrder: 0, flushes: 0, flushFailures: 0, pointsWritten: 0, late: 0, lateWritten: 0, lateDropped: 0 };
+  private readonly lateDirty = new Set<Tracked>();
+  private latePending = 0;
   private readonly onlineCode = CONNECTIVITY.indexOf('online');
   private readonly q;
   /** entity id → eid, loaded at start so that a flush never looks one up. */
@@ -162,13 +170,94 @@ export class HistoryStore implements HistoryPort {
     this.dirty.add(tr);
   };
 
-  /** Writes every buffered point in one transaction. Throws when the store fails; the points stay buffered. */
+  /**
+   * The late-report listener (LiveState.onLate): a blind-area batch, a reading uploaded late.
+   * Every late report is kept as a point at its own time (no downsampling: there are few, and
+   * each says where the device was while nobody heard it); it is merged into its bucket at the
+   * next flush.
+   */
+  readonly onLate = (late: LateReport): void => {
+    this.stats.late++;
+    if (this.latePending >= MAX_LATE_PENDING) { this.stats.lateDropped++; return; }
+    const e = late.entity;
+    let tr = this.tracked.get(e.id);
+    if (!tr) this.tracked.set(e.id, (tr = newTracked(e)));
+    const attrs = late.attrs ? { ...e.attrs, ...late.attrs } : e.attrs;
+    tr.late.push({
+      t: Math.floor(late.ts / 1000),
+      lon: late.pos ? Math.round(late.pos.lon * 1e6) : null,
+      lat: late.pos ? Math.round(late.pos.lat * 1e6) : null,
+      status: statusCode(e.kind, late.status ?? e.status),
+      conn: this.onlineCode,
+      readings: readingsOf(e.kind, attrs as unknown as Record<string, unknown>),
+    });
+    this.latePending++;
+    this.lateDirty.add(tr);
+  };
+
+  /** Writes every buffered point in one transaction, then the late ones. Throws when the store fails; the points stay buffered. */
   flush(): FlushResult {
-    if (this.dirty.size === 0) return { points: 0, buckets: 0 };
-    const result = this.write([...this.dirty]);
+    if (this.dirty.size === 0 && this.lateDirty.size === 0) return { points: 0, buckets: 0 };
+    const result = this.dirty.size > 0 ? this.write([...this.dirty]) : { points: 0, buckets: 0 };
     this.dirty.clear();
+    // After the live points: a late point's bucket is then one this process has written, or an older one.
+    const late = this.lateDirty.size > 0 ? this.writeLate([...this.lateDirty]) : { points: 0, buckets: 0 };
+    this.lateDirty.clear();
     this.stats.flushes++;
-    return result;
+    return { points: result.points + late.points, buckets: result.buckets + late.buckets };
+  }
+
+  /** Merges late points into their buckets (in time order; a point at a second already held is not added twice). */
+  private writeLate(batch: readonly Tracked[]): FlushResult {
+    const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[] }>();
+    const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number }>();
+    let points = 0;
+    let buckets = 0;
+    this.db.transaction(() => {
+      for (const tr of batch) {
+        const eid = tr.eid ?? this.eids.get(tr.id) ?? this.q.addEntity.get(tr.id, tr.kind, tr.orgCode)!.eid;
+        let { openBucket, openPoints } = tr;
+        const byBucket = new Map<number, TrackPoint[]>();
+        for (const p of tr.late) {
+          const b = Math.floor(p.t / this.bucketS) * this.bucketS;
+          let list = byBucket.get(b);
+          if (!list) byBucket.set(b, (list = []));
+          list.push(p);
+        }
+        for (const [bucket, fresh] of byBucket) {
+          const row = bucket === openBucket ? undefined : this.q.row.get(eid, bucket);
+          const existing = bucket === openBucket ? openPoints : row ? decodeTrack(bucket, tr.readingCount, row.blob) : [];
+          const held = new Set(existing.map((p) => p.t));
+          const added = fresh.filter((p) => !held.has(p.t) && (held.add(p.t), true));
+          if (added.length === 0) continue;
+          const all = existing.concat(added).sort((a, b) => a.t - b.t);
+          this.q.put.run(eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all));
+          if (bucket >= openBucket) { openBucket = bucket; openPoints = all; }
+          points += added.length;
+          buckets++;
+          for (const p of added) {
+            const day = this.dayOf(p.t);
+            const key = `${day}|${tr.orgCode}|${tr.kind}`;
+            let r = daily.get(key);
+            if (!r) daily.set(key, (r = { day, org: tr.orgCode, kind: tr.kind, reports: 0, points: 0 }));
+            r.points++;
+            r.reports++;
+          }
+        }
+        after.set(tr, { eid, openBucket, openPoints });
+      }
+      for (const r of daily.values()) this.q.daily.run({ ...r, distance: 0, online: 0 });
+    })();
+    for (const [tr, s] of after) {
+      tr.eid = s.eid;
+      this.eids.set(tr.id, s.eid);
+      tr.openBucket = s.openBucket;
+      tr.openPoints = s.openPoints;
+      this.latePending -= tr.late.length;
+      tr.late = [];
+    }
+    this.stats.lateWritten += points;
+    return { points, buckets };
   }
 
   /**
@@ -391,7 +480,7 @@ export class HistoryStore implements HistoryPort {
 function newTracked(e: { id: string; kind: EntityKind; orgCode: string }): Tracked {
   return {
     id: e.id, kind: e.kind, orgCode: e.orgCode, eid: undefined, readingCount: HISTORY_READINGS[e.kind].length,
-    lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0,
+    lastKept: undefined, pending: [], openBucket: -1, openPoints: [], lastWritten: undefined, reportsPending: 0, lastReportT: 0, late: [],
   };
 }
 

@@ -2,23 +2,47 @@
  * Ingest: where every report from every source becomes (or is refused as) a change to the
  * live state. It resolves the device, validates, converts the CRS to WGS-84, filters,
  * derives what the domain defines (bin status from fill, toilet odour alarm), and counts
- * each drop by reason so that nothing is lost silently.
+ * each drop by source and reason so that nothing is lost silently.
+ *
+ * Ordering: a position is live only when its fix is newer than the entity's; status and
+ * readings only when newer than the entity's status and readings. What is older is a late
+ * report: it goes to history and to the alarm rules (an SOS inside a blind-area batch is raised)
+ * and changes nothing live. A position the filters refuse does not take the status and readings
+ * it came with down with it.
  */
 import {
   BIN_FULL_PCT, BIN_OVERFLOW_PCT, binStatusFor, H2S_LIMIT_MG_M3, isOdourAlarm, NH3_LIMIT_MG_M3, type Position, type ToiletAttrs, type ToiletClass,
 } from '../../shared/entities.ts';
-import { toWgs84 } from '../../shared/geo.ts';
+import { distanceM, toWgs84 } from '../../shared/geo.ts';
 import type { LiveState } from '../live/live-state.ts';
 import { checkAttrs, isStatusOf } from './attrs-check.ts';
 import { checkPosition, checkTimestamp, type FilterLimits } from './position-filter.ts';
-import { DROP_REASONS, type DeviceResolver, type DropReason, type IngestOutcome, type IngestSink, type IngestSource, type IngestUpdate } from './types.ts';
+import { sourcePolicies, type SourcePolicy, type SourcePolicyOverrides } from './source-policy.ts';
+import {
+  DROP_REASONS, INGEST_SOURCES, type DeviceResolver, type DropReason, type IngestOutcome, type IngestSink, type IngestSource, type IngestUpdate,
+} from './types.ts';
 
 export interface DroppedReport { at: number; source: IngestSource; deviceId: string; reason: DropReason; detail: string }
 
+type ByReason = Record<DropReason, number>;
+
+export interface SourceStats {
+  accepted: number;
+  /** Accepted as late: stored in history, the live state unchanged. */
+  late: number;
+  dropped: number;
+  droppedByReason: ByReason;
+  /** Positions refused while the status and readings they came with were taken. */
+  positionsDropped: ByReason;
+  /** Positions within the source's minimum distance of the current one: kept at the current place (jitter). */
+  jitterSnapped: number;
+}
+
 export interface IngestStats {
   accepted: number;
-  dropped: Record<DropReason, number>;
-  bySource: Record<string, { accepted: number; dropped: number }>;
+  late: number;
+  dropped: ByReason;
+  bySource: Record<IngestSource, SourceStats>;
   /** The latest drops with their explanation, newest last (bounded). */
   recentDrops: DroppedReport[];
 }
@@ -33,13 +57,23 @@ export interface DerivationThresholds {
   h2sLimitMgM3: number;
 }
 
+const zeroByReason = (): ByReason => Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as ByReason;
+const emptySource = (): SourceStats => ({ accepted: 0, late: 0, dropped: 0, droppedByReason: zeroByReason(), positionsDropped: zeroByReason(), jitterSnapped: 0 });
+
+/** Position refusals that leave the rest of a report standing; the others (malformed) refuse the whole report. */
+const POSITION_ONLY: ReadonlySet<DropReason> = new Set<DropReason>(['invalidFix', 'nullIsland', 'outOfRange', 'duplicate', 'impossibleJump', 'lowAccuracy']);
+
+export type SourceSink = { submit(update: Omit<IngestUpdate, 'source'>): IngestOutcome };
+
 export class Ingest implements IngestSink {
   private readonly stats: IngestStats = {
     accepted: 0,
-    dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
-    bySource: {},
+    late: 0,
+    dropped: zeroByReason(),
+    bySource: Object.fromEntries(INGEST_SOURCES.map((s) => [s, emptySource()])) as Record<IngestSource, SourceStats>,
     recentDrops: [],
   };
+  private readonly policies: Record<IngestSource, SourcePolicy>;
 
   /** DOMAIN.md's defaults until the alarm settings say otherwise (server/plugins/alarms.ts keeps them in step). */
   thresholds: DerivationThresholds = { binFullPct: BIN_FULL_PCT, binOverflowPct: BIN_OVERFLOW_PCT, nh3LimitMgM3: NH3_LIMIT_MG_M3, h2sLimitMgM3: H2S_LIMIT_MG_M3 };
@@ -47,36 +81,65 @@ export class Ingest implements IngestSink {
   constructor(
     private readonly live: LiveState,
     private registry: DeviceResolver,
-    private readonly limits: FilterLimits,
+    limits: FilterLimits,
     private readonly now: () => number = Date.now,
     /**
      * Sources whose world runs faster than the wall clock their reports are stamped with:
      * the simulator at SIM_SPEED 60 moves a truck an hour's distance per wall minute, which
      * is no impossible jump for it.
      */
-    private readonly timeScale: Partial<Record<IngestSource, number>> = {},
-  ) {}
+    timeScale: Partial<Record<IngestSource, number>> = {},
+    /** Per-source normalisation (INGEST_<SOURCE>_* settings); unset values follow `limits`. */
+    perSource: Partial<Record<IngestSource, SourcePolicyOverrides>> = {},
+  ) {
+    this.policies = sourcePolicies(limits, perSource, timeScale);
+  }
 
   /**
    * The device registry is built after the live state (it adds entities to it), so the running
-   * server hands it over here once it exists; until then nothing reports.
+   * server hands it over here once it exists; until then only the simulator's devices resolve.
    */
   useDevices(registry: DeviceResolver): void {
     this.registry = registry;
   }
 
+  /**
+   * The entry point a gateway holds: the source is fixed by the connection it serves (an
+   * authenticated TCP session, a broker subscription, a keyed HTTP route) and a `source` field
+   * in what it passes — say, a device's JSON spread into the update — is overwritten.
+   */
+  sink(source: IngestSource): SourceSink {
+    return { submit: (update) => this.submit({ ...update, source }) };
+  }
+
   submit(update: IngestUpdate): IngestOutcome {
-    const outcome = this.evaluate(update);
-    const src = (this.stats.bySource[update.source] ??= { accepted: 0, dropped: 0 });
+    if (!(INGEST_SOURCES as readonly unknown[]).includes(update?.source)) {
+      // Only code can get here (gateways pass their own source); counted under malformed, never thrown.
+      this.stats.dropped.malformed++;
+      return { accepted: false, reason: 'malformed', detail: `unknown source ${JSON.stringify(update?.source)}` };
+    }
+    const src = this.stats.bySource[update.source];
+    const now = this.now();
+    let outcome: IngestOutcome;
+    try {
+      outcome = this.evaluate(update, src, now);
+    } catch (err) {
+      // A listener or a derivation that throws must not take the gateway's socket handler down with it.
+      outcome = { accepted: false, reason: 'malformed', detail: `report could not be applied: ${(err as Error).message}` };
+    }
     if (outcome.accepted) {
       this.stats.accepted++;
       src.accepted++;
-      this.registry.accepted?.(update.source, update.deviceId, outcome.entityId, this.now());
+      if (outcome.late) { this.stats.late++; src.late++; }
+      this.registry.accepted?.(update.source, update.deviceId, outcome.entityId, now);
     } else {
-      if (typeof update.deviceId === 'string') this.registry.dropped?.(update.source, update.deviceId, outcome.reason, outcome.detail, this.now());
       this.stats.dropped[outcome.reason]++;
       src.dropped++;
-      this.stats.recentDrops.push({ at: this.now(), source: update.source, deviceId: String(update.deviceId), reason: outcome.reason, detail: outcome.detail });
+      src.droppedByReason[outcome.reason]++;
+      const deviceId = typeof update.deviceId === 'string' ? update.deviceId.slice(0, 64) : String(update.deviceId).slice(0, 64);
+      if (typeof update.deviceId === 'string') this.registry.dropped?.(update.source, update.deviceId, outcome.reason, outcome.detail, now);
+      // Bounded: a device id or a value in a detail can be as long as a hostile payload makes it.
+      this.stats.recentDrops.push({ at: now, source: update.source, deviceId, reason: outcome.reason, detail: outcome.detail.slice(0, 300) });
       if (this.stats.recentDrops.length > RECENT_DROPS) this.stats.recentDrops.splice(0, this.stats.recentDrops.length - RECENT_DROPS);
     }
     return outcome;
@@ -86,31 +149,23 @@ export class Ingest implements IngestSink {
     return structuredClone(this.stats);
   }
 
-  private evaluate(u: IngestUpdate): IngestOutcome {
+  /** The normalisation each source gets (for the stats page and the start-up log). */
+  sourcePolicies(): Record<IngestSource, SourcePolicy> {
+    return structuredClone(this.policies);
+  }
+
+  private evaluate(u: IngestUpdate, src: SourceStats, now: number): IngestOutcome {
     const drop = (reason: DropReason, detail: string): IngestOutcome => ({ accepted: false, reason, detail });
     if (typeof u !== 'object' || u === null || typeof u.deviceId !== 'string' || u.deviceId.length === 0) return drop('malformed', 'deviceId missing');
     const resolved = this.registry.resolve(u.source, u.deviceId);
     if (!resolved.ok) return drop(resolved.reason, resolved.detail);
     const entity = this.live.get(resolved.entityId);
     if (!entity) return drop('unknownDevice', `${u.source} device ${u.deviceId} is bound to entity ${resolved.entityId}, which does not exist`);
-    const now = this.now();
-    const t = checkTimestamp(u.ts, now, this.limits);
+    const policy = this.policies[u.source];
+    const t = checkTimestamp(u.ts, now, policy.limits);
     if (!t.ok) return drop(t.reason, t.detail);
 
-    let pos: Position | undefined;
-    if (u.pos !== undefined) {
-      if (entity.kind === 'toilet' || entity.kind === 'bin') return drop('malformed', `${entity.kind} positions are fixed by the district pack`);
-      const p = u.pos;
-      let lon = p.lon;
-      let lat = p.lat;
-      if (p.crs !== undefined && p.crs !== 'WGS84' && Number.isFinite(lon) && Number.isFinite(lat)) [lon, lat] = toWgs84(p.crs, lon, lat);
-      pos = { lon, lat, ts: u.ts, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}) };
-      const scale = this.timeScale[u.source] ?? 1;
-      const limits = scale === 1 ? this.limits : { ...this.limits, maxSpeedKph: this.limits.maxSpeedKph * scale };
-      const v = checkPosition(pos, p.valid !== false, entity.pos, now, limits);
-      if (!v.ok) return drop(v.reason, v.detail);
-    }
-
+    // Status and attributes first: a report that lies about them is refused whole.
     let status = u.status;
     if (status !== undefined && (typeof status !== 'string' || !isStatusOf(entity.kind, status))) {
       return drop('badStatus', `status ${JSON.stringify(status)} is not one of ${entity.kind}'s`);
@@ -123,13 +178,61 @@ export class Ingest implements IngestSink {
       // The domain defines these; a source cannot contradict them.
       const th = this.thresholds;
       if (entity.kind === 'bin' && typeof attrs.fill === 'number') status = binStatusFor(attrs.fill, th.binFullPct, th.binOverflowPct);
-      if (entity.kind === 'toilet' && (attrs.nh3 !== undefined || attrs.h2s !== undefined || attrs.toiletClass !== undefined)) {
+      if (entity.kind === 'toilet' && (attrs.nh3 !== undefined || attrs.h2s !== undefined || attrs.toiletClass !== undefined || attrs.odourAlarm !== undefined)) {
         const merged = { ...entity.attrs, ...attrs } as ToiletAttrs;
         attrs = { ...attrs, odourAlarm: isOdourAlarm(merged.toiletClass, merged.nh3, merged.h2s, th.nh3LimitMgM3, th.h2sLimitMgM3) };
       }
     }
-    if (pos === undefined && status === undefined && attrs === undefined) return drop('malformed', 'report carries no position, status or attributes');
-    this.live.apply(entity.id, { ...(pos ? { pos } : {}), ...(status !== undefined ? { status } : {}), ...(attrs ? { attrs } : {}) }, now);
-    return { accepted: true, entityId: entity.id };
+    const hasState = status !== undefined || attrs !== undefined;
+
+    let pos: Position | undefined;
+    let latePos: Position | undefined;
+    if (u.pos !== undefined) {
+      if (entity.kind === 'toilet' || entity.kind === 'bin') return drop('malformed', `${entity.kind} positions are fixed by the district pack`);
+      const p = u.pos;
+      if (typeof p !== 'object' || p === null) return drop('malformed', 'pos must be an object');
+      let lon = p.lon;
+      let lat = p.lat;
+      const crs = p.crs ?? policy.crs;
+      if (crs !== 'WGS84' && Number.isFinite(lon) && Number.isFinite(lat)) [lon, lat] = toWgs84(crs, lon, lat);
+      const candidate: Position = { lon, lat, ts: u.ts, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}) };
+      let v = checkPosition(candidate, p.valid !== false, entity.pos, now, policy.limits);
+      if (v.ok && policy.maxAccuracyM !== null && p.accuracy !== undefined) {
+        if (!(Number.isFinite(p.accuracy) && p.accuracy >= 0)) v = { ok: false, reason: 'malformed', detail: `accuracy ${p.accuracy} is not a non-negative number` };
+        else if (p.accuracy > policy.maxAccuracyM) v = { ok: false, reason: 'lowAccuracy', detail: `accuracy ${Math.round(p.accuracy)} m > ${policy.maxAccuracyM} m` };
+      }
+      if (v.ok) {
+        pos = candidate;
+        const last = entity.pos;
+        if (policy.minDistanceM > 0 && last && last.ts > 0 && distanceM(last.lon, last.lat, lon, lat) < policy.minDistanceM) {
+          // Jitter around a standing device: the fix time moves on, the marker stays.
+          pos = { ...candidate, lon: last.lon, lat: last.lat };
+          src.jitterSnapped++;
+        }
+      } else if (v.reason === 'outOfOrder') {
+        latePos = candidate;
+      } else if (hasState && POSITION_ONLY.has(v.reason)) {
+        src.positionsDropped[v.reason]++;
+      } else {
+        return drop(v.reason, v.detail);
+      }
+    }
+    if (pos === undefined && latePos === undefined && !hasState) return drop('malformed', 'report carries no position, status or attributes');
+
+    // Status and readings are ordered by their own time, like fixes.
+    const stateLate = hasState && u.ts < entity.stateTs;
+    const liveStatus = stateLate ? undefined : status;
+    const liveAttrs = stateLate ? undefined : attrs;
+    if (pos !== undefined || liveStatus !== undefined || liveAttrs !== undefined) {
+      this.live.apply(entity.id, { ...(pos ? { pos } : {}), ...(liveStatus !== undefined ? { status: liveStatus } : {}), ...(liveAttrs ? { attrs: liveAttrs } : {}), ts: u.ts }, now);
+    }
+    const late = latePos !== undefined || stateLate;
+    if (late) {
+      this.live.late({
+        entity, ts: u.ts, at: now,
+        ...(latePos ? { pos: latePos } : {}), ...(stateLate && status !== undefined ? { status } : {}), ...(stateLate && attrs ? { attrs } : {}),
+      });
+    }
+    return late ? { accepted: true, entityId: entity.id, late: true } : { accepted: true, entityId: entity.id };
   }
 }

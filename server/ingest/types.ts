@@ -4,7 +4,9 @@
  */
 import type { Crs } from '../../shared/geo.ts';
 
-export type IngestSource = 'sim' | 'jt808' | 'mqtt' | 'http';
+export const INGEST_SOURCES = ['sim', 'jt808', 'mqtt', 'http'] as const;
+/** Set by the gateway from the connection a report came over (Ingest.sink), never from the payload. */
+export type IngestSource = (typeof INGEST_SOURCES)[number];
 
 export interface IngestUpdate {
   source: IngestSource;
@@ -23,6 +25,8 @@ export interface IngestUpdate {
     crs?: Crs;
     /** false when the device says its fix is invalid */
     valid?: boolean;
+    /** Horizontal accuracy the device claims, metres (phones); checked against the source's INGEST_<SOURCE>_MAX_ACCURACY_M. */
+    accuracy?: number;
   };
   /** New status, from the kind's vocabulary in shared/entities.ts. */
   status?: string;
@@ -39,9 +43,11 @@ export const DROP_REASONS = [
   'futureTime',
   'tooOld',
   'duplicate',
-  /** older than the entity's current fix: a late (blind-area) report, not the live position */
+  /** older than the entity's current fix: no longer a drop — such a report is accepted as late (history, alarms); kept for old stats */
   'outOfOrder',
   'impossibleJump',
+  /** the device's own accuracy estimate is worse than the source allows */
+  'lowAccuracy',
   'badStatus',
   /** the device is registered but quarantined, disabled or rejected */
   'deviceInactive',
@@ -50,7 +56,8 @@ export const DROP_REASONS = [
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
-export type IngestOutcome = { accepted: true; entityId: string } | { accepted: false; reason: DropReason; detail: string };
+/** `late`: older than what the live state holds — stored in history and seen by the alarm rules, the live state unchanged. */
+export type IngestOutcome = { accepted: true; entityId: string; late?: true } | { accepted: false; reason: DropReason; detail: string };
 
 export interface IngestSink {
   submit(update: IngestUpdate): IngestOutcome;

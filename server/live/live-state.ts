@@ -9,8 +9,12 @@ import { ENTITY_KINDS, type AnyEntity, type Connectivity, type EntityKind, type 
 import type { CatalogEntry } from '../../shared/live-events.ts';
 import { ChangeStream, stateOf } from './change-stream.ts';
 
-/** A live entity with its catalog index and the version of its last attribute change. */
-export type LiveEntity = AnyEntity & { index: number; attrsVersion: number };
+/**
+ * A live entity with its catalog index, the version of its last attribute change, and the
+ * report time (the device's own clock) of its newest status or attributes: status and readings
+ * are ordered by their own timestamps, as positions are by their fix time.
+ */
+export type LiveEntity = AnyEntity & { index: number; attrsVersion: number; stateTs: number };
 
 /** Silence after which an entity is stale, then offline; per kind, as sensors report less often than trackers. */
 export type ConnectivityPolicy = Record<EntityKind, { staleAfterMs: number; offlineAfterMs: number }>;
@@ -24,7 +28,26 @@ export interface LiveReport {
   pos?: Position;
   status?: string;
   attrs?: Record<string, unknown>;
+  /** The report's own time (ms); default: the time it was received. */
+  ts?: number;
 }
+
+/**
+ * A report older than what the live state holds (a blind-area batch, a late reading): it changes
+ * nothing live — no marker moves back, no newer reading is overwritten, no silent device turns
+ * online — but history keeps it and the alarm rules see what it says (an SOS inside it).
+ */
+export interface LateReport {
+  entity: LiveEntity;
+  /** The report's own time (ms). */
+  ts: number;
+  pos?: Position;
+  status?: string;
+  attrs?: Record<string, unknown>;
+  /** When it was received. */
+  at: number;
+}
+export type LateListener = (late: LateReport) => void;
 
 /** An entity added to the catalog at run time (a device registered for a new entity). */
 export interface CatalogAddition { entry: CatalogEntry; entity: LiveEntity; version: number; at: number }
@@ -42,6 +65,7 @@ export class LiveState {
    * index keeps meaning the same entity): listeners learn each new entry in order.
    */
   private readonly catalogListeners: { name: string; listener: CatalogListener }[] = [];
+  private readonly lateListeners: { name: string; listener: LateListener }[] = [];
   /** The live version of the last catalog addition (0: the catalog is the one the state started with). */
   catalogVersion = 0;
   /** Catalog listeners that threw, by name (like the change stream's failures). */
@@ -50,7 +74,7 @@ export class LiveState {
   constructor(initial: readonly AnyEntity[], private readonly policy: ConnectivityPolicy) {
     for (const e of initial) {
       if (this.byId.has(e.id)) throw new Error(`duplicate entity id ${e.id}`);
-      const live = { ...e, index: this.list.length, version: 0, attrsVersion: 0 } as LiveEntity;
+      const live = { ...e, index: this.list.length, version: 0, attrsVersion: 0, stateTs: 0 } as LiveEntity;
       this.byId.set(e.id, live);
       this.list.push(live);
     }
@@ -66,7 +90,7 @@ export class LiveState {
   addEntity(e: AnyEntity, at: number): LiveEntity {
     if (this.byId.has(e.id)) throw new Error(`duplicate entity id ${e.id}`);
     const v = ++this._version;
-    const live = { ...e, index: this.list.length, version: v, attrsVersion: v } as LiveEntity;
+    const live = { ...e, index: this.list.length, version: v, attrsVersion: v, stateTs: 0 } as LiveEntity;
     this.byId.set(e.id, live);
     this.list.push(live);
     const entry: CatalogEntry = { i: live.index, id: live.id, kind: live.kind, name: live.name, orgCode: live.orgCode, gridId: live.gridId };
@@ -85,12 +109,24 @@ export class LiveState {
 
   /** Subscribes to catalog additions; returns the function that unsubscribes. */
   onCatalog(name: string, listener: CatalogListener): () => void {
-    const item = { name, listener };
-    this.catalogListeners.push(item);
-    return () => {
-      const i = this.catalogListeners.indexOf(item);
-      if (i >= 0) this.catalogListeners.splice(i, 1);
-    };
+    return subscribe(this.catalogListeners, name, listener);
+  }
+
+  /** Subscribes to late reports (history, alarm rules); returns the function that unsubscribes. */
+  onLate(name: string, listener: LateListener): () => void {
+    return subscribe(this.lateListeners, name, listener);
+  }
+
+  /** Hands a late report (validated by the ingest) to its listeners; the live state does not change. */
+  late(report: LateReport): void {
+    for (const { name, listener } of this.lateListeners) {
+      try {
+        listener(report);
+      } catch (err) {
+        this.changes.failures.set(name, (this.changes.failures.get(name) ?? 0) + 1);
+        try { this.changes.onError(err, name); } catch { /* a failing logger must not fail the ingest */ }
+      }
+    }
   }
 
   get version(): number {
@@ -122,9 +158,13 @@ export class LiveState {
     const before = stateOf(e);
     const v = ++this._version;
     e.version = v;
+    // Only reports newer than what the entity holds get here (the ingest hands older ones to
+    // `late`, which changes nothing): the device has just been heard from.
+    const ts = report.ts ?? receivedAt;
     e.lastSeen = receivedAt;
     e.connectivity = 'online';
     if (report.pos) e.pos = report.pos;
+    if ((report.status !== undefined || report.attrs !== undefined) && ts > e.stateTs) e.stateTs = ts;
     if (report.status !== undefined) (e as { status: string }).status = report.status;
     if (report.attrs && hasKeys(report.attrs)) {
       replaceAttrs(e, report.attrs);
@@ -150,6 +190,7 @@ export class LiveState {
     e.lastSeen = state.lastSeen;
     if (state.pos) e.pos = state.pos;
     (e as { status: string }).status = state.status;
+    e.stateTs = state.lastSeen;
     if (hasKeys(state.attrs)) {
       replaceAttrs(e, state.attrs);
       e.attrsVersion = v;
@@ -208,6 +249,15 @@ export class LiveState {
     for (const e of this.list) if (e.version > version) out.push(e);
     return out;
   }
+}
+
+function subscribe<L>(list: { name: string; listener: L }[], name: string, listener: L): () => void {
+  const item = { name, listener };
+  list.push(item);
+  return () => {
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+  };
 }
 
 /**

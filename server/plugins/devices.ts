@@ -34,10 +34,8 @@ export default fp<DevicesPluginOptions>(async (app, opts) => {
   app.ingest.useDevices(directory);
   app.decorate('deviceDirectory', directory);
 
-  // A timer that throws would end the server: log, keep the counters dirty, try again next time.
-  const flush = () => {
-    try { directory.flushCounters(); } catch (err) { app.log.error({ err }, 'device counters flush failed'); }
-  };
+  // A timer that throws would end the server: log, count, keep the counters dirty, try again next time.
+  const flush = app.timerFailures.guard('device counters flush', () => { directory.flushCounters(); });
   const timer = setInterval(flush, opts.flushMs ?? 5000);
   timer.unref();
   app.addHook('onClose', async () => {

@@ -44,6 +44,8 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   const unsubscribe = app.live.changes.subscribe('history', store.onChange);
   // An entity added at run time (a device registered for a new entity) gets its track from its first report.
   const unsubscribeCatalog = app.live.onCatalog('history', (a) => store.registerEntities([a.entity]));
+  // Blind-area batches and readings uploaded late: kept at their own time.
+  const unsubscribeLate = app.live.onLate('history', store.onLate);
 
   // Timers that throw would end the server: log and try again next time (the points stay buffered).
   const flush = () => {
@@ -68,6 +70,7 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
     clearImmediate(firstPrune);
     unsubscribe();
     unsubscribeCatalog();
+    unsubscribeLate();
     flush();
   });
   await app.register(historyRoutes);

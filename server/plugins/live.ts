@@ -11,7 +11,10 @@ import { entitiesFromPack } from '../live/entities-from-pack.ts';
 import { LiveState, type ConnectivityPolicy } from '../live/live-state.ts';
 import { DeviceRegistry } from '../ingest/device-registry.ts';
 import { Ingest } from '../ingest/ingest.ts';
+import { TimerFailures } from '../live/timer-failures.ts';
 import type { FilterLimits } from '../ingest/position-filter.ts';
+import type { SourcePolicyOverrides } from '../ingest/source-policy.ts';
+import type { IngestSource } from '../ingest/types.ts';
 
 export interface DistrictAssets {
   pack: DistrictPack;
@@ -26,6 +29,8 @@ declare module 'fastify' {
     district: DistrictAssets;
     live: LiveState;
     ingest: Ingest;
+    /** Failures of timers and socket handlers, by name (they are caught, logged and counted, never fatal). */
+    timerFailures: TimerFailures;
   }
 }
 
@@ -37,6 +42,8 @@ export interface LivePluginOptions {
   now: () => number;
   /** The simulator's speed factor, so its fast-forwarded motion is not taken for impossible jumps. */
   simSpeed: number;
+  /** Normalisation per source (INGEST_<SOURCE>_*). */
+  perSource?: Partial<Record<IngestSource, SourcePolicyOverrides>>;
 }
 
 export default fp<LivePluginOptions>(async (app, opts) => {
@@ -50,11 +57,13 @@ export default fp<LivePluginOptions>(async (app, opts) => {
   const live = new LiveState(entitiesFromPack(opts.pack), opts.connectivity);
   app.decorate('live', live);
   // Until the device registry (plugin 'devices') takes over, only the simulator's own devices resolve.
-  app.decorate('ingest', new Ingest(live, new DeviceRegistry([], (id) => live.get(id) !== undefined), opts.filters, opts.now, { sim: opts.simSpeed }));
-  const sweep = setInterval(() => {
-    // A timer that throws would end the server: log and sweep again next time.
-    try { live.sweepConnectivity(opts.now()); } catch (err) { app.log.error({ err }, 'connectivity sweep failed'); }
-  }, opts.sweepMs);
+  app.decorate('ingest', new Ingest(live, new DeviceRegistry([], (id) => live.get(id) !== undefined), opts.filters, opts.now, { sim: opts.simSpeed }, opts.perSource ?? {}));
+  const failures = new TimerFailures(app.log);
+  app.decorate('timerFailures', failures);
+  // Listeners of the change stream that throw are counted there and logged here.
+  live.changes.onError = (err, listener) => failures.record(`change listener ${listener}`, err);
+  // A timer that throws would end the server: log, count and sweep again next time.
+  const sweep = setInterval(failures.guard('connectivity sweep', () => live.sweepConnectivity(opts.now())), opts.sweepMs);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 }, { name: 'live', dependencies: ['store'] });

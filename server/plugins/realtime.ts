@@ -87,7 +87,9 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   /** Packets still queued for this socket: a client that does not read is sent nothing more. */
   const backlog = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
 
-  io.on('connection', (socket) => {
+  // A handler that throws inside socket.io's emitter would end the process: each is guarded.
+  const failures = app.timerFailures;
+  io.on('connection', failures.guard('live connection', (socket: LiveSocket) => {
     const { revocationKey } = socket.data.principal;
     bump(perToken, revocationKey, 1);
     bump(perAddress, socket.data.address, 1);
@@ -108,21 +110,21 @@ export default fp<RealtimeOptions>(async (app, opts) => {
       lastResync = now;
       return null;
     };
-    socket.on('live:resync', (ack) => {
+    socket.on('live:resync', failures.guard('live resync', (ack: Parameters<ClientToServerEvents['live:resync']>[0]) => {
       if (typeof ack !== 'function') return;
       const refused = resyncRefusal();
       if (refused) return ack({ ok: false, error: refused });
       sendSnapshot(socket);
       ack({ ok: true, data: { version: socket.data.version } });
-    });
-    socket.on('ops:resync', (ack) => {
+    }));
+    socket.on('ops:resync', failures.guard('ops resync', (ack: Parameters<ClientToServerEvents['ops:resync']>[0]) => {
       if (typeof ack !== 'function') return;
       const refused = resyncRefusal();
       if (refused) return ack({ ok: false, error: refused });
       sendOpsSnapshot(socket);
       ack({ ok: true, data: { version: socket.data.opsVersion } });
-    });
-  });
+    }));
+  }));
 
   const revocations = new Set<ReturnType<typeof setTimeout>>();
   const onRevoked = (key: string) => {
@@ -137,35 +139,39 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   app.auth.events.on('revoked', onRevoked);
 
   const onTick = () => {
-    const kpis = computeKpis(app.live.all(), opts.now());
-    app.ops.flush();
+    // Each part on its own: summaries that fail to compute must not stop the map's deltas, nor one socket the others.
+    let kpis: ReturnType<typeof computeKpis> | undefined;
+    failures.run('live kpis', () => { kpis = computeKpis(app.live.all(), opts.now()); });
+    failures.run('ops flush', () => app.ops.flush());
     let minBase = app.live.version;
     for (const socket of io.sockets.sockets.values()) {
       minBase = Math.min(minBase, socket.data.version ?? 0);
       if (backlog(socket) >= SLOW_CLIENT_BACKLOG) continue;
-      // New entities before the delta that carries their first rows.
-      const added = fanOut.catalogSince(socket.data.catalogSize ?? 0);
-      if (added) {
-        socket.data.catalogSize = app.live.catalog.length;
-        socket.emit('live:catalog', added);
-      }
-      const frame = fanOut.deltaSince(socket.data.version);
-      socket.data.version = app.live.version;
-      if (frame) socket.emit('live:delta', frame);
-      socket.emit('live:kpis', kpis);
-      const ops = app.ops.deltaSince(socket.data.opsVersion);
-      if (ops === 'snapshot') sendOpsSnapshot(socket);
-      else if (ops) {
-        socket.data.opsVersion = ops.version;
-        socket.emit('ops:delta', ops);
-      }
+      failures.run('live send', () => sendTick(socket, kpis));
     }
     fanOut.prune(minBase);
   };
-  const tick = setInterval(() => {
-    // A tick that throws must not stop the next one, nor the server.
-    try { onTick(); } catch (err) { app.log.error({ err }, 'live tick failed'); }
-  }, opts.tickMs);
+  const sendTick = (socket: LiveSocket, kpis: ReturnType<typeof computeKpis> | undefined) => {
+    // New entities before the delta that carries their first rows.
+    const added = fanOut.catalogSince(socket.data.catalogSize ?? 0);
+    if (added) {
+      socket.data.catalogSize = app.live.catalog.length;
+      socket.emit('live:catalog', added);
+    }
+    const frame = fanOut.deltaSince(socket.data.version);
+    socket.data.version = app.live.version;
+    if (frame) socket.emit('live:delta', frame);
+    if (kpis) socket.emit('live:kpis', kpis);
+    const ops = app.ops.deltaSince(socket.data.opsVersion);
+    if (ops === 'snapshot') sendOpsSnapshot(socket);
+    else if (ops) {
+      socket.data.opsVersion = ops.version;
+      socket.emit('ops:delta', ops);
+    }
+  };
+
+  // A tick that throws must not stop the next one, nor the server.
+  const tick = setInterval(failures.guard('live tick', onTick), opts.tickMs);
 
   app.decorate('io', io);
   app.addHook('preClose', async () => {

@@ -42,6 +42,7 @@ export default fp<SimulatorPluginOptions>(async (app, opts) => {
   const sim = new Simulator({
     pack: app.district.pack, ingest: app.ingest, seed: opts.seed, speed: opts.speed, now: opts.now,
     ports, reportsPerDay: opts.reportsPerDay, log, startMinuteOfDay: opts.startMinuteOfDay,
+    drivenElsewhere: (entityId) => app.deviceDirectory.isReal(entityId),
   });
   sim.init();
   sim.start(opts.tickMs);
@@ -57,4 +58,4 @@ export default fp<SimulatorPluginOptions>(async (app, opts) => {
     officer?.stop();
     sim.stop();
   });
-}, { name: 'simulator', dependencies: ['live'] });
+}, { name: 'simulator', dependencies: ['live', 'devices'] });

@@ -1,7 +1,9 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CreateDisplayTokenBody, CreatedDisplayToken, DisplayTokenSchema, ErrorResponse, IdParams } from '../../shared/schemas/http.ts';
+import { IngestStatsView } from '../../shared/schemas/ingest-stats.ts';
 import { HttpError } from '../http-error.ts';
+import { ingestStatsView } from '../ingest/stats-view.ts';
 import { newToken } from '../auth/passwords.ts';
 
 /** Administration: wall display tokens (issue, list, revoke), ingest statistics. Admin only, audited. The device registry: routes/devices.ts. */
@@ -34,7 +36,10 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
 
   app.get('/api/ingest/stats', {
     preHandler: adminOnly,
-    schema: { tags: ['admin'], description: 'Accepted and dropped reports by reason, with the latest drops explained.', response: { 200: Type.Object({}, { additionalProperties: true }), ...denied } },
-  }, async () => app.ingest.snapshotStats());
+    schema: {
+      tags: ['admin'], description: 'Accepted, late and dropped reports per source, per reason and per device, with the latest drops explained.',
+      response: { 200: IngestStatsView, ...denied },
+    },
+  }, async () => ingestStatsView(app.ingest, app.deviceDirectory, app.live, app.timerFailures));
 };
 export default admin;

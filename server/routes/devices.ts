@@ -53,14 +53,6 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
     return view(d);
   });
 
-  app.post('/api/devices/:id/reject', {
-    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed },
-  }, async (req) => {
-    const d = directory.reject(req.params.id);
-    audit(req.principal!.name, 'reject', d);
-    return view(d);
-  });
-
   app.post('/api/devices/:id/bind', {
     preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, body: BindDeviceBody, response: changed },
   }, async (req) => {
@@ -69,21 +61,15 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
     return view(d);
   });
 
-  app.post('/api/devices/:id/disable', {
-    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed },
-  }, async (req) => {
-    const d = directory.disable(req.params.id);
-    audit(req.principal!.name, 'disable', d);
-    return view(d);
-  });
-
-  app.post('/api/devices/:id/enable', {
-    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed },
-  }, async (req) => {
-    const d = directory.enable(req.params.id);
-    audit(req.principal!.name, 'enable', d);
-    return view(d);
-  });
+  // The state changes without a body: reject a quarantined terminal, disable, enable.
+  const stateChanges = { reject: (id: number) => directory.reject(id), disable: (id: number) => directory.disable(id), enable: (id: number) => directory.enable(id) };
+  for (const [action, change] of Object.entries(stateChanges)) {
+    app.post(`/api/devices/:id/${action}`, { preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed } }, async (req) => {
+      const d = change(req.params.id);
+      audit(req.principal!.name, action, d);
+      return view(d);
+    });
+  }
 
   app.delete('/api/devices/:id', {
     preHandler: adminOnly,

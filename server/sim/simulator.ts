@@ -48,6 +48,12 @@ export interface SimulatorOptions {
    * that no shift change falls inside them whenever they run.
    */
   startMinuteOfDay?: number | undefined;
+  /**
+   * Entities a real device drives now (the device registry's takeover): the simulator sends
+   * nothing for them — as if their simulated device were silent — and resumes when the real
+   * device is disabled or removed.
+   */
+  drivenElsewhere?: (entityId: string) => boolean;
 }
 
 export const DEFAULT_REPORTS_PER_DAY = 300;
@@ -59,6 +65,8 @@ export interface SimStats {
   failedSteps: number;
   /** Reports the ingest refused, or that threw. */
   rejected: number;
+  /** Reports not sent because a real device drives the entity. */
+  skippedTakenOver: number;
   /** Sim time, ms since epoch. */
   simTime: number;
 }
@@ -81,13 +89,14 @@ export interface SimSnapshot {
 const MAX_TICK_MS = 10_000;
 
 export class Simulator {
-  readonly stats: SimStats = { reportsSent: 0, rejected: 0, simTime: 0, failedSteps: 0 };
+  readonly stats: SimStats = { reportsSent: 0, rejected: 0, simTime: 0, failedSteps: 0, skippedTakenOver: 0 };
   /** The last error thrown by the ingest, if any (counted as rejected, never rethrown). */
   lastSubmitError: unknown = undefined;
 
   private readonly now: () => number;
   private readonly log: SimLogger;
   private readonly ingest: IngestSink;
+  private readonly drivenElsewhere: (entityId: string) => boolean;
   private readonly clock: SimClock;
   private readonly ctx: SimContext;
   private readonly outages: Outages;
@@ -108,6 +117,7 @@ export class Simulator {
     if (pack.roadGraph.nodes.length === 0) throw new Error('the district pack has an empty road graph: nothing can move');
     this.now = opts.now ?? Date.now;
     this.ingest = opts.ingest;
+    this.drivenElsewhere = opts.drivenElsewhere ?? (() => false);
     const start = opts.startMinuteOfDay === undefined ? this.now() : atLocalMinuteOfDay(this.now(), opts.startMinuteOfDay);
     this.clock = new SimClock(start, speed);
     const world = new SimWorld(pack);
@@ -221,6 +231,10 @@ export class Simulator {
 
   private report(slot: number, update: IngestUpdate): boolean {
     if (this.outages.isSilent(slot, this.ctx.wallMs)) return false;
+    if (this.drivenElsewhere(update.deviceId)) {
+      this.stats.skippedTakenOver++;
+      return false;
+    }
     this.stats.reportsSent++;
     try {
       if (!this.ingest.submit(update).accepted) this.stats.rejected++;

@@ -147,6 +147,50 @@ describe('wall live client', () => {
     expect(log.states.at(-1)).toBe('live');
   }, 30_000);
 
+  it('extends the buffer with catalog changes (no reload, no rebuild that would drop a selection) and asks for a resync when one was missed', async () => {
+    let catalog = catalogOf(['a', 'b']);
+    server = await scriptedServer(0, () => snapshotOf('cat-1', catalog, 50));
+    const buffer = new EntityBuffer();
+    const log = connect('good', buffer);
+    const grown: string[][] = [];
+    client!.close();
+    client = connectLive('good', buffer, {
+      onState: (st) => log.states.push(st), onKpis: () => undefined, onUnauthorized: () => undefined,
+      onCatalogChanged: () => log.catalogChanges++, onCatalogGrown: (entries) => grown.push(entries.map((e) => e.id)),
+    });
+    await until('the snapshot', () => buffer.size === 2 && buffer.version === 50);
+    const lon0 = buffer.lon[0];
+    buffer.takeDirty();
+
+    // A bin added at run time: its entry, then a delta that carries its first row.
+    const bin: CatalogEntry = { i: 2, id: 'rt-mqtt-b1', kind: 'bin', name: 'new bin', orgCode: '370102001', gridId: 'g1' };
+    server.io.emit('live:catalog', { catalogId: 'cat-1', version: 51, entries: [bin] });
+    server.io.emit('live:delta', encodeLiveFrame({ full: false, version: 51, baseVersion: 50, serverTime: Date.now() }, [
+      { i: 2, kind: 'bin', status: 'full', connectivity: 'online', lastSeen: Date.now(), pos: { lon: 117.5, lat: 36.6, ts: Date.now() }, attrs: { binType: 'litter', fill: 85 } },
+    ]));
+    await until('the new bin', () => buffer.version === 51);
+    expect(buffer.size).toBe(3);
+    expect(buffer.catalog[2]).toEqual(bin);
+    expect([...buffer.byKind.bin]).toEqual([2]);
+    expect([...buffer.byKind.vehicle]).toEqual([0, 1]);
+    expect(buffer.lon[2]).toBeCloseTo(117.5, 6);
+    expect(buffer.lon[0]).toBe(lon0);
+    expect(buffer.statusCode[2]).toBe(1); // 'full'
+    expect(buffer.attrs[2]).toEqual({ binType: 'litter', fill: 85 });
+    expect(buffer.takeDirty().dirty.has('bin')).toBe(true);
+    expect(grown).toEqual([['rt-mqtt-b1']]);
+    expect(log.catalogChanges).toBe(0);
+    expect(server.resyncs).toBe(0);
+
+    // Entry 3 never arrived: entry 4 does not continue the catalog, so the client asks for the whole truth.
+    catalog = [...catalogOf(['a', 'b']), bin, { ...bin, i: 3, id: 'rt-mqtt-b2' }, { ...bin, i: 4, id: 'rt-mqtt-b3' }];
+    server.io.emit('live:catalog', { catalogId: 'cat-1', version: 60, entries: [catalog[4]!] });
+    await until('a resync', () => server!.resyncs === 1);
+    await until('the extended snapshot', () => buffer.size === 5);
+    expect(buffer.catalog.map((e) => e.id)).toEqual(['a', 'b', 'rt-mqtt-b1', 'rt-mqtt-b2', 'rt-mqtt-b3']);
+    expect(log.catalogChanges).toBe(0); // extended, not rebuilt
+  }, 30_000);
+
   it('reports a refused token as unauthorized', async () => {
     server = await scriptedServer(0, () => snapshotOf('cat-1', catalogOf(['a']), 1));
     const log = connect('revoked-token', new EntityBuffer());

@@ -117,6 +117,14 @@ describe('bin and toilet rules', () => {
     h.tick(at(33, 1));
     expect(h.activeTypes('toilet-1')).toEqual(['toiletH2s', 'toiletNh3']);
   });
+
+  it('a toilet class without a limit is held to the strictest NH₃ limit (class I), never to none', () => {
+    const h = harness();
+    // Around the ingest, as a bug would: the class is not in the vocabulary.
+    h.report('toilet-1', { status: 'open', attrs: { open: true, toiletClass: 'IV', nh3: 0.5, h2s: 0 } }, at(0));
+    expect(h.activeTypes('toilet-1')).toEqual(['toiletNh3']);
+    expect(h.mod.book.active().find((a) => a.type === 'toiletNh3')!.detail).toBe('NH₃ 0.5 mg/m³ > 0.3 (class IV)');
+  });
 });
 
 describe('vehicle and staff rules', () => {
@@ -192,6 +200,19 @@ describe('vehicle and staff rules', () => {
     expect(h.activeTypes('staff-1')).not.toContain('staffOffPost');
     h.tick(at(20, 30));
     expect(h.mod.book.active().find((a) => a.type === 'staffOffPost')!.detail).toBe('on shift, silent for 20 min');
+  });
+});
+
+describe('driver SOS from a terminal', () => {
+  it('raises a critical driverSos for a vehicle and a muck truck whose terminal reports sos, released when it clears', () => {
+    const h = harness();
+    h.report('veh-1', { attrs: { sos: true, acc: true, terminalAlarms: 1 }, ...pos(northOf(0), 0, at(0)) }, at(0));
+    h.report('muck-1', { attrs: { sos: true }, ...pos(northOf(0), 0, at(0)) }, at(0));
+    expect(h.mod.book.active().filter((a) => a.type === 'driverSos').map((a) => [a.entityId, a.severity])).toEqual([['veh-1', 'critical'], ['muck-1', 'critical']]);
+    h.report('veh-1', { attrs: { sos: false }, ...pos(northOf(0), 0, at(1)) }, at(1));
+    h.tick(at(5));
+    expect(h.activeTypes('veh-1')).not.toContain('driverSos');
+    expect(h.activeTypes('muck-1')).toContain('driverSos');
   });
 });
 

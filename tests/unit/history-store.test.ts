@@ -155,3 +155,30 @@ describe('history roll-up and restart', () => {
     expect(later.daily('2026-11-01', '2026-12-31').map((r) => r.day)).toEqual(['2026-11-29']);
   });
 });
+
+describe('history: late reports', () => {
+  it('merges late points into their buckets in time order — also the bucket still open for live points — and keeps them through the next live flush', () => {
+    const { live, history, move } = fixture();
+    live.onLate('history', history.onLate);
+    move(0, 0);
+    move(300 * S, 1000);
+    expect(history.flush().points).toBe(2);
+    // A blind-area batch from between the two, then one from the previous bucket (10:00 is a bucket start: 09:58 is in the one before).
+    const e = live.get('veh-001')!;
+    live.late({ entity: e, ts: T0 + 100 * S, pos: { lon: LON, lat: LAT + 0.0003, ts: T0 + 100 * S }, attrs: { working: true }, at: T0 + 400 * S });
+    live.late({ entity: e, ts: T0 + 200 * S, pos: { lon: LON, lat: LAT + 0.0006, ts: T0 + 200 * S }, at: T0 + 400 * S });
+    live.late({ entity: e, ts: T0 - 120 * S, pos: { lon: LON, lat: LAT - 0.0003, ts: T0 - 120 * S }, at: T0 + 400 * S });
+    expect(history.flush().points).toBe(3);
+    // The next live point lands in the open bucket: the late ones in it must not be lost.
+    move(400 * S, 2000);
+    history.flush();
+    const pts = history.track('veh-001', T0 - 600 * S, T0 + 3_600_000);
+    expect(pts.map((p) => (p.ts - T0) / S)).toEqual([-120, 0, 100, 200, 300, 400]);
+    expect(pts[2]!.lat).toBeCloseTo(LAT + 0.0003, 6);
+    expect(history.stats).toMatchObject({ late: 3, lateWritten: 3 });
+    // The same late report twice (a terminal that resends its batch) is kept once.
+    live.late({ entity: e, ts: T0 + 100 * S, pos: { lon: LON, lat: LAT + 0.0003, ts: T0 + 100 * S }, at: T0 + 500 * S });
+    expect(history.flush().points).toBe(0);
+    expect(history.track('veh-001', T0, T0 + 3_600_000)).toHaveLength(5);
+  });
+});

@@ -53,14 +53,18 @@ describe('ingest', () => {
     expect(sub(T0 - 2 * 86_400_000, 117.05, 36.65)).toMatchObject({ reason: 'tooOld' });
     expect(sub(T0, 117.05, 36.65).accepted).toBe(true);
     expect(sub(T0, 117.05, 36.65)).toMatchObject({ reason: 'duplicate' });
-    expect(sub(T0 - 10_000, 117.05, 36.65)).toMatchObject({ reason: 'outOfOrder' });
+    // Older than the current fix: a late report, for history, not the live marker.
+    expect(sub(T0 - 10_000, 117.06, 36.65)).toEqual({ accepted: true, entityId: 'veh-001', late: true });
+    expect(live.get('veh-001')!.pos!.lon).toBe(117.05);
     tick(10_000);
     // 10 km in 10 s
     expect(sub(T0 + 10_000, 117.16, 36.65)).toMatchObject({ reason: 'impossibleJump' });
     expect(sub(T0 + 10_000, 117.0501, 36.6501).accepted).toBe(true);
     const stats = ingest.snapshotStats();
-    expect(stats.accepted).toBe(2);
-    expect(stats.dropped).toMatchObject({ nullIsland: 1, invalidFix: 1, outOfRange: 1, malformed: 1, futureTime: 1, tooOld: 1, duplicate: 1, outOfOrder: 1, impossibleJump: 1 });
+    expect(stats.accepted).toBe(3);
+    expect(stats.late).toBe(1);
+    expect(stats.dropped).toMatchObject({ nullIsland: 1, invalidFix: 1, outOfRange: 1, malformed: 1, futureTime: 1, tooOld: 1, duplicate: 1, outOfOrder: 0, impossibleJump: 1 });
+    expect(stats.bySource.sim).toMatchObject({ accepted: 3, late: 1, dropped: 8, droppedByReason: { impossibleJump: 1, nullIsland: 1 } });
     expect(stats.recentDrops.at(-1)).toMatchObject({ reason: 'impossibleJump', deviceId: 'veh-001' });
     expect(stats.recentDrops.at(-1)!.detail).toMatch(/km\/h > 250/);
     expect(live.get('veh-001')!.pos!.lon).toBeCloseTo(117.0501, 6);

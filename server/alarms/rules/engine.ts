@@ -15,10 +15,10 @@
 import { ALARM_TYPES, type AlarmSettings, type AlarmType } from '../../../shared/alarms.ts';
 import { MUCK_VIOLATIONS, type EntityKind, type MuckViolation } from '../../../shared/entities.ts';
 import type { LiveChange } from '../../live/change-stream.ts';
-import type { LiveEntity, LiveState } from '../../live/live-state.ts';
+import type { LateReport, LiveEntity, LiveState } from '../../live/live-state.ts';
 import type { AlarmBook } from '../alarm-book.ts';
 import type { LocalClock } from '../local-time.ts';
-import type { KindRules, RuleContext } from './types.ts';
+import { grown, type KindRules, type RuleContext } from './types.ts';
 
 /** The muck-truck attribute `violations` mirrors these active alarms, so the wall's display keeps working. */
 const VIOLATION_OF: Partial<Record<AlarmType, MuckViolation>> = {
@@ -48,15 +48,17 @@ export class RuleEngine {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly sweepMs: number;
   /** Whether an entity (by index) is of a kind whose verdicts time alone can change. */
-  private readonly timeBased: Uint8Array;
+  private timeBased: Uint8Array;
   /** When each entity (by index) was last judged, on the injected clock; 0 never (it has not reported). */
-  private readonly judgedAt: Float64Array;
+  private judgedAt: Float64Array;
   /**
    * The types of alarm active for each entity (by index), one bit per type, mirroring the
    * book. A rule releases every condition that does not hold, on every report; with this a
    * release of an alarm that is not active (nearly all of them) does not look in the book.
    */
-  private readonly activeTypes: Uint32Array;
+  private activeTypes: Uint32Array;
+  private unsubscribeCatalog: (() => void) | undefined;
+  private unsubscribeLate: (() => void) | undefined;
   /** Evaluations run (reports, connectivity changes and sweeps), for health and the bench. */
   evaluations = 0;
 
@@ -68,17 +70,17 @@ export class RuleEngine {
     this.judgedAt = new Float64Array(all.length);
     const book = opts.book;
     const bits = (entityId: string) => book.activeTypesOf(entityId).reduce((m, t) => m | BIT[t], 0) >>> 0;
-    const active = (this.activeTypes = Uint32Array.from(all, (e) => bits(e.id)));
+    this.activeTypes = Uint32Array.from(all, (e) => bits(e.id));
     this.ctx = {
       settings: opts.settings(), now: 0, localMinute: 0,
       raise: (e, type, cond) => book.assert(e, type, cond, this.ctx.now),
-      release: (e, type) => { if (active[e.index]! & BIT[type]) book.release(e.id, type, this.ctx.now); },
-      supersede: (e, type) => { if (active[e.index]! & BIT[type]) book.clearAsSuperseded(e.id, type, this.ctx.now); },
-      isActive: (e, type) => (active[e.index]! & BIT[type]) !== 0,
+      release: (e, type) => { if (this.activeTypes[e.index]! & BIT[type]) book.release(e.id, type, this.ctx.now); },
+      supersede: (e, type) => { if (this.activeTypes[e.index]! & BIT[type]) book.clearAsSuperseded(e.id, type, this.ctx.now); },
+      isActive: (e, type) => (this.activeTypes[e.index]! & BIT[type]) !== 0,
     };
     book.onActiveSetChanged = (entityId, at) => {
       const e = opts.live.get(entityId);
-      if (e) active[e.index] = bits(entityId);
+      if (e) this.activeTypes[e.index] = bits(entityId);
       this.deriveViolations(entityId, at);
     };
   }
@@ -87,6 +89,8 @@ export class RuleEngine {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.live.changes.subscribe('alarm-rules', (c) => this.onChange(c));
+    this.unsubscribeCatalog = this.opts.live.onCatalog('alarm-rules', (a) => this.onEntityAdded(a.entity));
+    this.unsubscribeLate = this.opts.live.onLate('alarm-rules', (late) => this.onLate(late));
     const now = this.opts.now();
     for (const e of this.opts.live.all()) if (e.kind === 'muckTruck') this.deriveViolations(e.id, now);
   }
@@ -107,8 +111,38 @@ export class RuleEngine {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unsubscribeCatalog?.();
+    this.unsubscribeCatalog = undefined;
+    this.unsubscribeLate?.();
+    this.unsubscribeLate = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** An entity added at run time: per-index state grows to hold it, here and in the kinds' rules. */
+  onEntityAdded(e: LiveEntity): void {
+    const n = e.index + 1;
+    this.timeBased = grown(this.timeBased, n);
+    this.judgedAt = grown(this.judgedAt, n);
+    this.activeTypes = grown(this.activeTypes, n);
+    this.timeBased[e.index] = this.byKind.get(e.kind)?.timeBased ? 1 : 0;
+    for (const r of this.byKind.values()) r.resize?.(n);
+  }
+
+  /**
+   * A report older than what the live state holds (a blind-area batch) changes nothing live,
+   * but an SOS in it happened: it is raised all the same (and released by the next evaluation
+   * of the current state, after the clear hold), so the duty officer sees it and its case.
+   */
+  onLate(late: LateReport): void {
+    const e = late.entity;
+    const sos = late.attrs?.sos === true || (e.kind === 'staff' && late.status === 'sos');
+    if (!sos) return;
+    const type = e.kind === 'staff' ? 'staffSos' : e.kind === 'vehicle' || e.kind === 'muckTruck' ? 'driverSos' : null;
+    if (type === null) return;
+    this.ctx.settings = this.opts.settings();
+    this.ctx.now = late.at;
+    this.ctx.raise(e, type, { detail: `SOS at ${new Date(late.ts).toISOString()} (reported late)`, value: null });
   }
 
   onChange(c: LiveChange): void {

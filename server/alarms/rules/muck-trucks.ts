@@ -9,7 +9,7 @@ import type { LonLat } from '../../../shared/geojson.ts';
 import { distanceToPolylineM, PolygonIndex } from '../../district/locator.ts';
 import type { LiveEntity } from '../../live/live-state.ts';
 import { inWindow, parseWindow, type DailyWindow } from '../../sim/clock.ts';
-import { roundTo, type KindRules, type RuleContext } from './types.ts';
+import { grown, roundTo, type KindRules, type RuleContext } from './types.ts';
 
 interface PermitRule { permit: MuckPermit; hours: DailyWindow | null }
 
@@ -21,7 +21,7 @@ export class MuckTruckRules implements KindRules {
   private readonly zones: PolygonIndex | null;
   private readonly zoneNames = new Map<string, string>();
   /** Since when each truck (by entity index) has been off its corridor; 0 when on it. */
-  private readonly offRouteSince: Float64Array;
+  private offRouteSince: Float64Array;
 
   constructor(pack: Pick<DistrictPack, 'muckTrucks' | 'restrictedZones'>, entityCount: number) {
     for (const t of pack.muckTrucks) {
@@ -34,6 +34,10 @@ export class MuckTruckRules implements KindRules {
     this.zones = zones.length > 0 ? new PolygonIndex(zones.map((f) => ({ id: f.properties.id, geometry: f.geometry }))) : null;
     for (const f of zones) this.zoneNames.set(f.properties.id, f.properties.name);
     this.offRouteSince = new Float64Array(entityCount);
+  }
+
+  resize(entityCount: number): void {
+    this.offRouteSince = grown(this.offRouteSince, entityCount);
   }
 
   evaluate(e: LiveEntity, ctx: RuleContext): void {

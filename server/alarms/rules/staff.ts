@@ -10,7 +10,7 @@ import type { LonLat } from '../../../shared/geojson.ts';
 import { distanceToFlatPolygonM, distanceToPolylineM, type DistrictLocator } from '../../district/locator.ts';
 import type { LiveEntity } from '../../live/live-state.ts';
 import { inWindow, parseWindow, type DailyWindow } from '../../sim/clock.ts';
-import type { KindRules, RuleContext } from './types.ts';
+import { grown, type KindRules, type RuleContext } from './types.ts';
 
 /**
  * Where a person belongs and when, resolved from the pack once per person (by entity index)
@@ -36,7 +36,7 @@ export class StaffRules implements KindRules {
   private readonly shiftOf = new Map<string, DailyWindow | null>();
   private readonly posts: (Post | undefined)[] = [];
   /** Since when each person (by entity index) has been out of their area; 0 when inside. */
-  private readonly outSince: Float64Array;
+  private outSince: Float64Array;
 
   constructor(
     pack: Pick<DistrictPack, 'roads' | 'staff'>,
@@ -52,6 +52,10 @@ export class StaffRules implements KindRules {
     }
     for (const m of pack.staff) this.shiftOf.set(m.id, this.parse(m.shift));
     this.outSince = new Float64Array(entityCount);
+  }
+
+  resize(entityCount: number): void {
+    this.outSince = grown(this.outSince, entityCount);
   }
 
   evaluate(e: LiveEntity, ctx: RuleContext): void {

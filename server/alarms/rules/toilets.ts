@@ -12,7 +12,8 @@ export const toiletRules: KindRules = {
     if (e.kind !== 'toilet') return;
     const a = e.attrs;
     const s = ctx.settings;
-    const nh3Limit = s.nh3LimitMgM3[a.toiletClass];
+    // A class without a limit (none gets past the ingest) is held to the strictest, never to none.
+    const nh3Limit = s.nh3LimitMgM3[a.toiletClass] ?? Math.min(...Object.values(s.nh3LimitMgM3));
     if (a.nh3 > nh3Limit) ctx.raise(e, 'toiletNh3', { detail: `NH₃ ${roundTo(a.nh3, 2)} mg/m³ > ${nh3Limit} (class ${a.toiletClass})`, value: roundTo(a.nh3, 2) });
     else ctx.release(e, 'toiletNh3');
     if (a.h2s > s.h2sLimitMgM3) ctx.raise(e, 'toiletH2s', { detail: `H₂S ${roundTo(a.h2s, 3)} mg/m³ > ${s.h2sLimitMgM3}`, value: roundTo(a.h2s, 3) });

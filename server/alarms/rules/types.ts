@@ -26,6 +26,16 @@ export interface KindRules {
   readonly timeBased: boolean;
   /** Evaluates every rule of the kind for one entity (on a report, and in the periodic sweep). */
   evaluate(e: LiveEntity, ctx: RuleContext): void;
+  /** The catalog grew to `entityCount` entities (a device registered a new one): per-index state grows with it. */
+  resize?(entityCount: number): void;
+}
+
+/** A copy of `a` with room for `n` entries (per-entity state indexed by catalog index). */
+export function grown<T extends Float64Array | Uint32Array | Uint8Array>(a: T, n: number): T {
+  if (a.length >= n) return a;
+  const out = new (a.constructor as new (n: number) => T)(Math.max(n, Math.ceil(a.length * 1.25)));
+  out.set(a);
+  return out;
 }
 
 /** Rounds for alarm details, so that noise in the last digits does not count as a change. */
