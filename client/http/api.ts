@@ -29,5 +29,7 @@ export async function apiFetch<T>(path: string, token: string | null, init: Requ
     }
     throw new ApiError(res.status, code, message);
   }
+  // 204 No Content (a DELETE): nothing to parse.
+  if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }

@@ -624,6 +624,18 @@ export const zh = {
   'devices.prev': '上一页',
   'devices.next': '下一页',
   'devices.notAllowed': '仅管理员可管理设备',
+  'devices.keys.title': '接入密钥（HTTP 对接）',
+  'devices.keys.name': '对接方名称',
+  'devices.keys.create': '新建密钥',
+  'devices.keys.revoke': '吊销',
+  'devices.keys.revoked': '已吊销',
+  'devices.keys.revokeConfirm': '吊销密钥「{name}」？使用它的对接将被拒绝。',
+  'devices.keys.secretOnce': '新密钥仅显示这一次，请立即保存：',
+  'devices.text.title': '终端 {id} 的文本消息',
+  'devices.text.placeholder': '发给司机的文字（最多 200 字）',
+  'devices.text.send': '发送',
+  'devices.text.refresh': '刷新',
+  'devices.text': '文本',
 } as const;
 
 export type MessageKey = keyof typeof zh;

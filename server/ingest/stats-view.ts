@@ -8,7 +8,9 @@ import { INGEST_SOURCES } from './types.ts';
 
 const TOP_DEVICES = 100;
 
-export function ingestStatsView(ingest: Ingest, directory: DeviceDirectory, live: LiveState, failures: TimerFailures): IngestStatsView {
+export function ingestStatsView(
+  ingest: Ingest, directory: DeviceDirectory, live: LiveState, failures: TimerFailures, capabilities: IngestStatsView['capabilities'],
+): IngestStatsView {
   const s = ingest.snapshotStats();
   const policies = ingest.sourcePolicies();
   const bySource: IngestStatsView['bySource'] = {};
@@ -31,6 +33,7 @@ export function ingestStatsView(ingest: Ingest, directory: DeviceDirectory, live
     accepted: s.accepted, late: s.late, dropped: s.dropped, bySource, devices,
     unattributed: structuredClone(directory.unattributed),
     failures: { ...failures.counts, ...Object.fromEntries([...live.changes.failures].map(([k, v]) => [`listener ${k}`, v])) },
+    capabilities,
     recentDrops: s.recentDrops,
   };
 }

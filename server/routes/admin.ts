@@ -40,6 +40,10 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
       tags: ['admin'], description: 'Accepted, late and dropped reports per source, per reason and per device, with the latest drops explained.',
       response: { 200: IngestStatsView, ...denied },
     },
-  }, async () => ingestStatsView(app.ingest, app.deviceDirectory, app.live, app.timerFailures));
+  }, async () => ingestStatsView(app.ingest, app.deviceDirectory, app.live, app.timerFailures, {
+    // The gateways register their routes when they are configured; the device page shows what exists.
+    ingestKeys: app.hasRoute({ method: 'GET', url: '/api/ingest-keys' }),
+    terminalText: app.hasRoute({ method: 'POST', url: '/api/devices/:id/text' }),
+  }));
 };
 export default admin;

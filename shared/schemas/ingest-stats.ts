@@ -39,6 +39,8 @@ export const IngestStatsView = Type.Object({
   unattributed: Type.Record(Type.String(), Counts),
   /** Timer, socket-handler and listener failures the server caught and survived, by name. */
   failures: Counts,
+  /** What this server's gateways offer the device page (the HTTP gateway's ingest keys, the JT/T 808 gateway's text messages). */
+  capabilities: Type.Object({ ingestKeys: Type.Boolean(), terminalText: Type.Boolean() }),
   recentDrops: Type.Array(Type.Object({ at: Type.Number(), source: Type.String(), deviceId: Type.String(), reason: Type.String(), detail: Type.String() })),
 });
 export type IngestStatsView = Static<typeof IngestStatsView>;

@@ -4,7 +4,8 @@
  * the protocol) and registers; under JT808_REGISTRATION=quarantine it waits on /admin/devices;
  * the admin accepts it there; the terminal registers again, authenticates and reports; a wall
  * that was open all along draws the new vehicle where the terminal is — without a reload — and
- * the device page says a real device drives it. No console error, nothing off the machine.
+ * the device page says a real device drives it, and a text sent from it reaches the terminal,
+ * which answers. No console error, nothing off the machine.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -104,6 +105,18 @@ describe.skipIf(!haveChromium)('device page: an admin accepts a quarantined JT/T
     const row = page.locator(`[data-testid="device-table"] tr[data-device="${phone}"]`);
     await expect.poll(async () => (await row.locator('[data-col="driven"]').textContent())?.trim(), { timeout: 20_000 }).toMatch(/真实|Real/);
     expect(await row.locator('[data-col="entity"]').textContent()).toContain(PLATE);
+    // A text to the driver: the terminal shows it and answers 0x0001 ok.
+    const TEXT = '请到泉城广场东侧清运';
+    await row.locator('[data-action="text"]').click();
+    const panel = page.locator('[data-testid="terminal-messages"]');
+    await panel.locator('input').fill(TEXT);
+    await panel.locator('button[type="submit"]').click();
+    await expect.poll(() => fleet!.view(0).texts, { timeout: 20_000 }).toContain(TEXT);
+    await expect.poll(async () => {
+      await panel.getByRole('button', { name: /刷新|Refresh/ }).click();
+      return (await panel.locator('li b').first().textContent())?.trim();
+    }, { timeout: 20_000, interval: 1000 }).toBe('answered');
+
     const device = (await api<DeviceList>(server, adminToken, 'GET', `/api/devices?q=${phone}`)).items[0]!;
     expect(device).toMatchObject({ protocol: 'jt808', state: 'active', entityId: `rt-jt808-${phone}`, entityKind: 'vehicle', real: true, drives: true, connected: true });
     expect(device.accepted).toBeGreaterThan(0);

@@ -85,6 +85,9 @@ describe('hardened ingest (running server)', () => {
     expect(stats.devices).toContainEqual(expect.objectContaining({ protocol: 'http', deviceId: 'phone-9', refused: 1, lastRefusal: expect.objectContaining({ reason: 'lowAccuracy' }) }));
     expect(stats.unattributed.jt808).toEqual({ badChecksum: 1 });
     expect(stats.recentDrops.at(-1)).toMatchObject({ source: 'http', deviceId: 'nobody', reason: 'unknownDevice' });
+    // The JT/T 808 gateway runs here (its own port) and offers text messages; whether ingest keys exist depends on the HTTP gateway.
+    expect(stats.capabilities.terminalText).toBe(true);
+    expect(stats.capabilities.ingestKeys).toBe(s.app.hasRoute({ method: 'GET', url: '/api/ingest-keys' }));
     expect((await fetch(`${s.url}/api/ingest/stats`, { headers: { authorization: `Bearer ${s.firstStart!.wallToken}` } })).status).toBe(403);
   });
 });
