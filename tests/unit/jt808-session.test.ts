@@ -224,4 +224,14 @@ describe('JT/T 808 session', () => {
     // The answer goes to the first package's serial.
     expect(result(h.sent.at(-1))).toMatchObject({ value: { serial: 500, messageId: MSG.batch, result: 0 } });
   });
+
+  it('answers a registration the registry cannot take with a failure, and one with an absurd plate as a wrong message', () => {
+    const h = harness();
+    h.directory.registerTerminal = () => { throw new Error('no entity can be made for this terminal'); };
+    expect(result(h.register('鲁A·12345'))).toMatchObject({ value: { messageId: MSG.register, result: 1 } });
+    expect(h.directory.refusals.at(-1)).toMatchObject({ deviceId: PHONE, reason: 'registrationFailed', detail: 'no entity can be made for this terminal' });
+    expect(result(h.register('鲁'.repeat(17)))).toMatchObject({ value: { messageId: MSG.register, result: 2 } });
+    expect(h.counts).toMatchObject({ registrationFailed: 1, malformedRegistration: 1 });
+    expect(h.closed).toBeUndefined();
+  });
 });
