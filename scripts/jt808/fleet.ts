@@ -49,6 +49,9 @@ class Terminal {
   socket: Socket | undefined;
   authCode: string | undefined;
   serial = 0;
+  /** Serials of the latest registration and authentication: a late answer to an earlier one is stale. */
+  registerSerial = -1;
+  authSerial = -1;
   nextAt = 0;
   reports = 0;
   acked = 0;
@@ -67,7 +70,7 @@ export class EmulatedFleet {
   private readonly walker: RoadWalker;
   private timer: NodeJS.Timeout | undefined;
   private lastTick = Date.now();
-  readonly stats = { connected: 0, reports: 0, acked: 0, refusedRegistrations: 0, errors: 0 };
+  readonly stats = { connected: 0, reports: 0, acked: 0, refusedRegistrations: 0, errors: 0, errorCodes: {} as Record<string, number> };
 
   constructor(private readonly opts: FleetOptions, graph: RoadGraph) {
     this.walker = new RoadWalker(graph);
@@ -138,7 +141,11 @@ export class EmulatedFleet {
       else this.register(t);
     });
     socket.on('data', (chunk: Buffer) => splitter.push(chunk));
-    socket.on('error', () => { this.stats.errors++; });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.stats.errors++;
+      const code = err.code ?? 'other';
+      this.stats.errorCodes[code] = (this.stats.errorCodes[code] ?? 0) + 1;
+    });
     socket.on('close', () => {
       if (t.state !== 'connecting') this.stats.connected--;
       t.state = 'idle';
@@ -157,7 +164,7 @@ export class EmulatedFleet {
   private register(t: Terminal): void {
     t.state = 'registering';
     t.nextAt = Date.now() + this.opts.retryS * 1000;
-    this.send(t, MSG.register, encodeRegistration({
+    t.registerSerial = this.send(t, MSG.register, encodeRegistration({
       manufacturer: 'COPS', model: 'CityOps-EMU', terminalId: String(t.index).padStart(7, '0').slice(-7),
       plateColor: t.plate ? 2 : 0, plate: t.plate ?? '',
     }));
@@ -165,7 +172,7 @@ export class EmulatedFleet {
 
   private authenticate(t: Terminal): void {
     t.state = 'authenticating';
-    this.send(t, MSG.authenticate, Buffer.from(t.authCode!, 'latin1'));
+    t.authSerial = this.send(t, MSG.authenticate, Buffer.from(t.authCode!, 'latin1'));
   }
 
   private report(t: Terminal): void {
@@ -187,6 +194,8 @@ export class EmulatedFleet {
   private onFrame(t: Terminal, f: Jt808Frame): void {
     switch (f.header.messageId) {
       case MSG.registerAnswer: {
+        // Registering again issues a new code: only the answer to the latest registration counts.
+        if (f.body.length < 3 || f.body.readUInt16BE(0) !== t.registerSerial || t.state !== 'registering') return;
         const result = f.body[2];
         if (result === REGISTER_RESULT.ok) {
           t.authCode = f.body.toString('latin1', 3);
@@ -201,7 +210,7 @@ export class EmulatedFleet {
       case MSG.platformResponse: {
         const r = decodeGeneralResponse(f.body);
         if (!r.ok) return;
-        if (r.value.messageId === MSG.authenticate) {
+        if (r.value.messageId === MSG.authenticate && r.value.serial === t.authSerial) {
           if (r.value.result === RESULT.ok) {
             t.state = 'reporting';
             t.nextAt = 0;

@@ -39,7 +39,7 @@ const { spawnSync } = await import('node:child_process');
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const t0 = Date.now();
 const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.mjs'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIM_SEED: '42', SIM_HISTORY_DAYS: '0' },
+  env: { ...process.env, PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIM_SEED: '42', SIM_HISTORY_DAYS: '0' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';

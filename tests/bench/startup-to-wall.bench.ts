@@ -27,7 +27,7 @@ const browser = await chromium.launch({
 });
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-startup-'));
 const t0 = performance.now();
-const child = spawn(process.execPath, ['scripts/start.mjs'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['scripts/start.mjs'], { env: { ...process.env, PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 const wallUrl = await new Promise<string>((resolve, reject) => {
   child.stdout!.on('data', (b: Buffer) => { out += b.toString(); const m = /Wall URL: (\S+)/.exec(out); if (m) resolve(m[1]!.replace('localhost', '127.0.0.1')); });

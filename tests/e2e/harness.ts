@@ -53,7 +53,7 @@ export interface Started { child: ChildProcess; wallUrl: string; adminPassword: 
 function spawnServer<T>(port: number, dataDir: string, env: Record<string, string>, waitingFor: string, ready: (out: string, child: ChildProcess) => T | null): Promise<T> {
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/server/main.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', NODE_ENV: 'development', SIM_HISTORY_DAYS: '0', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', NODE_ENV: 'development', SIM_HISTORY_DAYS: '0', JT808_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -44,7 +44,7 @@ function spawnServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
     cwd: ROOT,
     env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'warn', NODE_ENV: 'test',
+      ...process.env, PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'warn', NODE_ENV: 'test',
       ADMIN_PASSWORD, SIM_DUTY_OFFICER: 'off', SIM_REPORTS_PER_DAY: '0', SIM_HISTORY_DAYS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,7 @@ import { encodeFrame } from '../../server/ingest/jt808/frame.ts';
 import { escapeFrame, Jt808FrameSplitter, xorChecksum } from '../../server/ingest/jt808/framing.ts';
 import { decodeFrame, type Jt808Frame } from '../../server/ingest/jt808/frame.ts';
 import { encodeLocation } from '../../server/ingest/jt808/location.ts';
-import { encodeRegistration, MSG } from '../../server/ingest/jt808/messages.ts';
+import { encodeBatch, encodeRegistration, MSG } from '../../server/ingest/jt808/messages.ts';
 import { DEFAULT_FLEET, EmulatedFleet } from '../../scripts/jt808/fleet.ts';
 import { loadRoadGraph, rng } from '../../scripts/jt808/road-walk.ts';
 import { startServer, type RunningServer } from './server-harness.ts';
@@ -205,5 +205,35 @@ describe('JT/T 808 gateway under bad input', () => {
     expect((refused().flood ?? 0) - floodBefore).toBe(2000);
     await until('honest reports keep being acknowledged', () => honest.stats.acked >= ackedBefore + 6);
     expect(honest.countIn('reporting')).toBe(3);
+  });
+
+  it('raises the driver SOS alarm from an SOS inside a blind-area batch, though the live marker stays where it is', async () => {
+    const t = await RawTerminal.open(s.app.jt808.port!, '013600000004');
+    await t.login();
+    const entityId = 'rt-jt808-013600000004';
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    t.socket.write(t.frame(MSG.location, encodeLocation({ lat: 36.67, lon: 117.05, ts: now, status: 0b11 })));
+    await until('the live position', () => s.app.live.get(entityId)?.pos?.ts === now);
+    // Ten minutes ago, out of coverage, the driver pressed SOS; the batch arrives now.
+    const late = [600, 590].map((ago, k) => encodeLocation({ lat: 36.66 + k / 1000, lon: 117.04, ts: now - ago * 1000, status: 0b11, alarm: k === 0 ? 1 : 0 }));
+    t.socket.write(t.frame(MSG.batch, encodeBatch(1, late)));
+    await until('the driver SOS alarm', () => s.app.alarms.active().some((a) => a.entityId === entityId && a.type === 'driverSos'));
+    expect(s.app.live.get(entityId)!.pos).toMatchObject({ lat: 36.67, lon: 117.05, ts: now });
+    t.socket.destroy();
+  });
+
+  it('closes the older connection of a terminal that connects again, and keeps it connected in the registry', async () => {
+    const first = await RawTerminal.open(s.app.jt808.port!, '013600000005');
+    await first.login();
+    const second = await RawTerminal.open(s.app.jt808.port!, '013600000005');
+    await second.login();
+    await until('the older connection is closed', () => first.closed);
+    expect(s.app.jt808.stats()!.closed.replaced).toBe(1);
+    expect(second.closed).toBe(false);
+    expect(s.app.deviceDirectory.find('jt808', '013600000005')?.connected).toBe(true);
+    const before = second.frames.length;
+    second.socket.write(second.frame(MSG.heartbeat, Buffer.alloc(0)));
+    await until('the newer connection is answered', () => second.frames.length > before);
+    second.socket.destroy();
   });
 });

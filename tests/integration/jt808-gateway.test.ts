@@ -16,6 +16,7 @@ import { liveClient, once, startServer, type LiveClient, type RunningServer } fr
 
 const graph = loadRoadGraph('data/lixia/road-graph.json');
 const vehicles = JSON.parse(readFileSync('data/lixia/vehicles.json', 'utf8')) as Array<{ id: string; plate: string }>;
+const muckTrucks = JSON.parse(readFileSync('data/lixia/muck-trucks.json', 'utf8')) as Array<{ id: string; plate: string }>;
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -108,6 +109,19 @@ describe('JT/T 808 gateway, JT808_REGISTRATION=open', () => {
     expect(e.attrs).toMatchObject({ acc: true, sos: false, rssi: 25, satellites: 12 });
   });
 
+  it('drives a muck truck by its plate: load from the standard status bits, ACC, status', async () => {
+    const truck = muckTrucks[0]!;
+    const f = fleet(s, { terminals: 1, phoneBase: 13900000050, plates: [truck.plate] });
+    fleets.push(f);
+    await until('the truck reports', () => f.view(0).acked >= 2);
+    await until('the truck is where its terminal is', () => {
+      const p = s.app.live.get(truck.id)?.pos;
+      return p !== undefined && Math.abs(p.lon - f.view(0).lon) < 0.001 && Math.abs(p.lat - f.view(0).lat) < 0.001;
+    });
+    // The emulator reports ACC on, moving, load bits 00 (empty).
+    expect(s.app.live.get(truck.id)).toMatchObject({ status: 'empty', attrs: { loaded: false, acc: true, sos: false } });
+  });
+
   it('adds a new terminal without a known plate to a live client\'s catalog, without a reload', async () => {
     const before = live.state.catalog.length;
     const f = fleet(s, { terminals: 1, phoneBase: 13900000099 });
@@ -151,7 +165,7 @@ describe('JT/T 808 gateway, JT808_REGISTRATION=open', () => {
     expect((await api<unknown>(s, token, 'POST', `/api/devices/${id}/position-query`)).status).toBe(202);
     await until('the terminal answers with its position', () => s.app.jt808.stats()!.answers['0x8201'] === 1);
     const stats = await api<{ listening: boolean; authenticated: number; answers: Record<string, number> }>(s, token, 'GET', '/api/jt808/stats');
-    expect(stats.json).toMatchObject({ listening: true, authenticated: 2, answers: { '0x8201': 1 } });
+    expect(stats.json).toMatchObject({ listening: true, authenticated: 3, answers: { '0x8201': 1 } });
     expect(stats.json.answers['0x8300']).toBeGreaterThanOrEqual(2);
     // Only a JT/T 808 terminal can be asked (a simulated device is refused).
     const other = await api<DeviceList>(s, token, 'GET', '/api/devices?protocol=sim&limit=1');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeFrame, Jt808FrameSplitter, xorChecksum } from '../../server/ingest/jt808/framing.ts';
 import { decodeFrame, encodeFrame, type Jt808Frame } from '../../server/ingest/jt808/frame.ts';
 import { bcdTime, decodeLocation, encodeLocation } from '../../server/ingest/jt808/location.ts';
-import { decodeBatch, decodeRegistration, encodeBatch, encodeText, decodeText } from '../../server/ingest/jt808/messages.ts';
+import { decodeAuth, decodeBatch, decodeRegistration, encodeBatch, encodeText, decodeText } from '../../server/ingest/jt808/messages.ts';
 import { SubpackageAssembler } from '../../server/ingest/jt808/subpackage.ts';
 import { parseSignalSource } from '../../server/ingest/jt808/report.ts';
 
@@ -177,6 +177,15 @@ describe('registration and text', () => {
     ]);
     expect(decodeRegistration(body, false)).toEqual({ ok: true, value: { province: 37, city: 0x0102, manufacturer: 'COPS', model: 'M1', terminalId: 'T000001', plateColor: 2, plate: '鲁A·12345', layout: '2013' } });
     expect(decodeRegistration(body.subarray(0, 20), false).ok).toBe(false);
+  });
+
+  it('reads a 2019 authentication: code length, code, IMEI, software version', () => {
+    const body = Buffer.concat([Buffer.from([6]), Buffer.from('abc123', 'latin1'), Buffer.from('868935060005020', 'latin1'), Buffer.from('V1.2.3'.padEnd(20, '\0'), 'latin1')]);
+    expect(decodeAuth(body, true)).toEqual({ ok: true, value: { authCode: 'abc123', imei: '868935060005020', softwareVersion: 'V1.2.3' } });
+    expect(decodeAuth(Buffer.from([9, 0x61]), true).ok).toBe(false);
+    expect(decodeAuth(Buffer.alloc(0), false).ok).toBe(false);
+    // 2011/2013: the whole body is the code.
+    expect(decodeAuth(Buffer.from('2011110811332196', 'latin1'), false)).toEqual({ ok: true, value: { authCode: '2011110811332196' } });
   });
 
   it('encodes a text message as flags then GBK', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { EntityKind } from '../../shared/entities.ts';
 import type { AuthResult, DevicePort, RegistrationResult, TerminalRegistration } from '../../server/devices/ports.ts';
 import type { IngestUpdate } from '../../server/ingest/types.ts';
-import { Jt808FrameSplitter } from '../../server/ingest/jt808/framing.ts';
+import { escapeFrame, Jt808FrameSplitter, xorChecksum } from '../../server/ingest/jt808/framing.ts';
 import { decodeFrame, encodeFrame, type Jt808Frame } from '../../server/ingest/jt808/frame.ts';
 import { encodeLocation } from '../../server/ingest/jt808/location.ts';
 import { decodeGeneralResponse, decodeText, encodeBatch, encodeGeneralResponse, encodeRegistration, MSG } from '../../server/ingest/jt808/messages.ts';
@@ -206,5 +206,32 @@ describe('JT/T 808 session', () => {
     h.login();
     expect(result(h.send(0x0900, Buffer.from([1, 2, 3])))).toMatchObject({ value: { result: 3 } });
     expect(h.counts.unsupportedMessage).toBe(1);
+  });
+
+  it('reassembles a batch sent in subpackages before it reaches the ingest', () => {
+    const h = harness();
+    h.login();
+    const body = encodeBatch(0, [T - 2000, T - 1000].map((ts) => encodeLocation({ lat: 36.66, lon: 117.02, ts })));
+    const parts = [body.subarray(0, 20), body.subarray(20, 45), body.subarray(45)];
+    parts.forEach((part, k) => {
+      // 0x0704, subpackage bit 13 + length, phone, serial 500+k, total 3, index k+1
+      const content = Buffer.concat([Buffer.from([0x07, 0x04, 0x20 | (part.length >> 8), part.length & 0xff]), Buffer.from(PHONE, 'hex'), Buffer.from([0x01, 0xf4 + k, 0, 3, 0, k + 1]), part, Buffer.from([0])]);
+      content[content.length - 1] = xorChecksum(content, 0, content.length - 1);
+      h.splitter.push(escapeFrame(content));
+      if (k < 2) expect(h.submitted).toHaveLength(0);
+    });
+    expect(h.submitted.map((u) => u.ts)).toEqual([T - 2000, T - 1000]);
+    // The answer goes to the first package's serial.
+    expect(result(h.sent.at(-1))).toMatchObject({ value: { serial: 500, messageId: MSG.batch, result: 0 } });
+  });
+
+  it('answers a registration the registry cannot take with a failure, and one with an absurd plate as a wrong message', () => {
+    const h = harness();
+    h.directory.registerTerminal = () => { throw new Error('no entity can be made for this terminal'); };
+    expect(result(h.register('鲁A·12345'))).toMatchObject({ value: { messageId: MSG.register, result: 1 } });
+    expect(h.directory.refusals.at(-1)).toMatchObject({ deviceId: PHONE, reason: 'registrationFailed', detail: 'no entity can be made for this terminal' });
+    expect(result(h.register('鲁'.repeat(17)))).toMatchObject({ value: { messageId: MSG.register, result: 2 } });
+    expect(h.counts).toMatchObject({ registrationFailed: 1, malformedRegistration: 1 });
+    expect(h.closed).toBeUndefined();
   });
 });

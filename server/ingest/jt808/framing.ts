@@ -40,7 +40,19 @@ export class Jt808FrameSplitter {
   }
 
   push(chunk: Buffer): void {
-    for (let i = 0; i < chunk.length; i++) {
+    const n = chunk.length;
+    // Runs of plain bytes are copied at once: the next flag and escape are found natively
+    // (indexOf), each position searched again only once passed, so a chunk is scanned O(n).
+    let flagAt = chunk.indexOf(FLAG);
+    let escAt = chunk.indexOf(ESC);
+    let i = 0;
+    while (i < n) {
+      if (flagAt !== -1 && flagAt < i) flagAt = chunk.indexOf(FLAG, i);
+      if (escAt !== -1 && escAt < i) escAt = chunk.indexOf(ESC, i);
+      if (!this.inFrame || this.discarding) {
+        if (flagAt === -1) return;
+        i = flagAt;
+      }
       const b = chunk[i]!;
       if (b === FLAG) {
         // A flag both ends a frame and may start the next; an empty frame ("7e7e") is the
@@ -53,28 +65,41 @@ export class Jt808FrameSplitter {
         this.discarding = false;
         this.escaping = false;
         this.len = 0;
+        i++;
         continue;
       }
-      if (!this.inFrame || this.discarding) continue;
-      let v = b;
       if (this.escaping) {
         this.escaping = false;
-        if (b === 0x01) v = ESC;
-        else if (b === 0x02) v = FLAG;
-        else {
+        i++;
+        if (b !== 0x01 && b !== 0x02) {
           this.fail('badEscape', `0x7d followed by 0x${b.toString(16).padStart(2, '0')}`);
           continue;
         }
-      } else if (b === ESC) {
-        this.escaping = true;
+        if (this.len >= this.maxFrameBytes) {
+          this.fail('frameTooLong', `frame longer than ${this.maxFrameBytes} bytes`);
+          continue;
+        }
+        this.buf ??= Buffer.allocUnsafe(this.maxFrameBytes);
+        this.buf[this.len++] = b === 0x01 ? ESC : FLAG;
         continue;
       }
-      if (this.len >= this.maxFrameBytes) {
+      if (b === ESC) {
+        this.escaping = true;
+        i++;
+        continue;
+      }
+      let end = n;
+      if (flagAt !== -1 && flagAt < end) end = flagAt;
+      if (escAt !== -1 && escAt < end) end = escAt;
+      if (this.len + (end - i) > this.maxFrameBytes) {
         this.fail('frameTooLong', `frame longer than ${this.maxFrameBytes} bytes`);
+        i = end;
         continue;
       }
       this.buf ??= Buffer.allocUnsafe(this.maxFrameBytes);
-      this.buf[this.len++] = v;
+      chunk.copy(this.buf, this.len, i, end);
+      this.len += end - i;
+      i = end;
     }
   }
 

@@ -51,8 +51,8 @@ export function decodeLocation(b: Buffer, tzOffsetMin: number, start = 0, end = 
   let lon = b.readUInt32BE(start + 12) / 1e6;
   if (status & STATUS_SOUTH) lat = -lat;
   if (status & STATUS_WEST) lon = -lon;
+  const ts = bcdTimeAt(b, start + 22, tzOffsetMin);
   const timeBcd = b.toString('hex', start + 22, start + 28);
-  const ts = bcdTime(timeBcd, tzOffsetMin);
   if (ts === undefined) return { ok: false, detail: `time ${timeBcd} is not a BCD date` };
   const location: Jt808Location = {
     alarm, status, lat, lon,
@@ -96,11 +96,24 @@ function readAdditional(b: Buffer, at: number, end: number, loc: Jt808Location):
 /** YYMMDDhhmmss in the terminal's zone → ms since epoch, or undefined when it is no date. */
 export function bcdTime(digits: string, tzOffsetMin: number): number | undefined {
   if (!/^[0-9]{12}$/.test(digits)) return undefined;
-  const n = (i: number) => Number(digits.slice(i, i + 2));
-  const [yy, mo, dd, hh, mi, ss] = [n(0), n(2), n(4), n(6), n(8), n(10)];
-  if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) return undefined;
+  return bcdTimeAt(Buffer.from(digits, 'hex'), 0, tzOffsetMin);
+}
+
+/** The same from the six BCD bytes at `at` (the decode path: no string, no allocation). */
+function bcdTimeAt(b: Buffer, at: number, tzOffsetMin: number): number | undefined {
+  let bad = false;
+  const two = (k: number): number => {
+    const v = b[at + k]!;
+    const hi = v >> 4;
+    const lo = v & 0xf;
+    if (hi > 9 || lo > 9) bad = true;
+    return hi * 10 + lo;
+  };
+  const yy = two(0), mo = two(1), dd = two(2), hh = two(3), mi = two(4), ss = two(5);
+  if (bad || mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) return undefined;
   const utc = Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss);
-  if (new Date(utc).getUTCDate() !== dd) return undefined;
+  // Date.UTC rolls 31 February into March: a day the month does not have is no date.
+  if (dd > 28 && new Date(utc).getUTCDate() !== dd) return undefined;
   return utc - tzOffsetMin * 60_000;
 }
 

@@ -83,7 +83,8 @@ export class Jt808Gateway {
   async listen(port: number, host?: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      // A fleet reconnecting at once (after a restart) must not overflow the accept queue.
+      this.server.listen({ port, host, backlog: 2048 }, () => {
         this.server.off('error', reject);
         resolve();
       });

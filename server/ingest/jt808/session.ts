@@ -50,6 +50,8 @@ export interface SessionEnv {
 }
 
 const MAX_AUTH_FAILURES = 3;
+/** Longer than any plate (车牌) the registry keeps. */
+const MAX_PLATE_CHARS = 16;
 
 export class Jt808Session {
   /** The phone number this connection authenticated as. */
@@ -149,14 +151,26 @@ export class Jt808Session {
       return this.answer(f, RESULT.wrongMessage);
     }
     const reg = d.value;
-    const result: RegistrationResult = this.env.directory.registerTerminal({
-      protocol: 'jt808', deviceId: f.header.phone, address: this.io.address,
-      ...(reg.plate ? { plate: reg.plate } : {}),
-      plateColor: reg.plateColor, province: reg.province, city: reg.city,
-      ...(reg.manufacturer ? { manufacturer: reg.manufacturer } : {}),
-      ...(reg.model ? { model: reg.model } : {}),
-      ...(reg.terminalId ? { terminalId: reg.terminalId } : {}),
-    }, this.env.now());
+    if (reg.plate.length > MAX_PLATE_CHARS) {
+      this.refuse('malformedRegistration', `plate of ${reg.plate.length} characters`, f.header.phone);
+      return this.answer(f, RESULT.wrongMessage);
+    }
+    let result: RegistrationResult;
+    try {
+      result = this.env.directory.registerTerminal({
+        protocol: 'jt808', deviceId: f.header.phone, address: this.io.address,
+        ...(reg.plate ? { plate: reg.plate } : {}),
+        plateColor: reg.plateColor, province: reg.province, city: reg.city,
+        ...(reg.manufacturer ? { manufacturer: reg.manufacturer } : {}),
+        ...(reg.model ? { model: reg.model } : {}),
+        ...(reg.terminalId ? { terminalId: reg.terminalId } : {}),
+      }, this.env.now());
+    } catch (err) {
+      // The registry could not take it (say, no entity can be made from what the terminal
+      // said): the terminal hears a failure and may try again; the connection stays.
+      this.refuse('registrationFailed', err instanceof Error ? err.message : String(err), f.header.phone);
+      return this.answer(f, RESULT.failed);
+    }
     if (result.outcome === 'accepted') {
       this.send(MSG.registerAnswer, encodeRegisterAnswer(f.header.serial, REGISTER_RESULT.ok, result.authCode), f.header.phone);
       return;

@@ -19,7 +19,7 @@ const TERMINALS = Number(process.env.BENCH_TERMINALS ?? 10_000);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
 const RSS_TARGET_MB = 500;
 
-interface EmulatorUsage { rssMb: number; cpu: NodeJS.CpuUsage; reporting: number; reports: number; acked: number; errors: number }
+interface EmulatorUsage { rssMb: number; cpu: NodeJS.CpuUsage; reporting: number; reports: number; acked: number; errors: number; errorCodes: Record<string, number> }
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -64,11 +64,11 @@ export default async function jt808Connections(): Promise<BenchRow[]> {
     const eCpuPct = ((e1.cpu.user + e1.cpu.system - e0.cpu.user - e0.cpu.system) / 1e6 / windowS) * 100;
     const stats = app.jt808.stats()!;
     return [
-      { metric: `JT/T 808 connections held by one node (each reporting every 10 s)`, value: stats.authenticated, unit: 'connections', target: `${TERMINALS.toLocaleString('en')}`, met: stats.authenticated >= TERMINALS, note: `all authenticated ${rampS.toFixed(1)} s after the emulator started; refusals ${JSON.stringify(stats.refused)}` },
+      { metric: `JT/T 808 connections held by one node (each reporting every 10 s)`, value: stats.authenticated, unit: 'connections', target: `${TERMINALS.toLocaleString('en')}`, met: stats.authenticated >= TERMINALS, note: `all authenticated ${rampS.toFixed(1)} s after the emulator started; refusals ${JSON.stringify(stats.refused)}, closed by the gateway ${JSON.stringify(stats.closed)}` },
       { metric: 'server RSS with them (whole app: pack, live state, SQLite)', value: Math.round(rssMb), unit: 'MB', target: `< ${RSS_TARGET_MB}`, met: rssMb < RSS_TARGET_MB },
       { metric: 'server CPU while they report', value: Math.round(cpuPct * 10) / 10, unit: '% of one core', note: `${Math.round(frames / windowS).toLocaleString('en')} frames/s received over ${windowS.toFixed(0)} s` },
       { metric: 'emulator (separate process) RSS', value: Math.round(e1.rssMb), unit: 'MB' },
-      { metric: 'emulator CPU', value: Math.round(eCpuPct * 10) / 10, unit: '% of one core', note: `${(e1.acked - e0.acked).toLocaleString('en')} reports acknowledged in the window, ${e1.errors} socket errors` },
+      { metric: 'emulator CPU', value: Math.round(eCpuPct * 10) / 10, unit: '% of one core', note: `${(e1.acked - e0.acked).toLocaleString('en')} reports acknowledged in the window, ${e1.errors} socket errors since start ${JSON.stringify(e1.errorCodes)} (reconnected)` },
     ];
   } finally {
     emulator.kill('SIGTERM');
