@@ -106,7 +106,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (!d) return { ok: false, reason: 'unknownDevice', detail: `no ${source} device ${deviceId} is registered` };
     if (d.state !== 'active') return { ok: false, reason: 'deviceInactive', detail: `${source} device ${deviceId} is ${d.state}` };
     if (d.entityId === null) return { ok: false, reason: 'unknownDevice', detail: `${source} device ${deviceId} is bound to no entity` };
-    return { ok: true, entityId: d.entityId };
+    return d.tookOverAt === null ? { ok: true, entityId: d.entityId, handover: true } : { ok: true, entityId: d.entityId };
   }
 
   accepted(source: IngestSource, deviceId: string, entityId: string, now: number): void {

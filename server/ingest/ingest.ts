@@ -162,6 +162,8 @@ export class Ingest implements IngestSink {
     const entity = this.live.get(resolved.entityId);
     if (!entity) return drop('unknownDevice', `${u.source} device ${u.deviceId} is bound to entity ${resolved.entityId}, which does not exist`);
     const policy = this.policies[u.source];
+    // On a handover the entity's last fix and readings are another source's: nothing to compare with.
+    const handover = resolved.handover === true;
     const t = checkTimestamp(u.ts, now, policy.limits);
     if (!t.ok) return drop(t.reason, t.detail);
 
@@ -196,7 +198,7 @@ export class Ingest implements IngestSink {
       const crs = p.crs ?? policy.crs;
       if (crs !== 'WGS84' && Number.isFinite(lon) && Number.isFinite(lat)) [lon, lat] = toWgs84(crs, lon, lat);
       const candidate: Position = { lon, lat, ts: u.ts, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}) };
-      let v = checkPosition(candidate, p.valid !== false, entity.pos, now, policy.limits);
+      let v = checkPosition(candidate, p.valid !== false, handover ? undefined : entity.pos, now, policy.limits);
       if (v.ok && policy.maxAccuracyM !== null && p.accuracy !== undefined) {
         if (!(Number.isFinite(p.accuracy) && p.accuracy >= 0)) v = { ok: false, reason: 'malformed', detail: `accuracy ${p.accuracy} is not a non-negative number` };
         else if (p.accuracy > policy.maxAccuracyM) v = { ok: false, reason: 'lowAccuracy', detail: `accuracy ${Math.round(p.accuracy)} m > ${policy.maxAccuracyM} m` };
@@ -204,7 +206,7 @@ export class Ingest implements IngestSink {
       if (v.ok) {
         pos = candidate;
         const last = entity.pos;
-        if (policy.minDistanceM > 0 && last && last.ts > 0 && distanceM(last.lon, last.lat, lon, lat) < policy.minDistanceM) {
+        if (policy.minDistanceM > 0 && !handover && last && last.ts > 0 && distanceM(last.lon, last.lat, lon, lat) < policy.minDistanceM) {
           // Jitter around a standing device: the fix time moves on, the marker stays.
           pos = { ...candidate, lon: last.lon, lat: last.lat };
           src.jitterSnapped++;
@@ -220,7 +222,7 @@ export class Ingest implements IngestSink {
     if (pos === undefined && latePos === undefined && !hasState) return drop('malformed', 'report carries no position, status or attributes');
 
     // Status and readings are ordered by their own time, like fixes.
-    const stateLate = hasState && u.ts < entity.stateTs;
+    const stateLate = hasState && !handover && u.ts < entity.stateTs;
     const liveStatus = stateLate ? undefined : status;
     const liveAttrs = stateLate ? undefined : attrs;
     if (pos !== undefined || liveStatus !== undefined || liveAttrs !== undefined) {

@@ -64,7 +64,15 @@ export interface IngestSink {
 }
 
 /** Who reports for which entity: the device registry as the ingest sees it. */
-export type DeviceResolution = { ok: true; entityId: string } | { ok: false; reason: DropReason; detail: string };
+export type DeviceResolution =
+  /**
+   * `handover`: the first report of a real device that has not yet taken its entity over. The
+   * entity's current position and readings came from another source (the simulator, or the
+   * device before it), so they are no reference for this one: no jump, order or jitter check
+   * against them — a phone 2 km from where the simulator left its cleaner is not a 1,500 km/h jump.
+   */
+  | { ok: true; entityId: string; handover?: boolean }
+  | { ok: false; reason: DropReason; detail: string };
 
 export interface DeviceResolver {
   resolve(source: IngestSource, deviceId: string): DeviceResolution;

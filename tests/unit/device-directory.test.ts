@@ -154,6 +154,20 @@ describe('device directory: the ingest and the takeover', () => {
     expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0 + 3000, pos: { lon: 117.052, lat: 36.65 } }).accepted).toBe(true);
   });
 
+  it('a device taking over is not judged against the simulator\'s last fix: 2.2 km away, or a fix older than the simulator\'s, moves the marker', () => {
+    const { directory, ingest, live, tick } = world('open');
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0 + 5000, pos: { lon: 117.05, lat: 36.65 } }).accepted).toBe(true);
+    directory.create('http', 'phone-1', { entityId: 'veh-001' }, null);
+    tick(5000);
+    // 0.0248° of longitude at 36.65° N is 2.2 km: in 1 s from the simulator's fix that would be ~8,000 km/h.
+    expect(ingest.submit({ source: 'http', deviceId: 'phone-1', ts: T0 + 4000, pos: { lon: 117.0748, lat: 36.65 } })).toEqual({ accepted: true, entityId: 'veh-001' });
+    expect(live.get('veh-001')!.pos).toMatchObject({ lon: 117.0748, lat: 36.65, ts: T0 + 4000 });
+    expect(directory.isReal('veh-001')).toBe(true);
+    // From then on the device's own fixes are the reference: a jump of 2.2 km in 1 s is refused.
+    tick(1000);
+    expect(ingest.submit({ source: 'http', deviceId: 'phone-1', ts: T0 + 5000, pos: { lon: 117.05, lat: 36.65 } })).toMatchObject({ accepted: false, reason: 'impossibleJump' });
+  });
+
   it('keeps devices, takeovers and runtime entities across a restart, with counters flushed', () => {
     const first = world('open');
     first.directory.registerTerminal(terminal('013900000008', { plate: '鲁A·77777' }), T0);
