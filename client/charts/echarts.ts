@@ -9,3 +9,22 @@ echarts.use([BarChart, HeatmapChart, LineChart, PieChart, CalendarComponent, Gri
 
 export { echarts };
 export type { EChartsType } from 'echarts/core';
+
+type Painter = { _i: unknown; _paintList?: (...args: unknown[]) => void; __cityopsGuarded?: true };
+
+/**
+ * ECharts 6.1's canvas painter splits a paint that runs over its frame budget (15 ms: an
+ * 8-megapixel wall drawn by software GL) and finishes it in the next animation frame without
+ * checking whether the chart was disposed in between; a chart disposed then (the 16:9 wall's
+ * rotating panel, a scale change) throws "Cannot read properties of null (reading
+ * 'layerStack')" from that frame. Guard the painter's class once: a disposed painter paints nothing.
+ */
+export function guardDisposedPaint(chart: echarts.EChartsType): void {
+  const proto = Object.getPrototypeOf(chart.getZr().painter) as Painter;
+  const paint = proto._paintList;
+  if (proto.__cityopsGuarded || typeof paint !== 'function') return;
+  proto._paintList = function (this: Painter, ...args: unknown[]) {
+    if (this._i !== null) paint.apply(this, args);
+  };
+  proto.__cityopsGuarded = true;
+}

@@ -1,5 +1,5 @@
 import { onBeforeUnmount, onMounted, shallowRef, watch, type Ref } from 'vue';
-import { echarts, type EChartsType } from '../charts/echarts.ts';
+import { echarts, guardDisposedPaint, type EChartsType } from '../charts/echarts.ts';
 
 type Option = Parameters<EChartsType['setOption']>[0];
 
@@ -14,6 +14,7 @@ export function useEChart(el: Ref<HTMLElement | null>, option: Ref<Option>, scal
     chart.value?.dispose();
     if (!el.value) return;
     const c = echarts.init(el.value, undefined, { renderer: 'canvas', devicePixelRatio: window.devicePixelRatio * Math.max(1, scale.value) });
+    guardDisposedPaint(c);
     c.setOption(option.value);
     chart.value = c;
   };
