@@ -635,6 +635,11 @@ export const en: Record<MessageKey, string> = {
   'devices.text.title': 'Text messages to terminal {id}',
   'devices.text.placeholder': 'Text for the driver (up to 200 characters)',
   'devices.text.send': 'Send',
+  'devices.text.status.queued': 'queued',
+  'devices.text.status.sent': 'sent',
+  'devices.text.status.answered': 'answered',
+  'devices.text.status.failed': 'refused by the terminal',
+  'devices.text.status.expired': 'expired',
   'devices.text.refresh': 'Refresh',
   'devices.text': 'Text',
 };

@@ -634,6 +634,11 @@ export const zh = {
   'devices.text.title': '终端 {id} 的文本消息',
   'devices.text.placeholder': '发给司机的文字（最多 200 字）',
   'devices.text.send': '发送',
+  'devices.text.status.queued': '待发送',
+  'devices.text.status.sent': '已发送',
+  'devices.text.status.answered': '已应答',
+  'devices.text.status.failed': '终端回复失败',
+  'devices.text.status.expired': '已过期',
   'devices.text.refresh': '刷新',
   'devices.text': '文本',
 } as const;

@@ -19,6 +19,13 @@ export function localClock(ts: number, timeZone: string): string {
   return [p['hour'], p['minute'], p['second']].map((n) => String(n ?? 0).padStart(2, '0')).join(':');
 }
 
+/** 'YYYY-MM-DD HH:MM:SS' local. */
+export function localDateTime(ts: number, timeZone: string): string {
+  const p = parts(ts, timeZone);
+  const two = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
+  return `${p['year']}-${two(p['month'])}-${two(p['day'])} ${localClock(ts, timeZone)}`;
+}
+
 /** 'MM-DD HH:MM' local. */
 export function localStamp(ts: number, timeZone: string): string {
   const p = parts(ts, timeZone);

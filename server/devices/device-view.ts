@@ -25,7 +25,7 @@ function matches(d: DeviceRecord, q: string, live: LiveState): boolean {
 }
 
 /** Newest first for real devices (what an admin looks for), then the simulator's in id order. */
-export function listDevices(directory: DeviceDirectory, live: LiveState, query: DeviceListQuery): DeviceList {
+export function listDevices(directory: DeviceDirectory, live: LiveState, query: DeviceListQuery): Omit<DeviceList, 'timeZone'> {
   const counts = { real: 0, simulated: 0, quarantined: 0, connected: 0 };
   const hits: DeviceRecord[] = [];
   for (const d of directory.all()) {

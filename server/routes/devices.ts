@@ -24,7 +24,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/devices', {
     preHandler: adminOnly,
     schema: { tags: ['devices'], querystring: DeviceListQuery, response: { 200: DeviceList, 400: ErrorResponse, ...denied } },
-  }, async (req) => listDevices(directory, app.live, req.query));
+  }, async (req) => ({ ...listDevices(directory, app.live, req.query), timeZone: app.district.pack.meta.timezone }));
 
   app.get('/api/devices/:id', {
     preHandler: adminOnly,

@@ -67,6 +67,8 @@ export const DeviceList = Type.Object({
   /** Counts over the whole registry, for the page's header. */
   counts: Type.Object({ real: Type.Integer(), simulated: Type.Integer(), quarantined: Type.Integer(), connected: Type.Integer() }),
   items: Type.Array(DeviceView),
+  /** The district's IANA zone: the page shows every time in district time, whatever the admin's browser says. */
+  timeZone: Type.String(),
 });
 export type DeviceList = Static<typeof DeviceList>;
 

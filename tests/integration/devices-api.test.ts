@@ -115,6 +115,7 @@ describe('devices API and the growing catalog', () => {
     expect(s.app.deviceDirectory.registerTerminal({ protocol: 'jt808', deviceId: '013911112222', plate: '鲁A·Q0001', address: '10.1.1.1:5000' }, Date.now())).toMatchObject({ outcome: 'quarantined' });
     const q = await api<DeviceList>('GET', '/api/devices?state=quarantined');
     expect(q.body.counts.quarantined).toBe(1);
+    expect(q.body.timeZone).toBe('Asia/Shanghai'); // the pack's zone (data/lixia/pack.json), for the page's times
     const item = q.body.items[0]!;
     expect(item).toMatchObject({ protocol: 'jt808', deviceId: '013911112222', entityId: null, plate: '鲁A·Q0001', address: '10.1.1.1:5000', connected: false });
     const accepted = await api<DeviceView>('POST', `/api/devices/${item.id}/accept`, {});
