@@ -10,7 +10,8 @@ echarts.use([BarChart, HeatmapChart, LineChart, PieChart, CalendarComponent, Gri
 export { echarts };
 export type { EChartsType } from 'echarts/core';
 
-type Painter = { _i: unknown; _paintList?: (...args: unknown[]) => void; __cityopsGuarded?: true };
+type Painter = { _i: unknown; _paintList?: (...args: unknown[]) => void };
+const guarded = new WeakSet<object>();
 
 /**
  * ECharts 6.1's canvas painter splits a paint that runs over its frame budget (15 ms: an
@@ -22,9 +23,9 @@ type Painter = { _i: unknown; _paintList?: (...args: unknown[]) => void; __cityo
 export function guardDisposedPaint(chart: echarts.EChartsType): void {
   const proto = Object.getPrototypeOf(chart.getZr().painter) as Painter;
   const paint = proto._paintList;
-  if (proto.__cityopsGuarded || typeof paint !== 'function') return;
+  if (guarded.has(proto) || typeof paint !== 'function') return;
   proto._paintList = function (this: Painter, ...args: unknown[]) {
     if (this._i !== null) paint.apply(this, args);
   };
-  proto.__cityopsGuarded = true;
+  guarded.add(proto);
 }
