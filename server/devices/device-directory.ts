@@ -55,6 +55,12 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   private readonly drivenBy = new Map<string, DeviceRecord>();
   /** Devices whose counters changed since the last flush. */
   private readonly dirty = new Set<DeviceRecord>();
+  /**
+   * Takeovers to write at the end of this turn of the event loop: the first reports of many
+   * devices arriving together (10,000 terminals coming online) cost one commit, not one each.
+   */
+  private readonly takeoversToSave = new Set<DeviceRecord>();
+  private takeoverWrite: NodeJS.Immediate | undefined;
   readonly unattributed: UnattributedRefusals = {};
   private readonly takeoverListeners: ((entityId: string, device: DeviceRecord | undefined) => void)[] = [];
 
@@ -155,7 +161,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (source !== 'sim' && d.tookOverAt === null) {
       // The first accepted report of a real device: from now on it, not the simulator, drives the entity.
       d.tookOverAt = now;
-      this.repo.saveIdentity(d);
+      this.saveTakeoverSoon(d);
       this.drivenBy.set(entityId, d);
       this.emitTakeover(entityId, d);
     }
@@ -365,12 +371,32 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     this.byProtocol.get(d.protocol)?.delete(d.deviceId);
     this.detach(d);
     this.dirty.delete(d);
+    this.takeoversToSave.delete(d);
     if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
     return d;
   }
 
-  /** Writes the counters changed since the last call; returns how many devices were written. */
+  /** Writes the takeovers of this tick in one transaction; returns how many. Throws when the store fails, keeping them for the next call. */
+  flushTakeovers(): number {
+    if (this.takeoversToSave.size === 0) return 0;
+    this.repo.atomically(() => { for (const d of this.takeoversToSave) this.repo.saveIdentity(d); });
+    const n = this.takeoversToSave.size;
+    this.takeoversToSave.clear();
+    return n;
+  }
+
+  private saveTakeoverSoon(d: DeviceRecord): void {
+    this.takeoversToSave.add(d);
+    this.takeoverWrite ??= setImmediate(() => {
+      this.takeoverWrite = undefined;
+      // A failed write keeps them: flushCounters (a guarded timer, and on close) writes them and reports the failure.
+      try { this.flushTakeovers(); } catch { /* retried by flushCounters */ }
+    });
+  }
+
+  /** Writes the takeovers not written yet, then the counters changed since the last call; returns how many devices had counters written. */
   flushCounters(): number {
+    this.flushTakeovers();
     if (this.dirty.size === 0) return 0;
     const n = this.repo.saveCounters(this.dirty);
     this.dirty.clear();

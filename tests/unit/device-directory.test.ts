@@ -170,6 +170,22 @@ describe('device directory: registration writes and lookups', () => {
     expect(directory.find('mqtt', 'tracker-2')!.entityId).toBe('rt-jt808-013900000014');
   });
 
+  it('writes the takeovers of first reports arriving together in one commit, at the end of the tick', async () => {
+    const { db, repo, directory, ingest } = world('open');
+    directory.create('http', 'phone-a', { entityId: 'veh-001' }, null);
+    directory.create('http', 'phone-b', { entityId: 'muck-001' }, null);
+    let commits = 0;
+    const atomically = repo.atomically.bind(repo);
+    repo.atomically = (fn) => atomically(() => { commits++; return fn(); });
+    const tookOver = () => db.prepare("SELECT device_id, took_over_at FROM devices WHERE source = 'http' ORDER BY device_id").all();
+    expect(ingest.submit({ source: 'http', deviceId: 'phone-a', ts: T0, pos: { lon: 117.05, lat: 36.65 } }).accepted).toBe(true);
+    expect(ingest.submit({ source: 'http', deviceId: 'phone-b', ts: T0, pos: { lon: 117.06, lat: 36.65 } }).accepted).toBe(true);
+    expect(directory.isReal('veh-001') && directory.isReal('muck-001')).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toBe(1);
+    expect(tookOver()).toEqual([{ device_id: 'phone-a', took_over_at: T0 }, { device_id: 'phone-b', took_over_at: T0 }]);
+  });
+
   it('follows a device to the entity it is bound to next, and frees an entity when its device is removed', () => {
     const { directory } = world('open');
     const d = directory.create('http', 'phone-2', { entityId: 'veh-001' }, null);
