@@ -36,7 +36,6 @@ export interface DirectoryOptions {
 /** Refusals by protocol and reason that no registered device can carry (no id, unknown id, closed policy). */
 export type UnattributedRefusals = Record<string, Record<string, number>>;
 
-const key = (protocol: string, deviceId: string) => `${protocol}\u0000${deviceId}`;
 const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
 
 export class DeviceDirectory implements DevicePort, DeviceResolver {
@@ -45,12 +44,23 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   private readonly live: LiveState;
   private readonly place: EntityPlacer;
   private readonly now: () => number;
-  private readonly byKey = new Map<string, DeviceRecord>();
+  /** protocol → device id → device: the ingest looks a device up twice per report, so no composite string key is built for it. */
+  private readonly byProtocol = new Map<string, Map<string, DeviceRecord>>();
   private readonly byId = new Map<number, DeviceRecord>();
+  /** Entity → the devices bound to it (whatever their state), in id order: "who else reports for it" without a scan of every device. */
+  private readonly onEntity = new Map<string, DeviceRecord[]>();
+  /** Normalised plate → vehicles and muck trucks with it, in catalog order; rebuilt when an entity is added or a plate written (LiveState.plateWrites). */
+  private plates: { size: number; writes: number; index: Map<string, AnyEntity[]> } | undefined;
   /** Entities a real device drives now → that device (the simulator leaves them alone). */
   private readonly drivenBy = new Map<string, DeviceRecord>();
   /** Devices whose counters changed since the last flush. */
   private readonly dirty = new Set<DeviceRecord>();
+  /**
+   * Takeovers to write at the end of this turn of the event loop: the first reports of many
+   * devices arriving together (10,000 terminals coming online) cost one commit, not one each.
+   */
+  private readonly takeoversToSave = new Set<DeviceRecord>();
+  private takeoverWrite: NodeJS.Immediate | undefined;
   readonly unattributed: UnattributedRefusals = {};
   private readonly takeoverListeners: ((entityId: string, device: DeviceRecord | undefined) => void)[] = [];
 
@@ -82,8 +92,41 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   private remember(d: DeviceRecord): void {
-    this.byKey.set(key(d.protocol, d.deviceId), d);
+    let ofProtocol = this.byProtocol.get(d.protocol);
+    if (!ofProtocol) this.byProtocol.set(d.protocol, (ofProtocol = new Map()));
+    ofProtocol.set(d.deviceId, d);
     this.byId.set(d.id, d);
+    this.attach(d);
+  }
+
+  private lookup(protocol: string, deviceId: string): DeviceRecord | undefined {
+    return this.byProtocol.get(protocol)?.get(deviceId);
+  }
+
+  /** Files `d` under its entity (call after setting d.entityId). */
+  private attach(d: DeviceRecord): void {
+    if (d.entityId === null) return;
+    const list = this.onEntity.get(d.entityId);
+    if (!list) return void this.onEntity.set(d.entityId, [d]);
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.id > d.id) i--;
+    list.splice(i, 0, d);
+  }
+
+  /** Takes `d` off its entity's list (call before changing or clearing d.entityId). */
+  private detach(d: DeviceRecord): void {
+    if (d.entityId === null) return;
+    const list = this.onEntity.get(d.entityId);
+    const i = list ? list.indexOf(d) : -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
+    if (list!.length === 0) this.onEntity.delete(d.entityId);
+  }
+
+  private rebind(d: DeviceRecord, entityId: string | null): void {
+    this.detach(d);
+    d.entityId = entityId;
+    this.attach(d);
   }
 
   private isDriving(d: DeviceRecord): boolean {
@@ -93,7 +136,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   // ---- the ingest's view -------------------------------------------------------------
 
   resolve(source: IngestSource, deviceId: string): DeviceResolution {
-    const d = this.byKey.get(key(source, deviceId));
+    const d = this.lookup(source, deviceId);
     if (source === 'sim') {
       // Entities created at run time have no simulator device; the simulator never reports for them.
       const entityId = d?.entityId ?? (this.live.get(deviceId) ? deviceId : undefined);
@@ -110,7 +153,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   accepted(source: IngestSource, deviceId: string, entityId: string, now: number): void {
-    const d = this.byKey.get(key(source, deviceId));
+    const d = this.lookup(source, deviceId);
     if (!d) return;
     d.accepted++;
     d.lastSeen = now;
@@ -118,7 +161,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (source !== 'sim' && d.tookOverAt === null) {
       // The first accepted report of a real device: from now on it, not the simulator, drives the entity.
       d.tookOverAt = now;
-      this.repo.saveIdentity(d);
+      this.saveTakeoverSoon(d);
       this.drivenBy.set(entityId, d);
       this.emitTakeover(entityId, d);
     }
@@ -127,7 +170,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   dropped(source: IngestSource, deviceId: string, reason: DropReason, detail: string, now: number): void {
     // A simulator that keeps reporting for a taken-over entity is not the device's fault.
     if (reason === 'takenOver') return;
-    const d = this.byKey.get(key(source, deviceId));
+    const d = this.lookup(source, deviceId);
     if (!d) return this.countUnattributed(source, reason);
     this.noteRefusal(d, reason, detail, now);
   }
@@ -155,7 +198,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   // ---- the gateways' port ------------------------------------------------------------
 
   registerTerminal(req: TerminalRegistration, now: number): RegistrationResult {
-    const existing = this.byKey.get(key(req.protocol, req.deviceId));
+    const existing = this.lookup(req.protocol, req.deviceId);
     if (existing) {
       this.noteIdentity(existing, req);
       switch (existing.state) {
@@ -179,20 +222,23 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     const meta = terminalMeta(req);
     const plate = req.plate?.trim() || null;
     if (this.policy === 'quarantine') {
-      this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: null, label: null, state: 'quarantined', plate, meta, authHash: null, address: req.address, createdAt: now });
+      this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: null, label: null, state: 'quarantined', plate, meta, authHash: null, address: req.address, createdAt: now }, undefined);
       return { outcome: 'quarantined', detail: `terminal ${req.deviceId} waits for an admin on the device page` };
     }
-    const entityId = this.defaultEntityFor(req.protocol, req.deviceId, plate);
-    if (!entityId.ok) {
+    const target = this.defaultEntityFor(req.protocol, req.deviceId, plate);
+    if (!target.ok) {
       this.countUnattributed(req.protocol, 'plateTaken');
-      return { outcome: 'refused', reason: 'plateTaken', detail: entityId.detail };
+      return { outcome: 'refused', reason: 'plateTaken', detail: target.detail };
     }
-    const d = this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: entityId.entityId, label: null, state: 'active', plate, meta, authHash: null, address: req.address, createdAt: now });
-    return { outcome: 'accepted', entityId: entityId.entityId, authCode: this.issueAuthCode(d) };
+    // The row carries its auth code's hash from the start, and goes in with the entity made for
+    // it: one transaction, committed before the gateway answers 0x8100.
+    const code = newAuthCode();
+    this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: target.entityId, label: null, state: 'active', plate, meta, authHash: hashCode(code), address: req.address, createdAt: now }, target.newEntity);
+    return { outcome: 'accepted', entityId: target.entityId, authCode: code };
   }
 
   authenticate(protocol: DeviceProtocol, deviceId: string, authCode: string, now: number): AuthResult {
-    const d = this.byKey.get(key(protocol, deviceId));
+    const d = this.lookup(protocol, deviceId);
     const refuse = (reason: Exclude<AuthResult, { ok: true }>['reason'], detail: string): AuthResult => {
       if (d) this.noteRefusal(d, reason, detail, now); else this.countUnattributed(protocol, reason);
       return { ok: false, reason, detail };
@@ -207,7 +253,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   connected(protocol: DeviceProtocol, deviceId: string, address: string, now: number): void {
-    const d = this.byKey.get(key(protocol, deviceId));
+    const d = this.lookup(protocol, deviceId);
     if (!d) return;
     d.connected = true;
     d.address = address;
@@ -216,23 +262,20 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   disconnected(protocol: DeviceProtocol, deviceId: string, now: number): void {
-    const d = this.byKey.get(key(protocol, deviceId));
+    const d = this.lookup(protocol, deviceId);
     if (!d) return;
     d.connected = false;
     if (d.lastSeen === null || d.lastSeen < now) this.dirty.add(d);
   }
 
   refused(protocol: DeviceProtocol, deviceId: string | undefined, reason: string, detail: string, now: number): void {
-    const d = deviceId === undefined ? undefined : this.byKey.get(key(protocol, deviceId));
+    const d = deviceId === undefined ? undefined : this.lookup(protocol, deviceId);
     if (!d) return this.countUnattributed(protocol, reason);
     this.noteRefusal(d, reason, detail, now);
   }
 
   deviceFor(entityId: string, protocol: DeviceProtocol): string | undefined {
-    for (const d of this.byId.values()) {
-      if (d.entityId === entityId && d.protocol === protocol && d.state === 'active') return d.deviceId;
-    }
-    return undefined;
+    return this.activeDeviceOn(entityId, protocol, undefined)?.deviceId;
   }
 
   // ---- administration (the device page, the API) ----------------------------------
@@ -242,7 +285,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   find(protocol: DeviceProtocol, deviceId: string): DeviceRecord | undefined {
-    return this.byKey.get(key(protocol, deviceId));
+    return this.lookup(protocol, deviceId);
   }
 
   all(): IterableIterator<DeviceRecord> {
@@ -256,25 +299,23 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
 
   /** A device an admin adds (an MQTT sensor, an HTTP device, a JT/T 808 terminal known in advance), bound at once. */
   create(protocol: Exclude<DeviceProtocol, 'sim'>, deviceId: string, bind: Binding, label: string | null): DeviceRecord {
-    if (this.byKey.has(key(protocol, deviceId))) throw new HttpError(409, 'conflict', `${protocol} device ${deviceId} is already registered`);
-    const entityId = this.bindingTarget(protocol, deviceId, bind, undefined);
-    return this.insert({ protocol, deviceId, entityId, label, state: 'active', plate: null, meta: {}, authHash: null, address: null, createdAt: this.now() });
+    if (this.lookup(protocol, deviceId)) throw new HttpError(409, 'conflict', `${protocol} device ${deviceId} is already registered`);
+    const target = this.bindingTarget(protocol, deviceId, bind, undefined);
+    return this.insert({ protocol, deviceId, entityId: target.entityId, label, state: 'active', plate: null, meta: {}, authHash: null, address: null, createdAt: this.now() }, target.newEntity);
   }
 
   /** Accepts a quarantined terminal: bound as given, or as the open policy would (plate match, else a new vehicle). */
   accept(id: number, bind: Binding | undefined): DeviceRecord {
     const d = this.mustGet(id);
     if (d.state !== 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}, not quarantined`);
-    let entityId: string;
-    if (bind) entityId = this.bindingTarget(d.protocol, d.deviceId, bind, d);
+    let target: EntityTarget;
+    if (bind) target = this.bindingTarget(d.protocol, d.deviceId, bind, d);
     else {
       const chosen = this.defaultEntityFor(d.protocol, d.deviceId, d.plate);
       if (!chosen.ok) throw new HttpError(409, 'conflict', chosen.detail);
-      entityId = chosen.entityId;
+      target = chosen;
     }
-    d.entityId = entityId;
-    d.state = 'active';
-    this.repo.saveIdentity(d);
+    this.saveBinding(d, target, () => { d.state = 'active'; });
     return d;
   }
 
@@ -291,13 +332,11 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     const d = this.mustGet(id);
     if (d.protocol === 'sim') throw new HttpError(409, 'conflict', 'a simulator device stays with its pack entity');
     if (d.state === 'rejected' || d.state === 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}: accept it first`);
-    const entityId = this.bindingTarget(d.protocol, d.deviceId, bind, d);
-    if (entityId === d.entityId) return d;
+    const target = this.bindingTarget(d.protocol, d.deviceId, bind, d);
+    if (target.entityId === d.entityId) return d;
     const previous = d.entityId;
-    d.entityId = entityId;
     // It drives its new entity from its next report, not before.
-    d.tookOverAt = null;
-    this.repo.saveIdentity(d);
+    this.saveBinding(d, target, () => { d.tookOverAt = null; });
     if (previous !== null) this.releaseIfDriver(previous, d);
     return d;
   }
@@ -329,14 +368,35 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (d.protocol === 'sim') throw new HttpError(409, 'conflict', 'a simulator device cannot be removed; disable it instead');
     this.repo.remove(id);
     this.byId.delete(id);
-    this.byKey.delete(key(d.protocol, d.deviceId));
+    this.byProtocol.get(d.protocol)?.delete(d.deviceId);
+    this.detach(d);
     this.dirty.delete(d);
+    this.takeoversToSave.delete(d);
     if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
     return d;
   }
 
-  /** Writes the counters changed since the last call; returns how many devices were written. */
+  /** Writes the takeovers of this tick in one transaction; returns how many. Throws when the store fails, keeping them for the next call. */
+  flushTakeovers(): number {
+    if (this.takeoversToSave.size === 0) return 0;
+    this.repo.atomically(() => { for (const d of this.takeoversToSave) this.repo.saveIdentity(d); });
+    const n = this.takeoversToSave.size;
+    this.takeoversToSave.clear();
+    return n;
+  }
+
+  private saveTakeoverSoon(d: DeviceRecord): void {
+    this.takeoversToSave.add(d);
+    this.takeoverWrite ??= setImmediate(() => {
+      this.takeoverWrite = undefined;
+      // A failed write keeps them: flushCounters (a guarded timer, and on close) writes them and reports the failure.
+      try { this.flushTakeovers(); } catch { /* retried by flushCounters */ }
+    });
+  }
+
+  /** Writes the takeovers not written yet, then the counters changed since the last call; returns how many devices had counters written. */
   flushCounters(): number {
+    this.flushTakeovers();
     if (this.dirty.size === 0) return 0;
     const n = this.repo.saveCounters(this.dirty);
     this.dirty.clear();
@@ -351,15 +411,46 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     return d;
   }
 
-  private insert(row: Parameters<DevicesRepo['insert']>[0]): DeviceRecord {
-    const d: DeviceRecord = { ...this.repo.insert(row), connected: false };
+  /**
+   * Stores a new device and, when its binding made one, the new entity, in one transaction;
+   * only once that committed do both enter memory, so a failed write leaves no entity the store
+   * does not know.
+   */
+  private insert(row: Parameters<DevicesRepo['insert']>[0], newEntity: AnyEntity | undefined): DeviceRecord {
+    const at = this.now();
+    const stored = this.repo.atomically(() => {
+      if (newEntity) this.repo.insertRuntimeEntity(newEntity, at);
+      return this.repo.insert(row);
+    });
+    if (newEntity) this.live.addEntity(newEntity, at);
+    const d: DeviceRecord = { ...stored, connected: false };
     this.remember(d);
     return d;
   }
 
+  /** Binds an existing device to its target (and whatever else `change` sets on it), the new entity and the row in one transaction. */
+  private saveBinding(d: DeviceRecord, target: EntityTarget, change: () => void): void {
+    const before = { entityId: d.entityId, state: d.state, tookOverAt: d.tookOverAt };
+    const at = this.now();
+    this.detach(d);
+    d.entityId = target.entityId;
+    change();
+    try {
+      this.repo.atomically(() => {
+        if (target.newEntity) this.repo.insertRuntimeEntity(target.newEntity, at);
+        this.repo.saveIdentity(d);
+      });
+    } catch (err) {
+      Object.assign(d, before);
+      this.attach(d);
+      throw err;
+    }
+    this.attach(d);
+    if (target.newEntity) this.live.addEntity(target.newEntity, at);
+  }
+
   private issueAuthCode(d: DeviceRecord): string {
-    // JT/T 808 puts the code in 0x8100 as a string; hex keeps it printable for every terminal.
-    const code = randomBytes(12).toString('hex');
+    const code = newAuthCode();
     d.authHash = hashCode(code);
     this.repo.saveIdentity(d);
     return code;
@@ -391,7 +482,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   /** Which entity a terminal gets without an admin's choice: the vehicle or muck truck with its plate, else a new vehicle. */
-  private defaultEntityFor(protocol: DeviceProtocol, deviceId: string, plate: string | null): { ok: true; entityId: string } | { ok: false; detail: string } {
+  private defaultEntityFor(protocol: DeviceProtocol, deviceId: string, plate: string | null): (EntityTarget & { ok: true }) | { ok: false; detail: string } {
     if (plate) {
       const match = this.entityByPlate(normalisePlate(plate));
       if (match) {
@@ -400,25 +491,25 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
         return { ok: true, entityId: match.id };
       }
     }
-    return { ok: true, entityId: this.newEntityFor(protocol, deviceId, { kind: 'vehicle', name: plate ?? `${protocol.toUpperCase()} ${deviceId}`, ...(plate ? { plate } : {}) }) };
+    return { ok: true, ...this.newEntityFor(protocol, deviceId, { kind: 'vehicle', name: plate ?? `${protocol.toUpperCase()} ${deviceId}`, ...(plate ? { plate } : {}) }) };
   }
 
-  private bindingTarget(protocol: DeviceProtocol, deviceId: string, bind: Binding, self: DeviceRecord | undefined): string {
-    let entityId: string;
+  private bindingTarget(protocol: DeviceProtocol, deviceId: string, bind: Binding, self: DeviceRecord | undefined): EntityTarget {
+    let target: EntityTarget;
     if ('entityId' in bind) {
       if (!this.live.get(bind.entityId)) throw new HttpError(404, 'not_found', `no entity ${bind.entityId}`);
-      entityId = bind.entityId;
+      target = { entityId: bind.entityId };
     } else if ('plate' in bind) {
       const match = this.entityByPlate(normalisePlate(bind.plate));
       if (!match) throw new HttpError(404, 'not_found', `no vehicle or muck truck with plate ${bind.plate}`);
-      entityId = match.id;
+      target = { entityId: match.id };
     } else {
-      entityId = this.newEntityFor(protocol, deviceId, bind.newEntity);
+      target = this.newEntityFor(protocol, deviceId, bind.newEntity);
     }
-    const kind = this.live.get(entityId)!.kind;
-    if (protocol === 'jt808' && !MOBILE_KINDS.includes(kind)) throw new HttpError(400, 'bad_request', `a JT/T 808 terminal reports positions; ${entityId} is a ${kind}`);
-    this.assertFree(entityId, protocol, self);
-    return entityId;
+    const kind = (target.newEntity ?? this.live.get(target.entityId)!).kind;
+    if (protocol === 'jt808' && !MOBILE_KINDS.includes(kind)) throw new HttpError(400, 'bad_request', `a JT/T 808 terminal reports positions; ${target.entityId} is a ${kind}`);
+    this.assertFree(target.entityId, protocol, self);
+    return target;
   }
 
   private assertFree(entityId: string, protocol: DeviceProtocol, self: DeviceRecord | undefined): void {
@@ -427,17 +518,27 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   private activeDeviceOn(entityId: string, protocol: DeviceProtocol, self: DeviceRecord | undefined): DeviceRecord | undefined {
-    for (const d of this.byId.values()) {
-      if (d !== self && d.entityId === entityId && d.protocol === protocol && d.state === 'active') return d;
+    for (const d of this.onEntity.get(entityId) ?? []) {
+      if (d !== self && d.protocol === protocol && d.state === 'active') return d;
     }
     return undefined;
   }
 
   private entityByPlate(plate: string): AnyEntity | undefined {
-    for (const e of this.live.all()) {
-      if ((e.kind === 'vehicle' || e.kind === 'muckTruck') && normalisePlate(e.attrs.plate) === plate) return e;
+    const live = this.live;
+    // Entities are only ever appended: new ones are indexed as they come; a plate written by a report re-indexes all.
+    if (!this.plates || this.plates.writes !== live.plateWrites) this.plates = { size: 0, writes: live.plateWrites, index: new Map() };
+    const { index } = this.plates;
+    const all = live.all();
+    for (let i = this.plates.size; i < all.length; i++) {
+      const e = all[i]!;
+      if (e.kind !== 'vehicle' && e.kind !== 'muckTruck') continue;
+      const p = normalisePlate(e.attrs.plate);
+      const list = index.get(p);
+      if (list) list.push(e); else index.set(p, [e]);
     }
-    return undefined;
+    this.plates.size = all.length;
+    return index.get(plate)?.[0];
   }
 
   /**
@@ -445,23 +546,20 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
    * that it comes back after a restart). The id follows from the device, so a device removed
    * and registered again finds its entity.
    */
-  private newEntityFor(protocol: DeviceProtocol, deviceId: string, spec: Parameters<typeof buildEntity>[1]): string {
+  private newEntityFor(protocol: DeviceProtocol, deviceId: string, spec: Parameters<typeof buildEntity>[1]): EntityTarget {
     const id = `rt-${protocol}-${deviceId}`;
-    if (this.live.get(id)) return id;
+    if (this.live.get(id)) return { entityId: id };
     const built = buildEntity(id, spec, this.place);
     if (!built.ok) throw new HttpError(400, 'bad_request', built.detail);
-    const now = this.now();
-    this.repo.insertRuntimeEntity(built.entity, now);
-    this.live.addEntity(built.entity, now);
-    return id;
+    return { entityId: id, newEntity: built.entity };
   }
 
   /** When `d` drove `entityId`, the entity goes back to the simulator (or to another real device that drove it). */
   private releaseIfDriver(entityId: string, d: DeviceRecord): void {
     if (this.drivenBy.get(entityId) !== d) return;
     this.drivenBy.delete(entityId);
-    for (const other of this.byId.values()) {
-      if (other !== d && other.entityId === entityId && this.isDriving(other)) {
+    for (const other of this.onEntity.get(entityId) ?? []) {
+      if (other !== d && this.isDriving(other)) {
         this.drivenBy.set(entityId, other);
         return this.emitTakeover(entityId, other);
       }
@@ -469,6 +567,12 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     this.emitTakeover(entityId, undefined);
   }
 }
+
+/** JT/T 808 puts the code in 0x8100 as a string; hex keeps it printable for every terminal. */
+const newAuthCode = (): string => randomBytes(12).toString('hex');
+
+/** The entity a device is to be bound to; `newEntity` when it has to be made (stored and added with the binding). */
+interface EntityTarget { entityId: string; newEntity?: AnyEntity }
 
 function terminalMeta(req: TerminalRegistration): Record<string, string> {
   const meta: Record<string, string> = {};

@@ -47,17 +47,44 @@ export type NewDeviceRow = Pick<DeviceRow, 'protocol' | 'deviceId' | 'entityId' 
 export interface RuntimeEntityRow { entity: AnyEntity; createdAt: number }
 
 export class DevicesRepo {
+  /** Prepared on first use (the table exists only once the migrations ran): a registration storm must not compile SQL per terminal. */
+  private q: ReturnType<DevicesRepo['prepare']> | undefined;
+
   constructor(private readonly db: Db) {}
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insert: db.prepare(
+        `INSERT INTO devices (source, device_id, entity_id, label, created_at, state, plate, meta, auth_hash, address)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ),
+      saveIdentity: db.prepare('UPDATE devices SET entity_id = ?, label = ?, state = ?, plate = ?, meta = ?, auth_hash = ?, address = ?, took_over_at = ? WHERE id = ?'),
+      saveCounters: db.prepare('UPDATE devices SET last_seen = ?, accepted = ?, refused = ?, last_refusal = ?, address = ?, took_over_at = ? WHERE id = ?'),
+      remove: db.prepare('DELETE FROM devices WHERE id = ?'),
+      insertRuntimeEntity: db.prepare('INSERT INTO runtime_entities (id, kind, name, org_code, grid_id, attrs, lon, lat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    };
+  }
+
+  private get stmts(): ReturnType<DevicesRepo['prepare']> {
+    return (this.q ??= this.prepare());
+  }
+
+  /**
+   * Runs `fn` as one transaction: with synchronous = FULL each commit is a sync of the WAL, so
+   * what belongs together (a terminal's row and the entity made for it) costs one, not one per write.
+   * Nested calls join the outer transaction.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
 
   all(): DeviceRow[] {
     return (this.db.prepare('SELECT * FROM devices ORDER BY id').all() as RawRow[]).map(fromRaw);
   }
 
   insert(row: NewDeviceRow): DeviceRow {
-    const r = this.db.prepare(
-      `INSERT INTO devices (source, device_id, entity_id, label, created_at, state, plate, meta, auth_hash, address)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    ).get(row.protocol, row.deviceId, row.entityId, row.label, row.createdAt, row.state, row.plate, JSON.stringify(row.meta), row.authHash, row.address) as RawRow;
+    const r = this.stmts.insert.get(row.protocol, row.deviceId, row.entityId, row.label, row.createdAt, row.state, row.plate, JSON.stringify(row.meta), row.authHash, row.address) as RawRow;
     return fromRaw(r);
   }
 
@@ -73,14 +100,12 @@ export class DevicesRepo {
 
   /** Writes what an admin or a registration changes (state, binding, identity, auth code). */
   saveIdentity(d: DeviceRow): void {
-    this.db.prepare(
-      `UPDATE devices SET entity_id = ?, label = ?, state = ?, plate = ?, meta = ?, auth_hash = ?, address = ?, took_over_at = ? WHERE id = ?`,
-    ).run(d.entityId, d.label, d.state, d.plate, JSON.stringify(d.meta), d.authHash, d.address, d.tookOverAt, d.id);
+    this.stmts.saveIdentity.run(d.entityId, d.label, d.state, d.plate, JSON.stringify(d.meta), d.authHash, d.address, d.tookOverAt, d.id);
   }
 
   /** Writes the counters of many devices in one transaction (they change with every report). */
   saveCounters(rows: Iterable<DeviceRow>): number {
-    const stmt = this.db.prepare('UPDATE devices SET last_seen = ?, accepted = ?, refused = ?, last_refusal = ?, address = ?, took_over_at = ? WHERE id = ?');
+    const stmt = this.stmts.saveCounters;
     let n = 0;
     this.db.transaction(() => {
       for (const d of rows) {
@@ -92,7 +117,7 @@ export class DevicesRepo {
   }
 
   remove(id: number): void {
-    this.db.prepare('DELETE FROM devices WHERE id = ?').run(id);
+    this.stmts.remove.run(id);
   }
 
   runtimeEntities(): RuntimeEntityRow[] {
@@ -111,8 +136,7 @@ export class DevicesRepo {
   }
 
   insertRuntimeEntity(e: AnyEntity, now: number): void {
-    this.db.prepare('INSERT INTO runtime_entities (id, kind, name, org_code, grid_id, attrs, lon, lat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(e.id, e.kind, e.name, e.orgCode, e.gridId, JSON.stringify(e.attrs), e.pos?.lon ?? null, e.pos?.lat ?? null, now);
+    this.stmts.insertRuntimeEntity.run(e.id, e.kind, e.name, e.orgCode, e.gridId, JSON.stringify(e.attrs), e.pos?.lon ?? null, e.pos?.lat ?? null, now);
   }
 }
 

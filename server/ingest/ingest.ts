@@ -14,7 +14,7 @@ import {
   BIN_FULL_PCT, BIN_OVERFLOW_PCT, binStatusFor, H2S_LIMIT_MG_M3, isOdourAlarm, NH3_LIMIT_MG_M3, type Position, type ToiletAttrs, type ToiletClass,
 } from '../../shared/entities.ts';
 import { distanceM, toWgs84 } from '../../shared/geo.ts';
-import type { LiveState } from '../live/live-state.ts';
+import type { LateReport, LiveReport, LiveState } from '../live/live-state.ts';
 import { checkAttrs, isStatusOf } from './attrs-check.ts';
 import { checkPosition, checkTimestamp, type FilterLimits } from './position-filter.ts';
 import { sourcePolicies, type SourcePolicy, type SourcePolicyOverrides } from './source-policy.ts';
@@ -65,6 +65,9 @@ const POSITION_ONLY: ReadonlySet<DropReason> = new Set<DropReason>(['invalidFix'
 
 export type SourceSink = { submit(update: Omit<IngestUpdate, 'source'>): IngestOutcome };
 
+/** A refusal (a plain function: no closure made per report). */
+const drop = (reason: DropReason, detail: string): IngestOutcome => ({ accepted: false, reason, detail });
+
 export class Ingest implements IngestSink {
   private readonly stats: IngestStats = {
     accepted: 0,
@@ -109,7 +112,10 @@ export class Ingest implements IngestSink {
    * in what it passes — say, a device's JSON spread into the update — is overwritten.
    */
   sink(source: IngestSource): SourceSink {
-    return { submit: (update) => this.submit({ ...update, source }) };
+    // An unknown source is refused report by report (submit counts it), as it always was.
+    if (!(INGEST_SOURCES as readonly unknown[]).includes(source)) return { submit: (update) => this.submit({ ...update, source }) };
+    // The update is read with the sink's source and never copied: no spread per report.
+    return { submit: (update) => this.accept(source, update) };
   }
 
   submit(update: IngestUpdate): IngestOutcome {
@@ -118,11 +124,16 @@ export class Ingest implements IngestSink {
       this.stats.dropped.malformed++;
       return { accepted: false, reason: 'malformed', detail: `unknown source ${JSON.stringify(update?.source)}` };
     }
-    const src = this.stats.bySource[update.source];
+    return this.accept(update.source, update);
+  }
+
+  /** `source` is the connection's, whatever `update` says of itself. */
+  private accept(source: IngestSource, update: Omit<IngestUpdate, 'source'>): IngestOutcome {
+    const src = this.stats.bySource[source];
     const now = this.now();
     let outcome: IngestOutcome;
     try {
-      outcome = this.evaluate(update, src, now);
+      outcome = this.evaluate(source, update, src, now);
     } catch (err) {
       // A listener or a derivation that throws must not take the gateway's socket handler down with it.
       outcome = { accepted: false, reason: 'malformed', detail: `report could not be applied: ${(err as Error).message}` };
@@ -131,15 +142,17 @@ export class Ingest implements IngestSink {
       this.stats.accepted++;
       src.accepted++;
       if (outcome.late) { this.stats.late++; src.late++; }
-      this.registry.accepted?.(update.source, update.deviceId, outcome.entityId, now);
+      this.registry.accepted?.(source, update.deviceId, outcome.entityId, now);
     } else {
       this.stats.dropped[outcome.reason]++;
       src.dropped++;
       src.droppedByReason[outcome.reason]++;
-      const deviceId = typeof update.deviceId === 'string' ? update.deviceId.slice(0, 64) : String(update.deviceId).slice(0, 64);
-      if (typeof update.deviceId === 'string') this.registry.dropped?.(update.source, update.deviceId, outcome.reason, outcome.detail, now);
+      // A gateway's sink passes what it parsed: even a null update is refused, not thrown on.
+      const named: unknown = update?.deviceId;
+      const deviceId = typeof named === 'string' ? named.slice(0, 64) : String(named).slice(0, 64);
+      if (typeof named === 'string') this.registry.dropped?.(source, named, outcome.reason, outcome.detail, now);
       // Bounded: a device id or a value in a detail can be as long as a hostile payload makes it.
-      this.stats.recentDrops.push({ at: now, source: update.source, deviceId, reason: outcome.reason, detail: outcome.detail.slice(0, 300) });
+      this.stats.recentDrops.push({ at: now, source, deviceId, reason: outcome.reason, detail: outcome.detail.slice(0, 300) });
       if (this.stats.recentDrops.length > RECENT_DROPS) this.stats.recentDrops.splice(0, this.stats.recentDrops.length - RECENT_DROPS);
     }
     return outcome;
@@ -154,14 +167,13 @@ export class Ingest implements IngestSink {
     return structuredClone(this.policies);
   }
 
-  private evaluate(u: IngestUpdate, src: SourceStats, now: number): IngestOutcome {
-    const drop = (reason: DropReason, detail: string): IngestOutcome => ({ accepted: false, reason, detail });
+  private evaluate(source: IngestSource, u: Omit<IngestUpdate, 'source'>, src: SourceStats, now: number): IngestOutcome {
     if (typeof u !== 'object' || u === null || typeof u.deviceId !== 'string' || u.deviceId.length === 0) return drop('malformed', 'deviceId missing');
-    const resolved = this.registry.resolve(u.source, u.deviceId);
+    const resolved = this.registry.resolve(source, u.deviceId);
     if (!resolved.ok) return drop(resolved.reason, resolved.detail);
     const entity = this.live.get(resolved.entityId);
-    if (!entity) return drop('unknownDevice', `${u.source} device ${u.deviceId} is bound to entity ${resolved.entityId}, which does not exist`);
-    const policy = this.policies[u.source];
+    if (!entity) return drop('unknownDevice', `${source} device ${u.deviceId} is bound to entity ${resolved.entityId}, which does not exist`);
+    const policy = this.policies[source];
     // On a handover the entity's last fix and readings are another source's: nothing to compare with.
     const handover = resolved.handover === true;
     const t = checkTimestamp(u.ts, now, policy.limits);
@@ -197,7 +209,9 @@ export class Ingest implements IngestSink {
       let lat = p.lat;
       const crs = p.crs ?? policy.crs;
       if (crs !== 'WGS84' && Number.isFinite(lon) && Number.isFinite(lat)) [lon, lat] = toWgs84(crs, lon, lat);
-      const candidate: Position = { lon, lat, ts: u.ts, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}) };
+      const candidate: Position = { lon, lat, ts: u.ts };
+      if (p.speed !== undefined) candidate.speed = p.speed;
+      if (p.heading !== undefined) candidate.heading = p.heading;
       let v = checkPosition(candidate, p.valid !== false, handover ? undefined : entity.pos, now, policy.limits);
       if (v.ok && policy.maxAccuracyM !== null && p.accuracy !== undefined) {
         if (!(Number.isFinite(p.accuracy) && p.accuracy >= 0)) v = { ok: false, reason: 'malformed', detail: `accuracy ${p.accuracy} is not a non-negative number` };
@@ -226,14 +240,19 @@ export class Ingest implements IngestSink {
     const liveStatus = stateLate ? undefined : status;
     const liveAttrs = stateLate ? undefined : attrs;
     if (pos !== undefined || liveStatus !== undefined || liveAttrs !== undefined) {
-      this.live.apply(entity.id, { ...(pos ? { pos } : {}), ...(liveStatus !== undefined ? { status: liveStatus } : {}), ...(liveAttrs ? { attrs: liveAttrs } : {}), ts: u.ts }, now);
+      const report: LiveReport = { ts: u.ts };
+      if (pos) report.pos = pos;
+      if (liveStatus !== undefined) report.status = liveStatus;
+      if (liveAttrs) report.attrs = liveAttrs;
+      this.live.apply(entity.id, report, now);
     }
     const late = latePos !== undefined || stateLate;
     if (late) {
-      this.live.late({
-        entity, ts: u.ts, at: now,
-        ...(latePos ? { pos: latePos } : {}), ...(stateLate && status !== undefined ? { status } : {}), ...(stateLate && attrs ? { attrs } : {}),
-      });
+      const report: LateReport = { entity, ts: u.ts, at: now };
+      if (latePos) report.pos = latePos;
+      if (stateLate && status !== undefined) report.status = status;
+      if (stateLate && attrs) report.attrs = attrs;
+      this.live.late(report);
     }
     return late ? { accepted: true, entityId: entity.id, late: true } : { accepted: true, entityId: entity.id };
   }

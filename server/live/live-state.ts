@@ -70,6 +70,8 @@ export class LiveState {
   catalogVersion = 0;
   /** Catalog listeners that threw, by name (like the change stream's failures). */
   readonly catalogFailures = new Map<string, number>();
+  /** Attribute writes that carried a plate: the device registry's plate index is rebuilt when this moves. */
+  plateWrites = 0;
 
   constructor(initial: readonly AnyEntity[], private readonly policy: ConnectivityPolicy) {
     for (const e of initial) {
@@ -167,7 +169,7 @@ export class LiveState {
     if ((report.status !== undefined || report.attrs !== undefined) && ts > e.stateTs) e.stateTs = ts;
     if (report.status !== undefined) (e as { status: string }).status = report.status;
     if (report.attrs && hasKeys(report.attrs)) {
-      replaceAttrs(e, report.attrs);
+      this.replaceAttrs(e, report.attrs);
       e.attrsVersion = v;
     }
     this.changes.emit({ type: 'report', entity: e, before, after: stateOf(e), version: v, at: receivedAt });
@@ -192,7 +194,7 @@ export class LiveState {
     (e as { status: string }).status = state.status;
     e.stateTs = state.lastSeen;
     if (hasKeys(state.attrs)) {
-      replaceAttrs(e, state.attrs);
+      this.replaceAttrs(e, state.attrs);
       e.attrsVersion = v;
     }
     e.connectivity = this.connectivityAt(e.kind, now - state.lastSeen);
@@ -218,7 +220,7 @@ export class LiveState {
     const before = stateOf(e);
     const v = ++this._version;
     e.version = v;
-    replaceAttrs(e, attrs);
+    this.replaceAttrs(e, attrs);
     e.attrsVersion = v;
     this.changes.emit({ type: 'derived', entity: e, before, after: stateOf(e), version: v, at });
     return true;
@@ -242,6 +244,16 @@ export class LiveState {
     return changed;
   }
 
+  /**
+   * Copy on write: an entity's attribute object is replaced, never changed in place, so the
+   * `before` state of a change can hold the old object instead of a copy of it (one copy per
+   * report that carries attributes, none for the many that carry only a position).
+   */
+  private replaceAttrs(e: LiveEntity, attrs: Record<string, unknown>): void {
+    if (attrs.plate !== undefined) this.plateWrites++;
+    (e as { attrs: object }).attrs = { ...e.attrs, ...attrs };
+  }
+
   /** Entities changed after `version`, in catalog order. */
   changedSince(version: number): LiveEntity[] {
     if (version >= this._version) return [];
@@ -258,15 +270,6 @@ function subscribe<L>(list: { name: string; listener: L }[], name: string, liste
     const i = list.indexOf(item);
     if (i >= 0) list.splice(i, 1);
   };
-}
-
-/**
- * Copy on write: an entity's attribute object is replaced, never changed in place, so the
- * `before` state of a change can hold the old object instead of a copy of it (one copy per
- * report that carries attributes, none for the many that carry only a position).
- */
-function replaceAttrs(e: LiveEntity, attrs: Record<string, unknown>): void {
-  (e as { attrs: object }).attrs = { ...e.attrs, ...attrs };
 }
 
 function hasKeys(o: object): boolean {

@@ -42,8 +42,9 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   app.decorate('history', store as HistoryPort);
   app.decorate('historyStore', store);
   const unsubscribe = app.live.changes.subscribe('history', store.onChange);
-  // An entity added at run time (a device registered for a new entity) gets its track from its first report.
-  const unsubscribeCatalog = app.live.onCatalog('history', (a) => store.registerEntities([a.entity]));
+  // An entity added at run time (a device registered for a new entity) gets its track from its
+  // first report, and is named in the flush that writes it (no commit of its own: 10,000
+  // terminals registering at once would be 10,000 more syncs).
   // Blind-area batches and readings uploaded late: kept at their own time.
   const unsubscribeLate = app.live.onLate('history', store.onLate);
 
@@ -69,7 +70,6 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
     clearInterval(pruneTimer);
     clearImmediate(firstPrune);
     unsubscribe();
-    unsubscribeCatalog();
     unsubscribeLate();
     flush();
   });

@@ -7,9 +7,18 @@ import { newHttpIngestStats } from '../ingest/http/feed-stats.ts';
 import { MinuteRateLimit } from '../open311/rate-limit.ts';
 import ingestRoutes from '../routes/ingest.ts';
 
-export default fp<{ limits: Config['httpIngest']; now: () => number }>(async (app, opts) => {
+export default fp<{ limits: Config['httpIngest']; now: () => number; flushMs?: number }>(async (app, opts) => {
+  const keys = new IngestKeysRepo(app.store.db);
+  // The keys' usage counters are written in batches; a failed write keeps them for the next try.
+  const flush = app.timerFailures.guard('ingest key usage flush', () => { keys.flush(); });
+  const timer = setInterval(flush, opts.flushMs ?? 5000);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    flush();
+  });
   await app.register(ingestRoutes, {
-    keys: new IngestKeysRepo(app.store.db),
+    keys,
     idempotency: new IdempotencyRepo(app.store.db),
     stats: newHttpIngestStats(),
     rateLimit: new MinuteRateLimit(opts.limits.ratePerMin, opts.now),

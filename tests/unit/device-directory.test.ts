@@ -130,6 +130,76 @@ describe('device directory: JT/T 808 registration', () => {
   });
 });
 
+describe('device directory: registration writes and lookups', () => {
+  it('open: a new terminal, its auth code hash and the vehicle made for it are stored in one transaction, all before the answer', () => {
+    const { db, repo, directory, live } = world('open');
+    let commits = 0;
+    const atomically = repo.atomically.bind(repo);
+    repo.atomically = (fn) => atomically(() => { commits++; return fn(); });
+    const saveIdentity = repo.saveIdentity.bind(repo);
+    let separateWrites = 0;
+    repo.saveIdentity = (d) => { separateWrites++; saveIdentity(d); };
+    const r = directory.registerTerminal(terminal('013900000011', { plate: '鲁A·55555' }), T0) as { outcome: 'accepted'; entityId: string; authCode: string };
+    expect(r).toMatchObject({ outcome: 'accepted', entityId: 'rt-jt808-013900000011' });
+    expect({ commits, separateWrites }).toEqual({ commits: 1, separateWrites: 0 });
+    expect(db.prepare("SELECT auth_hash FROM devices WHERE device_id = '013900000011'").get()).toEqual({ auth_hash: createHash('sha256').update(r.authCode).digest('hex') });
+    expect(db.prepare("SELECT id FROM runtime_entities WHERE id = 'rt-jt808-013900000011'").get()).toEqual({ id: 'rt-jt808-013900000011' });
+    expect(live.get('rt-jt808-013900000011')).toBeDefined();
+  });
+
+  it('open: a registration the store refuses leaves no device and no entity behind, and the next attempt succeeds', () => {
+    const { db, repo, directory, live } = world('open');
+    const insert = repo.insert.bind(repo);
+    repo.insert = () => { throw new Error('disk I/O error'); };
+    expect(() => directory.registerTerminal(terminal('013900000012', { plate: '鲁A·66666' }), T0)).toThrow(/disk I\/O/);
+    expect(live.get('rt-jt808-013900000012')).toBeUndefined();
+    expect(directory.find('jt808', '013900000012')).toBeUndefined();
+    expect(db.prepare("SELECT count(*) AS n FROM runtime_entities").get()).toEqual({ n: 0 });
+    repo.insert = insert;
+    expect(directory.registerTerminal(terminal('013900000012', { plate: '鲁A·66666' }), T0)).toMatchObject({ outcome: 'accepted', entityId: 'rt-jt808-013900000012' });
+    expect(db.prepare("SELECT count(*) AS n FROM runtime_entities").get()).toEqual({ n: 1 });
+  });
+
+  it('finds a vehicle by a plate a report gave it, and by the plate of a vehicle made at run time', () => {
+    const { directory, ingest } = world('open');
+    expect(() => directory.create('mqtt', 'tracker-1', { plate: '鲁A·31313' }, null)).toThrow(/no vehicle or muck truck with plate/);
+    expect(ingest.submit({ source: 'sim', deviceId: 'veh-001', ts: T0, attrs: { plate: '鲁A·31313' } }).accepted).toBe(true);
+    expect(directory.registerTerminal(terminal('013900000013', { plate: '鲁A·31313' }), T0)).toMatchObject({ outcome: 'accepted', entityId: 'veh-001' });
+    expect(directory.registerTerminal(terminal('013900000014', { plate: '鲁A·10001' }), T0)).toMatchObject({ outcome: 'accepted', entityId: 'rt-jt808-013900000014' });
+    directory.create('mqtt', 'tracker-2', { plate: '鲁A 10001' }, null);
+    expect(directory.find('mqtt', 'tracker-2')!.entityId).toBe('rt-jt808-013900000014');
+  });
+
+  it('writes the takeovers of first reports arriving together in one commit, at the end of the tick', async () => {
+    const { db, repo, directory, ingest } = world('open');
+    directory.create('http', 'phone-a', { entityId: 'veh-001' }, null);
+    directory.create('http', 'phone-b', { entityId: 'muck-001' }, null);
+    let commits = 0;
+    const atomically = repo.atomically.bind(repo);
+    repo.atomically = (fn) => atomically(() => { commits++; return fn(); });
+    const tookOver = () => db.prepare("SELECT device_id, took_over_at FROM devices WHERE source = 'http' ORDER BY device_id").all();
+    expect(ingest.submit({ source: 'http', deviceId: 'phone-a', ts: T0, pos: { lon: 117.05, lat: 36.65 } }).accepted).toBe(true);
+    expect(ingest.submit({ source: 'http', deviceId: 'phone-b', ts: T0, pos: { lon: 117.06, lat: 36.65 } }).accepted).toBe(true);
+    expect(directory.isReal('veh-001') && directory.isReal('muck-001')).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toBe(1);
+    expect(tookOver()).toEqual([{ device_id: 'phone-a', took_over_at: T0 }, { device_id: 'phone-b', took_over_at: T0 }]);
+  });
+
+  it('follows a device to the entity it is bound to next, and frees an entity when its device is removed', () => {
+    const { directory } = world('open');
+    const d = directory.create('http', 'phone-2', { entityId: 'veh-001' }, null);
+    expect(directory.deviceFor('veh-001', 'http')).toBe('phone-2');
+    directory.bind(d.id, { entityId: 'muck-001' });
+    expect(directory.deviceFor('veh-001', 'http')).toBeUndefined();
+    expect(directory.deviceFor('muck-001', 'http')).toBe('phone-2');
+    expect(() => directory.create('http', 'phone-3', { entityId: 'muck-001' }, null)).toThrow(/already has the http device phone-2/);
+    directory.remove(d.id);
+    expect(directory.deviceFor('muck-001', 'http')).toBeUndefined();
+    expect(directory.create('http', 'phone-3', { entityId: 'muck-001' }, null).entityId).toBe('muck-001');
+  });
+});
+
 describe('device directory: the ingest and the takeover', () => {
   it('a real device\'s first accepted report takes the entity over: the simulator\'s reports are refused as takenOver until the device is disabled', () => {
     const { directory, ingest, live, tick } = world('open');

@@ -21,19 +21,19 @@ function convert(kind: BatchKind, item: unknown): Converted {
     const first = [...checker.Errors(item)][0];
     return { ok: false, reason: 'badItem', detail: `item${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}` };
   }
-  const { deviceId, ts: rawTs, ...rest } = item as PositionItem | ReadingItem;
-  const time = parseReportTime(rawTs);
+  const time = parseReportTime((item as PositionItem | ReadingItem).ts);
   if (!time.ok) return { ok: false, reason: 'badTime', detail: time.detail };
   if (kind === 'positions') {
-    const p = rest as Omit<PositionItem, 'deviceId' | 'ts'>;
-    return {
-      ok: true,
-      update: {
-        deviceId, ts: time.ts,
-        pos: { lon: p.lon, lat: p.lat, ...(p.speed !== undefined ? { speed: p.speed } : {}), ...(p.heading !== undefined ? { heading: p.heading } : {}), ...(p.crs !== undefined ? { crs: p.crs } : {}), ...(p.accuracy !== undefined ? { accuracy: p.accuracy } : {}) },
-      },
-    };
+    // Field by field rather than a rest spread and conditional spreads: this runs for every fix of every batch.
+    const p = item as PositionItem;
+    const pos: NonNullable<IngestUpdate['pos']> = { lon: p.lon, lat: p.lat };
+    if (p.speed !== undefined) pos.speed = p.speed;
+    if (p.heading !== undefined) pos.heading = p.heading;
+    if (p.crs !== undefined) pos.crs = p.crs;
+    if (p.accuracy !== undefined) pos.accuracy = p.accuracy;
+    return { ok: true, update: { deviceId: p.deviceId, ts: time.ts, pos } };
   }
+  const { deviceId, ts: _ts, ...rest } = item as ReadingItem;
   return { ok: true, update: { deviceId, ts: time.ts, attrs: rest } };
 }
 

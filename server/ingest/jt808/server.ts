@@ -68,6 +68,9 @@ export class Jt808Gateway {
   private readonly connections = new Set<Connection>();
   /** The authenticated session per terminal (downlink goes there). */
   private readonly byDevice = new Map<string, Jt808Session>();
+  /** The id each session is filed under in byDevice, and its connection: 10,000 terminals authenticating must not scan each other. */
+  private readonly filedAs = new WeakMap<Jt808Session, string>();
+  private readonly connectionOf = new WeakMap<Jt808Session, Connection>();
   private readonly stats: GatewayStats = { connections: 0, authenticated: 0, framesReceived: 0, refused: {}, closed: {}, answers: {} };
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -147,6 +150,7 @@ export class Jt808Gateway {
       error: (reason, detail) => session.framingError(reason, detail),
     }, MAX_FRAME_BYTES);
     conn = { socket, session, splitter, tokens: this.limits.frameBurst, lastRefill: this.env.now(), floodDropped: 0 };
+    this.connectionOf.set(session, conn);
     this.connections.add(conn);
     socket.on('data', (chunk: Buffer) => this.guard('data', () => conn.splitter.push(chunk)));
     socket.on('error', () => { /* a reset by the peer; 'close' follows */ });
@@ -173,9 +177,13 @@ export class Jt808Gateway {
     const previous = this.byDevice.get(s.deviceId!);
     if (previous && previous !== s) {
       // The terminal reconnected (its old TCP connection may linger half-open): the newest wins.
-      for (const c of this.connections) if (c.session === previous) this.drop(c, 'replaced');
+      const c = this.connectionOf.get(previous);
+      if (c && this.connections.has(c)) this.drop(c, 'replaced');
     }
-    for (const [id, other] of this.byDevice) if (other === s && id !== s.deviceId) this.byDevice.delete(id);
+    // A session that authenticated before under another id is filed under this one only.
+    const old = this.filedAs.get(s);
+    if (old !== undefined && old !== s.deviceId && this.byDevice.get(old) === s) this.byDevice.delete(old);
+    this.filedAs.set(s, s.deviceId!);
     this.byDevice.set(s.deviceId!, s);
   }
 

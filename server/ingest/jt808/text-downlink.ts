@@ -4,6 +4,7 @@
  * terminal's general response (0x0001: 0 answered, else failed) or by expiry. A dispatch
  * reaches the driver this way.
  */
+import type Database from 'better-sqlite3';
 import type { TextMessageView } from '../../../shared/schemas/devices.ts';
 import type { Db } from '../../store/database.ts';
 import { MSG } from './messages.ts';
@@ -27,6 +28,9 @@ export interface TextTarget {
 }
 
 export class TextDownlink {
+  /** What every authentication runs, prepared once (a fleet authenticating at once must not compile SQL per terminal). */
+  private perSession: Record<'expire' | 'queued', Database.Statement<unknown[]>> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly sessionOf: (terminal: string) => Jt808Session | undefined,
@@ -51,7 +55,7 @@ export class TextDownlink {
   /** A terminal authenticated: what waited for it goes now. */
   onSession(session: Jt808Session): void {
     this.expire();
-    const queued = this.db.prepare(`SELECT * FROM device_messages WHERE terminal = ? AND status = 'queued' ORDER BY id`).all(session.deviceId) as Row[];
+    const queued = this.statements().queued.all(session.deviceId) as Row[];
     for (const r of queued) this.deliver(session, r);
   }
 
@@ -66,7 +70,14 @@ export class TextDownlink {
 
   /** Messages nobody could deliver, or that no terminal answered, within the TTL. */
   expire(): number {
-    return this.db.prepare(`UPDATE device_messages SET status = 'expired' WHERE status IN ('queued', 'sent') AND created_at < ?`).run(this.now() - this.ttlMs).changes;
+    return this.statements().expire.run(this.now() - this.ttlMs).changes;
+  }
+
+  private statements(): NonNullable<TextDownlink['perSession']> {
+    return (this.perSession ??= {
+      expire: this.db.prepare(`UPDATE device_messages SET status = 'expired' WHERE status IN ('queued', 'sent') AND created_at < ?`),
+      queued: this.db.prepare(`SELECT * FROM device_messages WHERE terminal = ? AND status = 'queued' ORDER BY id`),
+    });
   }
 
   private deliver(session: Jt808Session, r: Row): void {
