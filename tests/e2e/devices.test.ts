@@ -114,8 +114,10 @@ describe.skipIf(!haveChromium)('device page: an admin accepts a quarantined JT/T
     await expect.poll(() => fleet!.view(0).texts, { timeout: 20_000 }).toContain(TEXT);
     await expect.poll(async () => {
       await panel.getByRole('button', { name: /刷新|Refresh/ }).click();
-      return (await panel.locator('li b').first().textContent())?.trim();
+      return panel.locator('li b').first().getAttribute('data-status');
     }, { timeout: 20_000, interval: 1000 }).toBe('answered');
+    // …said in the page's language.
+    expect((await panel.locator('li b').first().textContent())?.trim()).toBe('已应答');
 
     const device = (await api<DeviceList>(server, adminToken, 'GET', `/api/devices?q=${phone}`)).items[0]!;
     expect(device).toMatchObject({ protocol: 'jt808', state: 'active', entityId: `rt-jt808-${phone}`, entityKind: 'vehicle', real: true, drives: true, connected: true });
