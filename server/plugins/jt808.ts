@@ -78,9 +78,8 @@ export default fp<Jt808PluginOptions>(async (app, opts) => {
     });
   }
 
-  const expiry = setInterval(() => {
-    try { texts.expire(); } catch (err) { app.log.error({ err }, 'jt808 text expiry failed'); }
-  }, 60_000);
+  // Like every other timer: a failure is logged and counted (/api/ingest/stats), and the next run tries again.
+  const expiry = setInterval(app.timerFailures.guard('jt808 text expiry', () => { texts.expire(); }), 60_000);
   expiry.unref();
   app.addHook('onClose', async () => {
     clearInterval(expiry);
