@@ -3,6 +3,8 @@
  * credentials are lost:  npm run admin -- <command>
  *
  *   reset-password <username>     set a new random password and print it
+ *   set-password <username>       set a password read from standard input (the password policy applies);
+ *                                 never on the command line, where ps and the shell history would keep it
  *   add-user <username> <role>    create a person (role: dispatcher | leader | admin) and print the password
  *   add-user <username> field --unit <entity id>
  *                                 create a field crew's login, bound to its unit (a staff member or vehicle)
@@ -13,6 +15,7 @@
  *   ingest-key <name>             issue a key for an integration posting HTTP batches (/api/v1/ingest/…) and print it once
  */
 import { hashPassword, newPassword, newToken } from './auth/passwords.ts';
+import { describePasswordProblem, passwordProblem } from './auth/password-policy.ts';
 import { loadConfig } from './config.ts';
 import { loadDistrictPack } from './district/load-pack.ts';
 import { AccessRepo } from './store/access-repo.ts';
@@ -31,6 +34,13 @@ const access = new AccessRepo(db);
 const audit = new AuditRepo(db);
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('New password (then Enter, Ctrl-D): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
@@ -44,10 +54,23 @@ try {
       const user = access.findUser(username);
       if (!user) fail(`no user "${username}"`);
       const password = newPassword();
-      db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), user.id);
-      db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(Date.now(), user.id);
-      audit.record('cli', 'user.resetPassword', username);
+      // The running server's session sweep sees the ended sessions and cuts their live screens off.
+      const ended = access.setPassword(user.id, await hashPassword(password), Date.now());
+      audit.record('cli', 'user.resetPassword', username, { endedSessions: ended.length });
       process.stdout.write(`New password for ${username}: ${password}\n(existing sessions of ${username} were signed out)\n`);
+      break;
+    }
+    case 'set-password': {
+      const [username] = args;
+      if (!username || args.length !== 1) fail('usage: printf %s "<new password>" | npm run admin -- set-password <username>');
+      const user = access.findUser(username);
+      if (!user) fail(`no user "${username}"`);
+      const password = (await readStdin()).replace(/\r?\n$/, '');
+      const problem = passwordProblem(password, username);
+      if (problem) fail(`password not set: ${describePasswordProblem(problem)}`);
+      const ended = access.setPassword(user.id, await hashPassword(password), Date.now());
+      audit.record('cli', 'user.setPassword', username, { endedSessions: ended.length });
+      process.stdout.write(`Password of ${username} set (${ended.length} session(s) signed out)\n`);
       break;
     }
     case 'add-user': {
@@ -105,7 +128,7 @@ try {
       break;
     }
     default:
-      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name>');
+      fail('commands: reset-password <username> | set-password <username> (password on stdin) | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name>');
   }
 } finally {
   db.close();
