@@ -3,8 +3,8 @@
  * credentials are lost:  npm run admin -- <command>
  *
  *   reset-password <username>     set a new random password and print it
- *   set-password <username>       set a password read from standard input (the password policy applies);
- *                                 never on the command line, where ps and the shell history would keep it
+ *   set-password <username>       set a password typed without echo or piped from standard input (the password
+ *                                 policy applies); never on the command line, where ps and the shell history keep it
  *   add-user <username> <role>    create a person (role: dispatcher | leader | admin) and print the password
  *   add-user <username> field --unit <entity id>
  *                                 create a field crew's login, bound to its unit (a staff member or vehicle)
@@ -34,11 +34,33 @@ const access = new AccessRepo(db);
 const audit = new AuditRepo(db);
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 
+/** The new password: typed at a terminal without echo, or piped in (a file, a secret store's CLI). */
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('New password (then Enter, Ctrl-D): ');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  process.stderr.write('New password (not shown): ');
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  let typed = '';
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of chunk as string) {
+        if (ch === '\r' || ch === '\n') return typed;
+        if (ch === '\u0003') fail('\ncancelled');
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    }
+    return typed;
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
 }
 
 function fail(message: string): never {
@@ -62,7 +84,7 @@ try {
     }
     case 'set-password': {
       const [username] = args;
-      if (!username || args.length !== 1) fail('usage: printf %s "<new password>" | npm run admin -- set-password <username>');
+      if (!username || args.length !== 1) fail('usage: npm run admin -- set-password <username>   (type the password when asked, or pipe it in: < file)');
       const user = access.findUser(username);
       if (!user) fail(`no user "${username}"`);
       const password = (await readStdin()).replace(/\r?\n$/, '');
