@@ -43,6 +43,8 @@ import districtRoutes from './routes/district.ts';
 import { basemapOrigins } from './district/basemap.ts';
 import authRoutes from './routes/auth.ts';
 import adminRoutes from './routes/admin.ts';
+import accessUpkeep from './plugins/access-upkeep.ts';
+import { fastifyTrustProxy } from './auth/hardening-config.ts';
 import deviceRoutes from './routes/devices.ts';
 import jt808Routes from './routes/jt808.ts';
 import briefingRoutes from './routes/briefing.ts';
@@ -83,7 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: 256 * 1024,
-    trustProxy: false,
+    // TRUST_PROXY (server/auth/hardening-config.ts): off unless the proxies in front are named.
+    trustProxy: fastifyTrustProxy(config.hardening.trustProxy),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -97,7 +100,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
 
   await app.register(errors);
   await app.register(strictBody);
-  await app.register(security, { corsOrigins: config.corsOrigins, mapbox: config.map.basemap === 'mapbox', basemapOrigins: basemapOrigins(config.map) });
+  await app.register(security, { corsOrigins: config.corsOrigins, mapbox: config.map.basemap === 'mapbox', basemapOrigins: basemapOrigins(config.map), publicUrl: config.publicUrl });
   await app.register(docs, { version: VERSION });
   await app.register(store, { dataDir: config.dataDir });
   await app.register(auth);
@@ -150,16 +153,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(districtRoutes, { map: config.map, wall: config.wall });
   await app.register(authRoutes, { sessionTtlMs: config.auth.sessionTtlH * 3_600_000 });
   await app.register(adminRoutes, { wallUrl });
+  await app.register(accessUpkeep, { now, auditRetentionDays: config.hardening.auditRetentionDays });
   await app.register(deviceRoutes);
   await app.register(jt808Routes);
   await app.register(briefingRoutes, { now, dispatchTargetMin: config.briefing.dispatchTargetMin });
   await app.register(partyRoutes, { now });
   await app.register(client, { root: clientRoot });
 
-  const firstStart = await bootstrapAccess(app.store.access, app.store.audit, config.auth.adminPassword);
-  if (config.env === 'production' && firstStart && !config.auth.adminPassword) {
-    // Production never runs on a password nobody chose: it is printed once and must be changed.
-    app.log.warn('production mode: the generated admin password is printed once below; set ADMIN_PASSWORD to choose your own');
+  let firstStart: FirstStartCredentials | undefined;
+  try {
+    firstStart = await bootstrapAccess(app.store.access, app.store.audit, config.auth.adminPassword, config.env === 'production');
+  } catch (err) {
+    await app.close();
+    throw err;
   }
   return { app, firstStart, wallUrl };
 }

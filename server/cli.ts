@@ -3,6 +3,8 @@
  * credentials are lost:  npm run admin -- <command>
  *
  *   reset-password <username>     set a new random password and print it
+ *   set-password <username>       set a password typed without echo or piped from standard input (the password
+ *                                 policy applies); never on the command line, where ps and the shell history keep it
  *   add-user <username> <role>    create a person (role: dispatcher | leader | admin) and print the password
  *   add-user <username> field --unit <entity id>
  *                                 create a field crew's login, bound to its unit (a staff member or vehicle)
@@ -13,6 +15,7 @@
  *   ingest-key <name>             issue a key for an integration posting HTTP batches (/api/v1/ingest/…) and print it once
  */
 import { hashPassword, newPassword, newToken } from './auth/passwords.ts';
+import { describePasswordProblem, passwordProblem } from './auth/password-policy.ts';
 import { loadConfig } from './config.ts';
 import { loadDistrictPack } from './district/load-pack.ts';
 import { AccessRepo } from './store/access-repo.ts';
@@ -31,6 +34,35 @@ const access = new AccessRepo(db);
 const audit = new AuditRepo(db);
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 
+/** The new password: typed at a terminal without echo, or piped in (a file, a secret store's CLI). */
+async function readStdin(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  process.stderr.write('New password (not shown): ');
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  let typed = '';
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of chunk as string) {
+        if (ch === '\r' || ch === '\n') return typed;
+        if (ch === '\u0003') fail('\ncancelled');
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    }
+    return typed;
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
@@ -44,10 +76,23 @@ try {
       const user = access.findUser(username);
       if (!user) fail(`no user "${username}"`);
       const password = newPassword();
-      db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), user.id);
-      db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(Date.now(), user.id);
-      audit.record('cli', 'user.resetPassword', username);
+      // The running server's session sweep sees the ended sessions and cuts their live screens off.
+      const ended = access.setPassword(user.id, await hashPassword(password), Date.now());
+      audit.record('cli', 'user.resetPassword', username, { endedSessions: ended.length });
       process.stdout.write(`New password for ${username}: ${password}\n(existing sessions of ${username} were signed out)\n`);
+      break;
+    }
+    case 'set-password': {
+      const [username] = args;
+      if (!username || args.length !== 1) fail('usage: npm run admin -- set-password <username>   (type the password when asked, or pipe it in: < file)');
+      const user = access.findUser(username);
+      if (!user) fail(`no user "${username}"`);
+      const password = (await readStdin()).replace(/\r?\n$/, '');
+      const problem = passwordProblem(password, username);
+      if (problem) fail(`password not set: ${describePasswordProblem(problem)}`);
+      const ended = access.setPassword(user.id, await hashPassword(password), Date.now());
+      audit.record('cli', 'user.setPassword', username, { endedSessions: ended.length });
+      process.stdout.write(`Password of ${username} set (${ended.length} session(s) signed out)\n`);
       break;
     }
     case 'add-user': {
@@ -105,7 +150,7 @@ try {
       break;
     }
     default:
-      fail('commands: reset-password <username> | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name>');
+      fail('commands: reset-password <username> | set-password <username> (password on stdin) | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name>');
   }
 } finally {
   db.close();

@@ -13,6 +13,7 @@ import { SOURCE_SETTINGS, type SourcePolicyOverrides } from './ingest/source-pol
 import type { Crs } from '../shared/geo.ts';
 import { JT808_ENV, jt808Config, type Jt808Config } from './ingest/jt808/config.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
+import { HARDENING_ENV, hardeningConfig, type HardeningConfig } from './auth/hardening-config.ts';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
 
@@ -87,6 +88,8 @@ export const EnvSchema = Type.Object({
   INGEST_MAX_BATCH: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   INGEST_MAX_BODY_KB: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   INGEST_RATE_PER_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  // Hardening (server/auth/hardening-config.ts): TRUST_PROXY, AUDIT_RETENTION_DAYS.
+  ...HARDENING_ENV,
 });
 
 /** INGEST_<SOURCE>_<SETTING> for every source (server/ingest/source-policy.ts). */
@@ -157,6 +160,8 @@ export interface Config {
   mqtt: { url: string; username: string | undefined; password: string | undefined; caFile: string | undefined; tlsInsecure: boolean; clientId: string | undefined; topicPrefix: string } | undefined;
   /** HTTP batch ingest: items per request, body size, requests per key per minute. */
   httpIngest: { maxBatch: number; maxBodyBytes: number; ratePerMin: number };
+  /** Which proxies are believed about the client's address (TRUST_PROXY), audit retention (AUDIT_RETENTION_DAYS). */
+  hardening: HardeningConfig;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +239,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const historyDays = int(e.SIM_HISTORY_DAYS, Math.min(30, history.retentionDays - 1));
   if (historyDays > 366) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be 0..366`);
   if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
+  const hardening = hardeningConfig(e);
+  if (!hardening.ok) throw new ConfigError(`invalid configuration:\n  ${hardening.problems.join('\n  ')}`);
   const jt808 = jt808Config(e, port);
   if (!jt808.ok) throw new ConfigError(`invalid configuration:\n  ${jt808.problems.join('\n  ')}`);
   return {
@@ -269,6 +276,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ingest: { perSource: perSourceConfig(e as Record<string, string | undefined>) },
     jt808: jt808.config,
     ...feedsConfig(e, bool, int),
+    hardening: hardening.config,
   };
 }
 
@@ -384,6 +392,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
     mqtt: c.mqtt && { ...c.mqtt, url: maskUrlSecrets(c.mqtt.url).replace(/\/\/[^/@]*@/, '//***@'), password: c.mqtt.password ? '***' : undefined },
     httpIngest: c.httpIngest,
+    hardening: c.hardening,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

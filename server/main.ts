@@ -14,7 +14,10 @@ async function main(): Promise<void> {
     const lines = [
       'CityOps Command — first start',
       `Admin login: ${firstStart.adminUser} / ${firstStart.adminPassword ?? '(the ADMIN_PASSWORD you configured)'}`,
-      `Wall URL: ${wallUrl(firstStart.wallToken)}`,
+      // In production stdout is the service's log, which must hold no token: the operator issues the wall's URL instead.
+      config.env === 'production'
+        ? 'Wall URL: not printed in production (it carries the wall\'s token); issue one with  npm run admin -- wall-token "<screen name>"'
+        : `Wall URL: ${wallUrl(firstStart.wallToken)}`,
       'Keep these: they are not shown again. Issue more wall tokens at /api/display-tokens (admin).',
     ];
     process.stdout.write(`\n${lines.map((l) => `  ${l}`).join('\n')}\n\n`);

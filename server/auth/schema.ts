@@ -28,3 +28,24 @@ export const FIELD_ROLE_MIGRATION: Migration = {
     ALTER TABLE users_new RENAME TO users;
   `,
 };
+
+/**
+ * Migration 17: failed logins counted per user and per client address (so every node behind a
+ * load balancer sees the same lockout), and the indexes the session sweep, the retention job
+ * and the admins' audit queries read by.
+ */
+export const HARDENING_MIGRATION: Migration = {
+  version: 17,
+  name: 'login throttle; indexes for session expiry and audit queries',
+  sql: `
+    CREATE TABLE login_throttle (
+      key TEXT PRIMARY KEY,
+      failures INTEGER NOT NULL CHECK (failures > 0),
+      last_failure_at INTEGER NOT NULL,
+      locked_until INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_expires ON sessions(expires_at);
+    CREATE INDEX audit_actor ON audit(actor, id);
+    CREATE INDEX audit_action ON audit(action, id);
+  `,
+};

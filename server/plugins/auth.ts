@@ -9,6 +9,9 @@ import type { Role } from '../../shared/roles.ts';
 import type { Principal } from '../../shared/schemas/http.ts';
 import { HttpError } from '../http-error.ts';
 import { tokenHash } from '../store/access-repo.ts';
+import { auditScope, type AuditScope } from '../store/audit-repo.ts';
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The principal plus what revocation needs to find its sockets, and a crew user's unit. */
 export interface AuthContext extends Principal {
@@ -26,7 +29,7 @@ export interface Auth {
 
 declare module 'fastify' {
   interface FastifyInstance { auth: Auth }
-  interface FastifyRequest { principal: AuthContext | undefined }
+  interface FastifyRequest { principal: AuthContext | undefined; auditScope: AuditScope | undefined }
 }
 
 export function bearerToken(req: FastifyRequest): string | undefined {
@@ -51,6 +54,28 @@ export default fp(async (app) => {
     return undefined;
   };
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('auditScope', undefined);
+  // Every write by a signed-in principal leaves an entry: the route's own (e.g. case.dispatch) or,
+  // where a route records none, a generic one with the method, path and status. The scope runs
+  // the rest of the request inside it, which is how the route's audit.record call is seen here.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!WRITE_METHODS.has(req.method)) return done();
+    const scope: AuditScope = { recorded: false };
+    req.auditScope = scope;
+    auditScope.run(scope, done);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const p = req.principal;
+    // Refused writes changed nothing; failed logins are recorded by the login route itself.
+    if (!p || !req.auditScope || req.auditScope.recorded || reply.statusCode >= 400) return;
+    try {
+      const path = req.url.split('?')[0]!;
+      app.store.audit.record(p.name, 'request.write', path, { method: req.method, route: req.routeOptions.url, status: reply.statusCode, role: p.role, ip: req.ip });
+    } catch (err) {
+      // The answer is sent already; a full disk must show in the log, not as a crash.
+      req.log.error({ err }, 'audit entry for a write could not be recorded');
+    }
+  });
   app.decorate('auth', {
     resolve,
     events,

@@ -2,11 +2,12 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CreateDisplayTokenBody, CreatedDisplayToken, DisplayTokenSchema, ErrorResponse, IdParams } from '../../shared/schemas/http.ts';
 import { IngestStatsView } from '../../shared/schemas/ingest-stats.ts';
+import { AuditPage, AuditQuery } from '../../shared/schemas/access.ts';
 import { HttpError } from '../http-error.ts';
 import { ingestStatsView } from '../ingest/stats-view.ts';
 import { newToken } from '../auth/passwords.ts';
 
-/** Administration: wall display tokens (issue, list, revoke), ingest statistics. Admin only, audited. The device registry: routes/devices.ts. */
+/** Administration: wall display tokens (issue, list, revoke), ingest statistics, the audit log. Admin only, audited. The device registry: routes/devices.ts. */
 const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> = async (app, opts) => {
   const { access, audit } = app.store;
   const adminOnly = app.auth.requireRole('admin');
@@ -32,6 +33,24 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
     audit.record(req.principal!.name, 'displayToken.revoke', String(req.params.id));
     app.auth.events.emit('revoked', `display:${req.params.id}`);
     return reply.status(204).send(null);
+  });
+
+  app.get('/api/audit', {
+    preHandler: adminOnly,
+    schema: {
+      tags: ['admin'],
+      description: 'The audit log, newest first: who did what to what, when. Filters: actor, action (exact, or a prefix ending in "." or "*"), target prefix, from/to (epoch ms). Paging: pass nextBefore as before.',
+      querystring: AuditQuery, response: { 200: AuditPage, 400: ErrorResponse, ...denied },
+    },
+  }, async (req) => {
+    const q = req.query;
+    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new HttpError(400, 'bad_request', 'from must be before to');
+    return audit.query({
+      limit: q.limit ?? 100,
+      ...(q.actor !== undefined ? { actor: q.actor } : {}), ...(q.action !== undefined ? { action: q.action } : {}),
+      ...(q.target !== undefined ? { target: q.target } : {}), ...(q.from !== undefined ? { from: q.from } : {}),
+      ...(q.to !== undefined ? { to: q.to } : {}), ...(q.before !== undefined ? { before: q.before } : {}),
+    });
   });
 
   app.get('/api/ingest/stats', {

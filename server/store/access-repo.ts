@@ -52,6 +52,42 @@ export class AccessRepo {
     return this.db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now, tokenHash(token)).changes > 0;
   }
 
+  /** A new password hash; every session of the user but `keepTokenHash` (the one that changed it) ends. Returns the ended sessions' hashes. */
+  setPassword(userId: number, passwordHash: string, now = Date.now(), keepTokenHash?: string): string[] {
+    return this.db.transaction(() => {
+      this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
+      return this.revokeUserSessions(userId, now, keepTokenHash);
+    })();
+  }
+
+  /** Ends the user's open sessions (but `keepTokenHash`); returns their token hashes for the revocation event. */
+  revokeUserSessions(userId: number, now = Date.now(), keepTokenHash?: string): string[] {
+    const rows = this.db.prepare('SELECT token_hash FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND token_hash IS NOT ?').all(userId, now, keepTokenHash ?? null) as { token_hash: string }[];
+    const revoke = this.db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ?');
+    for (const r of rows) revoke.run(now, r.token_hash);
+    return rows.map((r) => r.token_hash);
+  }
+
+  /**
+   * Revocation keys of sessions and display tokens that stopped being valid in (from, to]:
+   * expired, revoked (also by the operator CLI, another process), or whose user was disabled.
+   * The sweep emits them so that live sockets opened with them are closed.
+   */
+  endedSince(from: number, to: number): string[] {
+    const sessions = this.db.prepare(
+      `SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE (s.expires_at > ? AND s.expires_at <= ?) OR (s.revoked_at > ? AND s.revoked_at <= ?)
+          OR (u.disabled_at > ? AND u.disabled_at <= ? AND s.expires_at > ?)`,
+    ).all(from, to, from, to, from, to, from) as { token_hash: string }[];
+    const displays = this.db.prepare('SELECT id FROM display_tokens WHERE revoked_at > ? AND revoked_at <= ?').all(from, to) as { id: number }[];
+    return [...sessions.map((r) => `session:${r.token_hash}`), ...displays.map((r) => `display:${r.id}`)];
+  }
+
+  /** Deletes sessions that ended (expired or revoked) before `before`; they can no longer be used or swept. */
+  pruneSessions(before: number): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?').run(before, before).changes;
+  }
+
   createDisplayToken(token: string, name: string, createdBy: string, now = Date.now()): number {
     const r = this.db.prepare('INSERT INTO display_tokens (name, token_hash, created_at, created_by) VALUES (?, ?, ?, ?)').run(name, tokenHash(token), now, createdBy);
     return Number(r.lastInsertRowid);

@@ -17,7 +17,7 @@ export interface Migration {
   rebuildsReferencedTable?: boolean;
 }
 import { ALARMS_MIGRATION } from '../alarms/schema.ts';
-import { FIELD_ROLE_MIGRATION } from '../auth/schema.ts';
+import { FIELD_ROLE_MIGRATION, HARDENING_MIGRATION } from '../auth/schema.ts';
 import { SERVER_SECRET_MIGRATION } from '../auth/server-secret.ts';
 import { OPEN311_MIGRATION } from '../open311/schema.ts';
 import { HISTORY_MIGRATION } from '../history/schema.ts';
@@ -93,4 +93,5 @@ export const MIGRATIONS: Migration[] = [
   DEVICES_MIGRATION,
   DEVICE_MESSAGES_MIGRATION,
   INGEST_KEYS_MIGRATION,
+  HARDENING_MIGRATION,
 ];

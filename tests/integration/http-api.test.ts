@@ -99,7 +99,8 @@ describe('HTTP API', () => {
     try {
       const statuses: number[] = [];
       for (let k = 0; k < 12; k++) {
-        const r = await fetch(`${own.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'x' }) });
+        // A username per attempt: one user's lockout (its own test, hardening-login) would answer 429 earlier.
+        const r = await fetch(`${own.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `nobody${k}`, password: 'x' }) });
         statuses.push(r.status);
         if (r.status === 429) expect(((await r.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
         else await r.body?.cancel();
