@@ -28,7 +28,7 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number }> = async (app, op
   });
 
   app.post('/api/auth/logout', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     schema: { tags: ['auth'], response: { 204: Type.Null(), 401: ErrorResponse } },
   }, async (req, reply) => {
     const token = bearerToken(req)!;
@@ -40,7 +40,7 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number }> = async (app, op
   });
 
   app.get('/api/auth/me', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     schema: { tags: ['auth'], response: { 200: Principal, 401: ErrorResponse } },
   }, async (req) => {
     const p = req.principal!;
