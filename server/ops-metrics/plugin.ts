@@ -99,6 +99,10 @@ export default fp<OpsMetricsOptions>(async (app, opts) => {
       // Loopback only: the metrics say how busy the city is, and carry no authentication here.
       server!.listen(port, '127.0.0.1', () => { server!.off('error', reject); resolve(); });
     }));
+    // Not the page fallback's HTML either: on the app's port /metrics does not exist.
+    app.get('/metrics', { schema: { hide: true } }, async () => {
+      throw new HttpError(404, 'not_found', 'no such route');
+    });
   } else {
     const expected = opts.token === undefined ? undefined : digest(opts.token);
     const allowed = async (req: FastifyRequest) => {
