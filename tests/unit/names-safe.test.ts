@@ -31,7 +31,7 @@ describe('safe names', () => {
     const body = Type.Object({ name: SafeName({ minLength: 1, maxLength: 100 }) });
     const typebox = Compile(body);
     const ajv = new Ajv({ allErrors: false }).compile(body);
-    expect(body.properties.name.pattern).toBe(SAFE_NAME_PATTERN);
+    expect((body.properties.name as { pattern?: string }).pattern).toBe(SAFE_NAME_PATTERN);
     for (const [label, cp] of REFUSED) {
       const bad = { name: `a${String.fromCodePoint(cp)}b` };
       expect(typebox.Check(bad), label).toBe(false);
