@@ -39,6 +39,8 @@ import client, { clientBuildReader } from './plugins/client.ts';
 import mqtt from './plugins/mqtt.ts';
 import httpIngest from './plugins/http-ingest.ts';
 import healthRoutes from './routes/health.ts';
+import opsMetrics from './ops-metrics/plugin.ts';
+import { routeTable } from './policy/route-table.ts';
 import districtRoutes from './routes/district.ts';
 import { basemapOrigins } from './district/basemap.ts';
 import authRoutes from './routes/auth.ts';
@@ -50,6 +52,7 @@ import jt808Routes from './routes/jt808.ts';
 import briefingRoutes from './routes/briefing.ts';
 import partyRoutes from './routes/party.ts';
 import { requestLogSerializer } from './log-redaction.ts';
+import type { RegisteredRoute } from './policy/route-table.ts';
 
 /** The package version, from the nearest package.json above this module (server/ in development, dist/server/ when bundled). */
 export const VERSION: string = (() => {
@@ -75,6 +78,8 @@ export interface BuiltApp {
   firstStart: FirstStartCredentials | undefined;
   /** The URL a wall opens, once the server listens. */
   wallUrl(token: string): string;
+  /** Every HTTP route (method and URL) as registered. */
+  routes: readonly RegisteredRoute[];
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<BuiltApp> {
@@ -87,8 +92,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     bodyLimit: 256 * 1024,
     // TRUST_PROXY (server/auth/hardening-config.ts): off unless the proxies in front are named.
     trustProxy: fastifyTrustProxy(config.hardening.trustProxy),
+    // Coercion serves query strings and params (text); bodies are checked as sent by strict-body
+    // first, and numbers in params and queries must be plain decimals (server/http-validation.ts).
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Every route as registered, for the role matrix test: a route without a policy entry fails it.
+  const routes = routeTable(app);
 
   const baseUrl = () => {
     if (config.publicUrl) return config.publicUrl;
@@ -104,6 +113,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(docs, { version: VERSION });
   await app.register(store, { dataDir: config.dataDir });
   await app.register(auth);
+  // Early: the readiness registry must exist before plugins that add checks to it (cluster).
+  await app.register(opsMetrics, { tickMs: config.live.tickMs, token: config.metrics.token, port: config.metrics.port });
   await app.register(domainEvents);
   const liveConnectivity = connectivityPolicy(
     { staleAfterMs: config.live.staleAfterS * 1000, offlineAfterMs: config.live.offlineAfterS * 1000 },
@@ -167,5 +178,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     await app.close();
     throw err;
   }
-  return { app, firstStart, wallUrl };
+  return { app, firstStart, wallUrl, routes };
 }

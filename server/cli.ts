@@ -13,6 +13,8 @@
  *   open311-key <name> [--source citizenPhoto|hotline]
  *                                 issue an Open311 API key (default source citizenPhoto) and print it once
  *   ingest-key <name>             issue a key for an integration posting HTTP batches (/api/v1/ingest/…) and print it once
+ *   backup <file>                 copy the store to <file> while the server runs (server/store/backup.ts)
+ *   restore <file>                put a backup in place as the store (the server must be stopped)
  */
 import { hashPassword, newPassword, newToken } from './auth/passwords.ts';
 import { describePasswordProblem, passwordProblem } from './auth/password-policy.ts';
@@ -21,7 +23,9 @@ import { loadDistrictPack } from './district/load-pack.ts';
 import { AccessRepo } from './store/access-repo.ts';
 import { AuditRepo } from './store/audit-repo.ts';
 import { openDatabase } from './store/database.ts';
+import { runBackupCommand } from './store/backup.ts';
 import { isRole } from '../shared/roles.ts';
+import { nameProblem } from '../shared/names.ts';
 import { OPEN311_KEY_SOURCES, type Open311KeySource } from '../shared/open311.ts';
 import { ServerSecret } from './auth/server-secret.ts';
 import { Open311KeysRepo } from './open311/keys-repo.ts';
@@ -29,6 +33,10 @@ import { IngestKeysRepo } from './ingest/http/keys-repo.ts';
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
+// Before the store is opened here: restore must find it closed, and neither migrates anything.
+if (command === 'backup' || command === 'restore') {
+  process.exit(await runBackupCommand(command, args, config.dataDir, (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`${l}\n`)));
+}
 const db = openDatabase(config.dataDir);
 const access = new AccessRepo(db);
 const audit = new AuditRepo(db);
@@ -100,6 +108,7 @@ try {
       const usage = 'usage: npm run admin -- add-user <username> <dispatcher|leader|admin>  |  add-user <username> field --unit <entity id>';
       if (!username || !role || !isRole(role) || role === 'wall') fail(usage);
       if (role === 'field' ? flag !== '--unit' || !unitId || args.length !== 4 : args.length !== 2) fail(usage);
+      if (nameProblem(username)) fail(`the user name ${nameProblem(username)}`);
       if (access.findUser(username)) fail(`user "${username}" exists already`);
       if (role === 'field') {
         const pack = await loadDistrictPack(config.districtPack);
@@ -150,7 +159,7 @@ try {
       break;
     }
     default:
-      fail('commands: reset-password <username> | set-password <username> (password on stdin) | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name>');
+      fail('commands: reset-password <username> | set-password <username> (password on stdin) | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name> | backup <file> | restore <file>');
   }
 } finally {
   db.close();

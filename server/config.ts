@@ -58,6 +58,9 @@ export const EnvSchema = Type.Object({
   WALL_TOUR_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   WALL_IDLE_S: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   SLA_DAY_MODE: Type.Optional(Type.Union([Type.Literal('calendar'), Type.Literal('working')])),
+  // Operations (policy-ops): Prometheus metrics behind a bearer token, or on a loopback-only port.
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 200, pattern: '^[\\x21-\\x7E]+$' })),
+  METRICS_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   PHOTO_MAX_BYTES: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
   CASE_CODE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Z]{1,6}$' })),
   DISPATCH_ARRIVAL_RADIUS_M: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
@@ -141,6 +144,8 @@ export interface Config {
   wall: { layout: WallLayoutSetting; tour: string[]; tourS: number; idleS: number };
   /** Default day counting of the 7123 closure clocks until an admin saves SLA settings. */
   sla: { dayMode: 'calendar' | 'working' };
+  /** Prometheus /metrics: a bearer token (METRICS_TOKEN), a port of its own on 127.0.0.1 (METRICS_PORT), or neither (an admin session reads it). */
+  metrics: { token: string | undefined; port: number | undefined };
   /** Case photos: the largest upload, bytes; case numbers: PREFIX-YYYYMMDD-NNNN. */
   cases: { photoMaxBytes: number; codePrefix: string };
   dispatch: { settings: DispatchSettings; travel: TravelProfiles };
@@ -168,7 +173,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL']);
+const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'METRICS_TOKEN']);
+
+/** METRICS_PORT: 0–65535 (0: any free port, for tests) and not the HTTP port (the metrics listener is a second server). */
+function metricsPort(raw: string, httpPort: number): number {
+  const p = Number(raw);
+  if (p > 65535) throw new ConfigError(`invalid configuration:\n  METRICS_PORT=${raw}: must be a port, 0–65535 (0: any free port)`);
+  if (p === httpPort && p !== 0) throw new ConfigError(`invalid configuration:\n  METRICS_PORT=${raw}: must differ from PORT`);
+  return p;
+}
 
 /** Tianditu's WMTS in Web Mercator: vec_w (roads, areas) and cva_w (Chinese labels), servers t0–t7. */
 export const TIANDITU_DEFAULT_TILE_URL = 'https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}';
@@ -267,6 +280,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     map,
     wall,
     sla: { dayMode: e.SLA_DAY_MODE ?? 'calendar' },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT === undefined ? undefined : metricsPort(e.METRICS_PORT, port) },
     cases: { photoMaxBytes, codePrefix: e.CASE_CODE_PREFIX ?? 'LX' },
     dispatch,
     open311: { ratePerMin, maxResults, contact: e.OPEN311_CONTACT },
@@ -393,6 +407,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     mqtt: c.mqtt && { ...c.mqtt, url: maskUrlSecrets(c.mqtt.url).replace(/\/\/[^/@]*@/, '//***@'), password: c.mqtt.password ? '***' : undefined },
     httpIngest: c.httpIngest,
     hardening: c.hardening,
+    metrics: { token: c.metrics.token ? '***' : undefined, port: c.metrics.port },
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
 }

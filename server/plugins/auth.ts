@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Role } from '../../shared/roles.ts';
 import type { Principal } from '../../shared/schemas/http.ts';
 import { HttpError } from '../http-error.ts';
@@ -22,7 +22,7 @@ export interface AuthContext extends Principal {
 
 export interface Auth {
   resolve(token: string | undefined): AuthContext | undefined;
-  requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
+  requireRole(...roles: Role[]): onRequestAsyncHookHandler;
   /** Emits 'revoked' with a revocation key when a session or display token is revoked. */
   events: EventEmitter;
 }

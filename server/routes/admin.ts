@@ -13,10 +13,10 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
   const adminOnly = app.auth.requireRole('admin');
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
 
-  app.get('/api/display-tokens', { preHandler: adminOnly, schema: { tags: ['admin'], response: { 200: Type.Array(DisplayTokenSchema), ...denied } } }, async () => access.listDisplayTokens());
+  app.get('/api/display-tokens', { onRequest: adminOnly, schema: { tags: ['admin'], response: { 200: Type.Array(DisplayTokenSchema), ...denied } } }, async () => access.listDisplayTokens());
 
   app.post('/api/display-tokens', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['admin'], body: CreateDisplayTokenBody, response: { 201: CreatedDisplayToken, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const token = newToken();
@@ -26,7 +26,7 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
   });
 
   app.delete('/api/display-tokens/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['admin'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     if (!access.revokeDisplayToken(req.params.id)) throw new HttpError(404, 'not_found', `no active display token ${req.params.id}`);
@@ -54,7 +54,7 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
   });
 
   app.get('/api/ingest/stats', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags: ['admin'], description: 'Accepted, late and dropped reports per source, per reason and per device, with the latest drops explained.',
       response: { 200: IngestStatsView, ...denied },

@@ -15,12 +15,12 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   const actorOf = (p: { name: string; role: string } | undefined): Actor => ({ name: p!.name, role: p!.role });
 
   app.get('/api/alarms', {
-    preHandler: readers,
+    onRequest: readers,
     schema: { tags: ['alarms'], description: 'Alarms, newest update first.', querystring: AlarmListQuery, response: { 200: Type.Array(AlarmSchema), 400: ErrorResponse, ...denied } },
   }, async (req) => mod.book.query(req.query));
 
   app.get('/api/alarms/:id', {
-    preHandler: readers,
+    onRequest: readers,
     schema: { tags: ['alarms'], params: IdParams, response: { 200: AlarmSchema, 404: ErrorResponse, ...denied } },
   }, async (req) => {
     const a = mod.book.get(req.params.id);
@@ -29,7 +29,7 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   });
 
   app.post('/api/alarms/:id/ack', {
-    preHandler: actors,
+    onRequest: actors,
     schema: { tags: ['alarms'], description: 'Acknowledge (确认) once; 409 when already acknowledged or when `version` is stale.', params: IdParams, body: Type.Optional(AlarmActionBody), response: { 200: AlarmSchema, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req) => {
     const actor = actorOf(req.principal);
@@ -39,7 +39,7 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   });
 
   app.post('/api/alarms/:id/clear', {
-    preHandler: actors,
+    onRequest: actors,
     schema: { tags: ['alarms'], description: 'Clear by hand; 409 when already cleared or when `version` is stale. A condition that still holds raises a new alarm.', params: IdParams, body: Type.Optional(AlarmActionBody), response: { 200: AlarmSchema, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req) => {
     const actor = actorOf(req.principal);
@@ -49,12 +49,12 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   });
 
   app.get('/api/alarm-settings', {
-    preHandler: readers,
+    onRequest: readers,
     schema: { tags: ['alarms'], description: 'Rule thresholds and policies in force.', response: { 200: AlarmSettingsDoc, ...denied } },
   }, async () => mod.settingsRow());
 
   app.put('/api/alarm-settings', {
-    preHandler: app.auth.requireRole('admin'),
+    onRequest: app.auth.requireRole('admin'),
     schema: { tags: ['alarms'], description: 'Replace the thresholds (admin). Takes effect on the next evaluation; 409 when `version` is not the current one.', body: PutAlarmSettingsBody, response: { 200: AlarmSettingsDoc, 400: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req) => {
     const actor = actorOf(req.principal);

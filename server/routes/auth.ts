@@ -46,7 +46,7 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number
   });
 
   app.post('/api/auth/logout', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     schema: { tags: ['auth'], response: { 204: Type.Null(), 401: ErrorResponse } },
   }, async (req, reply) => {
     const token = bearerToken(req)!;
@@ -84,7 +84,7 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number
   });
 
   app.get('/api/auth/me', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     schema: { tags: ['auth'], response: { 200: Principal, 401: ErrorResponse } },
   }, async (req) => {
     const p = req.principal!;

@@ -25,7 +25,7 @@ const briefing: FastifyPluginAsyncTypebox<BriefingRouteOptions> = async (app, op
   const district = `${pack.meta.city}${pack.meta.name}`;
 
   app.get('/api/briefing', {
-    preHandler: app.auth.requireRole('leader', 'admin', 'dispatcher'),
+    onRequest: app.auth.requireRole('leader', 'admin', 'dispatcher'),
     schema: {
       tags: ['briefing'],
       description: 'The leaders\' briefing for a period in the district\'s local time (today, yesterday, week, month, or custom from..to): KPIs against the previous period of equal length, trend by hour (one-day periods) or day, the 13 streets and the departments with 立案数, 结案率, 按期结案率, 按时派遣率, 返工率 (over the cases due in the period; each figure\'s definition in `definitions`), 7123 compliance and muck-truck violations by company. A rate with nothing to count is null.',

@@ -58,12 +58,12 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   // Photos arrive as the raw image body; everything else stays under the app's JSON body limit.
   app.addContentTypeParser(Object.keys(PHOTO_TYPES), { parseAs: 'buffer', bodyLimit: photoMaxBytes }, (_req, body, done) => done(null, body));
 
-  app.get('/api/taxonomy', { preHandler: anyone, schema: { tags, description: 'The 部件/事件 case taxonomy of the district pack: classes, subclasses (the road chiefs\' checklist groups) and items.', response: { 200: TaxonomySchema, ...read } } }, async () => service.taxonomy());
+  app.get('/api/taxonomy', { onRequest: anyone, schema: { tags, description: 'The 部件/事件 case taxonomy of the district pack: classes, subclasses (the road chiefs\' checklist groups) and items.', response: { 200: TaxonomySchema, ...read } } }, async () => service.taxonomy());
 
-  app.get('/api/organisations', { preHandler: anyone, schema: { tags, description: 'The streets and district departments cases are assigned to.', response: { 200: Type.Array(OrganisationSchema), ...read } } }, async () => service.organisations());
+  app.get('/api/organisations', { onRequest: anyone, schema: { tags, description: 'The streets and district departments cases are assigned to.', response: { 200: Type.Array(OrganisationSchema), ...read } } }, async () => service.organisations());
 
   app.get('/api/cases', {
-    preHandler: nonCrew,
+    onRequest: nonCrew,
     schema: { tags, description: 'Cases, filtered; open cases first — emergencies, then the nearest clock deadline — then the rest, latest first. Not for a crew (field): it reads its task and its day under /api/units/:id.', querystring: CasesQuery, response: { 200: Type.Array(CaseSummarySchema), 400: ErrorResponse, 403: ErrorResponse, ...read } },
   }, async (req) => {
     const q = req.query;
@@ -76,7 +76,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.get('/api/cases/:id', {
-    preHandler: anyone,
+    onRequest: anyone,
     schema: { tags, description: 'One case with its photos, timeline, requests, evaluation and SLA clocks (a crew: only a case its unit is or was assigned to).', params: CaseParams, response: { 200: CaseDetailSchema, 403: ErrorResponse, 404: ErrorResponse, ...read } },
   }, async (req) => {
     crewMayRead(req, req.params.id);
@@ -86,7 +86,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases', {
-    preHandler: people,
+    onRequest: people,
     schema: { tags, description: '上报: report a case at a point in the district (register: true also 立案 at once).', body: NewCaseBody, response: { 201: CaseDetailSchema, ...write } },
   }, async (req, reply) => {
     const d = service.report(req.body, actorOf(req));
@@ -95,7 +95,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases/:id/transitions', {
-    preHandler: people,
+    onRequest: people,
     schema: { tags, description: 'A workflow step: register (立案, may reclassify itemCode), verifyPass / verifyFail (核查), close (结案), evaluate (评价, score 1–5), note, escalate (吹哨). Name the version you loaded: a stale one gets 409 conflict.', params: CaseParams, body: TransitionBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
     const { action, ...opts } = req.body;
@@ -105,7 +105,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases/:id/requests', {
-    preHandler: people,
+    onRequest: people,
     schema: { tags, description: 'Ask for an exception: sendBack (退回), extension (延期, days), suspension (挂账), void (作废). A leader or admin other than the requester decides.', params: CaseParams, body: RequestBody, response: { 201: CaseDetailSchema, ...write } },
   }, async (req, reply) => {
     const { kind, ...opts } = req.body;
@@ -115,7 +115,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases/:id/requests/:rid/decision', {
-    preHandler: app.auth.requireRole('leader', 'admin'),
+    onRequest: app.auth.requireRole('leader', 'admin'),
     schema: { tags, description: 'Approve or reject a pending request (leader or admin, never the requester).', params: RequestParams, body: DecisionBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
     const d = service.decide(req.params.id, req.params.rid, req.body.approve, actorOf(req), req.body.note);
@@ -124,7 +124,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases/:id/resume', {
-    preHandler: people,
+    onRequest: people,
     schema: { tags, description: 'End a suspension (挂账): the clocks run again.', params: CaseParams, body: ResumeBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
     const d = service.resume(req.params.id, actorOf(req), req.body);
@@ -133,7 +133,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.post('/api/cases/:id/photos', {
-    preHandler: app.auth.requireRole('dispatcher', 'leader', 'admin', 'field'),
+    onRequest: app.auth.requireRole('dispatcher', 'leader', 'admin', 'field'),
     bodyLimit: photoMaxBytes,
     schema: {
       tags, description: `A photo, before (with the report) or after (with the feedback): the raw image as the body, Content-Type image/jpeg, image/png or image/webp, at most ${photoMaxBytes} bytes. The type is checked by its bytes. A crew (field) adds photos only to the case its unit holds now, while it is dispatched or handling. An optional Idempotency-Key header makes a retry safe: the same key on the same case answers 200 with the photo the first upload made, and stores nothing new.`,
@@ -177,7 +177,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   });
 
   app.get('/api/cases/:id/photos/:photoId', {
-    preHandler: anyone,
+    onRequest: anyone,
     schema: { tags, description: 'The photo file, with its content type (a crew: only of a case its unit is or was assigned to).', params: PhotoParams, response: { 200: Type.Unknown({ description: 'the image bytes (image/jpeg, image/png or image/webp)' }), 403: ErrorResponse, 404: ErrorResponse, ...read } },
   }, async (req, reply) => {
     crewMayRead(req, req.params.id);

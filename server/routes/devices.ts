@@ -22,12 +22,12 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
     app.store.audit.record(actor, `device.${action}`, `${d.protocol}:${d.deviceId}`, { id: d.id, entityId: d.entityId, ...detail });
 
   app.get('/api/devices', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], querystring: DeviceListQuery, response: { 200: DeviceList, 400: ErrorResponse, ...denied } },
   }, async (req) => ({ ...listDevices(directory, app.live, req.query), timeZone: app.district.pack.meta.timezone }));
 
   app.get('/api/devices/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceView, 404: ErrorResponse, ...denied } },
   }, async (req) => {
     const d = directory.get(req.params.id);
@@ -36,7 +36,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/api/devices', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], body: CreateDeviceBody, response: { ...changed, 201: DeviceView } },
   }, async (req, reply) => {
     const d = directory.create(req.body.protocol, req.body.deviceId, req.body.bind, req.body.label ?? null);
@@ -45,7 +45,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/api/devices/:id/accept', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, body: Type.Optional(AcceptDeviceBody), response: changed },
   }, async (req) => {
     const d = directory.accept(req.params.id, req.body?.bind);
@@ -54,7 +54,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/api/devices/:id/bind', {
-    preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, body: BindDeviceBody, response: changed },
+    onRequest: adminOnly, schema: { tags: ['devices'], params: IdParams, body: BindDeviceBody, response: changed },
   }, async (req) => {
     const d = directory.bind(req.params.id, req.body.bind);
     audit(req.principal!.name, 'bind', d, { bind: req.body.bind });
@@ -64,7 +64,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   // The state changes without a body: reject a quarantined terminal, disable, enable.
   const stateChanges = { reject: (id: number) => directory.reject(id), disable: (id: number) => directory.disable(id), enable: (id: number) => directory.enable(id) };
   for (const [action, change] of Object.entries(stateChanges)) {
-    app.post(`/api/devices/:id/${action}`, { preHandler: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed } }, async (req) => {
+    app.post(`/api/devices/:id/${action}`, { onRequest: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed } }, async (req) => {
       const d = change(req.params.id);
       audit(req.principal!.name, action, d);
       return view(d);
@@ -72,7 +72,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.delete('/api/devices/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const d = directory.remove(req.params.id);

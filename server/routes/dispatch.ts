@@ -45,7 +45,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     app.store.audit.record(req.principal!.name, action, target, detail);
 
   app.get('/api/cases/:id/recommendations', {
-    preHandler: dispatchers,
+    onRequest: dispatchers,
     schema: {
       tags: ['dispatch'], description: 'Nearest available suitable units: straight-line shortlist ranked by road ETA, each with its reasons.',
       params: CaseIdParams, querystring: RecommendationsQuery, response: { 200: RecommendationsResponse, 404: ErrorResponse, ...denied },
@@ -57,7 +57,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.post('/api/cases/:id/dispatch', {
-    preHandler: dispatchers,
+    onRequest: dispatchers,
     schema: { tags: ['dispatch'], description: '派遣: one action — the unit must be available; routes it and dispatches the case.', params: CaseIdParams, body: DispatchBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
   }, async (req) => {
     const opts: { version?: number; note?: string } = {};
@@ -69,7 +69,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.post('/api/cases/:id/reassign', {
-    preHandler: dispatchers,
+    onRequest: dispatchers,
     schema: { tags: ['dispatch'], description: '改派: another unit takes the case; the old one is available again.', params: CaseIdParams, body: ReassignBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
   }, async (req) => {
     const opts: { version?: number; reason: string } = { reason: req.body.reason };
@@ -80,7 +80,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.post('/api/cases/:id/release', {
-    preHandler: dispatchers,
+    onRequest: dispatchers,
     schema: { tags: ['dispatch'], description: 'The unit is taken off the case, which awaits dispatch again.', params: CaseIdParams, body: ReleaseBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
   }, async (req) => {
     const opts: { version?: number; reason: string } = { reason: req.body.reason };
@@ -91,12 +91,12 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.get('/api/units', {
-    preHandler: readers,
+    onRequest: readers,
     schema: { tags: ['dispatch'], description: 'Units (staff, sanitation vehicles) with status, skills and time-in-status warnings.', querystring: UnitsQuery, response: { 200: Type.Array(UnitStateSchema), 400: ErrorResponse, ...denied } },
   }, async (req) => d.units(req.query));
 
   app.get('/api/units/:id', {
-    preHandler: app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall', 'field'),
+    onRequest: app.auth.requireRole('dispatcher', 'admin', 'leader', 'wall', 'field'),
     schema: { tags: ['dispatch'], description: 'One unit with its current task (a crew user sees only its own unit).', params: UnitIdParams, response: { 200: UnitDetailSchema, 404: ErrorResponse, ...denied } },
   }, async (req) => {
     ownUnitOnly(req, req.params.id);
@@ -108,7 +108,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
 
   const crewRoute = (path: string, step: 'accept' | 'enRoute', description: string) =>
     app.post(path, {
-      preHandler: crewOrDispatch,
+      onRequest: crewOrDispatch,
       schema: { tags: ['dispatch'], description, params: UnitIdParams, response: { 200: CaseDetailPassThrough, ...writeErrors } },
     }, async (req) => {
       ownUnitOnly(req, req.params.id);
@@ -120,7 +120,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   crewRoute('/api/units/:id/en-route', 'enRoute', 'The crew is on its way. Arrival is never told: it is detected from positions.');
 
   app.post('/api/units/:id/done', {
-    preHandler: crewOrDispatch,
+    onRequest: crewOrDispatch,
     schema: { tags: ['dispatch'], description: '反馈: the crew reports the task done with a note and after-photos; the unit returns.', params: UnitIdParams, body: CrewDoneBody, response: { 200: CaseDetailPassThrough, ...writeErrors } },
   }, async (req) => {
     ownUnitOnly(req, req.params.id);
@@ -132,7 +132,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.post('/api/units/:id/send-back', {
-    preHandler: app.auth.requireRole('field'),
+    onRequest: app.auth.requireRole('field'),
     schema: { tags: ['dispatch'], description: '退回: the crew asks to send its current task back, with a reason. A leader or admin decides; until then the task stays the unit\'s.', params: UnitIdParams, body: SendBackBody, response: { 201: CaseDetailPassThrough, ...writeErrors } },
   }, async (req, reply) => {
     ownUnitOnly(req, req.params.id);
@@ -147,7 +147,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.get('/api/units/:id/tasks', {
-    preHandler: app.auth.requireRole('dispatcher', 'admin', 'leader', 'field'),
+    onRequest: app.auth.requireRole('dispatcher', 'admin', 'leader', 'field'),
     schema: {
       tags: ['dispatch'], description: 'The tasks a unit reported done (反馈) on a district-local day, oldest first, with where each case is now (a crew user sees only its own unit).',
       params: UnitIdParams, querystring: UnitTasksQuery, response: { 200: UnitTasksResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
@@ -168,7 +168,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   });
 
   app.get('/api/coverage', {
-    preHandler: readers,
+    onRequest: readers,
     schema: { tags: ['dispatch'], description: 'The 7-minute coverage layer: road reachable by some available unit within the target, and the gaps. Recomputed at most every 10 s.', response: { 200: CoverageSchema, ...denied } },
   }, async () => app.coverage.current());
 

@@ -28,7 +28,7 @@ const district: FastifyPluginAsyncTypebox<{ map: Config['map']; wall: Config['wa
   }, async () => config);
 
   app.get('/api/district', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     schema: {
       tags: ['district'],
       description: 'District pack metadata and geometry (boundary, streets, communities, grids, roads, water, parks, landmarks) as GeoJSON.',
@@ -62,7 +62,7 @@ const district: FastifyPluginAsyncTypebox<{ map: Config['map']; wall: Config['wa
   });
 
   app.get('/api/entities', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     schema: {
       tags: ['live'],
       description: 'Current state of the entities, filtered by kind and street (9-digit code).',

@@ -26,7 +26,7 @@ const heat: FastifyPluginAsyncTypebox<{ service: HeatService; now: () => number 
   };
 
   app.get('/api/heat', {
-    preHandler: app.auth.requireRole(...READERS),
+    onRequest: app.auth.requireRole(...READERS),
     schema: {
       tags: ['heat'],
       description: `Weighted points for a map heat layer over [from, to) (default the last 24 h, at most 93 days; 31 for units): cases where they were created (voided ones left out), alarms where they were raised, or units (staff, vehicles, muck trucks) by the seconds they spent in each 100 m cell, from history — units in whole hours (from rounded down, to up; the answer says which). Cells as [lon, lat, weight], heaviest first, at most ${HEAT_MAX_POINTS}. street: only that street (by place). Roles: wall, dispatcher, leader, admin.`,
@@ -43,7 +43,7 @@ const heat: FastifyPluginAsyncTypebox<{ service: HeatService; now: () => number 
   });
 
   app.get('/api/heat/street-hour', {
-    preHandler: app.auth.requireRole(...READERS),
+    onRequest: app.auth.requireRole(...READERS),
     schema: {
       tags: ['heat'],
       description: "Cases (by creation) or alarms (by start) per street (the district's 13, pack order) × local hour of day (pack time zone), summed over [from, to) (default the last 24 h, at most 93 days). Roles: wall, dispatcher, leader, admin.",
@@ -56,7 +56,7 @@ const heat: FastifyPluginAsyncTypebox<{ service: HeatService; now: () => number 
   });
 
   app.get('/api/heat/calendar', {
-    preHandler: app.auth.requireRole(...READERS),
+    onRequest: app.auth.requireRole(...READERS),
     schema: {
       tags: ['heat'],
       description: 'Cases or alarms per local day for the last `days` days (default 30, at most 93), today included so far; optionally of one street. Roles: wall, dispatcher, leader, admin.',

@@ -6,7 +6,7 @@ import { HttpError } from '../http-error.ts';
 /** Reads of the history store for the duty desk and leaders. Read-only: nothing to audit. */
 const history: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/history/track', {
-    preHandler: app.auth.requireRole('dispatcher', 'leader', 'admin'),
+    onRequest: app.auth.requireRole('dispatcher', 'leader', 'admin'),
     schema: {
       tags: ['history'],
       description: 'Kept points of one entity (downsampled: moved ≥ HISTORY_MIN_MOVE_M, HISTORY_MAX_GAP_S passed, or status/connectivity/readings changed), oldest first, up to the last flush. Window at most 24 h.',

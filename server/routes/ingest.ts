@@ -102,10 +102,10 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
   const adminOnly = app.auth.requireRole('admin');
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
 
-  app.get('/api/ingest-keys', { preHandler: adminOnly, schema: { tags: ['ingest'], response: { 200: Type.Array(IngestKeyView), ...denied } } }, async () => opts.keys.list());
+  app.get('/api/ingest-keys', { onRequest: adminOnly, schema: { tags: ['ingest'], response: { 200: Type.Array(IngestKeyView), ...denied } } }, async () => opts.keys.list());
 
   app.post('/api/ingest-keys', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['ingest'], description: 'Issues a key; the secret is in this answer only.', body: CreateIngestKeyBody, response: { 201: CreatedIngestKey, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const created = opts.keys.create(req.body.name, req.principal!.name, opts.now());
@@ -114,7 +114,7 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
   });
 
   app.delete('/api/ingest-keys/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['ingest'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     if (!opts.keys.revoke(req.params.id, opts.now())) throw new HttpError(404, 'not_found', `no active ingest key ${req.params.id}`);
@@ -123,7 +123,7 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
   });
 
   app.get('/api/ingest/gateways', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['ingest'], description: 'The MQTT connection and the HTTP batch feed: received, accepted, refused by reason.', response: { 200: Type.Object({}, { additionalProperties: true }), ...denied } },
   }, async () => ({ mqtt: opts.mqttStats(), http: opts.stats }));
 };

@@ -33,7 +33,7 @@ const jt808Routes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   app.post('/api/devices/:id/text', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, body: TextMessageBody, response: { 201: TextMessageView, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const d = terminal(req.params.id);
@@ -44,12 +44,12 @@ const jt808Routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/devices/:id/messages', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, response: { 200: Type.Array(TextMessageView), 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req) => app.jt808.texts.list(terminal(req.params.id).id));
 
   app.post('/api/devices/:id/position-query', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, response: { 202: Type.Object({ sent: Type.Literal(true) }), 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const d = terminal(req.params.id);
@@ -58,7 +58,7 @@ const jt808Routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/jt808/stats', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['devices'], response: { 200: GatewayStatsView, ...denied } },
   }, async () => {
     const s = app.jt808.stats();

@@ -251,10 +251,10 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
   const tags = ['open311'];
 
-  app.get('/api/open311-keys', { preHandler: adminOnly, schema: { tags, description: 'Open311 API keys (never the keys themselves).', response: { 200: Type.Array(Open311KeySchema), ...denied } } }, async () => keys.list());
+  app.get('/api/open311-keys', { onRequest: adminOnly, schema: { tags, description: 'Open311 API keys (never the keys themselves).', response: { 200: Type.Array(Open311KeySchema), ...denied } } }, async () => keys.list());
 
   app.post('/api/open311-keys', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags, description: 'Issue an Open311 API key for a channel (citizenPhoto: apps and pages; hotline: a 12345 system). The key is shown once.', body: CreateOpen311KeyBody, response: { 201: CreatedOpen311Key, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const { key, row } = keys.create(req.body.name.trim(), req.body.source, req.principal!.name, now());
@@ -263,7 +263,7 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
   });
 
   app.delete('/api/open311-keys/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags, description: 'Revoke an Open311 API key. Revoking the report page\'s key rotates it: the next one is issued at once.', params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const row = keys.get(req.params.id);
@@ -274,7 +274,7 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
   });
 
   app.get('/api/cases/:id/reporter', {
-    preHandler: app.auth.requireRole('dispatcher', 'admin'),
+    onRequest: app.auth.requireRole('dispatcher', 'admin'),
     schema: { tags, description: 'The private contact a citizen left with an Open311 request, and the key it came in by. Dispatchers and admins only; every read is audited.', params: IdParams, response: { 200: ReporterSchema, 404: ErrorResponse, ...denied } },
   }, async (req) => {
     const r = service.reporter(req.params.id);

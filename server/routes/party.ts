@@ -10,7 +10,7 @@ const party: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts
   const streets = pack.streets.features.map((f) => ({ code: f.properties.code, name: f.properties.name }));
   const streetCodes = new Set(streets.map((s) => s.code));
   app.get('/api/party', {
-    preHandler: app.auth.requireRole('wall', 'dispatcher', 'leader', 'admin'),
+    onRequest: app.auth.requireRole('wall', 'dispatcher', 'leader', 'admin'),
     schema: {
       tags: ['party'],
       description: 'Grid party branches (网格党支部) and party members on duty by street — on duty when the member\'s live staff entity is on shift (or calling SOS) — and the pioneer posts (先锋驿站) with name, address, services and hours. From the district pack\'s party.json; configured=false and empty lists without one.',

@@ -37,7 +37,7 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
   const readers = app.auth.requireRole('dispatcher', 'leader', 'admin');
 
   app.get('/api/replay', {
-    preHandler: readers,
+    onRequest: readers,
     schema: {
       tags: ['replay'],
       description: REPLAY_STREAM_DESCRIPTION,
@@ -98,7 +98,7 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
   });
 
   app.get('/api/replay/case/:id', {
-    preHandler: readers,
+    onRequest: readers,
     schema: {
       tags: ['replay'],
       description: `The window to replay one incident: from its report minus ${REPLAY_CASE_MARGIN_MS / 60_000} min to its close (or void) plus as much — an open case: until now — at most 24 h; and its timeline, to jump to its steps.`,

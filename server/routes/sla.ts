@@ -7,12 +7,12 @@ const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) 
   const denied = { 401: ErrorResponse, 403: ErrorResponse };
 
   app.get('/api/sla-settings', {
-    preHandler: app.auth.requireRole('dispatcher', 'leader', 'admin'),
+    onRequest: app.auth.requireRole('dispatcher', 'leader', 'admin'),
     schema: { tags: ['sla'], description: 'Targets, warning lead, day counting and escalation delays of the SLA (7123) clocks.', response: { 200: SlaSettingsSchema, ...denied } },
   }, async () => app.slaSettings.get());
 
   app.put('/api/sla-settings', {
-    preHandler: app.auth.requireRole('admin'),
+    onRequest: app.auth.requireRole('admin'),
     schema: {
       tags: ['sla'],
       description: 'Replaces the SLA settings. Applies to clocks started afterwards; running clocks keep the settings they started with.',

@@ -1,5 +1,6 @@
 /** HTTP contracts of the cases API (GET/POST /api/cases…, /api/taxonomy, /api/organisations). */
 import { Type, type Static } from 'typebox';
+import { SafeName } from '../names.ts';
 import { CASE_ACTIONS, CASE_DIFFICULTIES, CASE_SOURCES, CASE_STAGES } from '../cases.ts';
 
 const literals = <const T extends string[]>(xs: readonly [...T]) => Type.Enum(xs);
@@ -73,7 +74,7 @@ export type CasesQuery = Static<typeof CasesQuery>;
 export const NewCaseBody = Type.Object({
   source: literals(CASE_SOURCES),
   itemCode: Type.String({ minLength: 1, maxLength: 20 }),
-  title: Type.Optional(Type.String({ maxLength: 200 })),
+  title: Type.Optional(SafeName({ maxLength: 200 })),
   description: Type.Optional(Type.String({ maxLength: 4000 })),
   lon: Type.Number({ minimum: -180, maximum: 180 }),
   lat: Type.Number({ minimum: -90, maximum: 90 }),

@@ -4,6 +4,7 @@
  * sensors and HTTP-batch devices — with its binding, state and counters. Admin only.
  */
 import { Type, type Static } from 'typebox';
+import { SafeName } from '../names.ts';
 import { ENTITY_KINDS } from '../entities.ts';
 
 const literals = <const T extends string[]>(xs: readonly [...T]) => Type.Enum(xs);
@@ -75,7 +76,7 @@ export type DeviceList = Static<typeof DeviceList>;
 /** A new entity made for a device: its kind, name and the attributes its kind requires. */
 export const NewEntity = Type.Object({
   kind: literals(ENTITY_KINDS),
-  name: Type.String({ minLength: 1, maxLength: 60 }),
+  name: SafeName({ minLength: 1, maxLength: 60 }),
   /** vehicles and muck trucks */
   plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
   /** vehicle: sweeper | washer | sprinkler | compactor; staff: cleaner | roadChief | enforcer; bin: litter | garbage; toilet: I | II | III */
@@ -98,7 +99,7 @@ export const CreateDeviceBody = Type.Object({
   protocol: literals(['jt808', 'mqtt', 'http'] as const),
   deviceId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' }),
   bind: Binding,
-  label: Type.Optional(Type.String({ maxLength: 100 })),
+  label: Type.Optional(SafeName({ maxLength: 100 })),
 }, { additionalProperties: false });
 export type CreateDeviceBody = Static<typeof CreateDeviceBody>;
 
@@ -129,6 +130,6 @@ export const IngestKeyView = Type.Object({
   accepted: Type.Integer(), rejected: Type.Integer(),
 });
 export type IngestKeyView = Static<typeof IngestKeyView>;
-export const CreateIngestKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 80 }) }, { additionalProperties: false });
+export const CreateIngestKeyBody = Type.Object({ name: SafeName({ minLength: 1, maxLength: 80 }) }, { additionalProperties: false });
 /** The key itself is shown once, here, and stored only as a hash. */
 export const CreatedIngestKey = Type.Object({ key: IngestKeyView, secret: Type.String() });

@@ -3,6 +3,7 @@
  * and the OpenAPI document at /docs.
  */
 import { Type, type Static } from 'typebox';
+import { SafeName } from '../names.ts';
 import { ENTITY_KINDS } from '../entities.ts';
 import { ROLES } from '../roles.ts';
 import { BASEMAP_KINDS } from '../basemap.ts';
@@ -17,7 +18,39 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
 
 const KindCounts = Type.Object(Object.fromEntries(ENTITY_KINDS.map((k) => [k, Type.Integer()])) as Record<(typeof ENTITY_KINDS)[number], ReturnType<typeof Type.Integer>>);
 
-export const HealthResponse = Type.Object({
+/** GET /api/health: public liveness, nothing about the district or its load. */
+export const HealthResponse = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
+export type HealthResponse = Static<typeof HealthResponse>;
+
+const CheckResult = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()) });
+
+/** GET /api/ready: whether this node can serve (store; MQTT broker and Redis when configured). 503 when not. */
+export const ReadyResponse = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unready')]),
+  checks: Type.Record(Type.String(), CheckResult),
+});
+export type ReadyResponse = Static<typeof ReadyResponse>;
+
+/** The simulated past generated on the first start (SIM_HISTORY_DAYS); null when none is generated or kept. */
+export const PastProgress = Type.Union([Type.Object({
+  phase: literals(['cases', 'positions', 'done', 'failed']),
+  days: Type.Integer(),
+  fromTs: Type.Number({ description: 'ms: local midnight, days before the first start' }),
+  toTs: Type.Number({ description: 'ms: the first start' }),
+  cases: Type.Integer(),
+  alarms: Type.Integer(),
+  casesDone: Type.Number({ description: 'share of the window whose cases and alarms are written, 0..1 (phase cases)' }),
+  positionsDone: Type.Number({ description: 'share of the window whose positions are written, 0..1' }),
+  positionsUntil: Type.Union([Type.Number(), Type.Null()]),
+}), Type.Null()]);
+export type PastProgress = Static<typeof PastProgress>;
+
+/** GET /api/past: the simulated past's progress, for the screens that read history. */
+export const PastProgressResponse = Type.Object({ past: PastProgress });
+export type PastProgressResponse = Static<typeof PastProgressResponse>;
+
+/** GET /api/admin/status: what /api/health used to say to anyone, now for admins. */
+export const ServerStatusResponse = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
   uptimeS: Type.Number(),
@@ -28,20 +61,9 @@ export const HealthResponse = Type.Object({
   clients: Type.Integer(),
   ingest: Type.Object({ accepted: Type.Integer(), dropped: Type.Integer() }),
   simulator: Type.Union([Type.Object({ running: Type.Boolean(), speed: Type.Number(), seed: Type.Integer() }), Type.Null()]),
-  /** The simulated past generated on the first start (SIM_HISTORY_DAYS); null when none is generated or kept. */
-  past: Type.Optional(Type.Union([Type.Object({
-    phase: literals(['cases', 'positions', 'done', 'failed']),
-    days: Type.Integer(),
-    fromTs: Type.Number({ description: 'ms: local midnight, days before the first start' }),
-    toTs: Type.Number({ description: 'ms: the first start' }),
-    cases: Type.Integer(),
-    alarms: Type.Integer(),
-    casesDone: Type.Number({ description: 'share of the window whose cases and alarms are written, 0..1 (phase cases)' }),
-    positionsDone: Type.Number({ description: 'share of the window whose positions are written, 0..1' }),
-    positionsUntil: Type.Union([Type.Number(), Type.Null()]),
-  }), Type.Null()])),
+  past: PastProgress,
 });
-export type HealthResponse = Static<typeof HealthResponse>;
+export type ServerStatusResponse = Static<typeof ServerStatusResponse>;
 
 export const ClientConfigResponse = Type.Object({
   mapboxAccessToken: Type.Optional(Type.String()),
@@ -65,7 +87,7 @@ export const ClientConfigResponse = Type.Object({
 export type ClientConfigResponse = Static<typeof ClientConfigResponse>;
 
 export const LoginBody = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 64 }),
+  username: SafeName({ minLength: 1, maxLength: 64 }),
   password: Type.String({ minLength: 1, maxLength: 256 }),
 }, { additionalProperties: false });
 
@@ -113,7 +135,7 @@ export const DisplayTokenSchema = Type.Object({
   revokedAt: Type.Union([Type.Number(), Type.Null()]), lastUsedAt: Type.Union([Type.Number(), Type.Null()]),
 });
 
-export const CreateDisplayTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const CreateDisplayTokenBody = Type.Object({ name: SafeName({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 export const CreatedDisplayToken = Type.Object({ id: Type.Integer(), name: Type.String(), token: Type.String(), wallUrl: Type.String() });
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });

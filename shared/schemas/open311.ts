@@ -1,5 +1,6 @@
 /** HTTP contracts of the staff side of Open311 (keys, reporter contact, report page config); the /open311/v2 documents follow the GeoReport v2 spec (shared/open311.ts). */
 import { Type } from 'typebox';
+import { SafeName } from '../names.ts';
 import { OPEN311_KEY_SOURCES } from '../open311.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -10,7 +11,7 @@ export const Open311KeySchema = Type.Object({
 });
 
 export const CreateOpen311KeyBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: SafeName({ minLength: 1, maxLength: 100 }),
   source: Type.Enum([...OPEN311_KEY_SOURCES], { description: 'citizenPhoto: the report page and citizen apps · hotline: a 12345 system' }),
 }, { additionalProperties: false });
 

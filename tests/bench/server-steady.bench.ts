@@ -32,6 +32,8 @@ function procStat(pid: number): { cpuTicks: number; rssMiB: number } {
   return { cpuTicks, rssMiB: rssKiB / 1024 };
 }
 
+/** The counts are read from the admins' status (the public /api/health says only that the server lives). */
+const BENCH_ADMIN_PASSWORD = 'bench-steady-admin-password';
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-'));
 const port = await freePort();
 // The server as `npm start` runs it.
@@ -39,7 +41,7 @@ const { spawnSync } = await import('node:child_process');
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const t0 = Date.now();
 const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.mjs'], {
-  env: { ...process.env, PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIM_SEED: '42', SIM_HISTORY_DAYS: '0' },
+  env: { ...process.env, PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIM_SEED: '42', SIM_HISTORY_DAYS: '0', ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';
@@ -70,7 +72,10 @@ const sampler = setInterval(() => { peakRss = Math.max(peakRss, procStat(child.p
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 clearInterval(sampler);
 const b = procStat(child.pid!);
-const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { entities: Record<string, number>; ingest: { accepted: number; dropped: number } };
+const login = (await (await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+})).json()) as { token: string };
+const health = (await (await fetch(`http://127.0.0.1:${port}/api/admin/status`, { headers: { authorization: `Bearer ${login.token}` } })).json()) as { entities: Record<string, number>; ingest: { accepted: number; dropped: number } };
 const entities = Object.values(health.entities).reduce((x, y) => x + y, 0);
 
 process.stdout.write(`entities                                  ${entities} (${JSON.stringify(health.entities)})\n`);

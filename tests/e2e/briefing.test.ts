@@ -172,12 +172,12 @@ describe.skipIf(!haveChromium)('leaders\' briefing (real server, real Chromium)'
   it('says while the simulated past is still being written, and nothing once there is none', async () => {
     // This server generates no past (simulator off): the real answer has past null and no notice shows.
     expect(await page.locator('[data-testid="past-progress"]').count()).toBe(0);
-    // A first start still writing positions, as /api/health says it (the real answer with its past field set).
-    const real = await (await fetch(`${server.base}/api/health`)).json() as Record<string, unknown>;
+    // A first start still writing positions, as /api/past says it (the real answer with its past field set).
+    const real = await (await fetch(`${server.base}/api/past`, { headers: { authorization: `Bearer ${leaderToken}` } })).json() as Record<string, unknown>;
     expect(real['past']).toBeNull();
     const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     try {
-      await other.route('**/api/health', (route) => route.fulfill({ json: { ...real, past: {
+      await other.route('**/api/past', (route) => route.fulfill({ json: { ...real, past: {
         phase: 'positions', days: 30, fromTs: 0, toTs: 1, cases: 16_162, alarms: 87_931, casesDone: 1, positionsDone: 0.427, positionsUntil: null,
       } } }));
       await other.goto(`${server.base}/login?redirect=/briefing`);

@@ -19,9 +19,17 @@ afterAll(async () => s?.close());
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 describe('HTTP API', () => {
-  it('GET /api/health counts every kind of the pack', async () => {
-    const pack = await lixiaPack();
+  it('GET /api/health says only that the server is alive', async () => {
     const res = await fetch(`${s.url}/api/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /api/admin/status counts every kind of the pack, for admins only', async () => {
+    const pack = await lixiaPack();
+    expect((await fetch(`${s.url}/api/admin/status`)).status).toBe(401);
+    expect((await fetch(`${s.url}/api/admin/status`, { headers: auth(wall) })).status).toBe(403);
+    const res = await fetch(`${s.url}/api/admin/status`, { headers: auth(adminToken) });
     expect(res.status).toBe(200);
     const h = (await res.json()) as { status: string; entities: Record<string, number>; district: string; simulator: unknown };
     expect(h.status).toBe('ok');

@@ -1,18 +1,28 @@
 /**
  * Issue 7 part 3: history on first start. The app with SIM_HISTORY_DAYS=1 writes the past's
  * cases and alarms before it is ready, with timelines in workflow order and times on their
- * days; health shows the progress; a restart neither generates again nor loses anything; the
+ * days; GET /api/past shows the progress; a restart neither generates again nor loses anything; the
  * positions (run here at the coarse resolution over a fixed 26-hour window) decode and leave
  * roll-up rows per day; SIM_HISTORY_DAYS=0 generates nothing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../shared/local-time.ts';
 import { PastBackfill, pastWindow } from '../../server/sim/past/backfill.ts';
-import { call, waitFor } from './ops-http.ts';
+import { call, login, waitFor } from './ops-http.ts';
 import { startServer, type RunningServer } from './server-harness.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => { for (const s of servers) await s.close(); });
+
+/** Chosen, so that a restarted server (no first-start credentials) can be signed in to as well. */
+const ADMIN_PASSWORD = 'sim-past-admin-password';
+const tokens = new Map<string, string>();
+/** GET /api/past as the admin (the public /api/health no longer says it). */
+async function pastOf(s: RunningServer) {
+  let token = tokens.get(s.url);
+  if (token === undefined) tokens.set(s.url, (token = await login(s.url, 'admin', ADMIN_PASSWORD)));
+  return (await call(s.url, token, 'GET', '/api/past')).json;
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -21,15 +31,15 @@ const ORDER = ['report', 'register', 'dispatch', 'accept', 'enRoute', 'arrive', 
 
 describe('the simulated past on the first start', () => {
   it('writes a day and a bit of cases and alarms before it is ready, in workflow order, once', async () => {
-    const s = await startServer({ SIM_HISTORY_DAYS: '1', SIM_DUTY_OFFICER: 'off' });
+    const s = await startServer({ SIM_HISTORY_DAYS: '1', SIM_DUTY_OFFICER: 'off', ADMIN_PASSWORD });
     servers.push(s);
     const db = s.app.store.db;
-    // The server listens at once; the cases come in the background, their progress in health.
-    const early = (await call(s.url, undefined, 'GET', '/api/health')).json;
+    // The server listens at once; the cases come in the background, their progress in /api/past.
+    const early = (await pastOf(s));
     expect(early.past).toMatchObject({ days: 1 });
     expect(['cases', 'positions', 'done']).toContain(early.past.phase);
     const health = await waitFor('the past cases written', async () => {
-      const h = (await call(s.url, undefined, 'GET', '/api/health')).json;
+      const h = (await pastOf(s));
       return h.past.phase === 'cases' ? undefined : h;
     }, 100_000, 500);
     expect(health.past).toMatchObject({ days: 1, casesDone: 1 });
@@ -108,18 +118,18 @@ describe('the simulated past on the first start', () => {
     // A restart (mid-positions, most likely) generates nothing again and keeps every row.
     await s.close({ keepData: true });
     servers.pop();
-    const again = await startServer({ SIM_HISTORY_DAYS: '1', SIM_DUTY_OFFICER: 'off' }, s.dataDir);
+    const again = await startServer({ SIM_HISTORY_DAYS: '1', SIM_DUTY_OFFICER: 'off', ADMIN_PASSWORD }, s.dataDir);
     servers.push(again);
     const n = (again.app.store.db.prepare('SELECT count(*) AS n FROM cases WHERE created_ts < ?').get(toTs) as { n: number }).n;
     expect(n).toBe(rows.length);
-    const h2 = (await call(again.url, undefined, 'GET', '/api/health')).json;
+    const h2 = (await pastOf(again));
     expect(h2.past).toMatchObject({ fromTs, toTs, cases: rows.length, alarms: alarms.length });
     expect(['positions', 'done']).toContain(h2.past.phase);
   }, 200_000);
 
   it('SIM_HISTORY_DAYS=0 generates nothing', async () => {
     const started = Date.now();
-    const s = await startServer({ SIM_HISTORY_DAYS: '0' });
+    const s = await startServer({ SIM_HISTORY_DAYS: '0', ADMIN_PASSWORD });
     servers.push(s);
     const db = s.app.store.db;
     expect(db.prepare('SELECT count(*) AS n FROM sim_past').get()).toEqual({ n: 0 });
@@ -127,7 +137,7 @@ describe('the simulated past on the first start', () => {
     expect(db.prepare('SELECT count(*) AS n FROM cases WHERE created_ts < ?').get(started)).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM alarms WHERE start_ts < ?').get(started)).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM history_track WHERE bucket < ?').get(Math.floor(started / 1000 / 600) * 600)).toEqual({ n: 0 });
-    expect((await call(s.url, undefined, 'GET', '/api/health')).json.past).toBeNull();
+    expect((await pastOf(s)).past).toBeNull();
   }, 60_000);
 
   it('writes positions that decode, on their days, with roll-up rows per day, resumes where it stopped, and runs once', async () => {
