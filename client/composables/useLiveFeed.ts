@@ -1,11 +1,14 @@
 import { onBeforeUnmount, onMounted } from 'vue';
-import { connectLive, type LiveClient } from '../realtime/live-client.ts';
+import { connectLive, type LiveClient, type LiveClientOptions } from '../realtime/live-client.ts';
 import type { EntityBuffer } from '../realtime/entity-buffer.ts';
 import { useLiveStore } from '../stores/live.ts';
 import { useOpsStore } from '../stores/ops.ts';
 
-/** Owns the socket for the lifetime of the calling component; feeds the buffer, the live store and the ops store. */
-export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, onUnauthorized: (reason: 'expired' | 'revoked') => void) {
+/**
+ * Owns the socket for the lifetime of the calling component; feeds the buffer, the live store and the ops store.
+ * `options.subscription`: what the screen takes (a street screen its street); the wall takes all.
+ */
+export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, onUnauthorized: (reason: 'expired' | 'revoked') => void, options: LiveClientOptions = {}) {
   const live = useLiveStore();
   const ops = useOpsStore();
   let client: LiveClient | null = null;
@@ -28,7 +31,7 @@ export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, on
         client = null;
         onUnauthorized(reason);
       },
-    });
+    }, options);
   });
   onBeforeUnmount(() => {
     client?.close();
