@@ -12,7 +12,14 @@ export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, on
   const live = useLiveStore();
   const ops = useOpsStore();
   let client: LiveClient | null = null;
+  let uninstallHooks: (() => void) | null = null;
+  let gone = false;
   onMounted(() => {
+    if (__CITYOPS_TEST_HOOKS__) {
+      void import('../realtime/live-test-hooks.ts').then(({ installLiveTestHooks }) => {
+        if (!gone) uninstallHooks = installLiveTestHooks(() => client, buffer);
+      });
+    }
     const t = token();
     if (!t) return;
     live.connection = 'connecting';
@@ -34,6 +41,8 @@ export function useLiveFeed(token: () => string | null, buffer: EntityBuffer, on
     }, options);
   });
   onBeforeUnmount(() => {
+    gone = true;
+    uninstallHooks?.();
     client?.close();
     client = null;
   });

@@ -38,6 +38,10 @@ export interface LiveClientHandlers {
 export interface LiveClient {
   /** Changes what this screen receives (format 2): resolves once the server took it; its whole new view follows. */
   subscribe(subscription: LiveSubscription): Promise<void>;
+  /** Starts received and how many resumed from what the screen held (diagnostics, browser tests). */
+  stats(): { starts: number; resumed: number; version: number };
+  /** Closes the transport as a network drop would (browser tests): the client reconnects and resumes. */
+  dropTransport(): void;
   close(): void;
 }
 
@@ -104,6 +108,7 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
   let resyncing = false;
   let opsResyncing = false;
   let opsRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  const counts = { starts: 0, resumed: 0 };
 
   /**
    * The Manager retries transport failures by itself (socket.active stays true). A refusal by a
@@ -212,6 +217,8 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
 
   socket.on('live:start', (start: LiveStart) => {
     if (reloadForNewBuild(start.clientBuild)) return;
+    counts.starts++;
+    if (start.resumed) counts.resumed++;
     let catalog: CatalogEntry[];
     try {
       catalog = parseCatalogBytes(toBytes(start.catalog), start.catalogFrom);
@@ -321,6 +328,10 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
           resolve();
         });
       });
+    },
+    stats: () => ({ ...counts, version: view.version }),
+    dropTransport() {
+      socket.io.engine?.close();
     },
     close() {
       if (closed) return;
