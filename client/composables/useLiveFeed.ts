@@ -5,6 +5,19 @@ import { useLiveStore } from '../stores/live.ts';
 import { useOpsStore } from '../stores/ops.ts';
 
 /**
+ * `?street=<9-digit code>` on a screen's URL makes it a street screen: its map takes only that
+ * street's entities. Anything else takes the whole district (the wall), with a warning.
+ */
+export function streetScreenOptions(street: string | null): LiveClientOptions {
+  if (street === null) return {};
+  if (!/^\d{9}$/.test(street)) {
+    console.warn(`[live] street=${street} is not a 9-digit street code; showing the whole district`);
+    return {};
+  }
+  return { subscription: { streets: [street] } };
+}
+
+/**
  * Owns the socket for the lifetime of the calling component; feeds the buffer, the live store and the ops store.
  * `options.subscription`: what the screen takes (a street screen its street); the wall takes all.
  */

@@ -77,8 +77,10 @@ export class LiveViewFrames {
       );
     });
     if (frame === null && empty) {
-      this.builds++;
-      return encodeLiveFrameV2({ full: false, version: state.version, baseVersion, serverTime: state.serverTime }, base.cols, state.cols, [], view);
+      // A resumed screen that missed nothing still gets a frame: it says "you are current".
+      return this.cached(state, `${baseVersion} ${key} empty`, () => encodeLiveFrameV2(
+        { full: false, version: state.version, baseVersion, serverTime: state.serverTime }, base.cols, state.cols, [], view,
+      ));
     }
     return frame;
   }

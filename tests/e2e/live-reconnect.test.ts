@@ -41,6 +41,7 @@ describe.skipIf(!haveChromium)('wall over live format 2 (real server, real Chrom
   it('after a forced disconnect the wall resumes and holds the same entities as the server', async () => {
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
     const problems = watch(page);
+    page.on('console', (m) => { if (process.env.E2E_VERBOSE) console.log(`[page] ${m.text()}`); });
     await page.goto(server.wallUrl);
     await waitForWall(page);
     await page.waitForFunction(() => window.__cityopsLive !== undefined, null, { timeout: 30_000 });
@@ -62,5 +63,5 @@ describe.skipIf(!haveChromium)('wall over live format 2 (real server, real Chrom
       return wall.entities === srv.entities && wall.withPosition === srv.withPosition ? 'equal' : `wall ${wall.entities}/${wall.withPosition} ≠ server ${srv.entities}/${srv.withPosition}`;
     }, { timeout: 30_000 }).toBe('equal');
     expect(problems).toEqual([]);
-  });
+  }, 300_000);
 });
