@@ -48,5 +48,9 @@ export async function migratePostgres(store: PostgresStore, migrations: readonly
 }
 
 async function ensureVersionTable(store: PostgresStore): Promise<void> {
-  await store.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  // IF NOT EXISTS alone races: two nodes both see no table and one fails on the catalog's unique index.
+  await store.transaction(async (tx) => {
+    await tx.exec('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  });
 }
