@@ -23,6 +23,8 @@ export const EnvSchema = Type.Object({
   PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  // The store (server/store/sql/): PostgreSQL when set, else the SQLite file under DATA_DIR.
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DISTRICT_PACK: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
   SIM_ENABLED: Type.Optional(Bool),
@@ -173,7 +175,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'METRICS_TOKEN']);
+const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'METRICS_TOKEN', 'DATABASE_URL']);
 
 /** METRICS_PORT: 0–65535 (0: any free port, for tests) and not the HTTP port (the metrics listener is a second server). */
 function metricsPort(raw: string, httpPort: number): number {
@@ -209,6 +211,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = env as Env;
   const bool = (v: string | undefined, d: boolean) => (v === undefined ? d : v === 'true' || v === '1');
   const int = (v: string | undefined, d: number) => (v === undefined ? d : Number.parseInt(v, 10));
+  if (e.DATABASE_URL !== undefined) {
+    // The PostgreSQL store's layer and schema exist (npm run db:migrate), but most repositories still
+    // run on the SQLite handle: starting would put part of the data in the file and part nowhere.
+    throw new ConfigError('invalid configuration:\n  DATABASE_URL=***: this build runs its repositories on the embedded SQLite store only '
+      + '(the PostgreSQL schema can be created with `npm run db:migrate`; see README, "PostgreSQL"). Unset DATABASE_URL to start.');
+  }
   const port = int(e.PORT, 8080);
   if (port > 65535) throw new ConfigError(`invalid configuration:\n  PORT=${port}: must be 0..65535`);
   const staleAfterS = int(e.STALE_AFTER_S, 60);

@@ -133,10 +133,9 @@ function kpis(input: BriefingInput, w: PeriodWindow): Record<IndicatorKey, numbe
   };
 }
 
-/** Buckets of the current period: hours of a one-day period, local days otherwise. */
-function trend(input: BriefingInput): BriefingResponse['trend'] {
-  const w = input.period.current;
-  const tz = input.timeZone;
+/** The trend's buckets over the current period: hours of a one-day period, local days otherwise. */
+function trendBuckets(period: ResolvedPeriod, tz: string): { hourly: boolean; labels: string[]; starts: number[]; ends: number[] } {
+  const w = period.current;
   const hourly = w.fromDate === w.toDate;
   const labels: string[] = [];
   /** Start instant of each bucket, ascending: an event goes to the last start at or before it. */
@@ -152,6 +151,25 @@ function trend(input: BriefingInput): BriefingResponse['trend'] {
       starts.push(localMidnight(d, tz));
     }
   }
+  return { hourly, labels, starts, ends: [...starts.slice(1), w.to] };
+}
+
+/**
+ * Every [from, to) whose alarms computeBriefing counts: the current and previous periods and
+ * the trend's buckets. An asynchronous store counts them all before the (synchronous)
+ * computation, which then reads the counts from a map.
+ */
+export function alarmWindows(period: ResolvedPeriod, tz: string): [number, number][] {
+  const w = period.current;
+  const { starts, ends } = trendBuckets(period, tz);
+  const trendWindows = starts.flatMap((from, i): [number, number][] => (from < w.to ? [[from, Math.min(ends[i]!, w.to)]] : []));
+  return [[w.from, w.to], [period.previous.from, period.previous.to], ...trendWindows];
+}
+
+/** Buckets of the current period: hours of a one-day period, local days otherwise. */
+function trend(input: BriefingInput): BriefingResponse['trend'] {
+  const w = input.period.current;
+  const { hourly, labels, starts, ends } = trendBuckets(input.period, input.timeZone);
   const bucket = (ts: number): number => {
     let lo = 0;
     let hi = starts.length - 1;
@@ -167,7 +185,6 @@ function trend(input: BriefingInput): BriefingResponse['trend'] {
     for (const ts of times) if (inWindow(ts, w.from, w.to)) out[bucket(ts)]! += 1;
     return out;
   };
-  const ends = [...starts.slice(1), w.to];
   return {
     bucket: hourly ? 'hour' : 'day',
     labels,

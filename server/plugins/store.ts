@@ -5,16 +5,26 @@ import { AccessRepo } from '../store/access-repo.ts';
 import { AuditRepo } from '../store/audit-repo.ts';
 import { DevicesRepo } from '../devices/device-repo.ts';
 import { ServerSecret } from '../auth/server-secret.ts';
+import { SqliteStore } from '../store/sql/sqlite-store.ts';
+import type { SqlStore } from '../store/sql/types.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    store: { db: Db; access: AccessRepo; devices: DevicesRepo; audit: AuditRepo; secret: ServerSecret };
+    store: {
+      db: Db;
+      /** The asynchronous layer (server/store/sql/) over the same handle: converted repositories use this. */
+      sql: SqlStore;
+      access: AccessRepo;
+      devices: DevicesRepo;
+      audit: AuditRepo;
+      secret: ServerSecret;
+    };
   }
 }
 
 export default fp<{ dataDir: string }>(async (app, opts) => {
   const db = openDatabase(opts.dataDir);
-  app.decorate('store', { db, access: new AccessRepo(db), devices: new DevicesRepo(db), audit: new AuditRepo(db), secret: new ServerSecret(db) });
+  app.decorate('store', { db, sql: new SqliteStore(db), access: new AccessRepo(db), devices: new DevicesRepo(db), audit: new AuditRepo(db), secret: new ServerSecret(db) });
   app.addHook('onClose', async () => {
     db.close();
   });

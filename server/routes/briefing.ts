@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BriefingQuery, BriefingResponse } from '../../shared/schemas/briefing.ts';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
-import { BriefingFactsRepo } from '../analytics/facts-repo.ts';
-import { computeBriefing } from '../analytics/indicators.ts';
+import { BriefingFactsRepo, alarmWindowKey } from '../analytics/facts-repo.ts';
+import { alarmWindows, computeBriefing } from '../analytics/indicators.ts';
 import { resolvePeriod } from '../analytics/period.ts';
 
 export interface BriefingRouteOptions {
@@ -14,7 +14,7 @@ export interface BriefingRouteOptions {
 /** The leaders' briefing: a period's indicators against the previous period of equal length. Read-only. */
 const briefing: FastifyPluginAsyncTypebox<BriefingRouteOptions> = async (app, opts) => {
   const pack = app.district.pack;
-  const repo = new BriefingFactsRepo(app.store.db);
+  const repo = new BriefingFactsRepo(app.store.sql);
   const orgs = pack.organisations ?? [];
   const streets = orgs.some((o) => o.type === 'street')
     ? orgs.filter((o) => o.type === 'street').map((o) => ({ code: o.code, name: o.name }))
@@ -37,11 +37,16 @@ const briefing: FastifyPluginAsyncTypebox<BriefingRouteOptions> = async (app, op
     const period = resolvePeriod(req.query, now, pack.meta.timezone);
     const from = period.previous.from;
     const to = period.current.to;
+    const alarmCounts = await repo.countAlarmsIn(alarmWindows(period, pack.meta.timezone));
     return computeBriefing({
       district, timeZone: pack.meta.timezone, now, period,
-      cases: repo.cases(from, to, (item) => deptOfItem.get(item) ?? null),
-      muckAlarms: repo.muckAlarms(from, to),
-      countAlarms: (a, b) => repo.countAlarms(a, b),
+      cases: await repo.cases(from, to, (item) => deptOfItem.get(item) ?? null),
+      muckAlarms: await repo.muckAlarms(from, to),
+      countAlarms: (a, b) => {
+        const n = alarmCounts.get(alarmWindowKey(a, b));
+        if (n === undefined) throw new Error(`briefing: alarms of [${a}, ${b}) were not counted (alarmWindows and computeBriefing disagree)`);
+        return n;
+      },
       streets, departments, muckTrucks,
       dispatchTargetMs: opts.dispatchTargetMin * 60_000,
     });

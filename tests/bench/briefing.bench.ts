@@ -68,18 +68,20 @@ try {
   console.log(`store: ${DAYS * PER_DAY} cases, ${DAYS * ALARMS_PER_DAY} alarms over ${DAYS} days, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   if (process.env.BRIEFING_PROFILE) {
-    const { BriefingFactsRepo } = await import('../../server/analytics/facts-repo.ts');
-    const { computeBriefing } = await import('../../server/analytics/indicators.ts');
+    const { BriefingFactsRepo, alarmWindowKey } = await import('../../server/analytics/facts-repo.ts');
+    const { alarmWindows, computeBriefing } = await import('../../server/analytics/indicators.ts');
     const { resolvePeriod } = await import('../../server/analytics/period.ts');
-    const repo = new BriefingFactsRepo(db);
+    const { SqliteStore } = await import('../../server/store/sql/sqlite-store.ts');
+    const repo = new BriefingFactsRepo(new SqliteStore(db));
     const p = resolvePeriod({ period: 'month' }, now, 'Asia/Shanghai');
     for (let r = 0; r < 3; r++) {
       const a = performance.now();
-      const cs = repo.cases(p.previous.from, p.current.to, () => null);
+      const cs = await repo.cases(p.previous.from, p.current.to, () => null);
       const b = performance.now();
-      const al = repo.muckAlarms(p.previous.from, p.current.to);
+      const al = await repo.muckAlarms(p.previous.from, p.current.to);
       const c = performance.now();
-      computeBriefing({ district: 'x', timeZone: 'Asia/Shanghai', now, period: p, cases: cs, muckAlarms: al, countAlarms: (x, y) => repo.countAlarms(x, y), streets: [], departments: [], muckTrucks: pack.muckTrucks, dispatchTargetMs: 1_800_000 });
+      const counts = await repo.countAlarmsIn(alarmWindows(p, 'Asia/Shanghai'));
+      computeBriefing({ district: 'x', timeZone: 'Asia/Shanghai', now, period: p, cases: cs, muckAlarms: al, countAlarms: (x, y) => counts.get(alarmWindowKey(x, y))!, streets: [], departments: [], muckTrucks: pack.muckTrucks, dispatchTargetMs: 1_800_000 });
       console.log(`month, in parts: cases ${cs.length} ${(b - a).toFixed(0)} ms, alarms ${al.length} ${(c - b).toFixed(0)} ms, compute ${(performance.now() - c).toFixed(0)} ms`);
     }
   }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { BriefingFactsRepo } from '../../server/analytics/facts-repo.ts';
 import { migrate } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -41,14 +42,14 @@ function store() {
   alarm('binFull', 'bin', 'bin-1', FROM + 3 * H);
   alarm('binFull', 'bin', 'bin-2', TO);
   alarm('muckSpeeding', 'muckTruck', 'muck-001', FROM - 1);
-  return new BriefingFactsRepo(db);
+  return new BriefingFactsRepo(new SqliteStore(db));
 }
 
 describe('briefing facts from the store', () => {
   const repo = store();
 
-  it('reads the cases with a time in the window, however old, and nothing else', () => {
-    const facts = repo.cases(FROM, TO, (item) => (item === '15.01.001' ? '370102D12' : null));
+  it('reads the cases with a time in the window, however old, and nothing else', async () => {
+    const facts = await repo.cases(FROM, TO, (item) => (item === '15.01.001' ? '370102D12' : null));
     expect(facts.map((f) => f.id).sort()).toEqual([1, 2, 3, 4, 5]);
     const byId = new Map(facts.map((f) => [f.id, f]));
     expect(byId.get(1)).toMatchObject({ registeredTs: FROM - 10 * D + H, dueTs: FROM + 2 * H, closedTs: null, dispatchedTs: FROM - 9 * D, deptCode: '370102D12', closureCancelled: false, arrival: null });
@@ -57,10 +58,10 @@ describe('briefing facts from the store', () => {
     expect(byId.get(5)!.arrival).toEqual({ startTs: FROM + 30 * 60_000, dueTs: FROM + 37 * 60_000, endTs: FROM + 40 * 60_000, cancelled: false });
   });
 
-  it('counts alarms of every kind by time and lists only the muck trucks\'', () => {
-    expect(repo.countAlarms(FROM, TO)).toBe(3);
-    expect(repo.countAlarms(FROM - 1, TO + 1)).toBe(5);
-    expect(repo.muckAlarms(FROM, TO)).toEqual([
+  it('counts alarms of every kind by time and lists only the muck trucks\'', async () => {
+    expect(await repo.countAlarms(FROM, TO)).toBe(3);
+    expect(await repo.countAlarms(FROM - 1, TO + 1)).toBe(5);
+    expect(await repo.muckAlarms(FROM, TO)).toEqual([
       { type: 'muckOffRoute', entityKind: 'muckTruck', entityId: 'muck-001', startTs: FROM + H },
       { type: 'deviceOffline', entityKind: 'muckTruck', entityId: 'muck-002', startTs: FROM + 2 * H },
     ]);
