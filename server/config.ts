@@ -87,6 +87,11 @@ export const EnvSchema = Type.Object({
   INGEST_MAX_BATCH: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   INGEST_MAX_BODY_KB: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   INGEST_RATE_PER_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  // Cluster (server/cluster/): several nodes share the live state, the fan-out and the run-once work through Redis.
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' })),
+  CLUSTER_NODE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+  CLUSTER_LEASE_TTL_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
 });
 
 /** INGEST_<SOURCE>_<SETTING> for every source (server/ingest/source-policy.ts). */
@@ -157,13 +162,15 @@ export interface Config {
   mqtt: { url: string; username: string | undefined; password: string | undefined; caFile: string | undefined; tlsInsecure: boolean; clientId: string | undefined; topicPrefix: string } | undefined;
   /** HTTP batch ingest: items per request, body size, requests per key per minute. */
   httpIngest: { maxBatch: number; maxBodyBytes: number; ratePerMin: number };
+  /** Several nodes through Redis (off unless REDIS_URL is set): server/cluster/. */
+  cluster: { redisUrl: string; keyPrefix: string; nodeId: string | undefined; leaseTtlMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL']);
+const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'REDIS_URL']);
 
 /** Tianditu's WMTS in Web Mercator: vec_w (roads, areas) and cva_w (Chinese labels), servers t0–t7. */
 export const TIANDITU_DEFAULT_TILE_URL = 'https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}';
@@ -234,6 +241,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const historyDays = int(e.SIM_HISTORY_DAYS, Math.min(30, history.retentionDays - 1));
   if (historyDays > 366) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be 0..366`);
   if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
+  const cluster = clusterConfig(e, int);
   const jt808 = jt808Config(e, port);
   if (!jt808.ok) throw new ConfigError(`invalid configuration:\n  ${jt808.problems.join('\n  ')}`);
   return {
@@ -269,6 +277,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ingest: { perSource: perSourceConfig(e as Record<string, string | undefined>) },
     jt808: jt808.config,
     ...feedsConfig(e, bool, int),
+    cluster,
   };
 }
 
@@ -382,8 +391,26 @@ export function describeConfig(c: Config): Record<string, unknown> {
     wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices, ingest: c.ingest,
     jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
+    cluster: c.cluster && { ...c.cluster, redisUrl: maskRedisUrl(c.cluster.redisUrl) },
     mqtt: c.mqtt && { ...c.mqtt, url: maskUrlSecrets(c.mqtt.url).replace(/\/\/[^/@]*@/, '//***@'), password: c.mqtt.password ? '***' : undefined },
     httpIngest: c.httpIngest,
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
+}
+
+/** A Redis URL without its password (redis://user:secret@host → redis://user:***@host), for logs and health. */
+export function maskRedisUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.slice(0, auth.indexOf(':'))}:***` : '***'}@`);
+}
+
+function clusterConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['cluster'] {
+  if (e.REDIS_URL === undefined) {
+    const stray = (['REDIS_KEY_PREFIX', 'CLUSTER_NODE_ID', 'CLUSTER_LEASE_TTL_MS'] as const).filter((k) => e[k] !== undefined);
+    if (stray.length > 0) throw new ConfigError(`invalid configuration:\n  ${stray.join(', ')}: set REDIS_URL too, or the node runs alone`);
+    return undefined;
+  }
+  const leaseTtlMs = int(e.CLUSTER_LEASE_TTL_MS, 5000);
+  // Below a second a busy event loop loses its leases; above a minute a dead node's work waits too long.
+  if (leaseTtlMs < 1000 || leaseTtlMs > 60_000) throw new ConfigError(`invalid configuration:\n  CLUSTER_LEASE_TTL_MS=${leaseTtlMs}: must be 1000..60000`);
+  return { redisUrl: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX ?? 'cityops', nodeId: e.CLUSTER_NODE_ID, leaseTtlMs };
 }
