@@ -32,6 +32,8 @@ export interface ClusterPluginOptions {
 }
 
 export default fp<ClusterPluginOptions>(async (app, opts) => {
+  // The operators' view of the cluster (the load balancer reads /api/ready, which says only up or not).
+  app.get('/api/cluster', { onRequest: app.auth.requireRole('admin'), schema: { tags: ['admin'], hide: false } }, async () => app.cluster.status());
   const c = opts.cluster;
   if (!c) {
     app.decorate('cluster', { status: (): ClusterStatus => ({ mode: 'single' }), holds: () => true });
