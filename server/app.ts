@@ -26,6 +26,7 @@ import history from './plugins/history.ts';
 import heat from './plugins/heat.ts';
 import replay from './plugins/replay.ts';
 import realtime from './plugins/realtime.ts';
+import cluster from './plugins/cluster.ts';
 import ops from './plugins/ops.ts';
 import sla from './plugins/sla.ts';
 import cases from './plugins/cases.ts';
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     contact: config.open311.contact ?? `${pack.meta.city}${pack.meta.name}城市管理指挥中心 · 12345`,
   });
   await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
+  await app.register(cluster, { cluster: config.cluster, now });
   // The simulated district's past (SIM_HISTORY_DAYS) on an empty store, in the background. Before the
   // simulator: the past ends at this instant, before the live district's first report.
   await app.register(simPast, {

@@ -95,6 +95,11 @@ export const EnvSchema = Type.Object({
   INGEST_RATE_PER_MIN: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
   // Hardening (server/auth/hardening-config.ts): TRUST_PROXY, AUDIT_RETENTION_DAYS.
   ...HARDENING_ENV,
+  // Cluster (server/cluster/): several nodes share the live state, the fan-out and the run-once work through Redis.
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' })),
+  CLUSTER_NODE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+  CLUSTER_LEASE_TTL_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
 });
 
 /** INGEST_<SOURCE>_<SETTING> for every source (server/ingest/source-policy.ts). */
@@ -169,13 +174,15 @@ export interface Config {
   httpIngest: { maxBatch: number; maxBodyBytes: number; ratePerMin: number };
   /** Which proxies are believed about the client's address (TRUST_PROXY), audit retention (AUDIT_RETENTION_DAYS). */
   hardening: HardeningConfig;
+  /** Several nodes through Redis (off unless REDIS_URL is set): server/cluster/. */
+  cluster: { redisUrl: string; keyPrefix: string; nodeId: string | undefined; leaseTtlMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'METRICS_TOKEN', 'DATABASE_URL']);
+const SECRET_KEYS = new Set(['ADMIN_PASSWORD', 'MAPBOX_ACCESS_TOKEN', 'TIANDITU_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL']);
 
 /** METRICS_PORT: 0–65535 (0: any free port, for tests) and not the HTTP port (the metrics listener is a second server). */
 function metricsPort(raw: string, httpPort: number): number {
@@ -262,6 +269,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (historyDays > 0 && historyDays >= history.retentionDays) throw new ConfigError(`invalid configuration:\n  SIM_HISTORY_DAYS=${historyDays}: must be less than HISTORY_RETENTION_DAYS=${history.retentionDays}`);
   const hardening = hardeningConfig(e);
   if (!hardening.ok) throw new ConfigError(`invalid configuration:\n  ${hardening.problems.join('\n  ')}`);
+  const cluster = clusterConfig(e, int);
   const jt808 = jt808Config(e, port);
   if (!jt808.ok) throw new ConfigError(`invalid configuration:\n  ${jt808.problems.join('\n  ')}`);
   return {
@@ -299,6 +307,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jt808: jt808.config,
     ...feedsConfig(e, bool, int),
     hardening: hardening.config,
+    cluster,
   };
 }
 
@@ -412,10 +421,28 @@ export function describeConfig(c: Config): Record<string, unknown> {
     wall: c.wall,
     sla: c.sla, cases: c.cases, open311: c.open311, history: c.history, briefing: c.briefing, devices: c.devices, ingest: c.ingest,
     jt808: { port: c.jt808.port, utcOffsetMin: c.jt808.utcOffsetMin, textOnDispatch: c.jt808.textOnDispatch },
+    cluster: c.cluster && { ...c.cluster, redisUrl: maskRedisUrl(c.cluster.redisUrl) },
     mqtt: c.mqtt && { ...c.mqtt, url: maskUrlSecrets(c.mqtt.url).replace(/\/\/[^/@]*@/, '//***@'), password: c.mqtt.password ? '***' : undefined },
     httpIngest: c.httpIngest,
     hardening: c.hardening,
     metrics: { token: c.metrics.token ? '***' : undefined, port: c.metrics.port },
     dispatch: { ...c.dispatch.settings, vehicleKph: c.dispatch.travel.vehicle.speedsKph, staffKph: c.dispatch.travel.staff.speedsKph },
   };
+}
+
+/** A Redis URL without its password (redis://user:secret@host → redis://user:***@host), for logs and health. */
+export function maskRedisUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.slice(0, auth.indexOf(':'))}:***` : '***'}@`);
+}
+
+function clusterConfig(e: Env, int: (v: string | undefined, d: number) => number): Config['cluster'] {
+  if (e.REDIS_URL === undefined) {
+    const stray = (['REDIS_KEY_PREFIX', 'CLUSTER_NODE_ID', 'CLUSTER_LEASE_TTL_MS'] as const).filter((k) => e[k] !== undefined);
+    if (stray.length > 0) throw new ConfigError(`invalid configuration:\n  ${stray.join(', ')}: set REDIS_URL too, or the node runs alone`);
+    return undefined;
+  }
+  const leaseTtlMs = int(e.CLUSTER_LEASE_TTL_MS, 5000);
+  // Below a second a busy event loop loses its leases; above a minute a dead node's work waits too long.
+  if (leaseTtlMs < 1000 || leaseTtlMs > 60_000) throw new ConfigError(`invalid configuration:\n  CLUSTER_LEASE_TTL_MS=${leaseTtlMs}: must be 1000..60000`);
+  return { redisUrl: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX ?? 'cityops', nodeId: e.CLUSTER_NODE_ID, leaseTtlMs };
 }

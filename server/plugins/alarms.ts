@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { AlarmsPort } from '../ops/ports.ts';
 import { createAlarms, type AlarmsModule } from '../alarms/alarms.ts';
 import alarmRoutes from '../routes/alarms.ts';
+import { runOnce } from '../cluster/run-once.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,8 +35,8 @@ export default fp<AlarmsPluginOptions>(async (app, opts) => {
   });
   app.decorate('alarms', mod.book);
   app.decorate('alarmsModule', mod);
-  mod.engine.start();
-  mod.engine.startTimer(opts.tickMs ?? 1000);
+  // The rules raise each alarm once per cluster: alone they start now, with Redis on the lease holder.
+  runOnce(app, { name: 'alarm-rules', start: () => { mod.engine.start(); mod.engine.startTimer(opts.tickMs ?? 1000); }, stop: () => mod.engine.stop() });
   app.addHook('onClose', async () => {
     mod.engine.stop();
     // Batched value updates are not lost on a graceful shutdown.

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import { HistoryStore, type HistoryPort } from '../history/history-store.ts';
 import { restoreLastKnown } from '../history/restore.ts';
 import historyRoutes from '../routes/history.ts';
+import { isReplaying } from '../cluster/replaying.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,12 +42,13 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   app.log.info({ restored: restored.restored, skipped: restored.skipped, ms: restored.ms }, `history: last known state of ${restored.restored} entities restored in ${restored.ms} ms`);
   app.decorate('history', store as HistoryPort);
   app.decorate('historyStore', store);
-  const unsubscribe = app.live.changes.subscribe('history', store.onChange);
+  // A change another node accepted is written by that node (server/cluster/replication.ts): one point per report.
+  const unsubscribe = app.live.changes.subscribe('history', (c) => { if (!isReplaying(app.live)) store.onChange(c); });
   // An entity added at run time (a device registered for a new entity) gets its track from its
   // first report, and is named in the flush that writes it (no commit of its own: 10,000
   // terminals registering at once would be 10,000 more syncs).
   // Blind-area batches and readings uploaded late: kept at their own time.
-  const unsubscribeLate = app.live.onLate('history', store.onLate);
+  const unsubscribeLate = app.live.onLate('history', (l) => { if (!isReplaying(app.live)) store.onLate(l); });
 
   // Timers that throw would end the server: log and try again next time (the points stay buffered).
   const flush = () => {

@@ -10,6 +10,7 @@ import { SimDutyOfficer } from '../sim/duty-officer.ts';
 import type { SimPorts } from '../sim/ports.ts';
 import { Rng } from '../sim/rng.ts';
 import { Simulator } from '../sim/simulator.ts';
+import { runOnce } from '../cluster/run-once.ts';
 
 declare module 'fastify' {
   interface FastifyInstance { simulator: { instance: Simulator; seed: number; speed: number; dutyOfficer: SimDutyOfficer | null } | null }
@@ -45,11 +46,15 @@ export default fp<SimulatorPluginOptions>(async (app, opts) => {
     drivenElsewhere: (entityId) => app.deviceDirectory.isReal(entityId),
   });
   sim.init();
-  sim.start(opts.tickMs);
   const officer = opts.dutyOfficer === 'auto'
     ? new SimDutyOfficer({ ports, now: opts.now, delayMs: opts.dutyDelayS * 1000, rng: new Rng(opts.seed, 9), log })
     : null;
-  officer?.start();
+  // One simulated district per cluster: alone it starts now, with Redis on the lease holder.
+  runOnce(app, {
+    name: 'simulator',
+    start: () => { sim.start(opts.tickMs); officer?.start(); },
+    stop: () => { officer?.stop(); sim.stop(); },
+  });
   // A unit's change may be its dispatch: its crew (if it is one of ours) sets off on the next step instead of the next poll.
   const unsubscribe = app.hasDecorator('domainEvents') ? app.domainEvents.on('unit:changed', (id) => sim.onUnitDispatched(id)) : undefined;
   app.decorate('simulator', { instance: sim, seed: opts.seed, speed: opts.speed, dutyOfficer: officer });

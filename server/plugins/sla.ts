@@ -10,6 +10,7 @@ import { SlaService } from '../sla/sla-service.ts';
 import { SlaSettingsRepo } from '../sla/settings-repo.ts';
 import { checkTimeZone, EMPTY_CALENDAR } from '../sla/work-time.ts';
 import slaRoutes from '../routes/sla.ts';
+import { runOnce } from '../cluster/run-once.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +35,13 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
   const timeZone = opts.timeZone ?? pack?.meta.timezone;
   if (!timeZone) throw new Error('SLA clocks need the district time zone (pack meta.timezone)');
   checkTimeZone(timeZone);
+  // The scheduler's timers fire only while this node runs the SLA job (alone: always; with Redis:
+  // on the lease holder). A step a user takes still updates its clocks on the node that served it.
+  const job = { active: false, ready: false };
+  const timers = {
+    set: (fn: () => void, ms: number) => setTimeout(() => { if (job.active) fn(); }, ms).unref(),
+    clear: (t: unknown) => clearTimeout(t as ReturnType<typeof setTimeout>),
+  };
   const settings = new SlaSettingsRepo(app.store.db, { ...DEFAULT_SLA_SETTINGS, dayMode: opts.dayMode });
   const sla = new SlaService({
     db: app.store.db,
@@ -46,11 +54,21 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
     now: opts.now,
     deadline: { timeZone, calendar: opts.calendar ?? pack?.calendar ?? EMPTY_CALENDAR },
     log: app.log,
+    timers,
   });
   app.decorate('sla', sla);
   app.decorate('slaSettings', settings);
   // Ready: every module is registered, so the cases port answers while the clocks catch up.
-  app.addHook('onReady', async () => sla.recover(opts.now()));
+  // A node that takes the job over re-reads the clocks other nodes moved and catches up what fell due.
+  runOnce(app, {
+    name: 'sla-timers',
+    start: () => { job.active = true; if (job.ready) sla.recover(opts.now()); },
+    stop: () => { job.active = false; },
+  });
+  app.addHook('onReady', async () => {
+    job.ready = true;
+    if (job.active) sla.recover(opts.now());
+  });
   app.addHook('onClose', async () => sla.close());
   await app.register(slaRoutes, { now: opts.now });
 }, { name: 'sla', dependencies: ['store', 'auth', 'domain-events'] });
