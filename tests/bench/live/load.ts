@@ -12,6 +12,8 @@ import { benchDeviceId, fixMicro, plannedAt, type Timetable } from './fleet.ts';
 export interface LoadPlan { port: number; key: string; devices: number; timetable: Timetable }
 export interface LoadSummary {
   batches: number; fixes: number; accepted: number; rejected: number; failedRequests: number;
+  /** From the first batch to "stop". */
+  seconds: number;
   firstRejection: string | null;
   /** How late batches left against the timetable (the generator's own lag, included in the latencies). */
   lagP50Ms: number; lagP99Ms: number;
@@ -21,7 +23,8 @@ const plan = JSON.parse(process.argv[2]!) as LoadPlan;
 const { timetable: t } = plan;
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 const lags: number[] = [];
-const summary: LoadSummary = { batches: 0, fixes: 0, accepted: 0, rejected: 0, failedRequests: 0, firstRejection: null, lagP50Ms: 0, lagP99Ms: 0 };
+const summary: LoadSummary = { batches: 0, fixes: 0, accepted: 0, rejected: 0, failedRequests: 0, firstRejection: null, lagP50Ms: 0, lagP99Ms: 0, seconds: 0 };
+let firstAt = 0;
 let paused = false;
 let stopped = false;
 
@@ -69,6 +72,7 @@ async function run(): Promise<void> {
     if (stopped) break;
     // Paused: the round is skipped, not sent late, so the timetable stays what the screens expect.
     if (paused) continue;
+    if (!firstAt) firstAt = Date.now();
     lags.push(Date.now() - due);
     const body = batch(r, slot);
     summary.batches++;
@@ -89,6 +93,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 process.stdout.write('ready\n');
 await run();
+summary.seconds = (Date.now() - firstAt) / 1000;
 // Answers still on their way are waited for briefly, so the counts cover what was sent.
 await new Promise((ok) => setTimeout(ok, 1500));
 summary.lagP50Ms = pct(lags, 50);

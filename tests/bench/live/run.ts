@@ -5,12 +5,12 @@
  * processes; the server's CPU and RSS are read from /proc. Prints a table; asserts nothing.
  *
  * Env: BENCH_ENTITIES (20000), BENCH_SCREENS (100), BENCH_WINDOW_S (30), BENCH_SLOW_S (60),
- * BENCH_SLOW_SCREENS (10), BENCH_MODES (product,naive), BENCH_FORMATS (extra product protocol
- * formats to negotiate, e.g. "2", each measured as its own column).
+ * BENCH_SLOW_SCREENS (10), BENCH_MODES (product,naive), BENCH_FORMATS (the live protocol's formats to
+ * negotiate, each its own column; default 1, and 2 when shared/live-codec.ts has it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timetable } from './fleet.ts';
 import type { LoadPlan, LoadSummary } from './load.ts';
@@ -28,10 +28,15 @@ const WARMUP_S = 8;
 const TICK_MS = 1000;
 const SLOTS = 20;
 const MODES = (process.env.BENCH_MODES ?? 'product,naive').split(',');
-const FORMATS = (process.env.BENCH_FORMATS ?? '').split(',').filter(Boolean).map(Number);
+// Format 2 is measured as soon as the codec has it (issue 9 part 4, wip/protocol).
+const codec = (await import('../../../shared/live-codec.ts')) as Record<string, unknown>;
+const FORMATS = (process.env.BENCH_FORMATS ?? (codec.FORMAT_V2 ? '1,2' : '1')).split(',').filter(Boolean).map(Number);
+
+/** The machine's 1-minute load average: on a shared machine every figure here depends on it. */
+const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 interface Column {
-  name: string; report: ScreensReport; load: LoadSummary; cpuPct: number; rssMiB: number; peakRssMiB: number;
+  name: string; loadAvg: [number, number]; report: ScreensReport; load: LoadSummary; cpuPct: number; rssMiB: number; peakRssMiB: number;
   slow?: { beforeMiB: number; duringMaxMiB: number; afterMiB: number; connectedAfter: number; seconds: number };
 }
 
@@ -59,19 +64,23 @@ async function measure(name: string, mode: 'product' | 'naive', handshake: Recor
   const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-live-'));
   const server = await startServer(mode, dataDir);
   const pid = server.child.proc.pid!;
-  const timetable: Timetable = { t0: Date.now() + 1000, periodMs: TICK_MS, slots: SLOTS };
-  const loadPlan: LoadPlan = { port: server.port, key: server.key, devices: ENTITIES, timetable };
-  const load = start('./load.ts', [JSON.stringify(loadPlan)]);
+  let load: Child | undefined;
   let screens: Child | undefined;
   try {
-    if ((await load.next()) !== 'ready') throw new Error('load generator did not get ready');
-    const screensPlan: ScreensPlan = { port: server.port, token: server.token, mode, screens: SCREENS, measuring: MEASURING, timetable, ...(handshake ? { handshake } : {}) };
+    // The screens connect first, as walls already on when the fleet reports; then the load begins.
+    const screensPlan: ScreensPlan = { port: server.port, token: server.token, mode, screens: SCREENS, measuring: MEASURING, ...(handshake ? { handshake } : {}) };
     screens = start('./screens.ts', [JSON.stringify(screensPlan)]);
     if ((await screens.next()) !== 'ready') throw new Error('screens did not get ready');
+    const timetable: Timetable = { t0: Date.now() + 3000, periodMs: TICK_MS, slots: SLOTS };
+    await screens.ask(`timetable ${JSON.stringify(timetable)}`);
+    const loadPlan: LoadPlan = { port: server.port, key: server.key, devices: ENTITIES, timetable };
+    load = start('./load.ts', [JSON.stringify(loadPlan)]);
+    if ((await load.next()) !== 'ready') throw new Error('load generator did not get ready');
     log(`  ${SCREENS} screens connected; warming up ${WARMUP_S} s`);
     await sleep(WARMUP_S * 1000);
 
     await screens.ask('mark');
+    const loadAvg0 = loadAverage();
     const a = procStat(pid);
     let peak = a.rssMiB;
     const sampler = setInterval(() => { peak = Math.max(peak, procStat(pid).rssMiB); }, 1000);
@@ -79,7 +88,7 @@ async function measure(name: string, mode: 'product' | 'naive', handshake: Recor
     clearInterval(sampler);
     const b = procStat(pid);
     const report = await screens.ask<ScreensReport>('report');
-    const column: Column = { name, report, load: undefined as unknown as LoadSummary, cpuPct: ((b.cpuS - a.cpuS) / WINDOW_S) * 100, rssMiB: b.rssMiB, peakRssMiB: peak };
+    const column: Column = { name, loadAvg: [loadAvg0, loadAverage()], report, load: undefined as unknown as LoadSummary, cpuPct: ((b.cpuS - a.cpuS) / WINDOW_S) * 100, rssMiB: b.rssMiB, peakRssMiB: peak };
     log(`  window done: p99 ${report.latencyP99Ms.toFixed(0)} ms, server CPU ${column.cpuPct.toFixed(0)} %`);
 
     if (SLOW_S > 0 && SLOW_SCREENS > 0) {
@@ -102,7 +111,7 @@ async function measure(name: string, mode: 'product' | 'naive', handshake: Recor
     return column;
   } finally {
     if (screens) await stop(screens);
-    await stop(load);
+    if (load) await stop(load);
     await stop(server.child);
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -112,8 +121,7 @@ const columns: Column[] = [];
 for (const mode of MODES) {
   if (mode !== 'product' && mode !== 'naive') throw new Error(`BENCH_MODES: unknown mode "${mode}" (product, naive)`);
   if (mode === 'product') {
-    columns.push(await measure('this protocol (format 1)', 'product', undefined));
-    for (const f of FORMATS) columns.push(await measure(`this protocol (format ${f})`, 'product', { format: f }));
+    for (const f of FORMATS) columns.push(await measure(`this protocol (format ${f})`, 'product', { live: { format: f } }));
   } else columns.push(await measure('naive JSON broadcast', 'naive', undefined));
 }
 
@@ -136,9 +144,11 @@ row('bytes per moved entity (payload)', (c) => `${fmt(c.report.payloadBytesPerEn
 row('bytes per moved entity (TCP, all events)', (c) => `${fmt(c.report.wireBytesPerEntity, 1)} B`, '≤ 16 B', ratio((c) => c.report.wireBytesPerEntity));
 row('moved entities per screen', (c) => `${fmt(c.report.rowsPerScreenPerS)} /s`, `${fmt(ENTITIES)} /s sent`, '');
 row('screens connected / decode errors', (c) => `${c.report.connected} / ${c.report.decodeErrors}`, `${SCREENS} / 0`, '');
+row('fixes accepted by the server', (c) => `${fmt(c.load.accepted / c.load.seconds)} /s`, `${fmt(ENTITIES)} /s sent`, '');
 row('fixes accepted / rejected', (c) => `${fmt(c.load.accepted)} / ${fmt(c.load.rejected)}${c.load.firstRejection ? ` (${c.load.firstRejection.slice(0, 60)})` : ''}`, '', '');
 row('load generator lag p50 / p99', (c) => `${fmt(c.load.lagP50Ms)} / ${fmt(c.load.lagP99Ms)} ms`, 'included in latency', '');
-row('screens process CPU', (c) => `${fmt(c.report.screensCpuPct)} %`, 'same machine, 2 cores', '');
+row('screens process CPU', (c) => `${fmt(c.report.screensCpuPct)} %`, '', '');
+row('machine load average, window start / end', (c) => `${fmt(c.loadAvg[0], 1)} / ${fmt(c.loadAvg[1], 1)}`, `${availableParallelism()} cores, shared`, '');
 row(`${SLOW_SCREENS} screens stop reading ${SLOW_S} s: RSS before / during (max) / 15 s after`,
   (c) => (c.slow ? `${fmt(c.slow.beforeMiB)} / ${fmt(c.slow.duringMaxMiB)} / ${fmt(c.slow.afterMiB)} MiB` : 'not measured'), 'during ≈ before', '');
 row('screens connected after the slow minute', (c) => (c.slow ? `${c.slow.connectedAfter}` : '–'), `${SCREENS}`, '');

@@ -8,6 +8,7 @@
  * mode 'naive':   the baseline's 'entities' events, JSON arrays of entity objects.
  *
  * Commands on stdin, one per line; each answers with one JSON line on stdout:
+ *   timetable T the load's timetable (JSON), sent once the screens are connected → {"ok":true}
  *   mark        start a measuring window (counters to zero)      → {"ok":true}
  *   report      the window so far (ScreensReport)
  *   pause N     the last N screens stop reading their sockets    → {"ok":true}
@@ -16,12 +17,13 @@
 import { createInterface } from 'node:readline';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
+import { Decoder, Encoder, PacketType } from 'socket.io-parser';
 import { decodeLiveFrame } from '../../../shared/live-codec.ts';
 import { markOf, plannedAt, roundOf, type Timetable } from './fleet.ts';
 
 export interface ScreensPlan {
-  port: number; token: string; mode: 'product' | 'naive'; screens: number; measuring: number; timetable: Timetable;
-  /** Extra handshake fields (a protocol format to negotiate, when the server has more than one). */
+  port: number; token: string; mode: 'product' | 'naive'; screens: number; measuring: number;
+  /** Extra handshake fields (the live protocol's format to negotiate). */
   handshake?: Record<string, unknown>;
 }
 export interface ScreensReport {
@@ -44,8 +46,22 @@ export interface ScreensReport {
  */
 const SAMPLE_EVERY = 10;
 
+/**
+ * For the naive screens that do not measure: the socket.io packet is read off the socket but its
+ * JSON is not parsed. A hundred JSON.parse of every broadcast in one bench process on a shared
+ * 2-core machine would measure this process, not the server; the product's screens that do not
+ * measure likewise leave their frames undecoded.
+ */
+class UnparsedEntitiesDecoder extends Decoder {
+  override add(obj: unknown): void {
+    if (typeof obj === 'string' && obj.startsWith('2["entities",')) {
+      this.emitReserved('decoded', { type: PacketType.EVENT, nsp: '/', data: ['entities:unparsed', obj.length] });
+    } else super.add(obj);
+  }
+}
+
 const plan = JSON.parse(process.argv[2]!) as ScreensPlan;
-const t: Timetable = plan.timetable;
+let t: Timetable | undefined;
 
 interface Screen { socket: Socket; measuring: boolean; wire0: number }
 const screens: Screen[] = [];
@@ -62,6 +78,7 @@ const rawSocket = (s: Socket): NetSocket | undefined =>
 const wireRead = (s: Screen) => rawSocket(s.socket)?.bytesRead ?? 0;
 
 function time(lon: number, lat: number, at: number): void {
+  if (!t) return;
   const mark = markOf(Math.round(lon * 1e6), Math.round(lat * 1e6));
   if (!mark || Math.floor(mark.k / t.slots) % SAMPLE_EVERY !== 0) return;
   const r = roundOf(t, mark.k, mark.roundMod, at);
@@ -72,6 +89,7 @@ function connect(k: number): Promise<void> {
   const measuring = k < plan.measuring;
   const socket = io(`http://127.0.0.1:${plan.port}`, {
     auth: { token: plan.token, ...plan.handshake }, transports: ['websocket'], forceNew: true, reconnection: true,
+    ...(plan.mode === 'naive' && !measuring ? { parser: { Encoder, Decoder: UnparsedEntitiesDecoder } } : {}),
   });
   const screen: Screen = { socket, measuring, wire0: 0 };
   socket.on('disconnect', () => { disconnects++; });
@@ -134,8 +152,11 @@ process.stdout.write('ready\n');
 
 const say = (x: object) => process.stdout.write(`${JSON.stringify(x)}\n`);
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const [cmd, arg] = line.split(' ');
-  if (cmd === 'mark') {
+  const [cmd, arg] = line.split(' ', 2);
+  if (cmd === 'timetable') {
+    t = JSON.parse(line.slice(cmd.length + 1)) as Timetable;
+    say({ ok: true });
+  } else if (cmd === 'mark') {
     latencies = [];
     rows = 0;
     payloadBytes = 0;
