@@ -1,0 +1,49 @@
+/**
+ * The product's server for the live benchmarks, in its own process so that its CPU and RSS are
+ * read from /proc alone: the real app (server/app.ts) built from the environment like
+ * `npm start`, simulator off, plus a bench fleet set up before it listens —
+ * BENCH_ENTITIES HTTP devices (the pack's mobile entities first, then new vehicles made
+ * through the device directory, as `POST /api/devices` with a new entity would), one ingest key
+ * and one wall display token. The setup goes in one transaction: 20,000 single commits with
+ * synchronous=FULL would cost minutes of fsync and measure nothing the benchmark is about.
+ *
+ * Prints one JSON line (BenchServerReady) on stdout when it listens.
+ */
+import { join } from 'node:path';
+import { buildApp } from '../../../server/app.ts';
+import { loadConfig } from '../../../server/config.ts';
+import { loadDistrictPack } from '../../../server/district/load-pack.ts';
+import { newToken } from '../../../server/auth/passwords.ts';
+import { IngestKeysRepo } from '../../../server/ingest/http/keys-repo.ts';
+import { benchDeviceId } from './fleet.ts';
+
+export interface BenchServerReady { port: number; ingestKey: string; wallToken: string; devices: number; catalog: number }
+
+const count = Number(process.env.BENCH_ENTITIES ?? 20_000);
+const config = loadConfig(process.env);
+const clientRoot = process.env.BENCH_CLIENT_ROOT ?? join(config.dataDir, 'no-client');
+const { app } = await buildApp(config, { pack: await loadDistrictPack('data/lixia'), logger: false, clientRoot });
+
+const pack = app.district.pack;
+const mobile = [...pack.staff, ...pack.vehicles, ...pack.muckTrucks].map((e) => e.id);
+app.store.devices.atomically(() => {
+  for (let k = 0; k < count; k++) {
+    const bind = k < mobile.length
+      ? { entityId: mobile[k]! }
+      : { newEntity: { kind: 'vehicle' as const, name: `bench vehicle ${k}`, plate: `B${String(k).padStart(6, '0')}` } };
+    app.deviceDirectory.create('http', benchDeviceId(k), bind, null);
+  }
+});
+const { secret } = new IngestKeysRepo(app.store.db).create('bench load', 'bench', Date.now());
+const wallToken = newToken();
+app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
+
+await app.listen({ host: '127.0.0.1', port: 0 });
+const ready: BenchServerReady = {
+  port: (app.server.address() as { port: number }).port, ingestKey: secret, wallToken, devices: count, catalog: app.live.catalog.length,
+};
+process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+const stop = () => { void app.close().then(() => process.exit(0)); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

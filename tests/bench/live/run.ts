@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:live`: 20,000 entities reporting once per second to 100 screens, with this
+ * project's live protocol and with the naive baseline (naive-server.ts), side by side; then 10
+ * screens that stop reading for a minute. Server, load generator and screens are three
+ * processes; the server's CPU and RSS are read from /proc. Prints a table; asserts nothing.
+ *
+ * Env: BENCH_ENTITIES (20000), BENCH_SCREENS (100), BENCH_WINDOW_S (30), BENCH_SLOW_S (60),
+ * BENCH_SLOW_SCREENS (10), BENCH_MODES (product,naive), BENCH_FORMATS (the live protocol's formats to
+ * negotiate, each its own column; default 1, and 2 when shared/live-codec.ts has it).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Timetable } from './fleet.ts';
+import type { LoadPlan, LoadSummary } from './load.ts';
+import type { BenchServerReady } from './product-server.ts';
+import type { ScreensPlan, ScreensReport } from './screens.ts';
+import { procStat, sleep, start, stop, type Child } from './procs.ts';
+
+const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
+const SCREENS = Number(process.env.BENCH_SCREENS ?? 100);
+const MEASURING = Math.min(10, SCREENS);
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
+const SLOW_S = Number(process.env.BENCH_SLOW_S ?? 60);
+const SLOW_SCREENS = Number(process.env.BENCH_SLOW_SCREENS ?? 10);
+const WARMUP_S = 8;
+const TICK_MS = 1000;
+const SLOTS = 20;
+const MODES = (process.env.BENCH_MODES ?? 'product,naive').split(',');
+// Format 2 is measured as soon as the codec has it (issue 9 part 4, wip/protocol).
+const codec = (await import('../../../shared/live-codec.ts')) as Record<string, unknown>;
+const FORMATS = (process.env.BENCH_FORMATS ?? (codec.FORMAT_V2 ? '1,2' : '1')).split(',').filter(Boolean).map(Number);
+
+/** The machine's 1-minute load average: on a shared machine every figure here depends on it. */
+const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+interface Column {
+  name: string; loadAvg: [number, number]; report: ScreensReport; load: LoadSummary; cpuPct: number; rssMiB: number; peakRssMiB: number;
+  slow?: { beforeMiB: number; duringMaxMiB: number; afterMiB: number; connectedAfter: number; seconds: number };
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function startServer(mode: 'product' | 'naive', dataDir: string): Promise<{ child: Child; port: number; key: string; token: string }> {
+  if (mode === 'naive') {
+    const key = randomBytes(16).toString('hex');
+    const child = start('./naive-server.ts', [], { BENCH_KEY: key });
+    const { port } = JSON.parse(await child.next()) as { port: number };
+    return { child, port, key, token: '' };
+  }
+  const child = start('./product-server.ts', [], {
+    DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', JT808_PORT: '0', LOG_LEVEL: 'warn', SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0',
+    LIVE_TICK_MS: String(TICK_MS), INGEST_RATE_PER_MIN: '1000000', LIVE_MAX_SOCKETS_PER_TOKEN: String(SCREENS + 10), LIVE_MAX_SOCKETS_PER_ADDRESS: String(SCREENS + 10),
+    BENCH_ENTITIES: String(ENTITIES),
+  });
+  const ready = JSON.parse(await child.next()) as BenchServerReady;
+  log(`  product server: ${ready.devices} devices, catalog ${ready.catalog} entities, port ${ready.port}`);
+  return { child, port: ready.port, key: ready.ingestKey, token: ready.wallToken };
+}
+
+async function measure(name: string, mode: 'product' | 'naive', handshake: Record<string, unknown> | undefined): Promise<Column> {
+  log(`${name}: starting`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-live-'));
+  const server = await startServer(mode, dataDir);
+  const pid = server.child.proc.pid!;
+  let load: Child | undefined;
+  let screens: Child | undefined;
+  try {
+    // The screens connect first, as walls already on when the fleet reports; then the load begins.
+    const screensPlan: ScreensPlan = { port: server.port, token: server.token, mode, screens: SCREENS, measuring: MEASURING, ...(handshake ? { handshake } : {}) };
+    screens = start('./screens.ts', [JSON.stringify(screensPlan)]);
+    if ((await screens.next()) !== 'ready') throw new Error('screens did not get ready');
+    const timetable: Timetable = { t0: Date.now() + 3000, periodMs: TICK_MS, slots: SLOTS };
+    await screens.ask(`timetable ${JSON.stringify(timetable)}`);
+    const loadPlan: LoadPlan = { port: server.port, key: server.key, devices: ENTITIES, timetable };
+    load = start('./load.ts', [JSON.stringify(loadPlan)]);
+    if ((await load.next()) !== 'ready') throw new Error('load generator did not get ready');
+    log(`  ${SCREENS} screens connected; warming up ${WARMUP_S} s`);
+    await sleep(WARMUP_S * 1000);
+
+    await screens.ask('mark');
+    const loadAvg0 = loadAverage();
+    const a = procStat(pid);
+    let peak = a.rssMiB;
+    const sampler = setInterval(() => { peak = Math.max(peak, procStat(pid).rssMiB); }, 1000);
+    await sleep(WINDOW_S * 1000);
+    clearInterval(sampler);
+    const b = procStat(pid);
+    const report = await screens.ask<ScreensReport>('report');
+    const column: Column = { name, loadAvg: [loadAvg0, loadAverage()], report, load: undefined as unknown as LoadSummary, cpuPct: ((b.cpuS - a.cpuS) / WINDOW_S) * 100, rssMiB: b.rssMiB, peakRssMiB: peak };
+    log(`  window done: p99 ${report.latencyP99Ms.toFixed(0)} ms, server CPU ${column.cpuPct.toFixed(0)} %`);
+
+    if (SLOW_S > 0 && SLOW_SCREENS > 0) {
+      log(`  ${SLOW_SCREENS} screens stop reading for ${SLOW_S} s`);
+      const beforeMiB = procStat(pid).rssMiB;
+      await screens.ask(`pause ${SLOW_SCREENS}`);
+      let duringMaxMiB = beforeMiB;
+      for (let s = 0; s < SLOW_S; s += 2) {
+        await sleep(2000);
+        duringMaxMiB = Math.max(duringMaxMiB, procStat(pid).rssMiB);
+      }
+      await screens.ask('resume');
+      await sleep(15_000);
+      const afterMiB = procStat(pid).rssMiB;
+      const after = await screens.ask<ScreensReport>('report');
+      column.slow = { beforeMiB, duringMaxMiB, afterMiB, connectedAfter: after.connected, seconds: SLOW_S };
+    }
+    load.send('stop');
+    column.load = JSON.parse(await load.next()) as LoadSummary;
+    return column;
+  } finally {
+    if (screens) await stop(screens);
+    if (load) await stop(load);
+    await stop(server.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const columns: Column[] = [];
+for (const mode of MODES) {
+  if (mode !== 'product' && mode !== 'naive') throw new Error(`BENCH_MODES: unknown mode "${mode}" (product, naive)`);
+  if (mode === 'product') {
+    for (const f of FORMATS) columns.push(await measure(`this protocol (format ${f})`, 'product', { live: { format: f } }));
+  } else columns.push(await measure('naive JSON broadcast', 'naive', undefined));
+}
+
+// ---- the table ----
+const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const ours = columns.find((c) => c.name.startsWith('this protocol'));
+const naive = columns.find((c) => c.name.startsWith('naive'));
+const ratio = (pick: (c: Column) => number) => (ours && naive ? `${fmt(pick(naive) / pick(ours), 1)}×` : '–');
+const P99_TARGET = TICK_MS + 100;
+
+type Row = [string, ...string[]];
+const rows: Row[] = [];
+const row = (label: string, pick: (c: Column) => string, target: string, r: string) => rows.push([label, ...columns.map(pick), r, target]);
+row('server CPU', (c) => `${fmt(c.cpuPct)} % of a core`, '< 100 % (1 core)', ratio((c) => c.cpuPct));
+row('server RSS (end / peak)', (c) => `${fmt(c.rssMiB)} / ${fmt(c.peakRssMiB)} MiB`, '', ratio((c) => c.peakRssMiB));
+row('latency ingest → screen p50', (c) => `${fmt(c.report.latencyP50Ms)} ms`, '', ratio((c) => c.report.latencyP50Ms));
+row('latency ingest → screen p99', (c) => `${fmt(c.report.latencyP99Ms)} ms`, `≤ ${P99_TARGET} ms (tick + 100)`, ratio((c) => c.report.latencyP99Ms));
+row('latency max', (c) => `${fmt(c.report.latencyMaxMs)} ms`, '', '');
+row('bytes per moved entity (payload)', (c) => `${fmt(c.report.payloadBytesPerEntity, 1)} B`, '≤ 16 B', ratio((c) => c.report.payloadBytesPerEntity));
+row('bytes per moved entity (TCP, all events)', (c) => `${fmt(c.report.wireBytesPerEntity, 1)} B`, '≤ 16 B', ratio((c) => c.report.wireBytesPerEntity));
+row('moved entities per screen', (c) => `${fmt(c.report.rowsPerScreenPerS)} /s`, `${fmt(ENTITIES)} /s sent`, '');
+row('screens connected / decode errors', (c) => `${c.report.connected} / ${c.report.decodeErrors}`, `${SCREENS} / 0`, '');
+row('fixes accepted by the server', (c) => `${fmt(c.load.accepted / c.load.seconds)} /s`, `${fmt(ENTITIES)} /s sent`, '');
+row('fixes accepted / rejected', (c) => `${fmt(c.load.accepted)} / ${fmt(c.load.rejected)}${c.load.firstRejection ? ` (${c.load.firstRejection.slice(0, 60)})` : ''}`, '', '');
+row('load generator lag p50 / p99', (c) => `${fmt(c.load.lagP50Ms)} / ${fmt(c.load.lagP99Ms)} ms`, 'included in latency', '');
+row('screens process CPU', (c) => `${fmt(c.report.screensCpuPct)} %`, '', '');
+row('machine load average, window start / end', (c) => `${fmt(c.loadAvg[0], 1)} / ${fmt(c.loadAvg[1], 1)}`, `${availableParallelism()} cores, shared`, '');
+row(`${SLOW_SCREENS} screens stop reading ${SLOW_S} s: RSS before / during (max) / 15 s after`,
+  (c) => (c.slow ? `${fmt(c.slow.beforeMiB)} / ${fmt(c.slow.duringMaxMiB)} / ${fmt(c.slow.afterMiB)} MiB` : 'not measured'), 'during ≈ before', '');
+row('screens connected after the slow minute', (c) => (c.slow ? `${c.slow.connectedAfter}` : '–'), `${SCREENS}`, '');
+rows.push(['two nodes through Redis', ...columns.map(() => 'not measured: needs the cluster mode (wip/cluster)'), '', '']);
+
+const head: Row = ['measure', ...columns.map((c) => c.name), 'naive ÷ ours', 'target'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(`\n${fmt(ENTITIES)} entities reporting once per second · ${SCREENS} screens (${MEASURING} decode and time every ${10}th entity) · tick ${TICK_MS} ms · window ${WINDOW_S} s`);
+console.log(line(head));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+process.exit(0);

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:render`: the wall in Chromium at 1920×1080 while 20,000 entities report once
+ * per second (the live bench's server and load generator, tests/bench/live/), against the same
+ * page with updates paused (the load generator holds its posts, so no delta carries a move).
+ * Per phase: frames per second the page's requestAnimationFrame loop got, and main-thread
+ * busy time (CDP Performance.TaskDuration) per live tick. Prints a table; asserts nothing.
+ *
+ * Env: BENCH_ENTITIES (20000), BENCH_RENDER_S (15 per phase), CHROMIUM_PATH (/usr/bin/chromium).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type CDPSession, type Page } from 'playwright-core';
+import type { Timetable } from '../live/fleet.ts';
+import type { LoadPlan } from '../live/load.ts';
+import type { BenchServerReady } from '../live/product-server.ts';
+import { sleep, start, stop } from '../live/procs.ts';
+
+const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
+const PHASE_S = Number(process.env.BENCH_RENDER_S ?? 15);
+const TICK_MS = 1000;
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+if (!existsSync(executablePath)) {
+  console.log(`Chromium not found at ${executablePath}: render not measured`);
+  process.exit(0);
+}
+// The test hooks tell when the 20,000 entities are on the map (client/map/test-hooks.ts).
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', env: { ...process.env, CITYOPS_TEST_HOOKS: '1' } });
+if (built.status !== 0) throw new Error('client build failed');
+
+interface Phase { fps: number; mainThreadMsPerTick: number; rendered: number }
+
+/** Frames the page's animation loop got, and main-thread task time, over `seconds`. */
+async function measure(page: Page, cdp: CDPSession, seconds: number): Promise<Phase> {
+  const taskSeconds = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN;
+  };
+  const before = await taskSeconds();
+  const frames = await page.evaluate((ms) => new Promise<number>((done) => {
+    let n = 0;
+    const end = performance.now() + ms;
+    const frame = (now: number) => { n++; if (now < end) requestAnimationFrame(frame); else done(n); };
+    requestAnimationFrame(frame);
+  }), seconds * 1000);
+  const after = await taskSeconds();
+  const counts = await page.evaluate(() => window.__cityops?.renderedCounts());
+  const rendered = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
+  return { fps: frames / seconds, mainThreadMsPerTick: ((after - before) * 1000) / (seconds * 1000 / TICK_MS), rendered };
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-render-'));
+// Paths given to start() are relative to tests/bench/live/, where the server and the load live.
+const server = start('./product-server.ts', [], {
+  DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', JT808_PORT: '0', LOG_LEVEL: 'warn', SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0',
+  LIVE_TICK_MS: String(TICK_MS), INGEST_RATE_PER_MIN: '1000000', BENCH_ENTITIES: String(ENTITIES), BENCH_CLIENT_ROOT: resolve('dist/client'),
+});
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
+let load: ReturnType<typeof start> | undefined;
+try {
+  const ready = JSON.parse(await server.next()) as BenchServerReady;
+  const timetable: Timetable = { t0: Date.now() + 1000, periodMs: TICK_MS, slots: 20 };
+  const plan: LoadPlan = { port: ready.port, key: ready.ingestKey, devices: ENTITIES, timetable };
+  load = start('./load.ts', [JSON.stringify(plan)]);
+  if ((await load.next()) !== 'ready') throw new Error('load generator did not get ready');
+
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(`http://127.0.0.1:${ready.port}/wall?token=${encodeURIComponent(ready.wallToken)}`);
+  log(`wall loading; waiting for ${ENTITIES} entities on the map`);
+  await page.waitForFunction((n) => {
+    const c = window.__cityops?.renderedCounts();
+    return c !== undefined && Object.values(c).reduce((a, b) => a + b, 0) >= n;
+  }, ENTITIES, { timeout: 120_000, polling: 500 });
+  await sleep(3000);
+  log(`moving: measuring ${PHASE_S} s`);
+  const moving = await measure(page, cdp, PHASE_S);
+  load.send('pause');
+  // The last posted fixes reach the wall with the next tick and its motion settles.
+  await sleep(3 * TICK_MS);
+  log(`paused: measuring ${PHASE_S} s`);
+  const paused = await measure(page, cdp, PHASE_S);
+  load.send('resume');
+
+  const pct = (moving.fps / paused.fps) * 100;
+  const rows: [string, string, string, string][] = [
+    ['frame rate (requestAnimationFrame)', `${moving.fps.toFixed(1)} fps`, `${paused.fps.toFixed(1)} fps`, `moving ≥ 80 % of paused: ${pct.toFixed(0)} % ${pct >= 80 ? '(met)' : '(NOT MET)'}`],
+    ['main-thread busy per live tick', `${moving.mainThreadMsPerTick.toFixed(0)} ms`, `${paused.mainThreadMsPerTick.toFixed(0)} ms`, `tick ${TICK_MS} ms`],
+    ['entities on the map (test hooks)', `${moving.rendered}`, `${paused.rendered}`, `${ENTITIES} moving`],
+  ];
+  const head: [string, string, string, string] = ['measure', 'updates on', 'updates paused', 'target'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\nthe wall at 1920×1080 in Chromium (software GL: SwiftShader) · ${ENTITIES} entities reporting once per second · ${PHASE_S} s per phase`);
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+} finally {
+  await browser.close();
+  if (load) await stop(load);
+  await stop(server);
+  rmSync(dataDir, { recursive: true, force: true });
+}
