@@ -41,7 +41,7 @@ import mqtt from './plugins/mqtt.ts';
 import httpIngest from './plugins/http-ingest.ts';
 import healthRoutes from './routes/health.ts';
 import opsMetrics from './ops-metrics/plugin.ts';
-import { routeTable } from './policy/route-table.ts';
+import { routeTable, type RegisteredRoute } from './policy/route-table.ts';
 import districtRoutes from './routes/district.ts';
 import { basemapOrigins } from './district/basemap.ts';
 import authRoutes from './routes/auth.ts';
@@ -53,7 +53,6 @@ import jt808Routes from './routes/jt808.ts';
 import briefingRoutes from './routes/briefing.ts';
 import partyRoutes from './routes/party.ts';
 import { requestLogSerializer } from './log-redaction.ts';
-import type { RegisteredRoute } from './policy/route-table.ts';
 
 /** The package version, from the nearest package.json above this module (server/ in development, dist/server/ when bundled). */
 export const VERSION: string = (() => {

@@ -22,6 +22,10 @@ export interface AuthContext extends Principal {
 
 export interface Auth {
   resolve(token: string | undefined): AuthContext | undefined;
+  /**
+   * A route's `onRequest` hook: it runs before the body is parsed and validated, so that a caller
+   * without the role gets 401/403 and never the schema's details (allowed values, required fields).
+   */
   requireRole(...roles: Role[]): onRequestAsyncHookHandler;
   /** Emits 'revoked' with a revocation key when a session or display token is revoked. */
   events: EventEmitter;

@@ -2,7 +2,7 @@
  * History on first start (SIM_HISTORY_DAYS, server/sim/past): on an empty store the
  * simulated district gets its past — the cases and alarms of the whole window before the
  * server listens, the fleet's positions after it, in the background. Decorates
- * `app.simPast` (progress for GET /api/health); stops the background work on close (the
+ * `app.simPast` (progress for GET /api/past and /api/admin/status); stops the background work on close (the
  * next start resumes it).
  */
 import fp from 'fastify-plugin';

@@ -120,6 +120,11 @@ describe('health and readiness', () => {
       const thrown = await call(s.url, undefined, 'GET', '/api/ready');
       expect(thrown.status).toBe(503);
       expect(JSON.stringify(thrown.json)).not.toContain('secret');
+      // A check that never answers fails after its timeout instead of hanging the probe.
+      s.app.readiness.add('redis', () => new Promise(() => {}));
+      const hung = await call(s.url, undefined, 'GET', '/api/ready');
+      expect(hung.status).toBe(503);
+      expect(hung.json.checks.redis).toEqual({ ok: false, reason: 'no answer within 2000 ms' });
     } finally {
       s.app.readiness.add('redis', () => ({ ok: true }));
     }

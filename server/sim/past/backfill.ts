@@ -5,7 +5,7 @@
  * their month at once); then, in the background, the fleet's positions, readings and
  * connectivity, an hour of district time per chunk, each chunk committed with the progress
  * mark in one transaction and the event loop let go between steps, so the live server keeps
- * serving. Progress is in `GET /api/health` (`past`) and the log.
+ * serving. Progress is in `GET /api/past` and the log.
  *
  * Idempotent: a finished generation is marked and never runs again; a crash mid-cases rolls
  * back whole (the next start does them again); a crash mid-positions resumes at the last
@@ -226,7 +226,7 @@ export class PastBackfill {
     const t0 = performance.now();
     let loggedAt = 0;
     this.d.log.info({ from: new Date(w.fromMs).toISOString(), to: new Date(w.tracksToMs).toISOString(), resumeAt: done > w.fromMs ? new Date(done).toISOString() : null },
-      'simulated past: positions in the background (see GET /api/health → past)');
+      'simulated past: positions in the background (see GET /api/past)');
     for (let chunk = w.fromMs; chunk < w.tracksToMs; chunk += HOUR_MS) {
       const end = Math.min(chunk + HOUR_MS, w.tracksToMs);
       const res: Resolution = chunk >= w.fineFromMs ? FINE : COARSE;
