@@ -46,7 +46,8 @@ describe.skipIf(!haveChromium)('wall over live format 2 (real server, real Chrom
     await page.goto(server.wallUrl);
     // The live stream is the subject here, not the GL map (software GL on a busy box takes minutes to draw).
     await page.waitForFunction(() => (window.__cityopsLive?.held().withPosition ?? 0) > 0, null, { timeout: 120_000, polling: 500 });
-    await expect.poll(() => page!.textContent('[data-testid="connection"]'), { timeout: 30_000, message: liveLog.join('\n') }).toMatch(/实时在线/);
+    await expect.poll(() => page!.textContent('[data-testid="connection"]'), { timeout: 30_000 }).toMatch(/实时在线/)
+      .catch((err: unknown) => { throw new Error(`${String(err)}\nthe wall's live log:\n${liveLog.join('\n')}`); });
     const before = await held();
     expect(before.starts).toBe(1);
     expect(before.entities).toBeGreaterThan(4500);
