@@ -164,8 +164,9 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     opsRetryTimer = undefined;
     handlers.onState('live');
   });
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     if (closed) return;
+    console.info(`[live] disconnected: ${reason}`);
     handlers.onState('reconnecting');
     // 'io server disconnect' (the server closed this socket) is not retried by socket.io itself.
     retryLater();
@@ -176,6 +177,7 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
       handlers.onUnauthorized('expired');
       return;
     }
+    console.info(`[live] connection refused: ${err.message}`);
     handlers.onState('reconnecting');
     retryLater();
   });
