@@ -12,6 +12,7 @@ import type { LiveState } from '../live/live-state.ts';
 import { Lease, type LeaseStatus } from './leases.ts';
 import { LiveReplication, type ReplicationStats } from './replication.ts';
 import type { RunOnceJob } from './run-once.ts';
+import { TerminalClaims } from './terminal-claims.ts';
 
 export interface ClusterLog {
   info(obj: object, msg: string): void;
@@ -28,6 +29,8 @@ export interface ClusterStatus {
   since?: number;
   leases?: LeaseStatus[];
   replication?: ReplicationStats;
+  /** JT/T 808 sessions this node holds, and those it closed because the terminal reconnected to another node. */
+  jt808?: { claimed: number; takenByOtherNodes: number };
 }
 
 export interface ClusterNodeOptions {
@@ -60,6 +63,8 @@ export class ClusterNode {
   private readonly reader: Redis;
   private readonly leases = new Map<string, { lease: Lease; job: RunOnceJob }>();
   readonly replication: LiveReplication;
+  /** JT/T 808 terminals whose session this node holds (the newest connection wins cluster-wide). */
+  readonly terminals: TerminalClaims;
   private redisUp = false;
   private since: number;
   private leaseTimer: ReturnType<typeof setInterval> | undefined;
@@ -70,9 +75,11 @@ export class ClusterNode {
     this.nodeId = o.nodeId ?? defaultNodeId();
     this.since = o.now();
     // Commands fail at once while Redis is away (no offline queue): the loops here retry on their own terms.
+    // A Redis that hangs rather than closes fails commands after commandTimeout, never holds a loop forever.
     const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(200 * n, 2000) };
-    this.redis = new Redis(o.redisUrl, options);
-    this.reader = new Redis(o.redisUrl, options);
+    this.redis = new Redis(o.redisUrl, { ...options, commandTimeout: Math.max(1000, Math.floor(o.leaseTtlMs / 2)) });
+    // The reader blocks 1 s per XREAD: its timeout is above that.
+    this.reader = new Redis(o.redisUrl, { ...options, commandTimeout: 5000 });
     this.redis.on('ready', () => this.setUp(true));
     this.redis.on('close', () => this.setUp(false));
     // ioredis reports every failed attempt as 'error'; the state change is what gets logged.
@@ -81,9 +88,12 @@ export class ClusterNode {
     this.replication = new LiveReplication({
       redis: this.redis, reader: this.reader, live: o.live, nodeId: this.nodeId,
       streamKey: `${o.keyPrefix}:live:stream`, snapshotKey: `${o.keyPrefix}:live:snapshot`,
-      maxLen: o.streamMaxLen ?? 10_000, flushMs: o.flushMs ?? 50, now: o.now,
+      // 600 entries of 50 ms: half a minute to catch up from; a node further behind loads the snapshot
+      // (at 20,000 reports/s an entry is ~150 KB, so the window is what bounds Redis's memory).
+      maxLen: o.streamMaxLen ?? 600, flushMs: o.flushMs ?? 50, now: o.now,
       onError: (what, err) => { if (this.redisUp) o.log.warn({ err: String((err as Error)?.message ?? err) }, `cluster: live replication ${what} failed`); },
     });
+    this.terminals = new TerminalClaims(this.redis, o.keyPrefix, this.nodeId, o.leaseTtlMs);
     this.addJob({ name: 'live-snapshot', start: () => this.startSnapshots(), stop: () => this.stopSnapshots() });
   }
 
@@ -118,7 +128,10 @@ export class ClusterNode {
   async start(): Promise<void> {
     // A node starts even when Redis is away: ioredis connects (and reconnects) in the background.
     await this.replication.start();
-    const step = () => { for (const { lease } of this.leases.values()) void lease.step(); };
+    const step = () => {
+      for (const { lease } of this.leases.values()) void lease.step();
+      void this.terminals.renew();
+    };
     step();
     this.leaseTimer = setInterval(() => this.o.guard('cluster leases', step), Math.max(200, Math.floor(this.o.leaseTtlMs / 5)));
   }
@@ -149,6 +162,7 @@ export class ClusterNode {
       mode: 'redis', nodeId: this.nodeId, redis: this.redisUp ? 'up' : 'down', since: this.since,
       leases: [...this.leases.values()].map(({ lease }) => lease.status()),
       replication: { ...this.replication.stats, queued: this.replication.queued },
+      jt808: { claimed: this.terminals.size, takenByOtherNodes: this.terminals.taken },
     };
   }
 
@@ -158,6 +172,7 @@ export class ClusterNode {
     this.stopSnapshots();
     await this.replication.stop();
     for (const { lease } of this.leases.values()) await lease.release();
+    await this.terminals.releaseAll();
     this.closed = true;
     this.reader.disconnect();
     this.redis.disconnect();

@@ -70,10 +70,11 @@ export class Lease {
 
   /** One step: acquire when free, renew when held, give up when the local clock says it has run out. Never throws. */
   async step(): Promise<void> {
+    // Before anything else: a renewal still hanging on a stalled Redis must not keep the job running.
+    if (this.validUntil > 0 && !this.held()) this.drop('not renewed in time');
     if (this.busy) return;
     this.busy = true;
     try {
-      if (this.validUntil > 0 && !this.held()) this.drop('not renewed in time');
       const sentAt = this.clock();
       if (this.validUntil > 0) {
         const ok = await this.redis.eval(RENEW, 1, this.key, this.value, String(this.ttlMs));

@@ -19,6 +19,11 @@ declare module 'fastify' {
       status(): ClusterStatus;
       /** Whether this node holds a run-once job's lease (always true when it runs alone). */
       holds(job: string): boolean;
+      /**
+       * A JT/T 808 terminal authenticated here: claimed cluster-wide, so that when it reconnects
+       * to another node `close` ends the session it left here. Alone: nothing to do.
+       */
+      claimTerminal(terminal: string, close: () => void, stillOpen: () => boolean): void;
     };
   }
 }
@@ -36,7 +41,7 @@ export default fp<ClusterPluginOptions>(async (app, opts) => {
   app.get('/api/cluster', { onRequest: app.auth.requireRole('admin'), schema: { tags: ['admin'], hide: false } }, async () => app.cluster.status());
   const c = opts.cluster;
   if (!c) {
-    app.decorate('cluster', { status: (): ClusterStatus => ({ mode: 'single' }), holds: () => true });
+    app.decorate('cluster', { status: (): ClusterStatus => ({ mode: 'single' }), holds: () => true, claimTerminal: () => {} });
     return;
   }
   const log = app.log.child({ module: 'cluster' });
@@ -53,7 +58,11 @@ export default fp<ClusterPluginOptions>(async (app, opts) => {
   const adapterClient = new Redis(c.redisUrl, { retryStrategy: (n: number) => Math.min(200 * n, 2000) });
   adapterClient.on('error', () => {});
   app.io.adapter(createAdapter(adapterClient, { streamName: `${c.keyPrefix}:sio`, maxLen: 10_000 }));
-  app.decorate('cluster', { status: () => node.status(), holds: (job: string) => node.holds(job) });
+  app.decorate('cluster', {
+    status: () => node.status(),
+    holds: (job: string) => node.holds(job),
+    claimTerminal: (terminal: string, close: () => void, stillOpen: () => boolean) => { void node.terminals.claim(terminal, close, stillOpen); },
+  });
   log.info({ nodeId: node.nodeId, leaseTtlMs: c.leaseTtlMs }, 'cluster: joining through Redis');
   // Ready: every module has registered its jobs and listeners.
   app.addHook('onReady', async () => node.start());

@@ -49,7 +49,12 @@ export default fp<Jt808PluginOptions>(async (app, opts) => {
       maxBatchItems: 256,
       now,
       onAnswer: (a) => { texts.onAnswer(a); },
-      onReady: (s) => texts.onSession(s),
+      onReady: (s) => {
+        texts.onSession(s);
+        // With Redis, one node holds each terminal: a reconnection elsewhere closes the session left here.
+        const terminal = s.deviceId;
+        if (terminal !== undefined && app.hasDecorator('cluster')) app.cluster.claimTerminal(terminal, () => s.close('replacedOnAnotherNode'), () => gateway?.session(terminal) === s);
+      },
     }, config.limits, app.log);
   }
   const port = gateway ? await gateway.listen(config.port as number, opts.host) : undefined;

@@ -112,6 +112,11 @@ export class Jt808Session {
     if (current && this.deviceId !== undefined) this.env.directory.disconnected('jt808', this.deviceId, this.env.now());
   }
 
+  /** Ends the connection from outside the gateway (the cluster: the terminal reconnected to another node). */
+  close(reason: string): void {
+    this.io.close(reason);
+  }
+
   /** 0x8300: sends a text to the terminal; returns the serial its 0x0001 answer will carry. */
   sendText(text: string, flags?: number): number {
     return this.send(MSG.text, encodeText(text, flags));
