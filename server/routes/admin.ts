@@ -36,7 +36,7 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
   });
 
   app.get('/api/audit', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags: ['admin'],
       description: 'The audit log, newest first: who did what to what, when. Filters: actor, action (exact, or a prefix ending in "." or "*"), target prefix, from/to (epoch ms). Paging: pass nextBefore as before.',

@@ -58,7 +58,7 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number
   });
 
   app.post('/api/auth/password', {
-    preHandler: app.auth.requireRole(),
+    onRequest: app.auth.requireRole(),
     config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
     schema: {
       tags: ['auth'],

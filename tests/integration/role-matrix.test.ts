@@ -121,6 +121,9 @@ const POLICY: Record<string, Access> = {
   'GET /api/devices/:id/messages': ADMIN,
   'POST /api/devices/:id/position-query': ADMIN,
   'GET /api/jt808/stats': ADMIN,
+  'GET /api/audit': ADMIN,
+  'POST /api/auth/password': SIGNED_IN,
+  'GET /api/cluster': ADMIN,
 };
 
 /** Which principals may open the live socket, and which may send each client event once connected. */
@@ -128,6 +131,11 @@ const SOCKET_CONNECT: readonly Role[] = ['wall', 'dispatcher', 'leader', 'admin'
 const SOCKET_EVENTS: Record<string, readonly Role[]> = {
   'live:resync': ['wall', 'dispatcher', 'leader', 'admin'],
   'ops:resync': ['wall', 'dispatcher', 'leader', 'admin'],
+  'live:subscribe': ['wall', 'dispatcher', 'leader', 'admin'],
+};
+/** What each event is sent with besides its acknowledgement (subscriptions need a live format-2 socket). */
+const SOCKET_EVENT_ARGS: Record<string, { format: 1 | 2; args: unknown[] }> = {
+  'live:subscribe': { format: 2, args: [{ kinds: ['vehicle'] }] },
 };
 /** Socket.IO's own events, not the application's. */
 const RESERVED_EVENTS = new Set(['disconnect', 'disconnecting', 'error']);
@@ -241,11 +249,12 @@ describe('the socket role matrix', () => {
   afterAll(() => { for (const c of sockets) c.close(); });
 
   /** Connects as `who`: the socket once its snapshot arrived, or the handshake's refusal. */
-  async function connect(who: Who): Promise<LiveClient | string> {
-    const c = liveClient(s.url, tokens.get(who));
+  async function connect(who: Who, format: 1 | 2 = 1): Promise<LiveClient | string> {
+    const c = liveClient(s.url, tokens.get(who), format);
     sockets.push(c);
     return once<LiveClient | string>((resolve) => {
       c.once('live:snapshot', () => resolve(c));
+      c.once('live:start', () => resolve(c));
       c.once('connect_error', (e) => resolve(e.message));
     }, 15_000, `${who} connecting`);
   }
@@ -271,9 +280,10 @@ describe('the socket role matrix', () => {
     for (const event of events) {
       for (const role of SOCKET_CONNECT) {
         // A fresh socket per call: the resync events share a per-socket rate limit.
-        const c = await connect(role);
+        const call = SOCKET_EVENT_ARGS[event] ?? { format: 1, args: [] };
+        const c = await connect(role, call.format);
         expect(typeof c, `${role} ${event}`).toBe('object');
-        const reply = await (c as LiveClient).timeout(10_000).emitWithAck(event as 'live:resync') as { ok: boolean };
+        const reply = await ((c as LiveClient).timeout(10_000).emitWithAck as (ev: string, ...a: unknown[]) => Promise<unknown>)(event, ...call.args) as { ok: boolean };
         expect(reply.ok, `${role} ${event}`).toBe(SOCKET_EVENTS[event]!.includes(role));
         (c as LiveClient).close();
       }
