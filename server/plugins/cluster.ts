@@ -63,6 +63,9 @@ export default fp<ClusterPluginOptions>(async (app, opts) => {
     holds: (job: string) => node.holds(job),
     claimTerminal: (terminal: string, close: () => void, stillOpen: () => boolean) => { void node.terminals.claim(terminal, close, stillOpen); },
   });
+  // /api/ready says not ready while Redis is away: the screens this node holds keep their stream
+  // (the node goes on alone), but a load balancer should send new screens to a node that sees the others.
+  app.readiness.add('redis', () => (node.status().redis === 'up' ? { ok: true } : { ok: false, reason: 'Redis unreachable: this node runs alone until it returns' }));
   log.info({ nodeId: node.nodeId, leaseTtlMs: c.leaseTtlMs }, 'cluster: joining through Redis');
   // Ready: every module has registered its jobs and listeners.
   app.addHook('onReady', async () => node.start());
@@ -70,4 +73,4 @@ export default fp<ClusterPluginOptions>(async (app, opts) => {
     await node.close();
     adapterClient.disconnect();
   });
-}, { name: 'cluster', dependencies: ['live', 'realtime'] });
+}, { name: 'cluster', dependencies: ['live', 'realtime', 'ops-metrics'] });

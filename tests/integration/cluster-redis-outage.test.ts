@@ -80,6 +80,10 @@ describe.skipIf(!shared)('Redis killed and restarted under two nodes', () => {
     await wallA.waitFor('staff-0002', 'position on A during the outage', at(117.0422, 36.6622), 15_000);
     expect((await status(a.url, adminA)).replication!.queued).toBeGreaterThanOrEqual(1);
     expect(a.output.join('\n')).toContain('Redis unreachable');
+    // The load balancer's probe says so: this node serves its screens but sees no other node.
+    const notReady = await fetch(`${a.url}/api/ready`);
+    expect(notReady.status).toBe(503);
+    expect(JSON.stringify(await notReady.json())).toContain('Redis unreachable');
 
     redis = await startPrivateRedis(port);
     await eventually('both nodes see Redis up again', async () => {
@@ -92,5 +96,6 @@ describe.skipIf(!shared)('Redis killed and restarted under two nodes', () => {
     await report(117.0433, 36.6633, t0 + 20_000);
     await wallB.waitFor('staff-0002', 'a position after recovery on B', at(117.0433, 36.6633), 15_000);
     expect(a.output.join('\n')).toContain('Redis reachable');
+    expect((await fetch(`${a.url}/api/ready`)).status).toBe(200);
   }, 90_000);
 });
