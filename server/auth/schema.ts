@@ -45,6 +45,7 @@ export const HARDENING_MIGRATION: Migration = {
       locked_until INTEGER NOT NULL
     );
     CREATE INDEX sessions_expires ON sessions(expires_at);
+    CREATE INDEX sessions_revoked ON sessions(revoked_at);
     CREATE INDEX audit_actor ON audit(actor, id);
     CREATE INDEX audit_action ON audit(action, id);
   `,
