@@ -9,6 +9,8 @@ import { CONNECTIVITY, ENTITY_STATUSES, isEntityKind, type Connectivity, type En
 import { distanceM } from '../../shared/geo.ts';
 import { localDate } from '../../shared/local-time.ts';
 import type { Db } from '../store/database.ts';
+import type { SqlStore } from '../store/sql/types.ts';
+import { pruneHistory, type RetentionCutoff, type RetentionResult } from './partitions.ts';
 import type { LiveChange } from '../live/change-stream.ts';
 import type { LateReport } from '../live/live-state.ts';
 import { decodeTrack, encodeTrack, type TrackPoint } from './track-codec.ts';
@@ -130,8 +132,6 @@ export class HistoryStore implements HistoryPort {
       newest: db.prepare<[], { entity_id: string; kind: string; bucket: number; blob: Buffer }>(`SELECT e.entity_id, e.kind, t.bucket, t.blob
         FROM history_entity e JOIN history_track t ON t.eid = e.eid AND t.bucket = (SELECT MAX(bucket) FROM history_track WHERE eid = e.eid)
         ORDER BY e.eid`),
-      prune: db.prepare<[number, number]>('DELETE FROM history_track WHERE eid = ? AND bucket < ?'),
-      pruneDaily: db.prepare<[string]>('DELETE FROM history_daily WHERE day < ?'),
     };
     for (const r of this.q.entities.all()) this.eids.set(r.entity_id, r.eid);
   }
@@ -382,17 +382,19 @@ export class HistoryStore implements HistoryPort {
     return day;
   }
 
-  /** Deletes buckets older than the retention period (and roll-up days older than it); returns the buckets deleted. */
-  prune(): number {
+  /** Where retention cuts now: buckets starting before the retention period, roll-up days before its local date. */
+  retentionCutoff(): RetentionCutoff {
     const cutoffMs = this.opts.now() - this.opts.retentionDays * 86_400_000;
-    const cutoff = Math.floor(cutoffMs / 1000 / this.bucketS) * this.bucketS;
-    let deleted = 0;
-    this.db.transaction(() => {
-      // One primary-key range per entity: no full scan, no index on bucket to pay for.
-      for (const { eid } of this.q.entities.all()) deleted += this.q.prune.run(eid, cutoff).changes;
-      this.q.pruneDaily.run(localDate(cutoffMs, this.opts.timeZone));
-    })();
-    return deleted;
+    return { bucketS: Math.floor(cutoffMs / 1000 / this.bucketS) * this.bucketS, day: localDate(cutoffMs, this.opts.timeZone) };
+  }
+
+  /**
+   * Deletes history older than the retention period through the asynchronous store layer — the
+   * same job on both stores; on PostgreSQL whole expired partitions are dropped
+   * (server/history/partitions.ts).
+   */
+  prune(sql: SqlStore): Promise<RetentionResult> {
+    return pruneHistory(sql, this.retentionCutoff());
   }
 
   /** Points buffered and not yet written (for health and the bench). */

@@ -96,20 +96,12 @@ export async function pruneHistory(store: SqlStore, cutoff: RetentionCutoff, par
     });
     partitions?.forget(dropped);
   }
-  const { track, daily } = await store.transaction(async (tx) => {
-    let track = 0;
-    if (tx.dialect === 'postgres') {
-      // Partition pruning: only the partition the cut-off falls in is visited.
-      track = (await tx.exec('DELETE FROM history_track WHERE bucket < $1', [cutoff.bucketS])).changes;
-    } else {
-      // One primary-key range per entity (the table is WITHOUT ROWID, keyed by eid then bucket): no full scan.
-      for (const { eid } of await tx.query<{ eid: number }>('SELECT eid FROM history_entity')) {
-        track += (await tx.exec('DELETE FROM history_track WHERE eid = $1 AND bucket < $2', [eid, cutoff.bucketS])).changes;
-      }
-    }
-    const daily = (await tx.exec('DELETE FROM history_daily WHERE day < $1', [cutoff.day])).changes;
-    return { track, daily };
-  });
+  // One statement each, no transaction: on SQLite the handle is shared with repositories that write
+  // synchronously, and a transaction held across awaits would take their writes into it. SQLite
+  // walks the primary key (eid, bucket) once per entity; PostgreSQL visits only the partition the
+  // cut-off falls in. A retention interrupted between the two is finished by the next run.
+  const track = (await store.exec('DELETE FROM history_track WHERE eid IN (SELECT eid FROM history_entity) AND bucket < $1', [cutoff.bucketS])).changes;
+  const daily = (await store.exec('DELETE FROM history_daily WHERE day < $1', [cutoff.day])).changes;
   return { droppedPartitions: dropped.sort(), deletedTrackRows: track, deletedDailyRows: daily };
 }
 

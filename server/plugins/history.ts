@@ -54,11 +54,14 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   const flush = () => {
     try { store.flush(); } catch (err) { store.stats.flushFailures++; app.log.error({ err }, 'history flush failed; points kept for the next flush'); }
   };
+  // One prune at a time; closing waits for the one running, so the store is not closed under it.
+  let pruning: Promise<void> | undefined;
   const prune = () => {
-    try {
-      const n = store.prune();
-      if (n > 0) app.log.info({ buckets: n, retentionDays: opts.retentionDays }, 'history pruned');
-    } catch (err) { app.log.error({ err }, 'history prune failed'); }
+    pruning ??= store.prune(app.store.sql).then((r) => {
+      if (r.deletedTrackRows > 0 || r.droppedPartitions.length > 0) {
+        app.log.info({ buckets: r.deletedTrackRows, partitions: r.droppedPartitions, days: r.deletedDailyRows, retentionDays: opts.retentionDays }, 'history pruned');
+      }
+    }, (err: unknown) => { app.log.error({ err }, 'history prune failed'); }).finally(() => { pruning = undefined; });
   };
   const flushTimer = setInterval(flush, opts.flushS * 1000);
   flushTimer.unref();
@@ -73,6 +76,7 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
     clearImmediate(firstPrune);
     unsubscribe();
     unsubscribeLate();
+    await pruning;
     flush();
   });
   await app.register(historyRoutes);

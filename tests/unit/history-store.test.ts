@@ -5,6 +5,7 @@ import { connectivityPolicy, LiveState } from '../../server/live/live-state.ts';
 import { migrate } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { HistoryStore } from '../../server/history/history-store.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 
 // 2026-11-28 10:00 in Jinan (UTC+8), on a 10-minute bucket boundary.
 const T0 = Date.UTC(2026, 10, 28, 2, 0, 0);
@@ -141,14 +142,14 @@ describe('history roll-up and restart', () => {
     expect(history.track('veh-001', T0, T0 + S)).toHaveLength(1);
   });
 
-  it('prunes buckets and roll-up days older than the retention period', () => {
+  it('prunes buckets and roll-up days older than the retention period', async () => {
     const { db, move, history } = fixture();
     move(0, 0);
     history.flush();
     const later = new HistoryStore(db, { policy: { minMoveM: 25, maxGapS: 60 }, timeZone: 'Asia/Shanghai', retentionDays: 1, now: () => T0 + 2 * 86_400_000 });
     move(86_400 * S + 60 * S, 0); // a day later: younger than the retention, kept
     history.flush();
-    expect(later.prune()).toBe(1);
+    expect(await later.prune(new SqliteStore(db))).toEqual({ droppedPartitions: [], deletedTrackRows: 1, deletedDailyRows: 1 });
     expect(later.track('veh-001', T0, T0 + 2 * 86_400_000)).toHaveLength(1);
     expect(later.track('veh-001', T0, T0 + S)).toEqual([]);
     // the first day's roll-up is gone, the next day's (younger than the cutoff day) stays

@@ -7,6 +7,9 @@
  * holds the connection from BEGIN to COMMIT: other transactions and statements on the store wait
  * their turn (a queue), or they would land inside it and be rolled back with it. Keep the work
  * between `await`s short — a transaction that waits on the network holds every writer.
+ * While unconverted repositories write through the same handle synchronously, nothing queues
+ * them: one that runs between two awaits of a layer transaction writes inside it. So until they
+ * are converted, the server opens no layer transaction on SQLite (retention deletes without one).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
