@@ -6,12 +6,12 @@
  */
 import type { PostgresMigration } from './postgres-migration.ts';
 import { POSTGRES_MIGRATIONS_1_TO_9 } from './postgres-schema.ts';
-import { POSTGRES_MIGRATIONS_10_TO_16 } from './postgres-schema-10-16.ts';
+import { POSTGRES_MIGRATIONS_10_TO_17 } from './postgres-schema-10-17.ts';
 import type { PostgresStore } from './postgres-store.ts';
 import { SqlStoreError } from './types.ts';
 
 /** Every PostgreSQL migration, oldest first. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [...POSTGRES_MIGRATIONS_1_TO_9, ...POSTGRES_MIGRATIONS_10_TO_16];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [...POSTGRES_MIGRATIONS_1_TO_9, ...POSTGRES_MIGRATIONS_10_TO_17];
 
 /** pg_advisory_xact_lock's key for migrations: any fixed number no other part of the product uses. */
 const MIGRATION_LOCK = 7_123_001;

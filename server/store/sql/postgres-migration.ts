@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL DDL of migrations 1–16, one entry per SQLite migration with the same version
+ * The PostgreSQL DDL of migrations 1–17, one entry per SQLite migration with the same version
  * (server/store/migrations.ts), so a store's version means the same tables on both. Written
  * for PostgreSQL rather than translated: SQLite's table rebuilds (5, 6, 14) are ALTER TABLEs
  * here, and history is partitioned by time (server/history/partitions.ts makes the partitions).

@@ -1,10 +1,10 @@
 /**
- * The PostgreSQL DDL of migrations 10–16 (history, the simulated past, briefing and heat
- * indexes, devices, JT/T 808 messages, ingest keys). Rules: server/store/sql/postgres-migration.ts.
+ * The PostgreSQL DDL of migrations 10–17 (history, the simulated past, briefing and heat
+ * indexes, devices, JT/T 808 messages, ingest keys, login throttle). Rules: server/store/sql/postgres-migration.ts.
  */
 import { ID, type PostgresMigration } from './postgres-migration.ts';
 
-export const POSTGRES_MIGRATIONS_10_TO_16: readonly PostgresMigration[] = [
+export const POSTGRES_MIGRATIONS_10_TO_17: readonly PostgresMigration[] = [
   {
     version: 10,
     name: 'history: tracks per entity and bucket (partitioned by day), daily roll-up (partitioned by month)',
@@ -151,6 +151,22 @@ export const POSTGRES_MIGRATIONS_10_TO_16: readonly PostgresMigration[] = [
         PRIMARY KEY (key_id, idempotency_key)
       );
       CREATE INDEX ingest_requests_time ON ingest_requests(created_at);
+    `,
+  },
+  {
+    version: 17,
+    name: 'login throttle; indexes for session expiry and audit queries',
+    sql: `
+      CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY,
+        failures BIGINT NOT NULL CHECK (failures > 0),
+        last_failure_at BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL
+      );
+      CREATE INDEX sessions_expires ON sessions(expires_at);
+      CREATE INDEX sessions_revoked ON sessions(revoked_at);
+      CREATE INDEX audit_actor ON audit(actor, id);
+      CREATE INDEX audit_action ON audit(action, id);
     `,
   },
 ];
