@@ -4,11 +4,15 @@
  * about summaries and connection state.
  *
  * A wall runs for weeks: when the server goes away the connection retries by itself with a
- * capped backoff and never gives up; every (re)connect brings a fresh 'live:snapshot'.
+ * capped backoff and never gives up. The handshake asks for live format 2 and says what the
+ * screen holds: a reconnect brings the difference ('live:start', resumed), or the whole view
+ * when the server no longer has that version (restarted, or the screen was away too long).
  */
 import { io, type Socket } from 'socket.io-client';
-import { decodeLiveFrame, LiveCodecError } from '../../shared/live-codec.ts';
-import type { CatalogEntry, ClientToServerEvents, ServerToClientEvents } from '../../shared/live-events.ts';
+import { decodeLiveFrame, FORMAT_V2, LiveCodecError, liveFrameFormat, type LiveFrame } from '../../shared/live-codec.ts';
+import type { CatalogEntry, ClientToServerEvents, LiveHandshakeAuth, LiveStart, ServerToClientEvents } from '../../shared/live-events.ts';
+import type { LiveSubscription } from '../../shared/live-subscription.ts';
+import { LiveViewState, parseCatalogBytes } from './view-state.ts';
 import type { KpiSummary } from '../../shared/kpis.ts';
 import type { OpsDelta, OpsSnapshot } from '../../shared/ops.ts';
 import type { DeltaOutcome } from './ops-state.ts';
@@ -32,7 +36,18 @@ export interface LiveClientHandlers {
 }
 
 export interface LiveClient {
+  /** Changes what this screen receives (format 2): resolves once the server took it; its whole new view follows. */
+  subscribe(subscription: LiveSubscription): Promise<void>;
+  /** Starts received and how many resumed from what the screen held (diagnostics, browser tests). */
+  stats(): { starts: number; resumed: number; version: number };
+  /** Closes the transport as a network drop would (browser tests): the client reconnects and resumes. */
+  dropTransport(): void;
   close(): void;
+}
+
+export interface LiveClientOptions {
+  /** What the screen takes; the wall takes everything (the default). */
+  subscription?: LiveSubscription;
 }
 
 /** Reconnection backoff: 1 s doubling to 10 s (±50 % jitter so a room of walls does not retry in step), forever. */
@@ -54,18 +69,30 @@ function reloadForNewBuild(serverBuild: string | undefined): boolean {
   if (!serverBuild || typeof document === 'undefined') return false;
   const ours = document.querySelector<HTMLScriptElement>('script[type="module"][src*="/assets/"]')?.getAttribute('src');
   if (!ours || serverBuild === ours) return false;
+  return reloadPage(`the server serves client build ${serverBuild} (this is ${ours})`);
+}
+
+function reloadPage(why: string): boolean {
+  if (typeof location === 'undefined' || typeof sessionStorage === 'undefined') return false;
   const last = Number(sessionStorage.getItem(RELOAD_KEY) ?? 0);
   if (Date.now() - last < RELOAD_MIN_INTERVAL_MS) return false;
   sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
-  console.info(`[live] the server serves client build ${serverBuild} (this is ${ours}): reloading`);
+  console.info(`[live] ${why}: reloading`);
   location.reload();
   return true;
 }
 
-export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveClientHandlers): LiveClient {
+export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveClientHandlers, options: LiveClientOptions = {}): LiveClient {
+  const view = new LiveViewState();
+  view.subscription = options.subscription ?? {};
+  const handshake = (): LiveHandshakeAuth => {
+    const resume = buffer.catalogId === view.catalogId ? view.resume(buffer.size) : undefined;
+    return { token, live: { format: 2, subscription: view.subscription, ...(resume ? { resume } : {}) } };
+  };
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: '/socket.io',
-    auth: { token },
+    // A function: every reconnect sends what the screen holds then.
+    auth: (cb) => cb(handshake() as unknown as Record<string, unknown>),
     transports: ['websocket'],
     // This screen owns its connection: no Manager shared with (or cached for) another mount.
     forceNew: true,
@@ -81,6 +108,7 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
   let resyncing = false;
   let opsResyncing = false;
   let opsRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  const counts = { starts: 0, resumed: 0 };
 
   /**
    * The Manager retries transport failures by itself (socket.active stays true). A refusal by a
@@ -136,8 +164,9 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     opsRetryTimer = undefined;
     handlers.onState('live');
   });
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     if (closed) return;
+    console.info(`[live] disconnected: ${reason}`);
     handlers.onState('reconnecting');
     // 'io server disconnect' (the server closed this socket) is not retried by socket.io itself.
     retryLater();
@@ -148,11 +177,75 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
       handlers.onUnauthorized('expired');
       return;
     }
+    console.info(`[live] connection refused: ${err.message}`);
     handlers.onState('reconnecting');
     retryLater();
   });
   socket.on('session:revoked', () => {
     if (!closed) handlers.onUnauthorized('revoked');
+  });
+
+  /** Takes a full catalog: extends what is held when it continues it, else starts over. */
+  const adoptCatalog = (catalogId: string, catalog: CatalogEntry[]): void => {
+    // The same district with entities added since (the catalog only grows): extend what is held.
+    const extended = buffer.catalogId === catalogId && holdsPrefix(buffer, catalog) && buffer.extend(catalog.slice(buffer.size));
+    if (!extended) {
+      const hadCatalog = buffer.catalogId !== '';
+      // Another set of entities: drop everything held and rebuild from the new catalog.
+      buffer.reset(catalogId, catalog);
+      if (hadCatalog) handlers.onCatalogChanged?.();
+    }
+  };
+
+  /** Applies a format-2 frame to the view and the buffer; false when it did not fit (a resync is asked). */
+  const applyV2 = (bytes: Uint8Array, what: string): boolean => {
+    let frame: LiveFrame | 'gap' | 'awaiting';
+    try {
+      frame = view.apply(bytes);
+    } catch (err) {
+      if (!(err instanceof LiveCodecError)) throw err;
+      console.warn(`[live] ${what}: ${err.message}`);
+      resync('decode error');
+      return false;
+    }
+    if (frame === 'awaiting') return false;
+    if (frame === 'gap') {
+      resync(`gap from version ${view.version}`);
+      return false;
+    }
+    buffer.apply(frame, performance.now());
+    return true;
+  };
+
+  socket.on('live:start', (start: LiveStart) => {
+    if (reloadForNewBuild(start.clientBuild)) return;
+    counts.starts++;
+    if (start.resumed) counts.resumed++;
+    let catalog: CatalogEntry[];
+    try {
+      catalog = parseCatalogBytes(toBytes(start.catalog), start.catalogFrom);
+    } catch (err) {
+      if (!(err instanceof LiveCodecError)) throw err;
+      console.warn(`[live] start: ${err.message}`);
+      return; // keep drawing what we have; a resync or the next reconnect brings another start
+    }
+    if (start.resumed) {
+      if (start.catalogId !== buffer.catalogId || !buffer.extend(catalog)) {
+        view.held = false;
+        resync('resumed with another catalog');
+        return;
+      }
+      if (catalog.length) handlers.onCatalogGrown?.(catalog);
+    } else {
+      adoptCatalog(start.catalogId, catalog);
+      view.reset(start.streamId, start.catalogId, buffer.size);
+    }
+    view.grow(buffer.size);
+    view.subscription = start.subscription;
+    if (applyV2(toBytes(start.frame), 'start')) resyncing = false;
+  });
+  socket.on('live:reload', (reload) => {
+    if (!closed) reloadPage(`the server sends live formats ${reload.formats.join(', ')} only`);
   });
 
   socket.on('live:snapshot', (snapshot) => {
@@ -166,14 +259,9 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
       return; // keep drawing what we have; the next (re)connect or resync brings another snapshot
     }
     const now = performance.now();
-    // The same district with entities added since (the catalog only grows): extend what is held.
-    const extended = buffer.catalogId === snapshot.catalogId && holdsPrefix(buffer, snapshot.catalog) && buffer.extend(snapshot.catalog.slice(buffer.size));
-    if (!extended) {
-      const hadCatalog = buffer.catalogId !== '';
-      // Another set of entities: drop everything held and rebuild from the new catalog.
-      buffer.reset(snapshot.catalogId, snapshot.catalog);
-      if (hadCatalog) handlers.onCatalogChanged?.();
-    }
+    adoptCatalog(snapshot.catalogId, snapshot.catalog);
+    // A format-1 server: what the view held is no base for it.
+    view.held = false;
     // Same catalog (a reconnect, a resync, a server restart with the same district): the full
     // frame overwrites every entity and snaps positions, without gliding from pre-outage positions.
     buffer.apply(frame, now);
@@ -185,13 +273,28 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
       resync(`catalog ${buffer.size} → ${change.entries[0]?.i ?? '?'}`);
       return;
     }
+    view.grow(buffer.size);
     handlers.onCatalogGrown?.(change.entries);
   });
   socket.on('live:delta', (data) => {
     if (!buffer.catalogId) return;
+    const bytes = toBytes(data);
+    let format: number;
+    try {
+      format = liveFrameFormat(bytes);
+    } catch (err) {
+      if (!(err instanceof LiveCodecError)) throw err;
+      console.warn(`[live] delta: ${err.message}`);
+      resync('decode error');
+      return;
+    }
+    if (format === FORMAT_V2) {
+      applyV2(bytes, 'delta');
+      return;
+    }
     let frame;
     try {
-      frame = decodeLiveFrame(toBytes(data));
+      frame = decodeLiveFrame(bytes);
     } catch (err) {
       if (!(err instanceof LiveCodecError)) throw err;
       console.warn(`[live] delta: ${err.message}`);
@@ -216,6 +319,22 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
   });
 
   return {
+    subscribe(subscription) {
+      view.subscription = subscription;
+      // The held state is for the old view until the new view's full frame arrives: no resume from it.
+      view.held = false;
+      return new Promise<void>((resolve, reject) => {
+        socket.timeout(RESYNC_ACK_MS).emit('live:subscribe', subscription, (err, reply) => {
+          if (err) return reject(err);
+          if (!reply.ok) return reject(new Error(`${reply.error.code}: ${reply.error.message}`));
+          resolve();
+        });
+      });
+    },
+    stats: () => ({ ...counts, version: view.version }),
+    dropTransport() {
+      socket.io.engine?.close();
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -1,24 +1,38 @@
 /**
  * The Socket.IO server, typed with the shared event maps. Every socket authenticates in
- * its handshake, gets a snapshot on connect, then a delta and the KPIs every tick.
+ * its handshake and names the live format it decodes: format 2 (screens) gets a start — the
+ * difference from what it held, or its whole view — then a delta and the KPIs every tick;
+ * format 1 (tools, tests) gets the format-1 snapshot and deltas; a build that names none is
+ * told to reload.
  */
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { computeKpis } from '../../shared/kpis.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/live-events.ts';
 import { LiveFanOut } from '../live/fan-out.ts';
+import { LiveHandshakeError, legacyReloadSnapshot, parseLiveHandshake, type LiveHandshake } from '../live/handshake.ts';
+import { DEFAULT_RING_TICKS, LiveTickStates, type TickState } from '../live/tick-states.ts';
+import { LiveViewFrames } from '../live/view-frames.ts';
+import { LiveSubscriptionError, parseLiveSubscription, type LiveSubscription } from '../../shared/live-subscription.ts';
 import type { AuthContext } from './auth.ts';
 
 interface SocketData {
   principal: AuthContext; version: number; opsVersion: number; address: string;
   /** Catalog entries this screen holds (the catalog grows at run time; it learns new ones with 'live:catalog'). */
   catalogSize: number;
+  /** What the handshake asked for; `version` is a captured tick version for format 2. */
+  live: LiveHandshake;
+  subscription: LiveSubscription;
 }
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 declare module 'fastify' {
-  interface FastifyInstance { io: LiveServer }
+  interface FastifyInstance {
+    io: LiveServer;
+    /** Format-2 frames and their cache (its `builds` count is what a reconnect storm costs). */
+    liveViews: LiveViewFrames;
+  }
 }
 
 /** A socket with this many packets still unsent is skipped for a tick; it gets the merged change next time. */
@@ -33,9 +47,13 @@ export interface RealtimeOptions {
   now: () => number;
   /** The client build served now, sent with every snapshot (see LiveSnapshot.clientBuild). */
   clientBuild: () => string | undefined;
+  /** Ticks of state kept for format-2 screens to resume from (default DEFAULT_RING_TICKS). */
+  ringTicks?: number;
 }
 
 const RESYNC_MIN_INTERVAL_MS = 2000;
+/** A screen that pans sends a new box now and then, not on every mouse move. */
+const SUBSCRIBE_MIN_INTERVAL_MS = 500;
 
 /** Time for the 'session:revoked' packet to reach a wall before its socket is closed. */
 const REVOKE_GRACE_MS = 250;
@@ -47,6 +65,8 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     ...(opts.corsOrigins.length ? { cors: { origin: opts.corsOrigins } } : {}),
   });
   const fanOut = new LiveFanOut(app.live, opts.now);
+  const states = new LiveTickStates(app.live, opts.ringTicks ?? DEFAULT_RING_TICKS, opts.now);
+  const views = new LiveViewFrames(states, app.live);
 
   // Sockets per token and per address: a token or a machine that opens sockets in a loop is
   // refused at the handshake, before it costs a snapshot.
@@ -67,12 +87,31 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     if ((perToken.get(principal.revocationKey) ?? 0) >= opts.maxSocketsPerToken || (perAddress.get(address) ?? 0) >= opts.maxSocketsPerAddress) {
       return next(new Error('too_many_connections'));
     }
+    let live: LiveHandshake;
+    try {
+      live = parseLiveHandshake(socket.handshake.auth);
+    } catch (err) {
+      if (err instanceof LiveHandshakeError) return next(new Error(`invalid live handshake: ${err.message}`));
+      throw err;
+    }
     socket.data.principal = principal;
     socket.data.address = address;
+    socket.data.live = live;
+    socket.data.subscription = live.subscription;
     next();
   });
 
+  const sendStart = (socket: LiveSocket, resume: LiveHandshake['resume']) => {
+    // The last tick's state, not a new capture: screens connecting together share one frame.
+    const state = states.latest ?? states.capture();
+    const start = views.start(state, socket.data.subscription, resume);
+    socket.data.version = state.version;
+    socket.data.catalogSize = app.live.catalog.length;
+    const clientBuild = opts.clientBuild();
+    socket.emit('live:start', clientBuild ? { ...start, clientBuild } : start);
+  };
   const sendSnapshot = (socket: LiveSocket) => {
+    if (socket.data.live.format === 2) return sendStart(socket, undefined);
     const { snapshot, version } = fanOut.snapshot();
     socket.data.version = version;
     socket.data.catalogSize = snapshot.catalog.length;
@@ -98,7 +137,9 @@ export default fp<RealtimeOptions>(async (app, opts) => {
       bump(perAddress, socket.data.address, -1);
     });
     void socket.join(revocationKey);
-    sendSnapshot(socket);
+    if (socket.data.live.format === 0) return refuseOldBuild(socket);
+    if (socket.data.live.format === 2) sendStart(socket, socket.data.live.resume);
+    else sendSnapshot(socket);
     sendOpsSnapshot(socket);
     socket.emit('live:kpis', computeKpis(app.live.all(), opts.now()));
     let lastResync = 0;
@@ -117,6 +158,27 @@ export default fp<RealtimeOptions>(async (app, opts) => {
       sendSnapshot(socket);
       ack({ ok: true, data: { version: socket.data.version } });
     }));
+    let lastSubscribe = 0;
+    socket.on('live:subscribe', failures.guard('live subscribe', (input: unknown, ack: Parameters<ClientToServerEvents['live:subscribe']>[1]) => {
+      if (typeof ack !== 'function') return;
+      if (socket.data.live.format !== 2) return ack({ ok: false, error: { code: 'format', message: 'subscriptions need live format 2' } });
+      let sub: LiveSubscription;
+      try {
+        sub = parseLiveSubscription(input);
+      } catch (err) {
+        if (err instanceof LiveSubscriptionError) return ack({ ok: false, error: { code: 'invalid_subscription', message: err.message } });
+        throw err;
+      }
+      const now = opts.now();
+      if (now - lastSubscribe < SUBSCRIBE_MIN_INTERVAL_MS) return ack({ ok: false, error: { code: 'rate_limited', message: `one subscription change per ${SUBSCRIBE_MIN_INTERVAL_MS} ms` } });
+      lastSubscribe = now;
+      socket.data.subscription = sub;
+      // The screen's held state was for the old view: the new view comes whole.
+      const state = states.latest ?? states.capture();
+      socket.data.version = state.version;
+      socket.emit('live:delta', views.full(state, sub));
+      ack({ ok: true, data: { version: state.version } });
+    }));
     socket.on('ops:resync', failures.guard('ops resync', (ack: Parameters<ClientToServerEvents['ops:resync']>[0]) => {
       if (typeof ack !== 'function') return;
       const refused = resyncRefusal();
@@ -125,6 +187,18 @@ export default fp<RealtimeOptions>(async (app, opts) => {
       ack({ ok: true, data: { version: socket.data.opsVersion } });
     }));
   }));
+
+  /** A build that names no live format cannot decode format 2: it is told to reload, then let go. */
+  const refuseOldBuild = (socket: LiveSocket) => {
+    socket.emit('live:reload', { reason: 'format', formats: [1, 2] });
+    const clientBuild = opts.clientBuild();
+    if (clientBuild) socket.emit('live:snapshot', legacyReloadSnapshot(clientBuild, opts.now()));
+    const t = setTimeout(() => {
+      revocations.delete(t);
+      socket.disconnect(true);
+    }, REVOKE_GRACE_MS);
+    revocations.add(t);
+  };
 
   const revocations = new Set<ReturnType<typeof setTimeout>>();
   const onRevoked = (key: string) => {
@@ -143,24 +217,37 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     let kpis: ReturnType<typeof computeKpis> | undefined;
     failures.run('live kpis', () => { kpis = computeKpis(app.live.all(), opts.now()); });
     failures.run('ops flush', () => app.ops.flush());
+    let state: TickState | undefined;
+    failures.run('live capture', () => { state = states.capture(); });
     let minBase = app.live.version;
     for (const socket of io.sockets.sockets.values()) {
-      minBase = Math.min(minBase, socket.data.version ?? 0);
-      if (backlog(socket) >= SLOW_CLIENT_BACKLOG) continue;
-      failures.run('live send', () => sendTick(socket, kpis));
+      const format = socket.data.live?.format;
+      if (format === 1) minBase = Math.min(minBase, socket.data.version ?? 0);
+      if (format === 0 || format === undefined || backlog(socket) >= SLOW_CLIENT_BACKLOG) continue;
+      failures.run('live send', () => sendTick(socket, kpis, state));
     }
     fanOut.prune(minBase);
   };
-  const sendTick = (socket: LiveSocket, kpis: ReturnType<typeof computeKpis> | undefined) => {
+  /** Format 2: the difference between the tick the screen holds and this one, or its whole view when the ring lost that tick. */
+  const sendFrameV2 = (socket: LiveSocket, state: TickState) => {
+    const frame = views.delta(state, socket.data.version, socket.data.subscription) ?? views.full(state, socket.data.subscription);
+    socket.data.version = state.version;
+    if (frame) socket.emit('live:delta', frame);
+  };
+  const sendTick = (socket: LiveSocket, kpis: ReturnType<typeof computeKpis> | undefined, state: TickState | undefined) => {
     // New entities before the delta that carries their first rows.
     const added = fanOut.catalogSince(socket.data.catalogSize ?? 0);
     if (added) {
       socket.data.catalogSize = app.live.catalog.length;
       socket.emit('live:catalog', added);
     }
-    const frame = fanOut.deltaSince(socket.data.version);
-    socket.data.version = app.live.version;
-    if (frame) socket.emit('live:delta', frame);
+    if (socket.data.live.format === 2) {
+      if (state) sendFrameV2(socket, state);
+    } else {
+      const frame = fanOut.deltaSince(socket.data.version);
+      socket.data.version = app.live.version;
+      if (frame) socket.emit('live:delta', frame);
+    }
     if (kpis) socket.emit('live:kpis', kpis);
     const ops = app.ops.deltaSince(socket.data.opsVersion);
     if (ops === 'snapshot') sendOpsSnapshot(socket);
@@ -174,9 +261,11 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   const tick = setInterval(failures.guard('live tick', onTick), opts.tickMs);
 
   app.decorate('io', io);
+  app.decorate('liveViews', views);
   app.addHook('preClose', async () => {
     clearInterval(tick);
     fanOut.unsubscribe();
+    states.unsubscribe();
     for (const t of revocations) clearTimeout(t);
     app.auth.events.off('revoked', onRevoked);
     io.disconnectSockets(true);

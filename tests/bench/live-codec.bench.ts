@@ -3,7 +3,8 @@
  * simulated fleet, and how many bytes a wall receives per second. Prints figures; asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { decodeLiveFrame, encodeLiveFrame, type LiveRow } from '../../shared/live-codec.ts';
+import { applyLiveFrameV2, decodeLiveFrame, decodeLiveFrameV2, encodeLiveFrame, encodeLiveFrameV2, type LiveRow } from '../../shared/live-codec.ts';
+import { LiveColumns, quantisePosition } from '../../shared/live-columns.ts';
 import type { EntityKind } from '../../shared/entities.ts';
 
 const N = 5000;
@@ -42,3 +43,25 @@ time(`encode snapshot (${N} rows + attrs)`, 200, () => encodeLiveFrame({ full: t
 time(`decode snapshot (${N} rows + attrs)`, 200, () => decodeLiveFrame(fullFrame));
 time(`encode 1 s delta (${tick.length} rows)`, 2000, () => encodeLiveFrame({ full: false, version: 2, baseVersion: 1, serverTime: now }, tick));
 time(`decode 1 s delta (${tick.length} rows)`, 2000, () => decodeLiveFrame(tickFrame));
+
+// Format 2: the same second as the difference between two column states (what a screen holds and the server's).
+const toColumns = (list: LiveRow[], size: number, into = new LiveColumns(size)): LiveColumns => {
+  for (const r of list) {
+    into.set(r.i, { hasPos: true, ...quantisePosition(r.pos!), seenSec: Math.round(r.lastSeen / 1000), status: 0, conn: 0, attrsVersion: 1, attrs: r.attrs as Record<string, unknown> | undefined });
+  }
+  return into;
+};
+const baseCols = toColumns(full, N);
+// 12 km/h for one second ≈ 3.3 m: a few tens of µ° on each axis; a fresh fix a second later.
+const movedRows = tick.map((r) => ({ ...r, lastSeen: now, pos: { ...full[r.i]!.pos!, lon: full[r.i]!.pos!.lon + 0.00003, lat: full[r.i]!.pos!.lat - 0.00002, ts: now - 1000, speed: 13.1 } }));
+const targetCols = toColumns(movedRows, N, LiveColumns.copyOf(baseCols, N));
+const movedIdx = tick.map((r) => r.i);
+const full2 = encodeLiveFrameV2({ full: true, version: 1, baseVersion: 0, serverTime: now }, null, baseCols, full.map((r) => r.i));
+const tick2 = encodeLiveFrameV2({ full: false, version: 2, baseVersion: 1, serverTime: now }, baseCols, targetCols, movedIdx);
+const empty2 = encodeLiveFrameV2({ full: false, version: 2, baseVersion: 1, serverTime: now }, baseCols, baseCols, []);
+process.stdout.write(`format 2 snapshot, ${N} entities with attributes   ${(full2.byteLength / 1024).toFixed(1)} KiB\n`);
+process.stdout.write(`format 2 delta, ${tick.length} moved entities              ${(tick2.byteLength / 1024).toFixed(1)} KiB (${((tick2.byteLength - empty2.byteLength) / tick.length).toFixed(1)} B per moved entity)\n`);
+time(`format 2 encode 1 s delta (${tick.length} rows)`, 2000, () => encodeLiveFrameV2({ full: false, version: 2, baseVersion: 1, serverTime: now }, baseCols, targetCols, movedIdx));
+const scratch = LiveColumns.copyOf(baseCols, N);
+time(`format 2 decode + apply 1 s delta (${tick.length} rows)`, 2000, () => { LiveColumns.copyOf(baseCols, N, scratch); applyLiveFrameV2(scratch, decodeLiveFrameV2(tick2)); });
+time(`format 2 encode snapshot (${N} rows + attrs)`, 100, () => encodeLiveFrameV2({ full: true, version: 1, baseVersion: 0, serverTime: now }, null, baseCols, full.map((r) => r.i)));

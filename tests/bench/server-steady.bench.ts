@@ -57,7 +57,8 @@ let bytes = 0;
 let frames = 0;
 const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
 for (let k = 0; k < WALLS; k++) {
-  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(`http://127.0.0.1:${port}`, { auth: { token }, transports: ['websocket'] });
+  // Live format 2, as the wall negotiates it (a socket that names no format is told to reload).
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(`http://127.0.0.1:${port}`, { auth: { token, live: { format: 2 } }, transports: ['websocket'] });
   s.on('live:delta', (f) => { bytes += (f as Uint8Array).byteLength; frames++; });
   sockets.push(s);
 }

@@ -38,7 +38,8 @@ export async function startServer(env: Record<string, string> = {}, dataDir = mk
 export type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export function liveClient(url: string, token: string | undefined): LiveClient {
-  return connect(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  // Format 1: these tests read the frames with the format-1 decoder; screens negotiate format 2.
+  return connect(url, { auth: token === undefined ? {} : { token, live: { format: 1 } }, transports: ['websocket'], reconnection: false, forceNew: true });
 }
 
 export function once<T>(register: (resolve: (v: T) => void, reject: (e: Error) => void) => void, ms = 15_000, what = 'event'): Promise<T> {
