@@ -4,7 +4,9 @@
  * screens also decode it and time each sampled position from its planned posting (fleet.ts) to
  * its arrival, and count the bytes their TCP sockets read.
  *
- * mode 'product': the project's live protocol ('live:snapshot' then 'live:delta' frames).
+ * mode 'product': the project's live protocol, in the format the handshake asks for — format 1
+ *                 ('live:snapshot', then 'live:delta' frames decoded alone) or format 2 ('live:start',
+ *                 then deltas applied to the screen's columns by the wall's own LiveViewState).
  * mode 'naive':   the baseline's 'entities' events, JSON arrays of entity objects.
  *
  * Commands on stdin, one per line; each answers with one JSON line on stdout:
@@ -19,6 +21,8 @@ import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { Decoder, Encoder, PacketType } from 'socket.io-parser';
 import { decodeLiveFrame } from '../../../shared/live-codec.ts';
+import type { CatalogChange, LiveStart } from '../../../shared/live-events.ts';
+import { LiveViewState, parseCatalogBytes } from '../../../client/realtime/view-state.ts';
 import { markOf, plannedAt, roundOf, type Timetable } from './fleet.ts';
 
 export interface ScreensPlan {
@@ -93,7 +97,37 @@ function connect(k: number): Promise<void> {
   });
   const screen: Screen = { socket, measuring, wire0: 0 };
   socket.on('disconnect', () => { disconnects++; });
-  if (plan.mode === 'product') {
+  const format = (plan.handshake?.live as { format?: number } | undefined)?.format ?? 1;
+  if (plan.mode === 'product' && format === 2) {
+    const view = new LiveViewState();
+    socket.on('live:start' as never, (start: LiveStart) => {
+      if (!measuring) return;
+      try {
+        view.reset(start.streamId, start.catalogId, start.catalogFrom + parseCatalogBytes(start.catalog, start.catalogFrom).length);
+        view.apply(start.frame);
+      } catch {
+        decodeErrors++;
+      }
+    });
+    socket.on('live:catalog' as never, (change: CatalogChange) => {
+      const last = change.entries[change.entries.length - 1];
+      if (measuring && last) view.grow(last.i + 1);
+    });
+    socket.on('live:delta' as never, (frame: Uint8Array) => {
+      if (!measuring) return;
+      const at = Date.now();
+      try {
+        const applied = view.apply(frame);
+        if (typeof applied === 'string') { decodeErrors++; return; }
+        if (applied.full) return;
+        payloadBytes += frame.byteLength;
+        rows += applied.rows.length;
+        for (const row of applied.rows) if (row.pos) time(row.pos.lon, row.pos.lat, at);
+      } catch {
+        decodeErrors++;
+      }
+    });
+  } else if (plan.mode === 'product') {
     socket.on('live:delta' as never, (frame: Uint8Array) => {
       if (!measuring) return;
       const at = Date.now();
