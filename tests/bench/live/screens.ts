@@ -67,7 +67,8 @@ class UnparsedEntitiesDecoder extends Decoder {
 const plan = JSON.parse(process.argv[2]!) as ScreensPlan;
 let t: Timetable | undefined;
 
-interface Screen { socket: Socket; measuring: boolean; wire0: number }
+/** wire0: bytes its TCP socket had read at the mark (a reconnect brings a new socket, counted from 0). */
+interface Screen { socket: Socket; measuring: boolean; wire0: number; raw0: NetSocket | undefined }
 const screens: Screen[] = [];
 let latencies: number[] = [];
 let rows = 0;
@@ -80,6 +81,7 @@ let cpu0 = process.cpuUsage();
 const rawSocket = (s: Socket): NetSocket | undefined =>
   (s.io.engine as unknown as { transport?: { ws?: { _socket?: NetSocket } } }).transport?.ws?._socket;
 const wireRead = (s: Screen) => rawSocket(s.socket)?.bytesRead ?? 0;
+const wireSinceMark = (s: Screen) => (rawSocket(s.socket) === s.raw0 ? wireRead(s) - s.wire0 : wireRead(s));
 
 function time(lon: number, lat: number, at: number): void {
   if (!t) return;
@@ -95,7 +97,7 @@ function connect(k: number): Promise<void> {
     auth: { token: plan.token, ...plan.handshake }, transports: ['websocket'], forceNew: true, reconnection: true,
     ...(plan.mode === 'naive' && !measuring ? { parser: { Encoder, Decoder: UnparsedEntitiesDecoder } } : {}),
   });
-  const screen: Screen = { socket, measuring, wire0: 0 };
+  const screen: Screen = { socket, measuring, wire0: 0, raw0: undefined };
   socket.on('disconnect', () => { disconnects++; });
   const format = (plan.handshake?.live as { format?: number } | undefined)?.format ?? 1;
   if (plan.mode === 'product' && format === 2) {
@@ -165,7 +167,7 @@ const pct = (xs: number[], p: number) => {
 function report(): ScreensReport {
   const seconds = (Date.now() - markedAt) / 1000;
   const measured = screens.filter((s) => s.measuring);
-  const wire = measured.reduce((sum, s) => sum + wireRead(s) - s.wire0, 0);
+  const wire = measured.reduce((sum, s) => sum + wireSinceMark(s), 0);
   const cpu = process.cpuUsage(cpu0);
   return {
     seconds, connected: screens.filter((s) => s.socket.connected).length, measuring: measured.length,
@@ -196,7 +198,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     payloadBytes = 0;
     decodeErrors = 0;
     disconnects = 0;
-    for (const s of screens) s.wire0 = wireRead(s);
+    for (const s of screens) { s.wire0 = wireRead(s); s.raw0 = rawSocket(s.socket); }
     markedAt = Date.now();
     cpu0 = process.cpuUsage();
     say({ ok: true });
