@@ -95,6 +95,8 @@ function connect(k: number): Promise<void> {
   const measuring = k < plan.measuring;
   const socket = io(`http://127.0.0.1:${plan.port}`, {
     auth: { token: plan.token, ...plan.handshake }, transports: ['websocket'], forceNew: true, reconnection: true,
+    // On a loaded machine a snapshot of 20,000 entities to ten screens at once takes longer than the default 20 s.
+    timeout: 120_000,
     ...(plan.mode === 'naive' && !measuring ? { parser: { Encoder, Decoder: UnparsedEntitiesDecoder } } : {}),
   });
   const screen: Screen = { socket, measuring, wire0: 0, raw0: undefined };

@@ -92,6 +92,11 @@ try {
   if (process.env.BENCH_RENDER_SHOT) {
     await page.screenshot({ path: process.env.BENCH_RENDER_SHOT, timeout: 120_000 }).catch((err: Error) => log(`  no screenshot: ${err.message.split('\n')[0]}`));
   }
+  if ((await rendered()) < 0) {
+    console.log('render not measured: the wall\'s map did not come up within 5 minutes (see the machine\'s load average)');
+    process.exitCode = 1;
+    throw new Error('no map');
+  }
   await sleep(3000);
   log(`moving: measuring ${PHASE_S} s`);
   const moving = await measure(page, cdp, PHASE_S);
