@@ -2,8 +2,8 @@
  * The live benchmark's load generator, in its own process: `devices` HTTP devices each post one
  * fix per period through `POST /api/v1/ingest/positions` (the product's ingest, or the naive
  * baseline's copy of it), spread evenly over the period in `slots` batches, on a timetable the
- * screens know (fleet.ts). Commands on stdin: "pause", "resume", "stop". On "stop" it prints
- * one JSON line (LoadSummary) and exits.
+ * screens know (fleet.ts). Commands on stdin: "pause", "resume", "count" (prints {"accepted": n}
+ * so far), "stop" (prints one JSON line, LoadSummary, and exits).
  */
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
@@ -89,6 +89,7 @@ const pct = (xs: number[], p: number) => {
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'pause') paused = true;
   else if (line === 'resume') paused = false;
+  else if (line === 'count') process.stdout.write(`${JSON.stringify({ accepted: summary.accepted })}\n`);
   else if (line === 'stop') stopped = true;
 });
 process.stdout.write('ready\n');

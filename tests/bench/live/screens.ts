@@ -4,7 +4,9 @@
  * screens also decode it and time each sampled position from its planned posting (fleet.ts) to
  * its arrival, and count the bytes their TCP sockets read.
  *
- * mode 'product': the project's live protocol ('live:snapshot' then 'live:delta' frames).
+ * mode 'product': the project's live protocol, in the format the handshake asks for — format 1
+ *                 ('live:snapshot', then 'live:delta' frames decoded alone) or format 2 ('live:start',
+ *                 then deltas applied to the screen's columns by the wall's own LiveViewState).
  * mode 'naive':   the baseline's 'entities' events, JSON arrays of entity objects.
  *
  * Commands on stdin, one per line; each answers with one JSON line on stdout:
@@ -19,6 +21,8 @@ import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { Decoder, Encoder, PacketType } from 'socket.io-parser';
 import { decodeLiveFrame } from '../../../shared/live-codec.ts';
+import type { CatalogChange, LiveStart } from '../../../shared/live-events.ts';
+import { LiveViewState, parseCatalogBytes } from '../../../client/realtime/view-state.ts';
 import { markOf, plannedAt, roundOf, type Timetable } from './fleet.ts';
 
 export interface ScreensPlan {
@@ -63,7 +67,8 @@ class UnparsedEntitiesDecoder extends Decoder {
 const plan = JSON.parse(process.argv[2]!) as ScreensPlan;
 let t: Timetable | undefined;
 
-interface Screen { socket: Socket; measuring: boolean; wire0: number }
+/** wire0: bytes its TCP socket had read at the mark (a reconnect brings a new socket, counted from 0). */
+interface Screen { socket: Socket; measuring: boolean; wire0: number; raw0: NetSocket | undefined }
 const screens: Screen[] = [];
 let latencies: number[] = [];
 let rows = 0;
@@ -76,6 +81,7 @@ let cpu0 = process.cpuUsage();
 const rawSocket = (s: Socket): NetSocket | undefined =>
   (s.io.engine as unknown as { transport?: { ws?: { _socket?: NetSocket } } }).transport?.ws?._socket;
 const wireRead = (s: Screen) => rawSocket(s.socket)?.bytesRead ?? 0;
+const wireSinceMark = (s: Screen) => (rawSocket(s.socket) === s.raw0 ? wireRead(s) - s.wire0 : wireRead(s));
 
 function time(lon: number, lat: number, at: number): void {
   if (!t) return;
@@ -89,11 +95,43 @@ function connect(k: number): Promise<void> {
   const measuring = k < plan.measuring;
   const socket = io(`http://127.0.0.1:${plan.port}`, {
     auth: { token: plan.token, ...plan.handshake }, transports: ['websocket'], forceNew: true, reconnection: true,
+    // On a loaded machine a snapshot of 20,000 entities to ten screens at once takes longer than the default 20 s.
+    timeout: 120_000,
     ...(plan.mode === 'naive' && !measuring ? { parser: { Encoder, Decoder: UnparsedEntitiesDecoder } } : {}),
   });
-  const screen: Screen = { socket, measuring, wire0: 0 };
+  const screen: Screen = { socket, measuring, wire0: 0, raw0: undefined };
   socket.on('disconnect', () => { disconnects++; });
-  if (plan.mode === 'product') {
+  const format = (plan.handshake?.live as { format?: number } | undefined)?.format ?? 1;
+  if (plan.mode === 'product' && format === 2) {
+    const view = new LiveViewState();
+    socket.on('live:start' as never, (start: LiveStart) => {
+      if (!measuring) return;
+      try {
+        view.reset(start.streamId, start.catalogId, start.catalogFrom + parseCatalogBytes(start.catalog, start.catalogFrom).length);
+        view.apply(start.frame);
+      } catch {
+        decodeErrors++;
+      }
+    });
+    socket.on('live:catalog' as never, (change: CatalogChange) => {
+      const last = change.entries[change.entries.length - 1];
+      if (measuring && last) view.grow(last.i + 1);
+    });
+    socket.on('live:delta' as never, (frame: Uint8Array) => {
+      if (!measuring) return;
+      const at = Date.now();
+      try {
+        const applied = view.apply(frame);
+        if (typeof applied === 'string') { decodeErrors++; return; }
+        if (applied.full) return;
+        payloadBytes += frame.byteLength;
+        rows += applied.rows.length;
+        for (const row of applied.rows) if (row.pos) time(row.pos.lon, row.pos.lat, at);
+      } catch {
+        decodeErrors++;
+      }
+    });
+  } else if (plan.mode === 'product') {
     socket.on('live:delta' as never, (frame: Uint8Array) => {
       if (!measuring) return;
       const at = Date.now();
@@ -131,7 +169,7 @@ const pct = (xs: number[], p: number) => {
 function report(): ScreensReport {
   const seconds = (Date.now() - markedAt) / 1000;
   const measured = screens.filter((s) => s.measuring);
-  const wire = measured.reduce((sum, s) => sum + wireRead(s) - s.wire0, 0);
+  const wire = measured.reduce((sum, s) => sum + wireSinceMark(s), 0);
   const cpu = process.cpuUsage(cpu0);
   return {
     seconds, connected: screens.filter((s) => s.socket.connected).length, measuring: measured.length,
@@ -162,7 +200,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     payloadBytes = 0;
     decodeErrors = 0;
     disconnects = 0;
-    for (const s of screens) s.wire0 = wireRead(s);
+    for (const s of screens) { s.wire0 = wireRead(s); s.raw0 = rawSocket(s.socket); }
     markedAt = Date.now();
     cpu0 = process.cpuUsage();
     say({ ok: true });
