@@ -149,7 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     ratePerMin: config.open311.ratePerMin, maxResults: config.open311.maxResults,
     contact: config.open311.contact ?? `${pack.meta.city}${pack.meta.name}城市管理指挥中心 · 12345`,
   });
-  await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot) });
+  await app.register(realtime, { tickMs: config.live.tickMs, maxSocketsPerToken: config.live.maxSocketsPerToken, maxSocketsPerAddress: config.live.maxSocketsPerAddress, corsOrigins: config.corsOrigins, now, clientBuild: clientBuildReader(clientRoot), trustProxy: config.hardening.trustProxy });
   await app.register(cluster, { cluster: config.cluster, now });
   // The simulated district's past (SIM_HISTORY_DAYS) on an empty store, in the background. Before the
   // simulator: the past ends at this instant, before the live district's first report.

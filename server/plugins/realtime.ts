@@ -9,6 +9,8 @@ import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { computeKpis } from '../../shared/kpis.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/live-events.ts';
+import type { TrustProxy } from '../auth/hardening-config.ts';
+import { screenAddressOf } from '../live/screen-address.ts';
 import { LiveFanOut } from '../live/fan-out.ts';
 import { LiveHandshakeError, legacyReloadSnapshot, parseLiveHandshake, type LiveHandshake } from '../live/handshake.ts';
 import { DEFAULT_RING_TICKS, LiveTickStates, type TickState } from '../live/tick-states.ts';
@@ -49,6 +51,8 @@ export interface RealtimeOptions {
   clientBuild: () => string | undefined;
   /** Ticks of state kept for format-2 screens to resume from (default DEFAULT_RING_TICKS). */
   ringTicks?: number;
+  /** TRUST_PROXY: which proxies are believed about a screen's address (default: none). */
+  trustProxy?: TrustProxy;
 }
 
 const RESYNC_MIN_INTERVAL_MS = 2000;
@@ -72,6 +76,7 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   // refused at the handshake, before it costs a snapshot.
   const perToken = new Map<string, number>();
   const perAddress = new Map<string, number>();
+  const screenAddress = screenAddressOf(opts.trustProxy ?? false);
   const bump = (m: Map<string, number>, key: string, d: number) => {
     const n = (m.get(key) ?? 0) + d;
     if (n <= 0) m.delete(key); else m.set(key, n);
@@ -83,7 +88,7 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     if (!principal) return next(new Error('unauthorized'));
     // The ops stream carries every case of the district; a crew reads only its own unit's (its phone polls /api/units/:id).
     if (principal.role === 'field') return next(new Error('forbidden'));
-    const address = socket.handshake.address;
+    const address = screenAddress(socket.request);
     if ((perToken.get(principal.revocationKey) ?? 0) >= opts.maxSocketsPerToken || (perAddress.get(address) ?? 0) >= opts.maxSocketsPerAddress) {
       return next(new Error('too_many_connections'));
     }
@@ -230,7 +235,9 @@ export default fp<RealtimeOptions>(async (app, opts) => {
   };
   /** Format 2: the difference between the tick the screen holds and this one, or its whole view when the ring lost that tick. */
   const sendFrameV2 = (socket: LiveSocket, state: TickState) => {
-    const frame = views.delta(state, socket.data.version, socket.data.subscription) ?? views.full(state, socket.data.subscription);
+    // null: nothing in the screen's view changed, so nothing is sent; undefined: the ring lost its base.
+    const delta = views.delta(state, socket.data.version, socket.data.subscription);
+    const frame = delta === undefined ? views.full(state, socket.data.subscription) : delta;
     socket.data.version = state.version;
     if (frame) socket.emit('live:delta', frame);
   };

@@ -78,6 +78,8 @@ describe.skipIf(!redisUrl || !haproxyBin)('two nodes behind HAProxy', () => {
     DATA_DIR: dataDir, SIM_ENABLED: 'false', ADMIN_PASSWORD, LIVE_TICK_MS: '250', JT808_PORT: 'off', LOG_LEVEL: 'info',
     // The load is one key posting 10 batches a second; the default 600 a minute would refuse it.
     INGEST_RATE_PER_MIN: '100000',
+    // As the README's topology: the nodes believe HAProxy's X-Forwarded-For (one hop).
+    TRUST_PROXY: '1',
   });
 
   beforeAll(async () => {

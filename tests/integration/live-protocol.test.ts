@@ -36,6 +36,10 @@ class Screen {
   catalog: CatalogEntry[] = [];
   starts: LiveStart[] = [];
   frames = 0;
+  /** Full frames among the ticks' frames (the start's own frame is not one of them). */
+  fullFrames = 0;
+  /** Rows of each tick's frame, in order. */
+  rows: number[] = [];
   errors: string[] = [];
   socket!: Sock;
 
@@ -48,6 +52,9 @@ class Screen {
       this.view.grow(this.catalog.length);
     });
     this.socket.on('live:delta', (f) => {
+      const decoded = decodeLiveFrameV2(f as Uint8Array);
+      if (decoded.full) this.fullFrames++;
+      this.rows.push(decoded.rows.length);
       const r = this.view.apply(f as Uint8Array);
       if (typeof r === 'string') this.errors.push(r);
       this.frames++;
@@ -185,6 +192,33 @@ describe('live format 2 (real server)', () => {
 
     const bad = await screen.socket.timeout(5000).emitWithAck('live:subscribe', { bbox: [118, 36, 117, 37] } as LiveSubscription);
     expect(bad).toMatchObject({ ok: false, error: { code: expect.stringMatching(/invalid_subscription|rate_limited/) as string } });
+  });
+
+  it('a screen whose view did not change gets no frame on a quiet tick, and an empty one for another street\'s change', async () => {
+    // Found in the load-balancer test: a tick with nothing new for a screen sent it its whole view
+    // (5,000 rows, ~260 KiB) instead of nothing, every tick, to every screen.
+    const street = s.app.live.catalog.find((e) => e.kind === 'bin')!.orgCode;
+    const inStreet = (e: CatalogEntry) => e.orgCode === street;
+    const wall = new Screen();
+    const streetScreen = new Screen();
+    await wall.open();
+    await streetScreen.open({ streets: [street] });
+    await wall.caughtUp();
+    const [wallFrames, streetFrames] = [wall.frames, streetScreen.frames];
+    await new Promise((r) => setTimeout(r, 8 * 150)); // eight ticks with no change
+    expect(wall.frames, 'frames to a wall on quiet ticks').toBe(wallFrames);
+    expect(streetScreen.frames, 'frames to a street screen on quiet ticks').toBe(streetFrames);
+    move(10, (e) => !inStreet(e));
+    await wall.caughtUp();
+    await new Promise((r) => setTimeout(r, 4 * 150));
+    expect(wall.frames).toBe(wallFrames + 1);
+    expect(wall.rows.at(-1)).toBe(10);
+    // The street screen's view is the same, at a newer version: a frame of no rows moves its base on.
+    expect(streetScreen.frames, 'frames to a street screen when only other streets changed').toBe(streetFrames + 1);
+    expect(streetScreen.rows.at(-1)).toBe(0);
+    expect([wall.fullFrames, streetScreen.fullFrames]).toEqual([0, 0]);
+    expect([...wall.errors, ...streetScreen.errors]).toEqual([]);
+    expectEqualHeld(wall.view.cols, serverView());
   });
 
   it('an entity that drives out of a screen\'s box leaves its view', async () => {
