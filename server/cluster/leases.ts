@@ -16,10 +16,12 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return fence
 end
 return 0`;
-const RENEW = `
+/** Extends the key's life only while it still holds our value (a lease or a terminal claim). */
+export const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
-const RELEASE = `
+/** Deletes the key only while it still holds our value: never another holder's. */
+export const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 

@@ -8,17 +8,12 @@
  * when a node dies. While Redis is away nothing is closed: each node keeps the terminals it has.
  */
 import type { Redis } from 'ioredis';
+import { RELEASE, RENEW } from './leases.ts';
 
 const CLAIM = `
 local fence = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
 return fence`;
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 interface Claim { value: string | undefined; onTaken: () => void; stillOurs: () => boolean }
 
