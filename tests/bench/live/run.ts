@@ -159,7 +159,7 @@ row('machine load average, window start / end', (c) => `${fmt(c.loadAvg[0], 1)} 
 row(`${SLOW_SCREENS} screens stop reading ${SLOW_S} s: RSS before / during (max) / 15 s after`,
   (c) => (c.slow ? `${fmt(c.slow.beforeMiB)} / ${fmt(c.slow.duringMaxMiB)} / ${fmt(c.slow.afterMiB)} MiB` : 'not measured'), 'during ≈ before', '');
 row('screens connected after the slow minute', (c) => (c.slow ? `${c.slow.connectedAfter}` : '–'), `${SCREENS}`, '');
-rows.push(['two nodes through Redis', ...columns.map(() => 'not measured: needs the cluster mode (wip/cluster)'), '', '']);
+rows.push(['two nodes through Redis', ...columns.map(() => 'not measured yet: two product servers with REDIS_URL (server/cluster/) are the next step'), '', '']);
 
 const head: Row = ['measure', ...columns.map((c) => c.name), `naive ÷ ${ours?.name.replace('this protocol ', '') ?? 'ours'}`, 'target'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
