@@ -499,43 +499,83 @@ export function decodeLiveFrameV2(input: Uint8Array | ArrayBuffer): LiveFrameV2 
  */
 export function applyLiveFrameV2(cols: LiveColumns, frame: LiveFrameV2): number[] {
   const serverSec = Math.round(frame.serverTime / 1000);
-  const run: Running = { lon: 0, lat: 0 };
-  const next: (ColumnRow | null)[] = new Array(frame.rows.length);
-  for (let k = 0; k < frame.rows.length; k++) {
+  const n = frame.rows.length;
+  // Staged in typed arrays, not a row object per entity: a wall applies 20,000 rows a second,
+  // and per-row objects kept this function out of the optimising compiler in the benchmark.
+  const st = staging(n);
+  let runLon = 0;
+  let runLat = 0;
+  for (let k = 0; k < n; k++) {
     const row = frame.rows[k]!;
     const i = row.i;
     if (i >= cols.size) throw new LiveCodecError(`row for index ${i}, beyond the ${cols.size} entities held`);
-    if (row.more & M_LEAVE) { next[k] = null; continue; }
+    if (row.more & M_LEAVE) { st.leave[k] = 1; continue; }
+    st.leave[k] = 0;
     const enter = (row.more & M_ENTER) !== 0;
     if (!enter && cols.present[i] !== 1) throw new LiveCodecError(`delta row for index ${i}, which this screen does not hold`);
-    const b = enter ? EMPTY_ROW : cols.row(i);
-    const ref = reference(b, run, serverSec);
-    const hasPos = row.fields & F_POS ? true : row.more & M_NOPOS ? false : b.hasPos;
-    const t: ColumnRow = {
-      hasPos,
-      lon: hasPos ? ref.lon + row.dLon : 0,
-      lat: hasPos ? ref.lat + row.dLat : 0,
-      fixSec: hasPos ? ref.fixSec + row.dFix : 0,
-      speed10: hasPos ? (row.fields & F_SPEED ? row.speed10 : ref.speed10) : 0,
-      heading: hasPos ? (row.fields & F_HEADING ? row.heading : ref.heading) : NO_HEADING,
-      status: row.fields & F_STATUS ? row.status : b.status,
-      conn: row.fields & F_CONN ? row.conn : b.conn,
-      seenSec: 0,
-      attrsVersion: row.attrs ? b.attrsVersion + 1 : b.attrsVersion,
-      attrs: row.attrs ?? b.attrs,
-    };
-    t.seenSec = predictSeen(b, hasPos, t.fixSec) + row.dSeen;
-    if (hasPos && (Math.abs(t.lon) > MAX_LON || Math.abs(t.lat) > MAX_LAT)) throw new LiveCodecError(`row ${i}: position outside the globe`);
-    if (hasPos) { run.lon = t.lon; run.lat = t.lat; }
-    next[k] = t;
+    // The base row (nothing when entering) and the reference each field is predicted from — as reference() and predictSeen().
+    const bHas = !enter && cols.hasPos[i] === 1;
+    const bFix = bHas ? cols.fixSec[i]! : 0;
+    const bSeen = enter ? 0 : cols.seenSec[i]!;
+    const rLon = bHas ? cols.lon[i]! : runLon;
+    const rLat = bHas ? cols.lat[i]! : runLat;
+    const rFix = bHas ? bFix : serverSec;
+    const hasPos = row.fields & F_POS ? true : row.more & M_NOPOS ? false : bHas;
+    const lon = hasPos ? rLon + row.dLon : 0;
+    const lat = hasPos ? rLat + row.dLat : 0;
+    const fixSec = hasPos ? rFix + row.dFix : 0;
+    if (hasPos && (Math.abs(lon) > MAX_LON || Math.abs(lat) > MAX_LAT)) throw new LiveCodecError(`row ${i}: position outside the globe`);
+    st.hasPos[k] = hasPos ? 1 : 0;
+    st.lon[k] = lon;
+    st.lat[k] = lat;
+    st.fixSec[k] = fixSec;
+    st.speed10[k] = hasPos ? (row.fields & F_SPEED ? row.speed10 : bHas ? cols.speed10[i]! : 0) : 0;
+    st.heading[k] = hasPos ? (row.fields & F_HEADING ? row.heading : bHas ? cols.heading[i]! : NO_HEADING) : NO_HEADING;
+    st.status[k] = row.fields & F_STATUS ? row.status : enter ? 0 : cols.status[i]!;
+    st.conn[k] = row.fields & F_CONN ? row.conn : enter ? 0 : cols.conn[i]!;
+    st.seenSec[k] = (hasPos ? fixSec + (bHas ? bSeen - bFix : 0) : bSeen) + row.dSeen;
+    st.enter[k] = enter ? 1 : 0;
+    if (hasPos) { runLon = lon; runLat = lat; }
   }
   if (frame.full) cols.clearAll();
-  const touched: number[] = new Array(frame.rows.length);
-  for (let k = 0; k < frame.rows.length; k++) {
-    const i = frame.rows[k]!.i;
-    const t = next[k];
-    if (t) cols.set(i, t); else cols.clear(i);
+  const touched: number[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const row = frame.rows[k]!;
+    const i = row.i;
     touched[k] = i;
+    if (st.leave[k] === 1) { cols.clear(i); continue; }
+    const baseAttrsVersion = st.enter[k] === 1 ? 0 : cols.attrsVersion[i]!;
+    const baseAttrs = st.enter[k] === 1 ? undefined : cols.attrs[i];
+    cols.present[i] = 1;
+    cols.hasPos[i] = st.hasPos[k]!;
+    cols.lon[i] = st.lon[k]!;
+    cols.lat[i] = st.lat[k]!;
+    cols.fixSec[i] = st.fixSec[k]!;
+    cols.seenSec[i] = st.seenSec[k]!;
+    cols.speed10[i] = st.speed10[k]!;
+    cols.heading[i] = st.heading[k]!;
+    cols.status[i] = st.status[k]!;
+    cols.conn[i] = st.conn[k]!;
+    cols.attrsVersion[i] = row.attrs ? baseAttrsVersion + 1 : baseAttrsVersion;
+    cols.attrs[i] = row.attrs ?? baseAttrs;
   }
   return touched;
+}
+
+/** applyLiveFrameV2's scratch, grown to the largest frame seen (one screen applies one frame at a time). */
+interface Staging {
+  leave: Uint8Array; enter: Uint8Array; hasPos: Uint8Array; lon: Float64Array; lat: Float64Array; fixSec: Float64Array;
+  seenSec: Float64Array; speed10: Uint16Array; heading: Uint16Array; status: Uint8Array; conn: Uint8Array;
+}
+let scratch: Staging | undefined;
+function staging(n: number): Staging {
+  if (!scratch || scratch.leave.length < n) {
+    const size = Math.max(n, 1024);
+    scratch = {
+      leave: new Uint8Array(size), enter: new Uint8Array(size), hasPos: new Uint8Array(size), lon: new Float64Array(size), lat: new Float64Array(size),
+      fixSec: new Float64Array(size), seenSec: new Float64Array(size), speed10: new Uint16Array(size), heading: new Uint16Array(size),
+      status: new Uint8Array(size), conn: new Uint8Array(size),
+    };
+  }
+  return scratch;
 }

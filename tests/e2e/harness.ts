@@ -117,7 +117,9 @@ export function watch(page: Page): string[] {
 
 /** Software GL (swiftshader) on a 2-core box draws a 4K frame in seconds: the 4K test waits longer. */
 export async function waitForWall(page: Page, timeout = 90_000): Promise<void> {
-  await page.waitForSelector('canvas.maplibregl-canvas, canvas.mapboxgl-canvas', { timeout: 60_000 });
+  // The same budget for the canvas as for the markers: on a 12 MP page a busy main thread answers
+  // even a visible element's check late (CI saw a 60 s cap fail with the canvas already there).
+  await page.waitForSelector('canvas.maplibregl-canvas, canvas.mapboxgl-canvas', { timeout });
   await page.waitForFunction(
     (kinds) => {
       const drawn = window.__cityops?.drawnCounts();

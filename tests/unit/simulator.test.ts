@@ -344,7 +344,7 @@ describe('Simulator', () => {
     const state = latest(sink.updates);
     for (const t of PACK.toilets) expect(state.get(t.id)!.attrs.occupied as number).toBeLessThanOrEqual(t.stalls);
     expect(sim.stats.rejected).toBe(0);
-  });
+  }, 60_000); // a whole simulated day checked update by update: seconds on a quiet machine, more when CI runs two files at once
 
   it('lets muck trucks misbehave the way a terminal shows it, without labelling it: detours beyond the corridor and back, speeding, lid open', () => {
     const { sim, sink, run } = makeSim({ speed: 60, seed: 3 });
