@@ -7,7 +7,8 @@
  * and one wall display token. The setup goes in one transaction: 20,000 single commits with
  * synchronous=FULL would cost minutes of fsync and measure nothing the benchmark is about.
  *
- * Prints one JSON line (BenchServerReady) on stdout when it listens.
+ * Prints one JSON line (BenchServerReady) on stdout when it listens. With REDIS_URL it is one node of
+ * a cluster (the two-node row of run.ts).
  */
 import { join } from 'node:path';
 import { buildApp } from '../../../server/app.ts';
@@ -24,19 +25,25 @@ const config = loadConfig(process.env);
 const clientRoot = process.env.BENCH_CLIENT_ROOT ?? join(config.dataDir, 'no-client');
 const { app } = await buildApp(config, { pack: await loadDistrictPack('data/lixia'), logger: false, clientRoot });
 
-const pack = app.district.pack;
-const mobile = [...pack.staff, ...pack.vehicles, ...pack.muckTrucks].map((e) => e.id);
-app.store.devices.atomically(() => {
-  for (let k = 0; k < count; k++) {
-    const bind = k < mobile.length
-      ? { entityId: mobile[k]! }
-      : { newEntity: { kind: 'vehicle' as const, name: `bench vehicle ${k}`, plate: `B${String(k).padStart(6, '0')}` } };
-    app.deviceDirectory.create('http', benchDeviceId(k), bind, null);
-  }
-});
-const { secret } = new IngestKeysRepo(app.store.db).create('bench load', 'bench', Date.now());
-const wallToken = newToken();
-app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
+// BENCH_SETUP=0: a second node of a cluster on the first one's store, which already holds the fleet,
+// the key and the token (it reads them when it starts); it prints its port only.
+let secret = '';
+let wallToken = '';
+if (process.env.BENCH_SETUP !== '0') {
+  const pack = app.district.pack;
+  const mobile = [...pack.staff, ...pack.vehicles, ...pack.muckTrucks].map((e) => e.id);
+  app.store.devices.atomically(() => {
+    for (let k = 0; k < count; k++) {
+      const bind = k < mobile.length
+        ? { entityId: mobile[k]! }
+        : { newEntity: { kind: 'vehicle' as const, name: `bench vehicle ${k}`, plate: `B${String(k).padStart(6, '0')}` } };
+      app.deviceDirectory.create('http', benchDeviceId(k), bind, null);
+    }
+  });
+  secret = new IngestKeysRepo(app.store.db).create('bench load', 'bench', Date.now()).secret;
+  wallToken = newToken();
+  app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
+}
 
 await app.listen({ host: '127.0.0.1', port: 0 });
 const ready: BenchServerReady = {

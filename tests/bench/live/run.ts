@@ -5,8 +5,10 @@
  * processes; the server's CPU and RSS are read from /proc. Prints a table; asserts nothing.
  *
  * Env: BENCH_ENTITIES (20000), BENCH_SCREENS (100), BENCH_WINDOW_S (30), BENCH_SLOW_S (60),
- * BENCH_SLOW_SCREENS (10), BENCH_MODES (product,naive), BENCH_FORMATS (the live protocol's formats to
- * negotiate, each its own column; default the newest, 2).
+ * BENCH_SLOW_SCREENS (10), BENCH_MODES (product,cluster,naive), BENCH_FORMATS (the live protocol's formats to
+ * negotiate, each its own column; default the newest, 2), BENCH_REDIS_URL (redis://127.0.0.1:6379, for
+ * the cluster column: two nodes on one store, the fleet reporting to node A, every screen on node B, so
+ * each update crosses Redis before it is drawn).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,7 +29,8 @@ const SLOW_SCREENS = Number(process.env.BENCH_SLOW_SCREENS ?? 10);
 const WARMUP_S = 8;
 const TICK_MS = 1000;
 const SLOTS = 20;
-const MODES = (process.env.BENCH_MODES ?? 'product,naive').split(',');
+const MODES = (process.env.BENCH_MODES ?? 'product,cluster,naive').split(',');
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The newest format the codec has (format 2 since issue 9 part 4); BENCH_FORMATS=1,2 measures both (a few minutes more).
 const codec = (await import('../../../shared/live-codec.ts')) as Record<string, unknown>;
 const FORMATS = (process.env.BENCH_FORMATS ?? (codec.FORMAT_V2 ? '2' : '1')).split(',').filter(Boolean).map(Number);
@@ -36,7 +39,7 @@ const FORMATS = (process.env.BENCH_FORMATS ?? (codec.FORMAT_V2 ? '2' : '1')).spl
 const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 interface Column {
-  name: string; loadAvg: [number, number];
+  name: string; loadAvg: [number, number]; nodes: number;
   /** Fixes accepted during the window, and the server's CPU seconds for them. */
   windowAccepted: number; windowCpuS: number; report: ScreensReport; load: LoadSummary; cpuPct: number; rssMiB: number; peakRssMiB: number;
   slow?: { beforeMiB: number; duringMaxMiB: number; afterMiB: number; connectedAfter: number; seconds: number };
@@ -44,38 +47,56 @@ interface Column {
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-async function startServer(mode: 'product' | 'naive', dataDir: string): Promise<{ child: Child; port: number; key: string; token: string }> {
+interface Servers {
+  /** The load reports here; the screens connect there (the same node unless it is a cluster). */
+  ingestPort: number; screenPort: number; key: string; token: string; children: Child[];
+}
+
+const productEnv = (dataDir: string): Record<string, string> => ({
+  DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', JT808_PORT: '0', LOG_LEVEL: 'warn', SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0',
+  LIVE_TICK_MS: String(TICK_MS), INGEST_RATE_PER_MIN: '1000000', LIVE_MAX_SOCKETS_PER_TOKEN: String(SCREENS + 10), LIVE_MAX_SOCKETS_PER_ADDRESS: String(SCREENS + 10),
+  BENCH_ENTITIES: String(ENTITIES),
+});
+
+async function startServers(mode: 'product' | 'cluster' | 'naive', dataDir: string): Promise<Servers> {
   if (mode === 'naive') {
     const key = randomBytes(16).toString('hex');
     const child = start('./naive-server.ts', [], { BENCH_KEY: key });
     const { port } = JSON.parse(await child.next()) as { port: number };
-    return { child, port, key, token: '' };
+    return { ingestPort: port, screenPort: port, key, token: '', children: [child] };
   }
-  const child = start('./product-server.ts', [], {
-    DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', JT808_PORT: '0', LOG_LEVEL: 'warn', SIM_ENABLED: 'false', SIM_HISTORY_DAYS: '0',
-    LIVE_TICK_MS: String(TICK_MS), INGEST_RATE_PER_MIN: '1000000', LIVE_MAX_SOCKETS_PER_TOKEN: String(SCREENS + 10), LIVE_MAX_SOCKETS_PER_ADDRESS: String(SCREENS + 10),
-    BENCH_ENTITIES: String(ENTITIES),
-  });
-  const ready = JSON.parse(await child.next()) as BenchServerReady;
-  log(`  product server: ${ready.devices} devices, catalog ${ready.catalog} entities, port ${ready.port}`);
-  return { child, port: ready.port, key: ready.ingestKey, token: ready.wallToken };
+  const cluster = mode === 'cluster' ? { REDIS_URL, REDIS_KEY_PREFIX: `cityops-bench-${randomBytes(4).toString('hex')}` } : undefined;
+  const a = start('./product-server.ts', [], { ...productEnv(dataDir), ...(cluster ? { ...cluster, CLUSTER_NODE_ID: 'bench-a' } : {}) });
+  const ready = JSON.parse(await a.next()) as BenchServerReady;
+  log(`  product server${cluster ? ' A' : ''}: ${ready.devices} devices, catalog ${ready.catalog} entities, port ${ready.port}`);
+  if (!cluster) return { ingestPort: ready.port, screenPort: ready.port, key: ready.ingestKey, token: ready.wallToken, children: [a] };
+  // Node B starts on A's store once the fleet is in it, so both catalogs list it.
+  const b = start('./product-server.ts', [], { ...productEnv(dataDir), ...cluster, CLUSTER_NODE_ID: 'bench-b', BENCH_SETUP: '0' });
+  const readyB = JSON.parse(await b.next()) as BenchServerReady;
+  log(`  product server B: catalog ${readyB.catalog} entities, port ${readyB.port}`);
+  return { ingestPort: ready.port, screenPort: readyB.port, key: ready.ingestKey, token: ready.wallToken, children: [a, b] };
 }
 
-async function measure(name: string, mode: 'product' | 'naive', handshake: Record<string, unknown> | undefined): Promise<Column> {
+/** CPU seconds and RSS of every node, summed (one node's figures when there is one). */
+function serversStat(pids: number[]): { cpuS: number; rssMiB: number } {
+  return pids.map(procStat).reduce((t, s) => ({ cpuS: t.cpuS + s.cpuS, rssMiB: t.rssMiB + s.rssMiB }), { cpuS: 0, rssMiB: 0 });
+}
+
+async function measure(name: string, mode: 'product' | 'cluster' | 'naive', handshake: Record<string, unknown> | undefined): Promise<Column> {
   log(`${name}: starting`);
   const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-live-'));
-  const server = await startServer(mode, dataDir);
-  const pid = server.child.proc.pid!;
+  const servers = await startServers(mode, dataDir);
+  const pids = servers.children.map((c) => c.proc.pid!);
   let load: Child | undefined;
   let screens: Child | undefined;
   try {
     // The screens connect first, as walls already on when the fleet reports; then the load begins.
-    const screensPlan: ScreensPlan = { port: server.port, token: server.token, mode, screens: SCREENS, measuring: MEASURING, ...(handshake ? { handshake } : {}) };
+    const screensPlan: ScreensPlan = { port: servers.screenPort, token: servers.token, mode: mode === 'naive' ? 'naive' : 'product', screens: SCREENS, measuring: MEASURING, ...(handshake ? { handshake } : {}) };
     screens = start('./screens.ts', [JSON.stringify(screensPlan)]);
     if ((await screens.next()) !== 'ready') throw new Error('screens did not get ready');
     const timetable: Timetable = { t0: Date.now() + 3000, periodMs: TICK_MS, slots: SLOTS };
     await screens.ask(`timetable ${JSON.stringify(timetable)}`);
-    const loadPlan: LoadPlan = { port: server.port, key: server.key, devices: ENTITIES, timetable };
+    const loadPlan: LoadPlan = { port: servers.ingestPort, key: servers.key, devices: ENTITIES, timetable };
     load = start('./load.ts', [JSON.stringify(loadPlan)]);
     if ((await load.next()) !== 'ready') throw new Error('load generator did not get ready');
     log(`  ${SCREENS} screens connected; warming up ${WARMUP_S} s`);
@@ -84,30 +105,30 @@ async function measure(name: string, mode: 'product' | 'naive', handshake: Recor
     await screens.ask('mark');
     const loadAvg0 = loadAverage();
     const accepted0 = (await load.ask<{ accepted: number }>('count')).accepted;
-    const a = procStat(pid);
+    const a = serversStat(pids);
     let peak = a.rssMiB;
-    const sampler = setInterval(() => { peak = Math.max(peak, procStat(pid).rssMiB); }, 1000);
+    const sampler = setInterval(() => { peak = Math.max(peak, serversStat(pids).rssMiB); }, 1000);
     await sleep(WINDOW_S * 1000);
     clearInterval(sampler);
-    const b = procStat(pid);
+    const b = serversStat(pids);
     const accepted1 = (await load.ask<{ accepted: number }>('count')).accepted;
     const report = await screens.ask<ScreensReport>('report');
-    const column: Column = { name, loadAvg: [loadAvg0, loadAverage()], windowAccepted: accepted1 - accepted0, windowCpuS: b.cpuS - a.cpuS, report, load: undefined as unknown as LoadSummary, cpuPct: ((b.cpuS - a.cpuS) / WINDOW_S) * 100, rssMiB: b.rssMiB, peakRssMiB: peak };
+    const column: Column = { name, nodes: pids.length, loadAvg: [loadAvg0, loadAverage()], windowAccepted: accepted1 - accepted0, windowCpuS: b.cpuS - a.cpuS, report, load: undefined as unknown as LoadSummary, cpuPct: ((b.cpuS - a.cpuS) / WINDOW_S) * 100, rssMiB: b.rssMiB, peakRssMiB: peak };
     // JSON carries NaN (no sample arrived) as null.
     log(`  window done: ${report.samples} samples, p99 ${Number(report.latencyP99Ms ?? NaN).toFixed(0)} ms, ${Number(report.rowsPerScreenPerS ?? 0).toFixed(0)} entities/s per screen, server CPU ${column.cpuPct.toFixed(0)} %`);
 
     if (SLOW_S > 0 && SLOW_SCREENS > 0) {
       log(`  ${SLOW_SCREENS} screens stop reading for ${SLOW_S} s`);
-      const beforeMiB = procStat(pid).rssMiB;
+      const beforeMiB = serversStat(pids).rssMiB;
       await screens.ask(`pause ${SLOW_SCREENS}`);
       let duringMaxMiB = beforeMiB;
       for (let s = 0; s < SLOW_S; s += 2) {
         await sleep(2000);
-        duringMaxMiB = Math.max(duringMaxMiB, procStat(pid).rssMiB);
+        duringMaxMiB = Math.max(duringMaxMiB, serversStat(pids).rssMiB);
       }
       await screens.ask('resume');
       await sleep(15_000);
-      const afterMiB = procStat(pid).rssMiB;
+      const afterMiB = serversStat(pids).rssMiB;
       const after = await screens.ask<ScreensReport>('report');
       column.slow = { beforeMiB, duringMaxMiB, afterMiB, connectedAfter: after.connected, seconds: SLOW_S };
     }
@@ -117,16 +138,19 @@ async function measure(name: string, mode: 'product' | 'naive', handshake: Recor
   } finally {
     if (screens) await stop(screens);
     if (load) await stop(load);
-    await stop(server.child);
+    for (const c of servers.children.reverse()) await stop(c);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 const columns: Column[] = [];
 for (const mode of MODES) {
-  if (mode !== 'product' && mode !== 'naive') throw new Error(`BENCH_MODES: unknown mode "${mode}" (product, naive)`);
+  if (mode !== 'product' && mode !== 'cluster' && mode !== 'naive') throw new Error(`BENCH_MODES: unknown mode "${mode}" (product, cluster, naive)`);
   if (mode === 'product') {
     for (const f of FORMATS) columns.push(await measure(`this protocol (format ${f})`, 'product', { live: { format: f } }));
+  } else if (mode === 'cluster') {
+    const f = FORMATS.at(-1)!;
+    columns.push(await measure(`two nodes via Redis (format ${f})`, 'cluster', { live: { format: f } }));
   } else columns.push(await measure('naive JSON broadcast', 'naive', undefined));
 }
 
@@ -140,10 +164,10 @@ const P99_TARGET = TICK_MS + 100;
 type Row = [string, ...string[]];
 const rows: Row[] = [];
 const row = (label: string, pick: (c: Column) => string, target: string, r: string) => rows.push([label, ...columns.map(pick), r, target]);
-row('server CPU', (c) => `${fmt(c.cpuPct)} % of a core`, '< 100 % (1 core)', ratio((c) => c.cpuPct));
+row('server CPU (all nodes)', (c) => `${fmt(c.cpuPct)} % of a core${c.nodes > 1 ? ` (${c.nodes} nodes)` : ''}`, '< 100 % (1 core)', ratio((c) => c.cpuPct));
 // On a shared machine the server gets what the others leave it: its cost per fix says what it would need alone.
 row(`server CPU per ${fmt(ENTITIES)} fixes accepted`, (c) => `${fmt((c.windowCpuS / c.windowAccepted) * ENTITIES * 100)} % of a core-second`, '< 100 % (1 core at 20,000/s)', ratio((c) => c.windowCpuS / c.windowAccepted));
-row('server RSS (end / peak)', (c) => `${fmt(c.rssMiB)} / ${fmt(c.peakRssMiB)} MiB`, '', ratio((c) => c.peakRssMiB));
+row('server RSS, all nodes (end / peak)', (c) => `${fmt(c.rssMiB)} / ${fmt(c.peakRssMiB)} MiB`, '', ratio((c) => c.peakRssMiB));
 row('latency ingest → screen p50', (c) => `${fmt(c.report.latencyP50Ms)} ms`, '', ratio((c) => c.report.latencyP50Ms));
 row('latency ingest → screen p99', (c) => `${fmt(c.report.latencyP99Ms)} ms`, `≤ ${P99_TARGET} ms (tick + 100)`, ratio((c) => c.report.latencyP99Ms));
 row('latency max', (c) => `${fmt(c.report.latencyMaxMs)} ms`, '', '');
@@ -159,7 +183,6 @@ row('machine load average, window start / end', (c) => `${fmt(c.loadAvg[0], 1)} 
 row(`${SLOW_SCREENS} screens stop reading ${SLOW_S} s: RSS before / during (max) / 15 s after`,
   (c) => (c.slow ? `${fmt(c.slow.beforeMiB)} / ${fmt(c.slow.duringMaxMiB)} / ${fmt(c.slow.afterMiB)} MiB` : 'not measured'), 'during ≈ before', '');
 row('screens connected after the slow minute', (c) => (c.slow ? `${c.slow.connectedAfter}` : '–'), `${SCREENS}`, '');
-rows.push(['two nodes through Redis', ...columns.map(() => 'not measured yet: two product servers with REDIS_URL (server/cluster/) are the next step'), '', '']);
 
 const head: Row = ['measure', ...columns.map((c) => c.name), `naive ÷ ${ours?.name.replace('this protocol ', '') ?? 'ours'}`, 'target'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
