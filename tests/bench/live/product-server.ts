@@ -36,7 +36,7 @@ app.store.devices.atomically(() => {
 });
 const { secret } = new IngestKeysRepo(app.store.db).create('bench load', 'bench', Date.now());
 const wallToken = newToken();
-app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
+await app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
 
 await app.listen({ host: '127.0.0.1', port: 0 });
 const ready: BenchServerReady = {
