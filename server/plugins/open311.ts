@@ -14,6 +14,7 @@ import { Open311KeysRepo } from '../open311/keys-repo.ts';
 import { MinuteRateLimit } from '../open311/rate-limit.ts';
 import { Open311RequestsRepo } from '../open311/requests-repo.ts';
 import { Open311RequestsService } from '../open311/requests-service.ts';
+import { recordInSyncTransaction } from '../store/audit-repo.ts';
 import { OPEN311_PREFIX, open311AdminRoutes, open311Routes } from '../routes/open311.ts';
 
 declare module 'fastify' {
@@ -47,7 +48,8 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
     photos: new PhotoFiles(join(opts.dataDir, 'photos')),
     photoLink: (caseId, photoId) => app.photoLinks.path(caseId, photoId),
     meta: pack.meta,
-    audit: (actor, action, target, detail) => app.store.audit.record(actor, action, target, detail),
+    // In the request's synchronous transaction (below), until the Open311 repositories are on the layer.
+    audit: (actor, action, target, detail) => recordInSyncTransaction(app.store.db, { actor, action, target, detail }),
     now: opts.now,
     maxResults: opts.maxResults,
     transaction: (fn) => app.store.db.transaction(fn)(),

@@ -39,7 +39,7 @@ export default fp<SimPastPluginOptions>(async (app, opts) => {
     db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
     ops: {
       reportsPerDay: opts.reportsPerDay, codePrefix: opts.codePrefix, slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(),
-      entities: app.live.all(), audit: app.store.audit, log,
+      entities: app.live.all(), log,
     },
   });
   const background = backfill.prepare();

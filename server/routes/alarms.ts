@@ -34,7 +34,7 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   }, async (req) => {
     const actor = actorOf(req.principal);
     const a = mod.book.ack(req.params.id, actor, opts.now(), req.body?.version);
-    audit.record(actor.name, 'alarm.ack', String(a.id), { type: a.type, entityId: a.entityId }, opts.now());
+    await audit.record({ actor: actor.name, action: 'alarm.ack', target: String(a.id), detail: { type: a.type, entityId: a.entityId }, ts: opts.now() });
     return a;
   });
 
@@ -44,7 +44,7 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   }, async (req) => {
     const actor = actorOf(req.principal);
     const a = mod.book.clear(req.params.id, actor, opts.now(), req.body?.version);
-    audit.record(actor.name, 'alarm.clear', String(a.id), { type: a.type, entityId: a.entityId }, opts.now());
+    await audit.record({ actor: actor.name, action: 'alarm.clear', target: String(a.id), detail: { type: a.type, entityId: a.entityId }, ts: opts.now() });
     return a;
   });
 
@@ -61,7 +61,7 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
     const before = mod.settingsRow();
     const row = mod.updateSettings(req.body.settings, req.body.version, actor, opts.now());
     const changed = Object.keys(row.settings).filter((k) => JSON.stringify(row.settings[k as keyof typeof row.settings]) !== JSON.stringify(before.settings[k as keyof typeof before.settings]));
-    audit.record(actor.name, 'alarmSettings.update', 'alarm-settings', { version: row.version, changed }, opts.now());
+    await audit.record({ actor: actor.name, action: 'alarmSettings.update', target: 'alarm-settings', detail: { version: row.version, changed }, ts: opts.now() });
     return row;
   });
 };

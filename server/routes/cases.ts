@@ -50,7 +50,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     if (p.role !== 'field') return;
     if (!p.unitId || !service.everAssigned(caseId, p.unitId)) throw new HttpError(403, 'forbidden', `case ${caseId} was never assigned to unit ${p.unitId ?? '(none)'}: a crew reads only its own unit's cases`);
   };
-  const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record(req.principal!.name, action, `case:${caseId}`, detail);
+  const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record({ actor: req.principal!.name, action, target: `case:${caseId}`, detail });
   const read = { 401: ErrorResponse };
   const write = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
   const tags = ['cases'];
@@ -90,7 +90,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     schema: { tags, description: '上报: report a case at a point in the district (register: true also 立案 at once).', body: NewCaseBody, response: { 201: CaseDetailSchema, ...write } },
   }, async (req, reply) => {
     const d = service.report(req.body, actorOf(req));
-    audit(req, 'case.report', d.id, { code: d.code, itemCode: d.itemCode, source: d.source, register: req.body.register === true });
+    await audit(req, 'case.report', d.id, { code: d.code, itemCode: d.itemCode, source: d.source, register: req.body.register === true });
     return reply.status(201).send(d);
   });
 
@@ -100,7 +100,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   }, async (req) => {
     const { action, ...opts } = req.body;
     const d = service.transition(req.params.id, action, actorOf(req), opts);
-    audit(req, `case.${action}`, d.id, opts);
+    await audit(req, `case.${action}`, d.id, opts);
     return d;
   });
 
@@ -110,7 +110,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   }, async (req, reply) => {
     const { kind, ...opts } = req.body;
     const d = service.request(req.params.id, kind, actorOf(req), opts);
-    audit(req, 'case.request', d.id, req.body);
+    await audit(req, 'case.request', d.id, req.body);
     return reply.status(201).send(d);
   });
 
@@ -119,7 +119,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     schema: { tags, description: 'Approve or reject a pending request (leader or admin, never the requester).', params: RequestParams, body: DecisionBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
     const d = service.decide(req.params.id, req.params.rid, req.body.approve, actorOf(req), req.body.note);
-    audit(req, req.body.approve ? 'case.approve' : 'case.reject', d.id, { requestId: req.params.rid, note: req.body.note });
+    await audit(req, req.body.approve ? 'case.approve' : 'case.reject', d.id, { requestId: req.params.rid, note: req.body.note });
     return d;
   });
 
@@ -128,7 +128,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     schema: { tags, description: 'End a suspension (挂账): the clocks run again.', params: CaseParams, body: ResumeBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
     const d = service.resume(req.params.id, actorOf(req), req.body);
-    audit(req, 'case.resume', d.id, req.body);
+    await audit(req, 'case.resume', d.id, req.body);
     return d;
   });
 
@@ -172,7 +172,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
       photos.discard(caseId, saved.file);
       throw err;
     }
-    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes, idempotent: key !== null });
+    await audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes, idempotent: key !== null });
     return reply.status(201).send(d.photos.find((p) => p.id === saved.id)!);
   });
 

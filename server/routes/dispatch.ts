@@ -42,7 +42,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   const writeErrors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied };
   const actor = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
   const audit = (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) =>
-    app.store.audit.record(req.principal!.name, action, target, detail);
+    app.store.audit.record({ actor: req.principal!.name, action, target, detail });
 
   app.get('/api/cases/:id/recommendations', {
     onRequest: dispatchers,
@@ -64,7 +64,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     if (req.body.version !== undefined) opts.version = req.body.version;
     if (req.body.note !== undefined) opts.note = req.body.note;
     const detail = d.dispatchCase(req.params.id, req.body.unitId, actor(req), opts);
-    audit(req, 'case.dispatch', String(req.params.id), { unitId: req.body.unitId });
+    await audit(req, 'case.dispatch', String(req.params.id), { unitId: req.body.unitId });
     return detail;
   });
 
@@ -75,7 +75,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     const opts: { version?: number; reason: string } = { reason: req.body.reason };
     if (req.body.version !== undefined) opts.version = req.body.version;
     const detail = d.reassign(req.params.id, req.body.unitId, actor(req), opts);
-    audit(req, 'case.reassign', String(req.params.id), { unitId: req.body.unitId, reason: req.body.reason });
+    await audit(req, 'case.reassign', String(req.params.id), { unitId: req.body.unitId, reason: req.body.reason });
     return detail;
   });
 
@@ -86,7 +86,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     const opts: { version?: number; reason: string } = { reason: req.body.reason };
     if (req.body.version !== undefined) opts.version = req.body.version;
     const detail = d.release(req.params.id, actor(req), opts);
-    audit(req, 'case.release', String(req.params.id), { reason: req.body.reason });
+    await audit(req, 'case.release', String(req.params.id), { reason: req.body.reason });
     return detail;
   });
 
@@ -113,7 +113,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     }, async (req) => {
       ownUnitOnly(req, req.params.id);
       const detail = d.crewStep(req.params.id, step, actor(req));
-      audit(req, `unit.${step}`, req.params.id, { caseId: detail.id });
+      await audit(req, `unit.${step}`, req.params.id, { caseId: detail.id });
       return detail;
     });
   crewRoute('/api/units/:id/accept', 'accept', 'The crew accepts its task (接单).');
@@ -127,7 +127,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     const opts: { note: string; photoIds?: string[] } = { note: req.body.note };
     if (req.body.photoIds) opts.photoIds = req.body.photoIds;
     const detail = d.crewStep(req.params.id, 'done', actor(req), opts);
-    audit(req, 'unit.done', req.params.id, { caseId: detail.id, photos: req.body.photoIds?.length ?? 0 });
+    await audit(req, 'unit.done', req.params.id, { caseId: detail.id, photos: req.body.photoIds?.length ?? 0 });
     return detail;
   });
 
@@ -142,7 +142,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
       throw new HttpError(409, 'invalid_transition', `unit ${req.params.id} has no task to send back`);
     }
     const detail = cases().request(u.caseId, 'sendBack', actor(req), { reason: req.body.reason });
-    audit(req, 'unit.sendBack', req.params.id, { caseId: u.caseId, reason: req.body.reason });
+    await audit(req, 'unit.sendBack', req.params.id, { caseId: u.caseId, reason: req.body.reason });
     return reply.status(201).send(detail);
   });
 

@@ -109,7 +109,7 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
     schema: { tags: ['ingest'], description: 'Issues a key; the secret is in this answer only.', body: CreateIngestKeyBody, response: { 201: CreatedIngestKey, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const created = opts.keys.create(req.body.name, req.principal!.name, opts.now());
-    app.store.audit.record(req.principal!.name, 'ingestKey.create', `ingestKey:${created.key.id}`, { name: req.body.name });
+    await app.store.audit.record({ actor: req.principal!.name, action: 'ingestKey.create', target: `ingestKey:${created.key.id}`, detail: { name: req.body.name } });
     return reply.status(201).send(created);
   });
 
@@ -118,7 +118,7 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
     schema: { tags: ['ingest'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     if (!opts.keys.revoke(req.params.id, opts.now())) throw new HttpError(404, 'not_found', `no active ingest key ${req.params.id}`);
-    app.store.audit.record(req.principal!.name, 'ingestKey.revoke', `ingestKey:${req.params.id}`);
+    await app.store.audit.record({ actor: req.principal!.name, action: 'ingestKey.revoke', target: `ingestKey:${req.params.id}` });
     return reply.status(204).send(null);
   });
 

@@ -39,7 +39,7 @@ const jt808Routes: FastifyPluginAsyncTypebox = async (app) => {
     const d = terminal(req.params.id);
     if (d.state !== 'active') throw new HttpError(409, 'conflict', `terminal ${d.deviceId} is ${d.state}`);
     const m = app.jt808.texts.send({ id: d.id, deviceId: d.deviceId }, req.body.text, req.principal!.name);
-    app.store.audit.record(req.principal!.name, 'device.text', `jt808:${d.deviceId}`, { id: d.id, messageId: m.id });
+    await app.store.audit.record({ actor: req.principal!.name, action: 'device.text', target: `jt808:${d.deviceId}`, detail: { id: d.id, messageId: m.id } });
     return reply.status(201).send(m);
   });
 

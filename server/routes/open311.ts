@@ -258,7 +258,7 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
     schema: { tags, description: 'Issue an Open311 API key for a channel (citizenPhoto: apps and pages; hotline: a 12345 system). The key is shown once.', body: CreateOpen311KeyBody, response: { 201: CreatedOpen311Key, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const { key, row } = keys.create(req.body.name.trim(), req.body.source, req.principal!.name, now());
-    app.store.audit.record(req.principal!.name, 'open311Key.create', `open311Key:${row.id}`, { name: row.name, source: row.source });
+    await app.store.audit.record({ actor: req.principal!.name, action: 'open311Key.create', target: `open311Key:${row.id}`, detail: { name: row.name, source: row.source } });
     return reply.status(201).send({ ...row, key });
   });
 
@@ -269,7 +269,7 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
     const row = keys.get(req.params.id);
     if (!row || !keys.revoke(req.params.id, now())) throw new HttpError(404, 'not_found', `no active Open311 key ${req.params.id}`);
     if (row.reportPage) keys.reportPage(now());
-    app.store.audit.record(req.principal!.name, 'open311Key.revoke', `open311Key:${row.id}`, { name: row.name, reportPage: row.reportPage });
+    await app.store.audit.record({ actor: req.principal!.name, action: 'open311Key.revoke', target: `open311Key:${row.id}`, detail: { name: row.name, reportPage: row.reportPage } });
     return reply.status(204).send(null);
   });
 
@@ -279,7 +279,7 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
   }, async (req) => {
     const r = service.reporter(req.params.id);
     if (!r) throw new HttpError(404, 'not_found', `case ${req.params.id} did not come in through Open311`);
-    app.store.audit.record(req.principal!.name, 'case.reporter.read', `case:${req.params.id}`);
+    await app.store.audit.record({ actor: req.principal!.name, action: 'case.reporter.read', target: `case:${req.params.id}` });
     return r;
   });
 

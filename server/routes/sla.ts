@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
 import { SlaSettingsSchema } from '../../shared/schemas/sla.ts';
+import { recordInSyncTransaction } from '../store/audit-repo.ts';
 
 /** The 7123 settings: read by the duty desk and leaders, changed by an admin (audited). */
 const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) => {
@@ -24,7 +25,7 @@ const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) 
     return app.store.db.transaction(() => {
       const before = app.slaSettings.get();
       const after = app.slaSettings.put(req.body, by, opts.now());
-      app.store.audit.record(by, 'slaSettings.update', 'sla-settings', { before, after }, opts.now());
+      recordInSyncTransaction(app.store.db, { actor: by, action: 'slaSettings.update', target: 'sla-settings', detail: { before, after }, ts: opts.now() });
       return after;
     })();
   });

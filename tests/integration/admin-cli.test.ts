@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { startServer, type RunningServer } from './server-harness.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import { AccessRepo } from '../../server/store/access-repo.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-cli-'));
@@ -91,8 +92,9 @@ describe('operator CLI (npm run admin)', () => {
       expect(noUnit.stderr).toMatch(/add-user <username> field --unit <entity id>/);
       expect(unknown.stderr).toMatch(/no unit "staff-9999" in the district pack/);
       const db = openDatabase(crewDir);
-      expect(new AccessRepo(db).findUser('wangfang')).toMatchObject({ role: 'field', unitId: 'staff-0001' });
-      expect(new AccessRepo(db).findUser('zhou')).toBeUndefined();
+      const access = new AccessRepo(new SqliteStore(db));
+      expect(await access.findUser('wangfang')).toMatchObject({ role: 'field', unitId: 'staff-0001' });
+      expect(await access.findUser('zhou')).toBeUndefined();
       db.close();
     } finally {
       rmSync(crewDir, { recursive: true, force: true });

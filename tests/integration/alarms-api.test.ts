@@ -39,7 +39,7 @@ describe('alarms API', () => {
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('invalid_transition');
     expect((await fetch(`${s.url}/api/alarms/999999`, { headers: h(admin) })).status).toBe(404);
     expect((await fetch(`${s.url}/api/alarms?limit=0`, { headers: h(admin) })).status).toBe(400);
-    const actions = s.app.store.audit.recent(10).map((e) => e.action);
+    const actions = (await s.app.store.audit.recent(10)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['alarm.ack', 'alarm.clear']));
   });
 

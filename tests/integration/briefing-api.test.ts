@@ -21,8 +21,8 @@ let street: string;
 
 beforeAll(async () => {
   s = await startServer({ SIM_ENABLED: 'false', ADMIN_PASSWORD });
-  s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
-  s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
+  await s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
   admin = await login(s.url, 'admin', ADMIN_PASSWORD);
   disp = await login(s.url, 'disp1', 'dispatcher-password');
   lead = await login(s.url, 'lead1', 'leader-password-1');

@@ -43,8 +43,8 @@ beforeAll(async () => {
   const g = pack.grids.features[500]!;
   const ring = g.geometry.coordinates[0]!;
   place = { lon: (ring[0]![0] + ring[2]![0]) / 2, lat: (ring[0]![1] + ring[2]![1]) / 2, gridId: g.properties.id, communityCode: g.properties.communityCode, streetCode: g.properties.streetCode };
-  s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
-  s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
+  await s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
   admin = await login('admin', ADMIN_PASSWORD);
   disp = await login('disp1', 'dispatcher-password');
   lead = await login('lead1', 'leader-password-1');
@@ -121,7 +121,7 @@ describe('cases API', () => {
       ['evaluate', 'lead1', 'leader', 'closed', 'evaluated'],
     ]);
     expect(d.timeline.map((e) => e.ts)).toEqual([...d.timeline.map((e) => e.ts)].sort((a, b) => a - b));
-    const audit = s.app.store.audit.recent(50).filter((a) => a.target === `case:${c.id}`).map((a) => a.action).reverse();
+    const audit = (await s.app.store.audit.recent(50)).filter((a) => a.target === `case:${c.id}`).map((a) => a.action).reverse();
     expect(audit).toEqual(['case.report', 'case.register', 'case.verifyPass', 'case.close', 'case.evaluate']);
   });
 

@@ -136,7 +136,7 @@ describe('devices API and the growing catalog', () => {
     expect((await api('DELETE', `/api/devices/${item.id}`)).status).toBe(204);
     expect(s.app.live.get('rt-jt808-013911112222')).toBeDefined();
     expect(s.app.deviceDirectory.authenticate('jt808', '013911112222', 'x', Date.now())).toMatchObject({ ok: false, reason: 'unknownDevice' });
-    const audit = s.app.store.audit.recent().map((a) => a.action);
+    const audit = (await s.app.store.audit.recent()).map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['device.create', 'device.accept', 'device.disable', 'device.remove']));
   });
 

@@ -72,7 +72,7 @@ beforeAll(async () => {
   pack = await lixiaPack();
   const locator = new DistrictLocator(pack);
   locatorOf = () => locator;
-  s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
   admin = await login(s.url, 'admin', ADMIN_PASSWORD);
   disp = await login(s.url, 'disp1', 'dispatcher-password');
   spots = pack.grids.features.filter((_, i) => i % 7 === 0).map((g) => {

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { migrate, openDatabase, type Db } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { AccessRepo } from '../../server/store/access-repo.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import type { CaseAssignment, CaseDetail, CaseSummary } from '../../shared/cases.ts';
 import type { RoadGraph } from '../../shared/district.ts';
 import type { AnyEntity } from '../../shared/entities.ts';
@@ -200,22 +201,22 @@ describe('units and dispatch', () => {
 });
 
 describe('migration 5', () => {
-  it('admits crew users bound to a unit and keeps sessions pointing at their users', () => {
+  it('admits crew users bound to a unit and keeps sessions pointing at their users', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cityops-mig-'));
     // A database of the foundation (version 1) with a user signed in, then this build's migrations.
     const db = new Database(join(dir, 'old.sqlite'));
     db.pragma('foreign_keys = ON');
     migrate(db, MIGRATIONS.filter((m) => m.version === 1));
     const old = Number(db.prepare("INSERT INTO users (username, password_hash, role, created_at) VALUES ('zhao', 'hash', 'dispatcher', 1)").run().lastInsertRowid);
-    const access = new AccessRepo(db);
-    access.createSession('old-tok', old, 60_000, 1);
+    const access = new AccessRepo(new SqliteStore(db));
+    await access.createSession('old-tok', old, 60_000, 1);
     expect(migrate(db, MIGRATIONS)).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
-    expect(access.sessionUser('old-tok', 2)).toEqual({ username: 'zhao', role: 'dispatcher', unitId: null });
+    expect(await access.sessionUser('old-tok', 2)).toEqual({ username: 'zhao', role: 'dispatcher', unitId: null });
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const id = access.createUser('wang', 'hash', 'field', 1, 'staff-0001');
-    access.createSession('tok', id, 60_000, 1);
-    expect(access.sessionUser('tok', 2)).toEqual({ username: 'wang', role: 'field', unitId: 'staff-0001' });
-    expect(() => access.createUser('li', 'hash', 'field', 1, null)).toThrow(/CHECK/);
+    const id = await access.createUser('wang', 'hash', 'field', 1, 'staff-0001');
+    await access.createSession('tok', id, 60_000, 1);
+    expect(await access.sessionUser('tok', 2)).toEqual({ username: 'wang', role: 'field', unitId: 'staff-0001' });
+    await expect(access.createUser('li', 'hash', 'field', 1, null)).rejects.toThrow(/CHECK/);
     expect(() => db.prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run('x', 999, 1, 2)).toThrow(/FOREIGN KEY/);
     db.close();
     rmSync(dir, { recursive: true, force: true });

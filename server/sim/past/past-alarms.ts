@@ -12,7 +12,7 @@ import { AlarmRepo } from '../../alarms/alarm-repo.ts';
 import type { DistrictLocator } from '../../district/locator.ts';
 import type { RoadRouter } from '../../district/routing.ts';
 import { SIM_DUTY_OFFICER } from '../../ops/ports.ts';
-import type { AuditRepo } from '../../store/audit-repo.ts';
+import { recordInSyncTransaction } from '../../store/audit-repo.ts';
 import type { Db } from '../../store/database.ts';
 import { HOUR_MS, MINUTE_MS } from '../clock.ts';
 import { BIN_USE_BY_HOUR, TOILET_USE_BY_HOUR } from '../profiles.ts';
@@ -55,7 +55,6 @@ export interface PastAlarmsDeps {
   entities: readonly AnyEntity[];
   locator: DistrictLocator;
   router: RoadRouter;
-  audit: AuditRepo;
   /** The end of the past: every alarm is cleared before it. */
   toMs: number;
 }
@@ -112,7 +111,7 @@ export class PastAlarms {
     };
     alarm.id = this.repo.insert(alarm);
     // Acknowledged at the console: audited as the route audits it.
-    if (ackTs !== null) this.o.audit.record(SIM_DUTY_OFFICER.name, 'alarm.ack', String(alarm.id), { type, entityId: e.id }, ackTs);
+    if (ackTs !== null) recordInSyncTransaction(this.o.db, { actor: SIM_DUTY_OFFICER.name, action: 'alarm.ack', target: String(alarm.id), detail: { type, entityId: e.id }, ts: ackTs });
     return alarm;
   }
 

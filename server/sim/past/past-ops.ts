@@ -27,7 +27,6 @@ import { SIM_DUTY_OFFICER, SYSTEM_ACTOR, type Actor, type CasesPort } from '../.
 import { SlaService } from '../../sla/sla-service.ts';
 import type { SlaSettingsRepo } from '../../sla/settings-repo.ts';
 import { EMPTY_CALENDAR } from '../../sla/work-time.ts';
-import type { AuditRepo } from '../../store/audit-repo.ts';
 import type { Db } from '../../store/database.ts';
 import { HOUR_MS, inWindow, localMinuteOfDay, MINUTE_MS, parseWindow, SimClock } from '../clock.ts';
 import type { SimContext } from '../context.ts';
@@ -48,7 +47,6 @@ export interface PastOpsDeps {
   slaSettings: SlaSettingsRepo;
   alarmSettings: AlarmSettings;
   entities: readonly AnyEntity[];
-  audit: AuditRepo;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
@@ -290,7 +288,7 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   const ctx = { clock, ts: fromMs } as unknown as SimContext;
 
   // Alarms, planned up front and raised in time order with the cases' steps; the 未诉先办 types open their cases.
-  const pastAlarms = new PastAlarms({ db, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, audit: d.audit, toMs });
+  const pastAlarms = new PastAlarms({ db, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, toMs });
   pastAlarms.schedule(fromMs, toMs, (start, type) => at(start, () => {
     now = start;
     const alarm = pastAlarms.raise(type, start);

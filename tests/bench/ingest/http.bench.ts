@@ -109,7 +109,7 @@ async function adminToken(app: Awaited<ReturnType<typeof buildApp>>['app']): Pro
   // A bench-only admin session, straight in the store (the first-start password is not printed here).
   const { hashPassword, newPassword } = await import('../../../server/auth/passwords.ts');
   const password = newPassword();
-  app.store.access.createUser('bench-admin', await hashPassword(password), 'admin', Date.now(), null);
+  await app.store.access.createUser('bench-admin', await hashPassword(password), 'admin', Date.now(), null);
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'bench-admin', password } });
   return res.json().token as string;
 }

@@ -42,7 +42,7 @@ if (process.env.BENCH_SETUP !== '0') {
   });
   secret = new IngestKeysRepo(app.store.db).create('bench load', 'bench', Date.now()).secret;
   wallToken = newToken();
-  app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
+  await app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
 }
 
 await app.listen({ host: '127.0.0.1', port: 0 });
