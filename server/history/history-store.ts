@@ -109,8 +109,6 @@ const SQL = {
   entityRow: 'SELECT eid, kind FROM history_entity WHERE entity_id = $1',
   entities: 'SELECT eid, entity_id, kind FROM history_entity ORDER BY eid',
   row: 'SELECT blob FROM history_track WHERE eid = $1 AND bucket = $2',
-  put: `INSERT INTO history_track (eid, bucket, n, blob) VALUES ($1, $2, $3, $4)
-    ON CONFLICT (eid, bucket) DO UPDATE SET n = excluded.n, blob = excluded.blob`,
   range: 'SELECT bucket, blob FROM history_track WHERE eid = $1 AND bucket BETWEEN $2 AND $3 ORDER BY bucket',
   before: 'SELECT bucket, blob FROM history_track WHERE eid = $1 AND bucket <= $2 ORDER BY bucket DESC LIMIT 2',
   // The target's columns qualified: PostgreSQL finds a bare `reports` ambiguous (the row or excluded's).
@@ -135,6 +133,29 @@ export function windowSql(kindCount: number, first = 3): string {
 }
 
 const NOTHING: FlushResult = { points: 0, buckets: 0 };
+
+/** Buckets written by one statement at most; fewer go by halves (64, 32, …, 1), so a handful of statement texts serve every flush. */
+const PUT_CHUNK = 64;
+
+/** The upsert of `rows` buckets at once: a flush is a few statements, not one round trip per bucket (PostgreSQL). */
+function putSql(rows: number): string {
+  const values = Array.from({ length: rows }, (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ');
+  return `INSERT INTO history_track (eid, bucket, n, blob) VALUES ${values} ON CONFLICT (eid, bucket) DO UPDATE SET n = excluded.n, blob = excluded.blob`;
+}
+
+/** A bucket's row as it is to be written: [eid, bucket, n, blob]. */
+type BucketRow = [number, number, number, Uint8Array];
+
+/**
+ * Writes the buckets in as few statements as the chunk sizes allow. Each (eid, bucket) is in
+ * `rows` once (one statement may not update a row twice on PostgreSQL): a flush writes a bucket once.
+ */
+async function putBuckets(tx: SqlTx, rows: readonly BucketRow[]): Promise<void> {
+  let i = 0;
+  for (let size = PUT_CHUNK; size >= 1; size = Math.floor(size / 2)) {
+    for (; rows.length - i >= size; i += size) await tx.exec(putSql(size), rows.slice(i, i + size).flat());
+  }
+}
 
 export class HistoryStore implements HistoryPort {
   private readonly tracked = new Map<string, Tracked>();
@@ -285,6 +306,7 @@ export class HistoryStore implements HistoryPort {
     let points = 0;
     let buckets = 0;
     await this.sql.transaction(async (tx) => {
+      const puts: BucketRow[] = [];
       for (const { tr, late } of snapshot) {
         const eid = tr.eid ?? await this.eidOf(tx, tr);
         let { openBucket, openPoints } = tr;
@@ -302,7 +324,7 @@ export class HistoryStore implements HistoryPort {
           const added = fresh.filter((p) => !held.has(p.t) && (held.add(p.t), true));
           if (added.length === 0) continue;
           const all = existing.concat(added).sort((a, b) => a.t - b.t);
-          await tx.exec(SQL.put, [eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all)]);
+          puts.push([eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all)]);
           if (bucket >= openBucket) { openBucket = bucket; openPoints = all; }
           points += added.length;
           buckets++;
@@ -317,6 +339,7 @@ export class HistoryStore implements HistoryPort {
         }
         after.set(tr, { eid, openBucket, openPoints, taken: late.length });
       }
+      await putBuckets(tx, puts);
       for (const r of daily.values()) await tx.exec(SQL.daily, [r.day, r.org, r.kind, r.reports, r.points, 0, 0]);
     });
     for (const [tr, s] of after) {
@@ -410,6 +433,7 @@ export class HistoryStore implements HistoryPort {
     let buckets = 0;
     let refused = 0;
     const work = async (tx: SqlTx): Promise<void> => {
+      const puts: BucketRow[] = [];
       for (const { tr, pending, reports, lastReportT } of snapshot) {
         const eid = tr.eid ?? await this.eidOf(tx, tr);
         let openBucket = tr.openBucket;
@@ -435,7 +459,7 @@ export class HistoryStore implements HistoryPort {
           const kept = fresh.filter((p) => p.t >= lastT);
           refused += fresh.length - kept.length;
           const all = existing.concat(kept);
-          await tx.exec(SQL.put, [eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all)]);
+          puts.push([eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all)]);
           for (const p of kept) {
             const r = roll(tr, p.t);
             r.points++;
@@ -454,6 +478,8 @@ export class HistoryStore implements HistoryPort {
         }
         after.set(tr, { eid, openBucket, openPoints, lastWritten, taken: pending.length, reports });
       }
+      // Every bucket read above was read before any of these writes: each is read and written once per flush.
+      await putBuckets(tx, puts);
       for (const r of daily.values()) await tx.exec(SQL.daily, [r.day, r.org, r.kind, r.reports, r.points, r.distance, r.online]);
     };
     if (outer) await work(outer);

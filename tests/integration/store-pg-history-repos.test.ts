@@ -188,6 +188,25 @@ for (const driver of drivers) {
       expect(await dailyOf('bin')).toMatchObject({ reports: 1, points: 1 });
     });
 
+    it('writes many buckets at once (statements of 64, 32, … rows) and each exactly once', async () => {
+      const { history, rows } = await historyOn(h.store);
+      // Three entities, a point every 10 minutes for 45 buckets each: 135 buckets (64 + 64 + 4 + 2 + 1 rows), over a UTC midnight (two partitions).
+      const start = B0 - 4 * 3600; // 22:00 UTC to 05:20 UTC
+      const entries: PastEntry[] = ['veh-001', 'veh-002', 'veh-003'].map((id) => ({
+        id, kind: 'vehicle', orgCode: '370102001', reports: 45, lastReportT: start + 44 * 600,
+        points: Array.from({ length: 45 }, (_, k) => ({ t: start + k * 600, lon: 117_020_000, lat: 36_660_000 + k * 1000, status: 0, conn: 0, readings: [0] })),
+      }));
+      await history.ensurePastPartitions(entries);
+      expect(await history.appendPast(entries)).toEqual({ points: 135, buckets: 135 });
+      const written = await rows();
+      expect(written).toHaveLength(135);
+      expect(written.every((r) => r.n === 1)).toBe(true);
+      expect(new Set(written.map((r) => `${r.id}:${r.bucket}`)).size).toBe(135);
+      expect(written.filter((r) => r.id === 'veh-002').map((r) => r.bucket)).toEqual(Array.from({ length: 45 }, (_, k) => start + k * 600));
+      const track = await history.track('veh-003', start * 1000, (start + 44 * 600) * 1000);
+      expect(track.map((p) => Math.round((p.lat! - LAT) * 1e6))).toEqual(Array.from({ length: 45 }, (_, k) => k * 1000));
+    });
+
     it('reads a track, a window, the last known states and replay\'s keyframe and slices', async () => {
       const { history, move, fill } = await historyOn(h.store);
       move(0, 0);
