@@ -110,7 +110,6 @@ const SQL = {
   entities: 'SELECT eid, entity_id, kind FROM history_entity ORDER BY eid',
   row: 'SELECT blob FROM history_track WHERE eid = $1 AND bucket = $2',
   range: 'SELECT bucket, blob FROM history_track WHERE eid = $1 AND bucket BETWEEN $2 AND $3 ORDER BY bucket',
-  before: 'SELECT bucket, blob FROM history_track WHERE eid = $1 AND bucket <= $2 ORDER BY bucket DESC LIMIT 2',
   // The target's columns qualified: PostgreSQL finds a bare `reports` ambiguous (the row or excluded's).
   daily: `INSERT INTO history_daily (day, org_code, kind, reports, points, distance_m, online_s) VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (day, org_code, kind) DO UPDATE SET reports = history_daily.reports + excluded.reports, points = history_daily.points + excluded.points,
@@ -130,6 +129,34 @@ export function windowSql(kindCount: number, first = 3): string {
   const kinds = kindCount > 0 ? ` WHERE e.kind IN (${Array.from({ length: kindCount }, (_, i) => `$${first + i}`).join(', ')})` : '';
   return `SELECT e.eid, e.entity_id, e.kind, t.bucket, t.blob FROM history_entity e
     JOIN history_track t ON t.eid = e.eid AND t.bucket BETWEEN $1 AND $2${kinds} ORDER BY e.eid, t.bucket`;
+}
+
+/**
+ * Every entity's newest two buckets starting at or before $1 (s), newest first, in one
+ * statement: the entity's last point at or before $1 is in the newer one, or — when all of
+ * its points are after $1 — the older one's last. Per entity a few primary-key seeks on SQLite.
+ */
+export function lastTwoBucketsSql(kindCount: number): string {
+  const kinds = kindCount > 0 ? ` WHERE e.kind IN (${Array.from({ length: kindCount }, (_, i) => `$${2 + i}`).join(', ')})` : '';
+  return `SELECT e.eid, e.entity_id, e.kind, t.bucket, t.blob FROM history_entity e
+    JOIN history_track t ON t.eid = e.eid AND t.bucket <= $1 AND t.bucket >= COALESCE((
+      SELECT MAX(p.bucket) FROM history_track p WHERE p.eid = e.eid AND p.bucket < (
+        SELECT MAX(q.bucket) FROM history_track q WHERE q.eid = e.eid AND q.bucket <= $1)), 0)${kinds}
+    ORDER BY e.eid, t.bucket DESC`;
+}
+
+/** From the rows of lastTwoBucketsSql: each entity's last point at or before `t` (s), by eid order. */
+export function lastPointsAtOrBefore<R extends { eid: number; kind: string; bucket: number; blob: Buffer }>(rows: readonly R[], t: number): { row: R; kind: EntityKind; point: TrackPoint }[] {
+  const out: { row: R; kind: EntityKind; point: TrackPoint }[] = [];
+  let found = -1;
+  for (const row of rows) {
+    if (row.eid === found || !isEntityKind(row.kind)) continue;
+    const pts = decodeTrack(row.bucket, HISTORY_READINGS[row.kind].length, row.blob);
+    let k = pts.length - 1;
+    while (k >= 0 && pts[k]!.t > t) k--;
+    if (k >= 0) { out.push({ row, kind: row.kind, point: pts[k]! }); found = row.eid; }
+  }
+  return out;
 }
 
 const NOTHING: FlushResult = { points: 0, buckets: 0 };
@@ -578,17 +605,8 @@ export class HistoryStore implements HistoryPort {
 
   async positionsAt(ts: number): Promise<HistoryEntityState[]> {
     const t = Math.floor(ts / 1000);
-    const out: HistoryEntityState[] = [];
-    for (const ent of await this.entities()) {
-      const n = HISTORY_READINGS[ent.kind].length;
-      for (const row of await this.sql.query<{ bucket: number; blob: Buffer }>(SQL.before, [ent.eid, t])) {
-        const pts = decodeTrack(row.bucket, n, row.blob);
-        let k = pts.length - 1;
-        while (k >= 0 && pts[k]!.t > t) k--;
-        if (k >= 0) { out.push({ entityId: ent.id, kind: ent.kind, ...toPoint(ent.kind, pts[k]!) }); break; }
-      }
-    }
-    return out;
+    const rows = await this.sql.query<{ eid: number; entity_id: string; kind: string; bucket: number; blob: Buffer }>(lastTwoBucketsSql(0), [t]);
+    return lastPointsAtOrBefore(rows, t).map(({ row, kind, point }) => ({ entityId: row.entity_id, kind, ...toPoint(kind, point) }));
   }
 
   /**

@@ -5,7 +5,7 @@
  * replay turns them straight into live-codec rows. Read-only, on the asynchronous store layer.
  */
 import { isEntityKind, type EntityKind } from '../../shared/entities.ts';
-import { HISTORY_BUCKET_S, windowSql } from '../history/history-store.ts';
+import { HISTORY_BUCKET_S, lastPointsAtOrBefore, lastTwoBucketsSql, windowSql } from '../history/history-store.ts';
 import { HISTORY_READINGS } from '../history/readings.ts';
 import { decodeTrack, type TrackPoint } from '../history/track-codec.ts';
 import type { SqlExecutor } from '../store/sql/types.ts';
@@ -13,7 +13,6 @@ import type { SqlExecutor } from '../store/sql/types.ts';
 export interface TrackEntity { eid: number; id: string; kind: EntityKind }
 
 const ENTITIES = 'SELECT eid, entity_id, kind FROM history_entity ORDER BY eid';
-const BEFORE = 'SELECT bucket, blob FROM history_track WHERE eid = $1 AND bucket <= $2 ORDER BY bucket DESC LIMIT 2';
 
 export class ReplayTrackReader {
   /** The last bucket decoded per entity: a slice boundary inside a bucket does not decode it twice. */
@@ -26,18 +25,17 @@ export class ReplayTrackReader {
     return rows.flatMap((r) => (isEntityKind(r.kind) && (!kinds || kinds.includes(r.kind)) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
   }
 
-  /** Each entity's last kept point at or before `ts` (ms). */
+  /** Each entity's last kept point at or before `ts` (ms), in the order of `entities`. One statement for all of them. */
   async at(entities: readonly TrackEntity[], ts: number): Promise<Map<string, TrackPoint>> {
     const t = Math.floor(ts / 1000);
     const out = new Map<string, TrackPoint>();
+    if (entities.length === 0) return out;
+    const kinds = [...new Set(entities.map((e) => e.kind))];
+    const rows = await this.sql.query<{ eid: number; kind: string; bucket: number; blob: Buffer }>(lastTwoBucketsSql(kinds.length), [t, ...kinds]);
+    const last = new Map(lastPointsAtOrBefore(rows, t).map(({ row, point }) => [row.eid, point]));
     for (const ent of entities) {
-      const n = HISTORY_READINGS[ent.kind].length;
-      for (const row of await this.sql.query<{ bucket: number; blob: Buffer }>(BEFORE, [ent.eid, t])) {
-        const pts = decodeTrack(row.bucket, n, row.blob);
-        let k = pts.length - 1;
-        while (k >= 0 && pts[k]!.t > t) k--;
-        if (k >= 0) { out.set(ent.id, pts[k]!); break; }
-      }
+      const p = last.get(ent.eid);
+      if (p) out.set(ent.id, p);
     }
     return out;
   }
