@@ -89,12 +89,11 @@ export class EventSlices {
     if (settled < lastWhole) direct.push([Math.max(settled, firstWhole), lastWhole]);
     const cachedTo = Math.min(lastWhole, settled);
     if (firstWhole < cachedTo) {
-      const filled = await this.fill(firstWhole, cachedTo);
+      const hours = await this.fill(firstWhole, cachedTo);
       for (let a = firstWhole; a < cachedTo; a += SLICE_MS) {
-        // Another call may have evicted an hour while this one awaited the store: the one just read stands in.
-        const s = this.slices.get(a) ?? filled.get(a)!;
-        this.slices.delete(a); // most recently used last
-        this.slices.set(a, s);
+        const s = hours.get(a)!;
+        // Most recently used last — unless a late row dropped the hour meanwhile (another call's): then it is not put back.
+        if (this.slices.delete(a)) this.slices.set(a, s);
         cached.push(s);
         quarterOf.set(s, a / QUARTER_MS);
       }
@@ -104,17 +103,22 @@ export class EventSlices {
 
   get size(): number { return this.slices.size; }
 
-  /** Computes the missing hours of [from, to) with one read of the store; returns those it computed. */
+  /**
+   * Computes the missing hours of [from, to) with one read of the store; returns every hour of
+   * it — those held taken before the read, so another call evicting one meanwhile takes nothing
+   * from this answer.
+   */
   private async fill(from: number, to: number): Promise<Map<number, Slice>> {
+    const hours = new Map<number, Slice>();
     let lo = -1;
     let hi = -1;
     for (let a = from; a < to; a += SLICE_MS) {
-      if (this.slices.has(a)) { this.stats.hits++; continue; }
+      const held = this.slices.get(a);
+      if (held) { this.stats.hits++; hours.set(a, held); continue; }
       if (lo < 0) lo = a;
       hi = a + SLICE_MS;
     }
-    const made = new Map<number, Slice>();
-    if (lo < 0) return made;
+    if (lo < 0) return hours;
     const width = this.streetCodes.length + 1;
     const byHour = new Map<number, { cells: number[]; streets: number[]; quarters: Uint32Array }>();
     for (const [lon, lat, street, ts] of await this.queries.rows(this.kind, lo, hi)) {
@@ -129,16 +133,19 @@ export class EventSlices {
       h.streets.push(si);
     }
     for (let a = lo; a < hi; a += SLICE_MS) {
-      if (this.slices.has(a)) continue;
+      if (hours.has(a)) continue;
+      // Put in by another call while this one read: the same rows.
+      const held = this.slices.get(a);
+      if (held) { hours.set(a, held); continue; }
       const h = byHour.get(a);
       const s: Slice = { cells: Uint32Array.from(h?.cells ?? []), streets: Uint8Array.from(h?.streets ?? []), quarters: h?.quarters ?? new Uint32Array(4 * width) };
       this.slices.set(a, s);
-      made.set(a, s);
+      hours.set(a, s);
       this.stats.computed++;
     }
     // Evict least recently used; a window larger than the capacity is still answered (its hours were just put in).
     while (this.slices.size > this.capacity) this.slices.delete(this.slices.keys().next().value!);
-    return made;
+    return hours;
   }
 
   private async addRows(from: number, to: number, into: Float64Array, street: string | undefined): Promise<void> {

@@ -164,10 +164,16 @@ const NOTHING: FlushResult = { points: 0, buckets: 0 };
 /** Buckets written by one statement at most; fewer go by halves (64, 32, …, 1), so a handful of statement texts serve every flush. */
 const PUT_CHUNK = 64;
 
+const putStatements = new Map<number, string>();
+
 /** The upsert of `rows` buckets at once: a flush is a few statements, not one round trip per bucket (PostgreSQL). */
 function putSql(rows: number): string {
-  const values = Array.from({ length: rows }, (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ');
-  return `INSERT INTO history_track (eid, bucket, n, blob) VALUES ${values} ON CONFLICT (eid, bucket) DO UPDATE SET n = excluded.n, blob = excluded.blob`;
+  let sql = putStatements.get(rows);
+  if (sql === undefined) {
+    const values = Array.from({ length: rows }, (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ');
+    putStatements.set(rows, (sql = `INSERT INTO history_track (eid, bucket, n, blob) VALUES ${values} ON CONFLICT (eid, bucket) DO UPDATE SET n = excluded.n, blob = excluded.blob`));
+  }
+  return sql;
 }
 
 /** A bucket's row as it is to be written: [eid, bucket, n, blob]. */

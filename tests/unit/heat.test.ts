@@ -264,3 +264,33 @@ describe('event slices (cases and alarms per hour)', () => {
     expect(await count()).toBe(1);
   });
 });
+
+describe('event slices read while other calls run', () => {
+  const T = Date.UTC(2026, 10, 27, 0);
+  const at = [117 + 0.5 * D_LON, 36.6 + 0.5 * D_LAT] as const;
+
+  it('answers every hour of its window when another call evicts a held one while it awaits the store', async () => {
+    // One event in each of the first two hours; the store answers the read of the second hour only when let go.
+    let letGo: () => void = () => {};
+    const gate = new Promise<void>((r) => { letGo = r; });
+    const queries = {
+      maxId: async () => 0,
+      earliestSince: async () => null,
+      byStreetQuarter: async () => [],
+      rows: async (_kind: string, from: number, to: number) => {
+        if (from <= T + SLICE_MS && T + SLICE_MS < to) await gate;
+        return [T + 10 * 60_000, T + SLICE_MS + 10 * 60_000].filter((ts) => ts >= from && ts < to).map((ts) => [at[0], at[1], '370102001', ts] as [number, number, string, number]);
+      },
+    } as unknown as HeatEventQueries;
+    const slices = new EventSlices(queries, 'alarms', g, ['370102001'], { now: () => T + 10 * SLICE_MS, settleMs: 10_000, capacity: 1 });
+    const w0 = new Float64Array(9 * 12);
+    await slices.addTo(T, T + SLICE_MS, w0);                       // holds hour 0
+    expect(w0[0]).toBe(1);
+    const w = new Float64Array(9 * 12);
+    const both = slices.addTo(T, T + 2 * SLICE_MS, w);             // hour 0 held, hour 1 read (waits)
+    await slices.addTo(T + 5 * SLICE_MS, T + 6 * SLICE_MS, new Float64Array(9 * 12)); // evicts hour 0 (capacity 1)
+    letGo();
+    await both;
+    expect(w[0]).toBe(2);
+  });
+});
