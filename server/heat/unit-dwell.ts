@@ -32,6 +32,8 @@ interface Slice { cells: Uint32Array; seconds: Uint32Array; computedAt: number; 
 export class UnitDwell {
   private readonly slices = new Map<number, Slice>();
   private readonly wanted = new Set<number>();
+  /** Hours being computed (their history read and decoded), by hour start. */
+  private readonly computing = new Map<number, Promise<Slice>>();
   private readonly capacity: number;
   private readonly openTtlMs: number;
   readonly stats = { computed: 0, hits: 0 };
@@ -143,7 +145,17 @@ export class UnitDwell {
       return held;
     }
     const final = this.isFinal(a);
-    const s = !this.hasPoints(a, active) ? { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final } : await this.compute(a, now, final);
+    let s: Slice;
+    if (!this.hasPoints(a, active)) s = { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final };
+    else {
+      // The warmer and a request asking for the same hour at once decode it once.
+      let running = this.computing.get(a);
+      if (!running) {
+        running = this.compute(a, now, final).finally(() => this.computing.delete(a));
+        this.computing.set(a, running);
+      }
+      s = await running;
+    }
     this.slices.delete(a);
     this.slices.set(a, s);
     while (this.slices.size > this.capacity) this.slices.delete(this.slices.keys().next().value!);

@@ -294,3 +294,24 @@ describe('event slices read while other calls run', () => {
     expect(w[0]).toBe(2);
   });
 });
+
+describe('unit dwell read while other calls run', () => {
+  it('decodes an hour once when the warmer and a request ask for it at once', async () => {
+    const H0 = Date.UTC(2026, 10, 28, 0);
+    const points: HistoryPoint[] = [0, 30, 59].map((m) => ({ ts: H0 + m * 60_000, lon: 117.0005, lat: 36.6004, status: 'onDuty', connectivity: 'online', attrs: {} }));
+    let reads = 0;
+    const port = {
+      window: async () => { reads++; await new Promise((r) => setTimeout(r, 5)); return new Map([['staff-0001', points]]); },
+      daily: async () => [{ day: '2026-11-28', orgCode: '370102001', kind: 'staff' as const, reports: 3, points: 3, distanceM: 0, onlineS: 3540 }],
+      track: async () => [], positionsAt: async () => [], lastKnown: async () => [],
+    } satisfies HistoryPort;
+    const d = new UnitDwell(port, g, { now: () => H0 + 5 * SLICE_MS, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
+    const a = new Float64Array(9 * 12);
+    const b = new Float64Array(9 * 12);
+    await Promise.all([d.addTo(H0, H0 + SLICE_MS, a), d.warm(H0, H0 + SLICE_MS, 1000), d.addTo(H0, H0 + SLICE_MS, b)]);
+    expect(reads).toBe(1);
+    expect(d.stats.computed).toBe(1);
+    // Points at 0, 30 and 59 min, each credited at most the 5-min gap: 5 + 5 + 1 (to the hour's end) minutes in cell 0, for both requests.
+    expect([a[0], b[0]]).toEqual([660, 660]);
+  });
+});
