@@ -179,15 +179,26 @@ function putSql(rows: number): string {
 /** A bucket's row as it is to be written: [eid, bucket, n, blob]. */
 type BucketRow = [number, number, number, Uint8Array];
 
+/** Runs `write` over `rows` in chunks of 64, 32, … 1 rows, in order. */
+async function inChunks<T>(rows: readonly T[], write: (chunk: readonly T[]) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  for (let size = PUT_CHUNK; size >= 1; size = Math.floor(size / 2)) {
+    for (; rows.length - i >= size; i += size) await write(rows.slice(i, i + size));
+  }
+}
+
 /**
  * Writes the buckets in as few statements as the chunk sizes allow. Each (eid, bucket) is in
  * `rows` once (one statement may not update a row twice on PostgreSQL): a flush writes a bucket once.
  */
-async function putBuckets(tx: SqlTx, rows: readonly BucketRow[]): Promise<void> {
-  let i = 0;
-  for (let size = PUT_CHUNK; size >= 1; size = Math.floor(size / 2)) {
-    for (; rows.length - i >= size; i += size) await tx.exec(putSql(size), rows.slice(i, i + size).flat());
-  }
+function putBuckets(tx: SqlTx, rows: readonly BucketRow[]): Promise<void> {
+  return inChunks(rows, (chunk) => tx.exec(putSql(chunk.length), chunk.flat()));
+}
+
+/** Names entities, `rows` at once (one already named — by another node — is left as it is). */
+function addEntitiesSql(rows: number): string {
+  const values = Array.from({ length: rows }, (_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(', ');
+  return `INSERT INTO history_entity (entity_id, kind, org_code) VALUES ${values} ON CONFLICT (entity_id) DO NOTHING`;
 }
 
 export class HistoryStore implements HistoryPort {
@@ -222,14 +233,11 @@ export class HistoryStore implements HistoryPort {
 
   /** Names every entity of the district once, at start, so that the first flush does not do it for 5,000 of them at once. */
   async registerEntities(entities: readonly { id: string; kind: EntityKind; orgCode: string }[]): Promise<void> {
-    const missing = entities.filter((e) => !this.eids.has(e.id));
+    const missing = [...new Map(entities.filter((e) => !this.eids.has(e.id)).map((e) => [e.id, e])).values()];
     if (missing.length === 0) return;
-    const named = await this.sql.transaction(async (tx) => {
-      const out = new Map<string, number>();
-      for (const e of missing) out.set(e.id, await this.eidOf(tx, e));
-      return out;
-    });
-    for (const [id, eid] of named) this.eids.set(id, eid);
+    // A few statements, not one per entity: the first start names the whole district (5,000-odd).
+    await this.sql.transaction((tx) => inChunks(missing, (chunk) => tx.exec(addEntitiesSql(chunk.length), chunk.flatMap((e) => [e.id, e.kind, e.orgCode]))));
+    for (const r of await this.sql.query<{ eid: number; entity_id: string }>(SQL.entities)) this.eids.set(r.entity_id, r.eid);
   }
 
   /** The change-stream listener: no I/O, a few comparisons and an array push. */

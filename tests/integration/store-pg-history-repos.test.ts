@@ -196,6 +196,13 @@ for (const driver of drivers) {
         id, kind: 'vehicle', orgCode: '370102001', reports: 45, lastReportT: start + 44 * 600,
         points: Array.from({ length: 45 }, (_, k) => ({ t: start + k * 600, lon: 117_020_000, lat: 36_660_000 + k * 1000, status: 0, conn: 0, readings: [0] })),
       }));
+      // 70 more entities named at once (64 + 4 + 2 rows), the same again (and one twice in the list) named nothing new.
+      const more = Array.from({ length: 70 }, (_, k) => ({ id: `bin-9${String(k).padStart(4, '0')}`, kind: 'bin' as const, orgCode: '370102002' }));
+      await history.registerEntities(more);
+      await history.registerEntities([...more, more[0]!]);
+      const named = await h.store.query<{ eid: number; entity_id: string }>('SELECT eid, entity_id FROM history_entity ORDER BY eid');
+      expect(named.map((r) => r.entity_id)).toEqual(['veh-001', 'bin-00001', ...more.map((e) => e.id)]);
+      expect(new Set(named.map((r) => r.eid)).size).toBe(72);
       await history.ensurePastPartitions(entries);
       expect(await history.appendPast(entries)).toEqual({ points: 135, buckets: 135 });
       const written = await rows();
