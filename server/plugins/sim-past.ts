@@ -36,13 +36,13 @@ export default fp<SimPastPluginOptions>(async (app, opts) => {
       // The ops stream and the console learn of the past's open cases like of any changed case.
       for (const c of app.cases.openCases()) app.domainEvents.emit('case:changed', c.id);
     },
-    db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
+    sql: app.store.sql, db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
     ops: {
       reportsPerDay: opts.reportsPerDay, codePrefix: opts.codePrefix, slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(),
       entities: app.live.all(), log,
     },
   });
-  const background = backfill.prepare();
+  const background = await backfill.prepare();
   app.decorate('simPast', backfill.progress.phase === 'none' ? null : backfill);
   if (background) app.addHook('onReady', async () => backfill.start());
   app.addHook('onClose', async () => backfill.stop());

@@ -134,7 +134,7 @@ describe('heat over a known set', () => {
     feed(A, h0 + 600_000);
     feed(B, h0 + 1_200_000);
     feed(B, h0 + 1_500_000);
-    s.app.historyStore.flush();
+    await s.app.historyStore.flush();
     const r = await call(s.url, admin, 'GET', `/api/heat?kind=units&from=${h0 + 60_000}&to=${h0 + H - 60_000}`);
     expect(r.status).toBe(200);
     // Whole hours: 10:00–11:00. By hand, 5 min being the longest credited gap (a unit reporting has a kept point at least

@@ -59,7 +59,7 @@ describe('history over HTTP', () => {
     const admin2 = await login(again.url, 'admin', s.firstStart!.adminPassword!);
     const after = await call(again.url, admin2, 'GET', path);
     expect(after.json.points.map((p: any) => [p.lon, p.lat, p.status])).toEqual(expected);
-    expect(again.app.history.lastKnown().find((x) => x.entityId === veh.id)).toMatchObject({ lat: 36.66099, status: 'working' });
+    expect((await again.app.history.lastKnown()).find((x) => x.entityId === veh.id)).toMatchObject({ lat: 36.66099, status: 'working' });
 
     // A failing store: the timer logs, counts and keeps going; the points come with the next good flush.
     const db = again.app.store.db;

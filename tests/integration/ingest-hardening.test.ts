@@ -42,8 +42,8 @@ describe('hardened ingest (running server)', () => {
     expect(alarm).toMatchObject({ severity: 'critical', entityKind: 'muckTruck' });
     expect(alarm!.detail).toContain(new Date(now - 290_000).toISOString());
 
-    s.app.historyStore.flush();
-    const track = s.app.history.track(truck.id, now - 600_000, now + 60_000);
+    await s.app.historyStore.flush();
+    const track = await s.app.history.track(truck.id, now - 600_000, now + 60_000);
     const times = track.map((p) => p.ts);
     for (const r of batch) expect(times).toContain(Math.floor(r.ts / 1000) * 1000);
     const first = track.find((p) => p.ts === Math.floor(batch[0]!.ts / 1000) * 1000)!;

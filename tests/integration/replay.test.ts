@@ -58,7 +58,7 @@ describe('GET /api/replay', () => {
     live.apply(stf.id, { pos: { lon: 117.0305, lat: 36.67, ts: T0 + 150 * S } }, T0 + 150 * S);
     live.apply(veh.id, { pos: { lon: 117.022, lat: 36.661, ts: T0 + 200 * S } }, T0 + 200 * S);
     live.apply(bin.id, { attrs: { fill: 85 }, status: 'full' }, T0 + 300 * S);
-    s.app.historyStore.flush();
+    await s.app.historyStore.flush();
 
     const from = T0 - 60 * S;
     const to = T0 + 1200 * S;

@@ -149,7 +149,7 @@ describe('the simulated past on the first start', () => {
     const w = pastWindow(1, now, 0);
     let yields = 0;
     const make = (yieldNow?: () => Promise<void>) => new PastBackfill({
-      db: app.store.db, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
+      sql: app.store.sql, db: app.store.db, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
       ...(yieldNow ? { yieldNow } : {}),
       connectivity: { staff: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, vehicle: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, muckTruck: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, toilet: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 }, bin: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 } },
       ops: { reportsPerDay: 300, codePrefix: 'LX', slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(), entities: app.live.all(), log: app.log },
@@ -161,7 +161,7 @@ describe('the simulated past on the first start', () => {
       await new Promise<void>((r) => setImmediate(r));
       if (first.progress.phase === 'positions' && first.progress.positionsDone > 0.3) void first.stop();
     });
-    expect(first.prepare()).toBe(true);
+    expect(await first.prepare()).toBe(true);
     await first.runToEnd();
     expect(first.progress.phase).toBe('positions');
     const stoppedAt = first.progress.positionsUntil!;
@@ -171,7 +171,7 @@ describe('the simulated past on the first start', () => {
     // …and the next start resumes at the last committed hour, without its cases again.
     const casesAfterFirst = app.store.db.prepare('SELECT count(*) AS n FROM cases').get();
     const b = make();
-    expect(b.prepare()).toBe(true);
+    expect(await b.prepare()).toBe(true);
     expect(b.progress).toMatchObject({ phase: 'positions', positionsUntil: stoppedAt });
     await b.runToEnd();
     expect(b.progress).toMatchObject({ phase: 'done', positionsDone: 1, positionsUntil: w.tracksToMs });
@@ -181,7 +181,7 @@ describe('the simulated past on the first start', () => {
     const rolled = app.store.db.prepare('SELECT sum(points) AS n FROM history_daily').get() as { n: number };
     expect(rolled.n).toBe(stored.n);
 
-    const daily = app.history.daily('2026-11-19', '2026-11-20');
+    const daily = await app.history.daily('2026-11-19', '2026-11-20');
     const days = new Set(daily.map((r) => r.day));
     expect(days).toEqual(new Set(['2026-11-19', '2026-11-20']));
     for (const kind of ['staff', 'vehicle', 'muckTruck', 'toilet', 'bin'] as const) {
@@ -192,14 +192,14 @@ describe('the simulated past on the first start', () => {
     expect(veh.reduce((a, r) => a + r.distanceM, 0)).toBeGreaterThan(1000 * 1000);
 
     const vehicle = app.live.all().find((e) => e.kind === 'vehicle')!;
-    const track = app.history.track(vehicle.id, w.fromMs, w.toMs);
+    const track = await app.history.track(vehicle.id, w.fromMs, w.toMs);
     expect(track.length).toBeGreaterThan(20);
     for (let i = 1; i < track.length; i++) expect(track[i]!.ts).toBeGreaterThanOrEqual(track[i - 1]!.ts);
     expect(track[0]!.ts).toBeGreaterThanOrEqual(w.fromMs);
     expect(track.at(-1)!.ts).toBeLessThan(w.tracksToMs);
     expect(track.some((p) => p.lon !== null && p.lon > 116.9 && p.lon < 117.3 && p.lat! > 36.5 && p.lat! < 36.8)).toBe(true);
     const bin = app.live.all().find((e) => e.kind === 'bin')!;
-    const fills = app.history.track(bin.id, w.fromMs, w.toMs).map((p) => (p.attrs as { fill: number }).fill);
+    const fills = (await app.history.track(bin.id, w.fromMs, w.toMs)).map((p) => (p.attrs as { fill: number }).fill);
     expect(fills.length).toBeGreaterThan(2);
     expect(fills.every((f) => f >= 0 && f <= 100)).toBe(true);
     expect(new Set(fills).size).toBeGreaterThan(1);
@@ -211,7 +211,7 @@ describe('the simulated past on the first start', () => {
     // Once: a second start finds the mark and does nothing.
     const casesBefore = app.store.db.prepare('SELECT count(*) AS n FROM cases').get();
     const second = make();
-    expect(second.prepare()).toBe(false);
+    expect(await second.prepare()).toBe(false);
     expect(second.progress.phase).toBe('done');
     expect(app.store.db.prepare('SELECT count(*) AS n FROM cases').get()).toEqual(casesBefore);
   }, 120_000);
