@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Role } from '../../shared/roles.ts';
-import type { SqlExecutor } from './sql/types.ts';
+import type { SqlExecutor, SqlStore } from './sql/types.ts';
 
 export interface UserRow {
   id: number; username: string; role: Role; passwordHash: string; disabled: boolean;
@@ -72,15 +72,21 @@ export class AccessRepo {
    * other way round, a new password with the old sessions still open.
    */
   async setPassword(userId: number, passwordHash: string, now = Date.now(), keepTokenHash?: string): Promise<string[]> {
-    const ended = await this.revokeUserSessions(userId, now, keepTokenHash);
-    await this.sql.exec('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
-    return ended;
+    // One transaction: a login with the old password between the two steps would otherwise keep
+    // a session the change should have ended. (On a transaction handle, the caller's.)
+    const change = async (x: SqlExecutor) => {
+      const ended = await this.revokeUserSessions(userId, now, keepTokenHash, x);
+      await x.exec('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
+      return ended;
+    };
+    const store = this.sql as Partial<SqlStore>;
+    return typeof store.transaction === 'function' ? store.transaction(change) : change(this.sql);
   }
 
   /** Ends the user's open sessions (but `keepTokenHash`); returns their token hashes for the revocation event. */
-  async revokeUserSessions(userId: number, now = Date.now(), keepTokenHash?: string): Promise<string[]> {
+  async revokeUserSessions(userId: number, now = Date.now(), keepTokenHash?: string, x: SqlExecutor = this.sql): Promise<string[]> {
     // One statement: a session opened meanwhile is either ended and returned, or not touched.
-    const rows = await this.sql.query<{ token_hash: string }>(
+    const rows = await x.query<{ token_hash: string }>(
       `UPDATE sessions SET revoked_at = $1
        WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1 AND token_hash IS DISTINCT FROM $3
        RETURNING token_hash`,
