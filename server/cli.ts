@@ -30,6 +30,7 @@ import { OPEN311_KEY_SOURCES, type Open311KeySource } from '../shared/open311.ts
 import { ServerSecret } from './auth/server-secret.ts';
 import { Open311KeysRepo } from './open311/keys-repo.ts';
 import { IngestKeysRepo } from './ingest/http/keys-repo.ts';
+import { SqliteStore } from './store/sql/sqlite-store.ts';
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
@@ -144,8 +145,8 @@ try {
       const name = (at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)]).join(' ').trim();
       if (!name || name.length > 100) fail(usage);
       if (!source || !(OPEN311_KEY_SOURCES as readonly string[]).includes(source)) fail(`${usage}\n--source must be one of ${OPEN311_KEY_SOURCES.join(', ')}`);
-      const keys = new Open311KeysRepo(db, (p) => new ServerSecret(db).derive(p));
-      const { key, row } = keys.create(name, source as Open311KeySource, 'cli', Date.now());
+      const keys = new Open311KeysRepo(new SqliteStore(db), (p) => new ServerSecret(db).derive(p));
+      const { key, row } = await keys.create(name, source as Open311KeySource, 'cli', Date.now());
       audit.record('cli', 'open311Key.create', `open311Key:${row.id}`, { name, source });
       process.stdout.write(`Open311 API key #${row.id} "${name}" (source ${source}), shown once:\n${key}\nEndpoint: ${base}/open311/v2/\n`);
       break;
@@ -153,7 +154,7 @@ try {
     case 'ingest-key': {
       const name = args.join(' ').trim();
       if (!name || name.length > 80) fail('usage: npm run admin -- ingest-key "<name of the integration>" (1–80 characters)');
-      const { secret, key } = new IngestKeysRepo(db).create(name, 'cli', Date.now());
+      const { secret, key } = await new IngestKeysRepo(new SqliteStore(db)).create(name, 'cli', Date.now());
       audit.record('cli', 'ingestKey.create', `ingestKey:${key.id}`, { name });
       process.stdout.write(`Ingest key #${key.id} "${name}", shown once:\n${secret}\nSend it as  Authorization: Bearer <key>  to ${base}/api/v1/ingest/positions and ${base}/api/v1/ingest/readings\n`);
       break;

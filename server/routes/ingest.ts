@@ -45,7 +45,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     const secret = bearerToken(req);
     // The key never appears in an answer or a log line: only its row id once it is known.
-    const key = secret !== undefined && secret.length <= 200 ? opts.keys.authenticate(secret) : undefined;
+    const key = secret !== undefined && secret.length <= 200 ? await opts.keys.authenticate(secret) : undefined;
     if (!key) throw new HttpError(401, 'unauthorized', 'an active ingest key is required (Authorization: Bearer <key>; npm run admin -- ingest-key "<name>")');
     const wait = opts.rateLimit.take(String(key.id));
     if (wait > 0) {
@@ -78,7 +78,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
       const now = opts.now();
       const digest = idem === undefined ? '' : bodyDigest(req.body);
       if (idem !== undefined) {
-        const seen = opts.idempotency.lookup(keyId, idem, kind, digest, now);
+        const seen = await opts.idempotency.lookup(keyId, idem, kind, digest, now);
         if (seen.kind === 'conflict') throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was used for a different body in the last 24 h');
         if (seen.kind === 'replay') {
           opts.stats.replays++;
@@ -89,7 +89,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
       opts.stats.accepted += result.accepted;
       for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
       opts.keys.used(keyId, result.accepted, result.rejected.length, now);
-      if (idem !== undefined) opts.idempotency.remember(keyId, idem, kind, digest, result, now);
+      if (idem !== undefined) await opts.idempotency.remember(keyId, idem, kind, digest, result, now);
       return result;
     });
   };
@@ -108,7 +108,7 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
     onRequest: adminOnly,
     schema: { tags: ['ingest'], description: 'Issues a key; the secret is in this answer only.', body: CreateIngestKeyBody, response: { 201: CreatedIngestKey, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    const created = opts.keys.create(req.body.name, req.principal!.name, opts.now());
+    const created = await opts.keys.create(req.body.name, req.principal!.name, opts.now());
     app.store.audit.record(req.principal!.name, 'ingestKey.create', `ingestKey:${created.key.id}`, { name: req.body.name });
     return reply.status(201).send(created);
   });
@@ -117,7 +117,7 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
     onRequest: adminOnly,
     schema: { tags: ['ingest'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    if (!opts.keys.revoke(req.params.id, opts.now())) throw new HttpError(404, 'not_found', `no active ingest key ${req.params.id}`);
+    if (!(await opts.keys.revoke(req.params.id, opts.now()))) throw new HttpError(404, 'not_found', `no active ingest key ${req.params.id}`);
     app.store.audit.record(req.principal!.name, 'ingestKey.revoke', `ingestKey:${req.params.id}`);
     return reply.status(204).send(null);
   });

@@ -38,7 +38,7 @@ describe('hardened ingest (running server)', () => {
     }));
     for (const r of batch) expect(jt808.submit(r)).toEqual({ accepted: true, entityId: truck.id, late: true });
     expect(s.app.live.get(truck.id)).toMatchObject({ pos: { lon: here.lon, lat: here.lat }, attrs: { sos: false } });
-    const alarm = s.app.alarmsModule.book.active().find((a) => a.entityId === truck.id && a.type === 'driverSos');
+    const alarm = (await s.app.alarmsModule.book.active()).find((a) => a.entityId === truck.id && a.type === 'driverSos');
     expect(alarm).toMatchObject({ severity: 'critical', entityKind: 'muckTruck' });
     expect(alarm!.detail).toContain(new Date(now - 290_000).toISOString());
 

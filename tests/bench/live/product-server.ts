@@ -40,7 +40,7 @@ if (process.env.BENCH_SETUP !== '0') {
       app.deviceDirectory.create('http', benchDeviceId(k), bind, null);
     }
   });
-  secret = new IngestKeysRepo(app.store.db).create('bench load', 'bench', Date.now()).secret;
+  secret = (await new IngestKeysRepo(app.store.sql).create('bench load', 'bench', Date.now())).secret;
   wallToken = newToken();
   app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
 }
