@@ -24,7 +24,8 @@ declare module 'fastify' {
 
 export default fp<{ dataDir: string }>(async (app, opts) => {
   const db = openDatabase(opts.dataDir);
-  app.decorate('store', { db, sql: new SqliteStore(db), access: new AccessRepo(db), devices: new DevicesRepo(db), audit: new AuditRepo(db), secret: new ServerSecret(db) });
+  const sql = new SqliteStore(db);
+  app.decorate('store', { db, sql, access: new AccessRepo(db), devices: new DevicesRepo(sql), audit: new AuditRepo(db), secret: new ServerSecret(db) });
   app.addHook('onClose', async () => {
     db.close();
   });

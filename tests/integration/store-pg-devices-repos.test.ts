@@ -14,6 +14,10 @@ import type { Alarm } from '../../shared/alarms.ts';
 import { AlarmBook, type Originator } from '../../server/alarms/alarm-book.ts';
 import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import { AlarmSettingsRepo, DEFAULT_ALARM_SETTINGS } from '../../server/alarms/settings.ts';
+import { DeviceDirectory } from '../../server/devices/device-directory.ts';
+import { DevicesRepo } from '../../server/devices/device-repo.ts';
+import { connectivityPolicy, LiveState } from '../../server/live/live-state.ts';
+import type { AnyEntity } from '../../shared/entities.ts';
 import { IdempotencyRepo, IDEMPOTENCY_TTL_MS } from '../../server/ingest/http/idempotency-repo.ts';
 import { IngestKeysRepo } from '../../server/ingest/http/keys-repo.ts';
 import { MSG } from '../../server/ingest/jt808/messages.ts';
@@ -72,6 +76,13 @@ function controllable(store: SqlStore) {
     failOnce() { failNext = true; },
   };
 }
+
+const base = { orgCode: '370102001', gridId: 'g1', connectivity: 'offline', lastSeen: 0, version: 0 } as const;
+const PACK: AnyEntity[] = [
+  { ...base, id: 'veh-001', kind: 'vehicle', name: '鲁A·10001', status: 'parked', attrs: { vehicleType: 'sweeper', plate: '鲁A·10001', working: false } },
+  { ...base, id: 'bin-00001', kind: 'bin', name: 'bin-00001', status: 'ok', pos: { lon: 117.02, lat: 36.66, ts: 0 }, attrs: { binType: 'litter', fill: 10 } },
+];
+const connectivity = connectivityPolicy({ staleAfterMs: 60_000, offlineAfterMs: 600_000 }, { staleAfterMs: 900_000, offlineAfterMs: 3_600_000 });
 
 const bin = (id: string): Originator => ({ id, kind: 'bin', name: `Bin ${id}`, orgCode: '370102001', gridId: 'g1', pos: { lon: 117.05, lat: 36.66 } });
 
@@ -190,6 +201,68 @@ for (const driver of drivers) {
       await book.flush();
       expect(await repo.get(2)).toMatchObject({ entityId: 'bin-2', value: 81, version: 1 });
       expect(raised).toEqual([1, 2]);
+    });
+
+    it('device rows: simulator devices once per entity, a device with the entity made for it in one transaction, identity and counters written, removal', async () => {
+      const repo = new DevicesRepo(h.store);
+      expect(await repo.ensureSimDevices(['veh-001', 'bin-00001'], T0)).toBe(2);
+      const made = { ...base, id: 'rt-jt808-013900000001', kind: 'vehicle', name: '鲁A·99999', status: 'parked', pos: { lon: 117.05, lat: 36.65, ts: 0 }, attrs: { vehicleType: 'sweeper', plate: '鲁A·99999', working: false } } as AnyEntity;
+      const row = await repo.insert({ protocol: 'jt808', deviceId: '013900000001', entityId: made.id, label: null, state: 'active', plate: '鲁A·99999', meta: { model: 'T1' }, authHash: 'ab'.repeat(32), address: '10.0.0.7:5000', createdAt: T0 + 2 * S }, made, T0 + 2 * S);
+      expect(row).toEqual({
+        id: 3, protocol: 'jt808', deviceId: '013900000001', entityId: made.id, label: null, createdAt: T0 + 2 * S, state: 'active', plate: '鲁A·99999', meta: { model: 'T1' },
+        authHash: 'ab'.repeat(32), address: '10.0.0.7:5000', lastSeen: null, accepted: 0, refused: 0, lastRefusal: null, tookOverAt: null,
+      });
+      // The same terminal again, or an entity made twice: the store refuses, and nothing of it stays.
+      const second = { ...made, id: 'rt-jt808-013900000002' } as AnyEntity;
+      await expect(repo.insert({ ...row, deviceId: '013900000001' }, second, T0 + 3 * S)).rejects.toThrow();
+      expect((await repo.runtimeEntities()).map((r) => r.entity.id)).toEqual([made.id]);
+      expect(await repo.ensureSimDevices(['veh-001', 'bin-00001', 'veh-002'], T0 + S)).toBe(1);
+      await repo.saveIdentities([{ ...row, state: 'disabled', label: 'truck 9', tookOverAt: T0 + 4 * S }]);
+      expect(await repo.saveCounters([{ ...row, state: 'disabled', label: 'truck 9', tookOverAt: T0 + 4 * S, lastSeen: T0 + 5 * S, accepted: 12, refused: 1, lastRefusal: { at: T0 + 5 * S, reason: 'badChecksum', detail: 'xor' } }])).toBe(1);
+      const all = await repo.all();
+      // PostgreSQL spends an id on every insert that conflicts (the failed terminal, the two known simulator devices): 4 to 6 are gone there.
+      const simId = driver.name === 'PostgreSQL' ? 7 : 4;
+      expect(all.map((d) => [d.id, d.protocol, d.deviceId, d.entityId])).toEqual([[1, 'sim', 'veh-001', 'veh-001'], [2, 'sim', 'bin-00001', 'bin-00001'], [3, 'jt808', '013900000001', made.id], [simId, 'sim', 'veh-002', 'veh-002']]);
+      expect(all[2]).toMatchObject({ state: 'disabled', label: 'truck 9', tookOverAt: T0 + 4 * S, lastSeen: T0 + 5 * S, accepted: 12, refused: 1, lastRefusal: { at: T0 + 5 * S, reason: 'badChecksum', detail: 'xor' } });
+      const [entity] = await repo.runtimeEntities();
+      expect(entity).toEqual({ createdAt: T0 + 2 * S, entity: { ...made, pos: { lon: 117.05, lat: 36.65, ts: 0 } } });
+      await repo.remove(3);
+      expect((await repo.all()).map((d) => d.id)).toEqual([1, 2, simId]);
+    });
+
+    it('device registry: a terminal registering twice at once is stored once, with the entity made for it; counters and takeovers go behind the hot path', async () => {
+      let now = T0;
+      const live = new LiveState(PACK, connectivity);
+      const repo = new DevicesRepo(h.store);
+      const directory = new DeviceDirectory({ repo, live, policy: 'open', now: () => now, place: () => null });
+      expect(await directory.load(PACK.map((e) => e.id))).toEqual({ runtimeEntities: 0, devices: 2 });
+      const terminal = { protocol: 'jt808' as const, deviceId: '013900000009', address: '10.0.0.7:5000', plate: '鲁A·55555' };
+      const [a, b] = await Promise.all([directory.registerTerminal(terminal, now), directory.registerTerminal(terminal, now)]);
+      expect(a).toMatchObject({ outcome: 'accepted', entityId: 'rt-jt808-013900000009' });
+      expect(b).toMatchObject({ outcome: 'accepted', entityId: 'rt-jt808-013900000009' });
+      expect(await h.store.query("SELECT id, entity_id FROM devices WHERE source = 'jt808'")).toEqual([{ id: 3, entity_id: 'rt-jt808-013900000009' }]);
+      expect(await h.store.one('SELECT COUNT(*) AS n FROM runtime_entities')).toEqual({ n: 1 });
+      // The second answer's code is the one the store holds.
+      expect(directory.authenticate('jt808', '013900000009', (b as { authCode: string }).authCode, now)).toEqual({ ok: true, entityId: 'rt-jt808-013900000009' });
+      expect(directory.authenticate('jt808', '013900000009', (a as { authCode: string }).authCode, now)).toMatchObject({ ok: false, reason: 'badAuthCode' });
+      // Reports count in memory at once; the first one takes the entity over and is written at the end of the turn.
+      now += S;
+      directory.accepted('jt808', '013900000009', 'rt-jt808-013900000009', now);
+      directory.accepted('jt808', '013900000009', 'rt-jt808-013900000009', now);
+      expect(directory.find('jt808', '013900000009')).toMatchObject({ accepted: 2, tookOverAt: now });
+      await new Promise((r) => setImmediate(r));
+      await directory.settle();
+      expect(await h.store.one("SELECT took_over_at, accepted FROM devices WHERE id = 3")).toEqual({ took_over_at: now, accepted: 0 });
+      expect(await directory.flushCounters()).toBe(1);
+      expect(await directory.flushCounters()).toBe(0);
+      expect(await h.store.one("SELECT accepted, last_seen, refused FROM devices WHERE id = 3")).toEqual({ accepted: 2, last_seen: now, refused: 1 });
+      // After a restart the device drives its entity again, made back from the store.
+      const again = new DeviceDirectory({ repo, live: new LiveState(PACK, connectivity), policy: 'closed', now: () => now, place: () => null });
+      expect(await again.load(PACK.map((e) => e.id))).toEqual({ runtimeEntities: 1, devices: 3 });
+      expect(again.isReal('rt-jt808-013900000009')).toBe(true);
+      // PostgreSQL spent ids 4 and 5 on the two simulator devices the restart found already there.
+      await expect(again.create('mqtt', 'm-1', { entityId: 'bin-00001' }, null)).resolves.toMatchObject({ id: driver.name === 'PostgreSQL' ? 6 : 4, entityId: 'bin-00001', state: 'active' });
+      await expect(again.create('mqtt', 'm-1', { entityId: 'bin-00001' }, null)).rejects.toMatchObject({ statusCode: 409 });
     });
 
     it('JT/T 808 texts: stored as queued, sent when the terminal is there, closed by its answer, expired past the TTL', async () => {

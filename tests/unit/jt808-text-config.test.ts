@@ -55,7 +55,7 @@ describe('text messages to terminals', () => {
     const sent: Jt808Frame[] = [];
     const splitter = new Jt808FrameSplitter({ frame: (c) => { const d = decodeFrame(c); if (d.ok) sent.push(d.frame); }, error: () => {} });
     const session = new Jt808Session({
-      directory: { registerTerminal: () => ({ outcome: 'refused', reason: 'closed', detail: '' }), authenticate: () => ({ ok: true, entityId: 'veh-001' }), connected: () => {}, disconnected: () => {}, refused: () => {}, deviceFor: () => undefined },
+      directory: { registerTerminal: async () => ({ outcome: 'refused', reason: 'closed', detail: '' }), authenticate: () => ({ ok: true, entityId: 'veh-001' }), connected: () => {}, disconnected: () => {}, refused: () => {}, deviceFor: () => undefined },
       ingest: { submit: () => ({ accepted: true, entityId: 'veh-001' }) },
       kindOf: () => 'vehicle', muck: DEFAULT_MUCK_SIGNALS, tzOffsetMin: 480, subpackageLimits: DEFAULT_SUBPACKAGE_LIMITS, maxBatchItems: 256,
       now: () => now, count: () => {}, onAuthenticated: () => {}, onAnswer: () => {},
