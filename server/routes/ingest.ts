@@ -60,6 +60,12 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
   // The items are declared loosely here and checked one by one in ingestBatch: a schema on the
   // items would make one bad item refuse the whole batch.
   const httpSink = app.ingest.sink('http');
+  /**
+   * Batches with an Idempotency-Key being answered, by key and Idempotency-Key: a retry that
+   * arrives meanwhile waits for the first answer and replays it, as when lookup, ingest and
+   * remember ran in one synchronous step; the store is asynchronous now.
+   */
+  const answering = new Map<string, Promise<unknown>>();
   const route = (kind: BatchKind, fields: string, description: string) => {
     const body = Type.Object({
       [kind]: Type.Array(Type.Unknown(), { minItems: 1, maxItems: opts.maxBatch, description: `1 to ${opts.maxBatch} items, each ${fields}; each checked on its own` }),
@@ -76,21 +82,34 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
       const items = (req.body as Record<BatchKind, unknown[]>)[kind];
       const idem = req.headers['idempotency-key'];
       const now = opts.now();
-      const digest = idem === undefined ? '' : bodyDigest(req.body);
-      if (idem !== undefined) {
+      const apply = () => {
+        const result = ingestBatch(kind, items, httpSink, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
+        opts.stats.accepted += result.accepted;
+        for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
+        opts.keys.used(keyId, result.accepted, result.rejected.length, now);
+        return result;
+      };
+      if (idem === undefined) return apply();
+      const digest = bodyDigest(req.body);
+      const slot = `${keyId}\n${idem}`;
+      for (let first = answering.get(slot); first; first = answering.get(slot)) await first.catch(() => undefined);
+      const answer = (async () => {
         const seen = await opts.idempotency.lookup(keyId, idem, kind, digest, now);
         if (seen.kind === 'conflict') throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was used for a different body in the last 24 h');
         if (seen.kind === 'replay') {
           opts.stats.replays++;
           return seen.result;
         }
+        const result = apply();
+        await opts.idempotency.remember(keyId, idem, kind, digest, result, now);
+        return result;
+      })();
+      answering.set(slot, answer);
+      try {
+        return await answer;
+      } finally {
+        if (answering.get(slot) === answer) answering.delete(slot);
       }
-      const result = ingestBatch(kind, items, httpSink, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
-      opts.stats.accepted += result.accepted;
-      for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
-      opts.keys.used(keyId, result.accepted, result.rejected.length, now);
-      if (idem !== undefined) await opts.idempotency.remember(keyId, idem, kind, digest, result, now);
-      return result;
     });
   };
   route('positions', '{deviceId, ts (ISO 8601 with zone | epoch ms), lat, lon, speed? km/h, heading? °, crs? WGS84|GCJ02|BD09, accuracy? m}', 'Positions of devices (staff phones, a platform\'s vehicles): partial acceptance, bad items reported by index and reason.');
