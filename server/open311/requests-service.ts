@@ -23,6 +23,7 @@ import { refuse } from './errors.ts';
 import type { Gazetteer } from './gazetteer.ts';
 import type { Open311KeysRepo } from './keys-repo.ts';
 import type { Open311Link, Open311RequestsRepo, ReporterContact } from './requests-repo.ts';
+import { SerialWriter } from '../store/sql/serial-writer.ts';
 import type { SqlTx } from '../store/sql/types.ts';
 
 export type Locale = 'zh' | 'en';
@@ -105,6 +106,7 @@ const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
 
 export class Open311RequestsService {
   private readonly items: Map<string, TaxonomyItem>;
+  private readonly submissions = new SerialWriter();
 
   constructor(private readonly d: Open311ServiceDeps) {
     this.items = new Map(d.cases.taxonomy().items.filter(citizenReportable).map((i) => [i.code, i]));
@@ -185,59 +187,63 @@ export class Open311RequestsService {
     if (input.photo && input.photo.bytes.length === 0) throw refuse(400, 'media: the photo file is empty');
     if (input.photo && photoType === null) throw refuse(415, 'media: the file is not a JPEG, PNG or WebP image');
 
-    const now = this.d.now();
-    const submission = { keyId: key.id, serviceCode: item.code, lon: place.lon, lat: place.lat, addressString: place.addressString, description, ts: now };
-    // a box a little larger than the repeat radius (1° of latitude ≈ 111 km)
-    const dLat = (REPEAT_RADIUS_M * 1.5) / 111_000;
-    const dLon = dLat / Math.max(0.01, Math.cos((place.lat * Math.PI) / 180));
-    const earlier = (await this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat }))
-      .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
-    if (earlier) {
-      const c = this.d.cases.get(earlier.caseId)!;
-      return [{ service_request_id: c.code, token: earlier.token, service_notice: REPEAT_NOTICE[locale](c.code), account_id: contact.account_id ?? null, rating_key: null }];
-    }
+    // One at a time: the repeat check reads what the submission before it wrote (two copies of one
+    // report sent at once open one case, as when the check and the write ran in one synchronous step).
+    return this.submissions.run(async () => {
+      const now = this.d.now();
+      const submission = { keyId: key.id, serviceCode: item.code, lon: place.lon, lat: place.lat, addressString: place.addressString, description, ts: now };
+      // a box a little larger than the repeat radius (1° of latitude ≈ 111 km)
+      const dLat = (REPEAT_RADIUS_M * 1.5) / 111_000;
+      const dLon = dLat / Math.max(0.01, Math.cos((place.lat * Math.PI) / 180));
+      const earlier = (await this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat }))
+        .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
+      if (earlier) {
+        const c = this.d.cases.get(earlier.caseId)!;
+        return [{ service_request_id: c.code, token: earlier.token, service_notice: REPEAT_NOTICE[locale](c.code), account_id: contact.account_id ?? null, rating_key: null }];
+      }
 
-    const actor: Actor = { name: `open311-key-${key.id}`, role: 'citizen' };
-    const token = randomUUID();
-    const ratingKey = randomBytes(18).toString('base64url');
-    // One commit (one fsync) for everything the request writes; the photo file is durable before it.
-    const detail = await this.d.transaction(async (tx): Promise<CaseDetail> => {
-      let created: CaseDetail;
-      try {
-        created = this.d.cases.report({
-          source: key.source, itemCode: item.code, description,
-          lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
-        }, actor);
-      } catch (err) {
-        if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
-        throw err;
-      }
-      if (input.photo && photoType) {
-        let saved: { id: string; file: string; bytes: number };
+      const actor: Actor = { name: `open311-key-${key.id}`, role: 'citizen' };
+      const token = randomUUID();
+      const ratingKey = randomBytes(18).toString('base64url');
+      // One commit (one fsync) for everything the request writes; the photo file is durable before it.
+      const detail = await this.d.transaction(async (tx): Promise<CaseDetail> => {
+        let created: CaseDetail;
         try {
-          // PhotoFiles strips GPS, camera and owner metadata before the file is written.
-          saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+          created = this.d.cases.report({
+            source: key.source, itemCode: item.code, description,
+            lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
+          }, actor);
         } catch (err) {
-          if (err instanceof HttpError && err.statusCode === 400) throw refuse(400, `media: ${err.message}`);
+          if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
           throw err;
         }
-        try {
-          this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor);
-        } catch (err) {
-          this.d.photos.discard(created.id, saved.file);
-          throw err;
+        if (input.photo && photoType) {
+          let saved: { id: string; file: string; bytes: number };
+          try {
+            // PhotoFiles strips GPS, camera and owner metadata before the file is written.
+            saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+          } catch (err) {
+            if (err instanceof HttpError && err.statusCode === 400) throw refuse(400, `media: ${err.message}`);
+            throw err;
+          }
+          try {
+            this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor);
+          } catch (err) {
+            this.d.photos.discard(created.id, saved.file);
+            throw err;
+          }
         }
-      }
-      await this.d.repo.insert({
-        caseId: created.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
-        addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
-        contact: Object.keys(contact).length ? contact : null, createdAt: now,
-      }, tx);
-      await this.d.keys.used(key.id, now, tx);
-      this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null });
-      return created;
+        await this.d.repo.insert({
+          caseId: created.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
+          addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
+          contact: Object.keys(contact).length ? contact : null, createdAt: now,
+        }, tx);
+        await this.d.keys.used(key.id, now, tx);
+        this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null });
+        return created;
+      });
+      return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
     });
-    return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
   }
 
   async list(query: Record<string, string | undefined>, locale: Locale, origin: string, extensions: boolean): Promise<Open311Request[]> {
