@@ -147,8 +147,8 @@ try {
       if (!name || name.length > 100) fail(usage);
       if (!source || !(OPEN311_KEY_SOURCES as readonly string[]).includes(source)) fail(`${usage}\n--source must be one of ${OPEN311_KEY_SOURCES.join(', ')}`);
       const secret = await ServerSecret.load(sql);
-      const keys = new Open311KeysRepo(db, (p) => secret.derive(p));
-      const { key, row } = keys.create(name, source as Open311KeySource, 'cli', Date.now());
+      const keys = new Open311KeysRepo(sql, (p) => secret.derive(p));
+      const { key, row } = await keys.create(name, source as Open311KeySource, 'cli', Date.now());
       await audit.record({ actor: 'cli', action: 'open311Key.create', target: `open311Key:${row.id}`, detail: { name, source } });
       process.stdout.write(`Open311 API key #${row.id} "${name}" (source ${source}), shown once:\n${key}\nEndpoint: ${base}/open311/v2/\n`);
       break;
@@ -156,7 +156,7 @@ try {
     case 'ingest-key': {
       const name = args.join(' ').trim();
       if (!name || name.length > 80) fail('usage: npm run admin -- ingest-key "<name of the integration>" (1–80 characters)');
-      const { secret, key } = new IngestKeysRepo(db).create(name, 'cli', Date.now());
+      const { secret, key } = await new IngestKeysRepo(sql).create(name, 'cli', Date.now());
       await audit.record({ actor: 'cli', action: 'ingestKey.create', target: `ingestKey:${key.id}`, detail: { name } });
       process.stdout.write(`Ingest key #${key.id} "${name}", shown once:\n${secret}\nSend it as  Authorization: Bearer <key>  to ${base}/api/v1/ingest/positions and ${base}/api/v1/ingest/readings\n`);
       break;

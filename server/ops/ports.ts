@@ -92,9 +92,14 @@ export interface DispatchPort {
 
 /** Implemented by server/alarms. */
 export interface AlarmsPort {
-  get(alarmId: number): Alarm | undefined;
-  active(): Alarm[];
-  changedSince(ts: number): Alarm[];
-  linkCase(alarmId: number, caseId: number): void;
+  get(alarmId: number): Promise<Alarm | undefined>;
+  active(): Promise<Alarm[]>;
+  changedSince(ts: number): Promise<Alarm[]>;
+  linkCase(alarmId: number, caseId: number): Promise<void>;
+  /** The settings in force (held in memory). */
   settings(): AlarmSettings;
+  /** The alarm an 'alarm:changed' or 'alarm:raised' event is about, while that event is being told (undefined after). */
+  told(alarmId: number): Alarm | undefined;
+  /** Work an alarm event started (the auto case): the port's reads resolve only once it has settled. */
+  follow(work: Promise<unknown>): void;
 }

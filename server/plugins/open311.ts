@@ -38,11 +38,11 @@ const REPORT_PAGE_KEY_FACTOR = 20;
 
 export default fp<Open311PluginOptions>(async (app, opts) => {
   const pack = app.district.pack;
-  const keys = new Open311KeysRepo(app.store.db, (p) => app.store.secret.derive(p));
+  const keys = new Open311KeysRepo(app.store.sql, (p) => app.store.secret.derive(p));
   const service = new Open311RequestsService({
     cases: app.cases,
     keys,
-    repo: new Open311RequestsRepo(app.store.db),
+    repo: new Open311RequestsRepo(app.store.sql),
     gazetteer: new Gazetteer(pack, new DistrictLocator(pack)),
     // The same directory and writer as the cases API's photos (type by magic bytes, durable write).
     photos: new PhotoFiles(join(opts.dataDir, 'photos')),
@@ -52,12 +52,13 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
     audit: (actor, action, target, detail) => recordInSyncTransaction(app.store.db, { actor, action, target, detail }),
     now: opts.now,
     maxResults: opts.maxResults,
-    transaction: (fn) => app.store.db.transaction(fn)(),
+    // The case (still written through the SQLite handle) lands in this transaction: one connection.
+    transaction: (work) => app.store.sql.transaction(work),
   });
-  const first = keys.reportPage(opts.now());
+  const first = await keys.reportPage(opts.now());
   app.log.info({ keyId: first.row.id }, 'open311: report page key active');
-  const reportPage = (): ReportPageConfig => ({
-    apiKey: keys.reportPage(opts.now()).key,
+  const reportPage = async (): Promise<ReportPageConfig> => ({
+    apiKey: (await keys.reportPage(opts.now())).key,
     jurisdictionId: service.jurisdictionId,
     district: { name: pack.meta.name, center: [pack.meta.center[0], pack.meta.center[1]], bbox: pack.meta.bbox },
     photoMaxBytes: opts.photoMaxBytes,
@@ -69,8 +70,8 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
   await app.register(open311Routes, {
     prefix: OPEN311_PREFIX,
     service, keys,
-    rateLimit: (keyId, client) => {
-      if (keyId !== keys.reportPage(opts.now()).row.id) return perKey.take(String(keyId));
+    rateLimit: async (keyId, client) => {
+      if (keyId !== (await keys.reportPage(opts.now())).row.id) return perKey.take(String(keyId));
       return perClient.take(`${keyId}:${client}`) || reportPageTotal.take(String(keyId));
     },
     photoMaxBytes: opts.photoMaxBytes,

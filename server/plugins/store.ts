@@ -25,7 +25,7 @@ declare module 'fastify' {
 export default fp<{ dataDir: string }>(async (app, opts) => {
   const db = openDatabase(opts.dataDir);
   const sql = new SqliteStore(db);
-  app.decorate('store', { db, sql, access: new AccessRepo(sql), devices: new DevicesRepo(db), audit: new AuditRepo(sql), secret: await ServerSecret.load(sql) });
+  app.decorate('store', { db, sql, access: new AccessRepo(sql), devices: new DevicesRepo(sql), audit: new AuditRepo(sql), secret: await ServerSecret.load(sql) });
   app.addHook('onClose', async () => {
     db.close();
   });

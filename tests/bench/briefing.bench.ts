@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SqliteCasesRepo } from '../../server/cases/cases-repo.ts';
-import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import { lixiaPack, startServer } from '../integration/server-harness.ts';
 
 const DAYS = Number(process.env.BRIEFING_BENCH_DAYS ?? 60);
@@ -21,7 +21,7 @@ try {
   const pack = await lixiaPack();
   const db = s.app.store.db;
   const cases = new SqliteCasesRepo(db);
-  const alarms = new AlarmRepo(db);
+  const alarms = new SqliteAlarmRepo(db);
   const items = pack.taxonomy!.items;
   const grids = pack.grids.features;
   const now = Date.now();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SqliteCasesRepo } from '../../server/cases/cases-repo.ts';
-import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import type { LiveChange, EntityState } from '../../server/live/change-stream.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
 import { ALARM_TYPES } from '../../shared/alarms.ts';
@@ -71,7 +71,7 @@ app.store.db.transaction(() => {
   }
   return n;
 })();
-const alarms = new AlarmRepo(app.store.db);
+const alarms = new SqliteAlarmRepo(app.store.db);
 app.store.db.transaction(() => {
   for (let k = DAYS - 1; k >= 0; k--) {
     for (let i = 0; i < ALARMS_PER_DAY; i++) {

@@ -69,8 +69,8 @@ const rows: [string, string][] = [
     const ks = day.filter((c) => c.difficulty === d).flatMap((c) => c.clocks.filter((k) => k.kind === 'closure'));
     return `${d} ${met(ks)}/${met(ks) + breached(ks)}`;
   }).join(', ')],
-  ['alarms raised', (() => {
-    const alarms = app.alarms.changedSince(START - 1);
+  ['alarms raised', await (async () => {
+    const alarms = await app.alarms.changedSince(START - 1);
     return `${alarms.length}: ${Object.entries(count(alarms, (a) => a.type)).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`;
   })()],
   ['escalations', String(day.filter((c) => c.escalationLevel > 0).length)],

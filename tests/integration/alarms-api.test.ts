@@ -58,7 +58,7 @@ describe('alarms API', () => {
     const bin = s.app.district.pack.bins[1]!;
     s.app.ingest.submit({ source: 'sim', deviceId: bin.id, ts: Date.now(), attrs: { fill: 91 } });
     expect(s.app.live.get(bin.id)!.status).toBe('overflow');
-    expect(s.app.alarms.active().find((a) => a.entityId === bin.id)?.type).toBe('binOverflow');
+    expect((await s.app.alarms.active()).find((a) => a.entityId === bin.id)?.type).toBe('binOverflow');
   });
 
   it('documents the routes in /docs', async () => {

@@ -152,7 +152,7 @@ describe('POST requests', () => {
     expect(r.status, r.text).toBe(200);
     expect(r.json).toEqual([{ service_request_id: expect.stringMatching(/^LX-\d{8}-\d{4}$/), token: expect.stringMatching(/^[0-9a-f-]{36}$/), service_notice: '按规定 2 天内处置完毕', account_id: 'acct-9', rating_key: expect.any(String) }]);
     submitted = r.json[0];
-    const id = s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline'])!;
+    const id = (await s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline']))!;
     const c = s.app.cases.detail(id)!;
     expect(c).toMatchObject({ source: 'hotline', itemCode: '13.01.006', description: '工地门口堆了 <很多> 建筑垃圾 & 渣土', stage: 'reported', location: { lon: at.lon, lat: at.lat } });
     expect(c.reportedBy).toBe(`open311-key-${hotlineKeyId}`);
@@ -182,7 +182,7 @@ describe('POST requests', () => {
   });
 
   it('keeps the reporter\'s contact private: the staff read it, no public answer holds it', async () => {
-    const id = s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline'])!;
+    const id = (await s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline']))!;
     const rep = await call(s.url, disp, 'GET', `/api/cases/${id}/reporter`);
     expect(rep.status).toBe(200);
     expect(rep.json).toMatchObject({ keyId: hotlineKeyId, source: 'hotline', contact: { first_name: '小明', last_name: '王', email: 'wang.xm@example.cn', phone: '+86 138 0000 1111', device_id: 'dev-77', account_id: 'acct-9' }, attributes: { volume: 'gt5' } });
@@ -247,7 +247,7 @@ describe('POST requests', () => {
     expect(r.status, r.text).toBe(200);
     const one = (await get(`${V2}/requests/${r.json[0].service_request_id}.json`)).json[0];
     expect(one.address).toBe(`${community.properties.name}东门外`);
-    const place = s.app.cases.detail(s.app.open311.service['d'].repo.caseIdByCode(one.service_request_id, ['hotline'])!)!.location;
+    const place = s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(one.service_request_id, ['hotline']))!)!.location;
     expect(place.communityCode).toBe(community.properties.code);
   });
 
@@ -275,7 +275,7 @@ describe('POST requests', () => {
     const r = await http('POST', `${V2}/requests.json`, fd);
     expect(r.status, r.text).toBe(200);
     const id = r.json[0].service_request_id as string;
-    const c = s.app.cases.detail(s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto'])!)!;
+    const c = s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto']))!)!;
     expect(c.source).toBe('citizenPhoto');
     expect(c.photos).toMatchObject([{ phase: 'before', contentType: 'image/jpeg' }]);
     const onDisk = readFileSync(join(s.dataDir, 'photos', String(c.id), `${c.photos[0]!.id}.jpg`));
@@ -335,7 +335,7 @@ describe('a request follows its case to closure, and its reporter rates it', () 
     const p = spot();
     const sub = (await postForm(`${V2}/requests.json`, { api_key: pageKey, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon), description: '垃圾没人清', email: 'x@y.cn' })).json[0];
     const code = sub.service_request_id as string;
-    const id = s.app.open311.service['d'].repo.caseIdByCode(code, ['citizenPhoto'])!;
+    const id = (await s.app.open311.service['d'].repo.caseIdByCode(code, ['citizenPhoto']))!;
     const status = async () => (await get(`${V2}/requests/${code}.json?extensions=true`)).json[0];
     const rate = (fields: Record<string, string>) => postForm(`${V2}/requests/${code}/rating.json`, fields);
 

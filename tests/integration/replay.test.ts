@@ -137,7 +137,7 @@ describe('GET /api/replay', () => {
     const before = Date.now();
     // A real overflow: the rules raise binOverflow and open a case for it (未诉先办).
     expect(s.app.ingest.submit({ source: 'sim', deviceId: bin.id, ts: Date.now(), attrs: { fill: 97 } })).toMatchObject({ accepted: true });
-    const alarm = s.app.alarms.active().find((a) => a.entityId === bin.id)!;
+    const alarm = (await s.app.alarms.active()).find((a) => a.entityId === bin.id)!;
     expect(alarm.caseId).toEqual(expect.any(Number));
     const { records } = await stream(`/api/replay?from=${before - 600_000}&to=${Date.now() + 1000}`);
     const inc = records.find((r) => r.type === 3) as Extract<ReplayRecord, { type: 3 }>;

@@ -7,7 +7,7 @@ import type { HistoryPoint, HistoryPort } from '../../server/history/history-sto
 import Database from 'better-sqlite3';
 import { migrate } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
-import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import { HeatEventQueries } from '../../server/heat/event-queries.ts';
 import { EventSlices } from '../../server/heat/event-slices.ts';
 import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
@@ -218,7 +218,7 @@ describe('event slices (cases and alarms per hour)', () => {
   it('adds the edges from the store and whole hours from memory, by street, and recomputes hours a late row falls in', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const repo = new AlarmRepo(db);
+    const repo = new SqliteAlarmRepo(db);
     repo.insert(alarm('370102001', cell0, T + 30 * M)); // in the window's first, partial hour
     repo.insert(alarm('370102002', cell0, T + 75 * M));
     repo.insert(alarm('370102001', cell3, T + 170 * M));
@@ -251,7 +251,7 @@ describe('event slices (cases and alarms per hour)', () => {
   it('reads an hour not yet settled from the store every time', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const repo = new AlarmRepo(db);
+    const repo = new SqliteAlarmRepo(db);
     let now = T + 2 * 3_600_000 + 5_000; // 5 s after 02:00: the hour 01:00 may still get rows
     const slices = new EventSlices(new HeatEventQueries(new SqliteStore(db)), 'alarms', g, ['370102001'], { now: () => now, settleMs: 10_000 });
     const count = async () => { const w = new Float64Array(9 * 12); await slices.addTo(T, T + 2 * 3_600_000, w); return w[0]; };

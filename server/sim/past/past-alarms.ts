@@ -8,7 +8,7 @@
  */
 import type { Alarm, AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
 import type { AnyEntity, EntityKind } from '../../../shared/entities.ts';
-import { AlarmRepo } from '../../alarms/alarm-repo.ts';
+import { SqliteAlarmRepo } from '../../alarms/alarm-repo.ts';
 import type { DistrictLocator } from '../../district/locator.ts';
 import type { RoadRouter } from '../../district/routing.ts';
 import { SIM_DUTY_OFFICER } from '../../ops/ports.ts';
@@ -63,12 +63,12 @@ export class PastAlarms {
   private readonly plan: Record<AlarmType, AlarmPlan>;
   private readonly byKind = new Map<EntityKind, AnyEntity[]>();
   private readonly nodesByStreet = new Map<string, number[]>();
-  private readonly repo: AlarmRepo;
+  private readonly repo: SqliteAlarmRepo;
 
   constructor(private readonly o: PastAlarmsDeps) {
     this.plan = ALARM_PLAN(o.rng);
     for (const e of o.entities) { const l = this.byKind.get(e.kind) ?? []; l.push(e); this.byKind.set(e.kind, l); }
-    this.repo = new AlarmRepo(o.db);
+    this.repo = new SqliteAlarmRepo(o.db);
   }
 
   /** Calls `at` with the start and type of every alarm of [fromMs, toMs), by the rates and hour curves (local days). */
