@@ -16,6 +16,7 @@ import type { AlarmType } from '../../shared/alarms.ts';
 import { HttpError } from '../http-error.ts';
 import type { Actor, CasesPort } from '../ops/ports.ts';
 import { sniffImageType, type PhotoFiles } from '../cases/photo-files.ts';
+import type { UnitOfWork } from '../store/sql/unit-of-work.ts';
 import { attributesFor, validateAttributes, type AttributeInput } from './attributes.ts';
 import { formatLocal, parseRequestFilters } from './dates.ts';
 import { isRepeat, REPEAT_RADIUS_M, REPEAT_WINDOW_MS } from './dedup.ts';
@@ -94,8 +95,11 @@ export interface Open311ServiceDeps {
   audit: (actor: string, action: string, target: string, detail?: unknown) => void;
   now: () => number;
   maxResults: number;
-  /** One store transaction (nesting as savepoints): a request's case, photo row, link, key count and audit commit together. */
-  transaction: <T>(fn: () => T) => T;
+  /**
+   * One store transaction: a request's case, photo row, link, key count and audit commit together (the cases
+   * module joins it; the Open311 tables, still on the SQLite handle, write inside it on that one connection).
+   */
+  transaction: <T>(fn: (uow: UnitOfWork) => Promise<T>) => Promise<T>;
 }
 
 const DESCRIPTION_MAX = 2000;
@@ -153,7 +157,7 @@ export class Open311RequestsService {
     return key;
   }
 
-  submit(key: Open311Key, input: SubmitInput): Open311Submitted[] {
+  async submit(key: Open311Key, input: SubmitInput): Promise<Open311Submitted[]> {
     const f = input.fields;
     const { locale } = input;
     const serviceCode = f.service_code?.trim();
@@ -192,7 +196,7 @@ export class Open311RequestsService {
     const earlier = this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat })
       .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
     if (earlier) {
-      const c = this.d.cases.get(earlier.caseId)!;
+      const c = (await this.d.cases.get(earlier.caseId))!;
       return [{ service_request_id: c.code, token: earlier.token, service_notice: REPEAT_NOTICE[locale](c.code), account_id: contact.account_id ?? null, rating_key: null }];
     }
 
@@ -200,13 +204,13 @@ export class Open311RequestsService {
     const token = randomUUID();
     const ratingKey = randomBytes(18).toString('base64url');
     // One commit (one fsync) for everything the request writes; the photo file is durable before it.
-    const detail = this.d.transaction((): CaseDetail => {
+    const detail = await this.d.transaction(async (uow): Promise<CaseDetail> => {
       let created: CaseDetail;
       try {
-        created = this.d.cases.report({
+        created = await this.d.cases.report({
           source: key.source, itemCode: item.code, description,
           lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
-        }, actor);
+        }, actor, uow);
       } catch (err) {
         if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
         throw err;
@@ -221,7 +225,7 @@ export class Open311RequestsService {
           throw err;
         }
         try {
-          this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor);
+          await this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor, uow);
         } catch (err) {
           this.d.photos.discard(created.id, saved.file);
           throw err;
@@ -239,29 +243,30 @@ export class Open311RequestsService {
     return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
   }
 
-  list(query: Record<string, string | undefined>, locale: Locale, origin: string, extensions: boolean): Open311Request[] {
+  async list(query: Record<string, string | undefined>, locale: Locale, origin: string, extensions: boolean): Promise<Open311Request[]> {
     const now = this.d.now();
     const f = parseRequestFilters(query, now, this.d.meta.timezone, this.d.maxResults);
     const wanted = new Set(f.status ?? ['open', 'closed']);
     const stages = wanted.size === 2 ? null : wanted.has('closed') ? CLOSED_STAGES : OPEN_STAGES;
     const ids = this.d.repo.caseIds({ sources: OPEN311_PUBLIC_SOURCES, codes: f.ids, itemCodes: f.serviceCodes, stages, start: f.start, end: f.end, limit: f.limit });
-    return ids.map((id) => this.request(this.d.cases.detail(id)!, locale, origin, extensions));
+    const details = await Promise.all(ids.map((id) => this.d.cases.detail(id)));
+    return details.map((d) => this.request(d!, locale, origin, extensions));
   }
 
-  one(code: string, locale: Locale, origin: string, extensions: boolean): Open311Request {
-    return this.request(this.detailByCode(code), locale, origin, extensions);
+  async one(code: string, locale: Locale, origin: string, extensions: boolean): Promise<Open311Request> {
+    return this.request(await this.detailByCode(code), locale, origin, extensions);
   }
 
-  token(token: string): Open311Token[] {
+  async token(token: string): Promise<Open311Token[]> {
     const link = /^[0-9a-f-]{36}$/.test(token) ? this.d.repo.byToken(token) : undefined;
     if (!link) throw refuse(404, `token ${JSON.stringify(token.slice(0, 64))} is not known here`);
-    const c = this.d.cases.get(link.caseId)!;
+    const c = (await this.d.cases.get(link.caseId))!;
     return [{ service_request_id: c.code, token: link.token }];
   }
 
   /** 评议: the submitter's rating of a closed request, with the rating_key from the submission. */
-  rate(code: string, body: Record<string, string | undefined>, locale: Locale, origin: string): Open311Request {
-    const detail = this.detailByCode(code);
+  async rate(code: string, body: Record<string, string | undefined>, locale: Locale, origin: string): Promise<Open311Request> {
+    const detail = await this.detailByCode(code);
     const ratingKey = body.rating_key;
     if (!ratingKey) throw refuse(400, 'rating_key is required');
     const scoreText = body.score?.trim();
@@ -277,7 +282,7 @@ export class Open311RequestsService {
     if (detail.citizenRating) throw refuse(409, `request ${detail.code} has already been rated`);
     if (detail.stage === 'voided') throw refuse(409, `request ${detail.code} was voided: there is no result to rate`);
     if (!CLOSED_STAGES.includes(detail.stage)) throw refuse(409, `request ${detail.code} is not closed yet (${STATUS_NOTES[detail.stage].en}): it can be rated once it is closed`);
-    const rated = this.d.cases.rate(detail.id, score, comment, { name: `open311-key-${link.keyId}`, role: 'citizen' });
+    const rated = await this.d.cases.rate(detail.id, score, comment, { name: `open311-key-${link.keyId}`, role: 'citizen' });
     this.d.audit(`open311-key-${link.keyId}`, 'open311.rate', `case:${detail.id}`, { code: detail.code, score });
     return this.request(rated, locale, origin, true);
   }
@@ -292,9 +297,9 @@ export class Open311RequestsService {
 
   districtName(locale: Locale): string { return locale === 'en' ? this.d.meta.nameEn : this.d.meta.name; }
 
-  private detailByCode(code: string): CaseDetail {
+  private async detailByCode(code: string): Promise<CaseDetail> {
     const id = /^[A-Z]{1,6}-\d{8}-\d{4,}$/.test(code) ? this.d.repo.caseIdByCode(code, OPEN311_PUBLIC_SOURCES) : undefined;
-    const detail = id === undefined ? undefined : this.d.cases.detail(id);
+    const detail = id === undefined ? undefined : await this.d.cases.detail(id);
     if (!detail) throw refuse(404, `service_request_id ${JSON.stringify(code.slice(0, 64))} is not known here`);
     return detail;
   }

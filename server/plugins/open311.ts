@@ -14,6 +14,7 @@ import { Open311KeysRepo } from '../open311/keys-repo.ts';
 import { MinuteRateLimit } from '../open311/rate-limit.ts';
 import { Open311RequestsRepo } from '../open311/requests-repo.ts';
 import { Open311RequestsService } from '../open311/requests-service.ts';
+import { inUnitOfWork } from '../store/sql/unit-of-work.ts';
 import { OPEN311_PREFIX, open311AdminRoutes, open311Routes } from '../routes/open311.ts';
 
 declare module 'fastify' {
@@ -50,7 +51,7 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
     audit: (actor, action, target, detail) => app.store.audit.record(actor, action, target, detail),
     now: opts.now,
     maxResults: opts.maxResults,
-    transaction: (fn) => app.store.db.transaction(fn)(),
+    transaction: (fn) => inUnitOfWork(app.store.sql, fn),
   });
   const first = keys.reportPage(opts.now());
   app.log.info({ keyId: first.row.id }, 'open311: report page key active');

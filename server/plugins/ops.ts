@@ -18,13 +18,14 @@ export default fp<{ now: () => number }>(async (app, opts) => {
   const ops = new OpsState(ports, app.domainEvents, opts.now, app.district.pack.meta.timezone);
   app.decorate('ops', ops);
 
-  const offRaised = app.domainEvents.on('alarm:raised', (alarmId, type) => {
+  // Asynchronous (the case is written to the store): a failure reaches the bus's onError, never the alarm rules.
+  const offRaised = app.domainEvents.on('alarm:raised', async (alarmId, type) => {
     const alarms = ports.alarms();
     const cases = ports.cases();
     if (!alarms || !cases || !alarms.settings().autoCase.includes(type)) return;
     const alarm = alarms.get(alarmId);
     if (!alarm || alarm.caseId !== null) return;
-    const opened = cases.openForAlarm(alarm);
+    const opened = await cases.openForAlarm(alarm);
     if (opened) alarms.linkCase(alarmId, opened.id);
   });
 

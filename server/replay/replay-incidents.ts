@@ -7,7 +7,7 @@ import type { Alarm } from '../../shared/alarms.ts';
 import type { CaseStage, TimelineEntry } from '../../shared/cases.ts';
 import type { ReplayAlarm, ReplayCase, ReplayIncidents } from '../../shared/replay-stream.ts';
 import type { Db } from '../store/database.ts';
-import { SqliteCasesRepo } from '../cases/cases-repo.ts';
+import { timelineFromRow, type TimelineRow } from '../cases/cases-repo.ts';
 
 /** More than this many cases in one window is not a film anyone watches: the oldest are kept. */
 const MAX_CASES = 5000;
@@ -17,12 +17,12 @@ interface CaseRow { id: number; code: string; title: string; lon: number; lat: n
 interface AlarmRow { id: number; type: Alarm['type']; severity: Alarm['severity']; entity_id: string; entity_name: string; lon: number | null; lat: number | null; start_ts: number; end_ts: number | null; case_id: number | null }
 
 export class ReplayIncidentSource {
-  private readonly repo: SqliteCasesRepo;
   private readonly q;
 
+  // Still on the better-sqlite3 handle (its conversion is the history readers' part); the timeline's rows are read as the cases repository reads them.
   constructor(db: Db) {
-    this.repo = new SqliteCasesRepo(db);
     this.q = {
+      timeline: db.prepare<[number], TimelineRow>('SELECT * FROM case_timeline WHERE case_id = ? ORDER BY id'),
       // Open at some instant of [from, to]: reported by `to`, and not closed (or voided) before `from`.
       cases: db.prepare<[number, number, number, number], CaseRow>(`SELECT id, code, title, lon, lat, street_code, emergency, created_ts, closed_ts FROM cases
         WHERE created_ts <= ? AND (closed_ts >= ? OR (closed_ts IS NULL AND (stage <> 'voided' OR updated_ts >= ?)))
@@ -36,7 +36,7 @@ export class ReplayIncidentSource {
   window(from: number, to: number): ReplayIncidents {
     const cases: ReplayCase[] = this.q.cases.all(to, from, from, MAX_CASES).map((r) => ({
       id: r.id, code: r.code, title: r.title, lon: r.lon, lat: r.lat, streetCode: r.street_code, emergency: r.emergency === 1,
-      createdTs: r.created_ts, closedTs: r.closed_ts, stages: stagesOf(this.repo.timeline(r.id)),
+      createdTs: r.created_ts, closedTs: r.closed_ts, stages: stagesOf(this.timeline(r.id)),
     }));
     const alarms: ReplayAlarm[] = this.q.alarms.all(to, from, MAX_ALARMS).map((r) => ({
       id: r.id, type: r.type, severity: r.severity, entityId: r.entity_id, entityName: r.entity_name, lon: r.lon, lat: r.lat,
@@ -46,7 +46,7 @@ export class ReplayIncidentSource {
   }
 
   timeline(caseId: number): TimelineEntry[] {
-    return this.repo.timeline(caseId);
+    return this.q.timeline.all(caseId).map(timelineFromRow);
   }
 }
 

@@ -185,7 +185,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
         return send(reply, format, 'services', service.services(locale).map((s) => ordered(s, SERVICE_FIELDS)));
       case 'requests': {
         const ext = q.extensions === 'true';
-        return send(reply, format, 'service_requests', service.list(q, locale, origin(req), ext).map((r) => ordered(r, REQUEST_FIELDS)));
+        return send(reply, format, 'service_requests', (await service.list(q, locale, origin(req), ext)).map((r) => ordered(r, REQUEST_FIELDS)));
       }
       default:
         throw refuse(404, `no such Open311 resource: ${name.slice(0, 80)}`);
@@ -203,14 +203,14 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const { name, format } = splitFile((req.params as { file: string }).file);
     const q = query(req);
     service.checkJurisdiction(q.jurisdiction_id);
-    const r = service.one(name, localeOf(req), origin(req), q.extensions === 'true');
+    const r = await service.one(name, localeOf(req), origin(req), q.extensions === 'true');
     return send(reply, format, 'service_requests', [ordered(r, REQUEST_FIELDS)]);
   });
 
   app.get('/tokens/:file', { ...reads, schema: { tags: ['open311'], description: 'GeoReport v2: tokens/{token}.json|xml → the service_request_id.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     service.checkJurisdiction(query(req).jurisdiction_id);
-    return send(reply, format, 'service_requests', service.token(name));
+    return send(reply, format, 'service_requests', await service.token(name));
   });
 
   app.post('/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: POST requests.json|xml — form-urlencoded, multipart/form-data (media photo) or JSON; api_key, service_code, lat+long or address_string, description, media_url, attribute[code], contact fields.' } }, async (req, reply) => {
@@ -222,7 +222,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const key = service.authenticate(f.api_key ?? query(req).api_key);
     const wait = opts.rateLimit(key.id, req.ip);
     if (wait > 0) throw new HttpError(429, 'open311_429', `rate limit of this api_key reached: try again in ${wait} s`, wait);
-    const submitted = service.submit(key, { fields: f, attributes: attributesOf(fields), photo, locale: localeOf(req, fields) });
+    const submitted = await service.submit(key, { fields: f, attributes: attributesOf(fields), photo, locale: localeOf(req, fields) });
     return send(reply, format, 'service_requests', submitted.map((s) => ordered(s, SUBMITTED_FIELDS)));
   });
 
@@ -233,7 +233,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const { fields } = await readBody(req);
     const f = flat(fields);
     service.checkJurisdiction(f.jurisdiction_id ?? query(req).jurisdiction_id);
-    const r = service.rate(id, f, localeOf(req, fields), origin(req));
+    const r = await service.rate(id, f, localeOf(req, fields), origin(req));
     return send(reply, format, 'service_requests', [ordered(r, REQUEST_FIELDS)]);
   });
 };

@@ -21,12 +21,13 @@ const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) 
     },
   }, async (req) => {
     const by = req.principal!.name;
-    return app.store.db.transaction(() => {
-      const before = app.slaSettings.get();
-      const after = app.slaSettings.put(req.body, by, opts.now());
+    // The audit row commits with the change (on SQLite the audit's statement runs inside this transaction).
+    return app.store.sql.transaction(async (tx) => {
+      const before = await app.slaSettings.get(tx);
+      const after = await app.slaSettings.put(req.body, by, opts.now(), tx);
       app.store.audit.record(by, 'slaSettings.update', 'sla-settings', { before, after }, opts.now());
       return after;
-    })();
+    });
   });
 };
 export default sla;

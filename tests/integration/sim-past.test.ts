@@ -149,7 +149,7 @@ describe('the simulated past on the first start', () => {
     const w = pastWindow(1, now, 0);
     let yields = 0;
     const make = (yieldNow?: () => Promise<void>) => new PastBackfill({
-      db: app.store.db, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
+      db: app.store.db, sql: app.store.sql, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
       ...(yieldNow ? { yieldNow } : {}),
       connectivity: { staff: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, vehicle: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, muckTruck: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, toilet: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 }, bin: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 } },
       ops: { reportsPerDay: 300, codePrefix: 'LX', slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(), entities: app.live.all(), audit: app.store.audit, log: app.log },

@@ -13,6 +13,7 @@
  * what was written is skipped).
  */
 import type { Db } from '../../store/database.ts';
+import type { SqlStore } from '../../store/sql/types.ts';
 import type { HistoryStore } from '../../history/history-store.ts';
 import { DAY_MS, HOUR_MS } from '../clock.ts';
 import { pastOps, type PastOpsDeps, type PastOpsResult } from './past-ops.ts';
@@ -71,6 +72,8 @@ interface MarkRow { days: number; seed: number; from_ts: number; to_ts: number; 
 
 export interface BackfillDeps {
   db: Db;
+  /** The asynchronous layer on the same handle: the past's cases and clocks are written through it, an hour per transaction. */
+  sql: SqlStore;
   pack: DistrictPack;
   history: HistoryStore;
   connectivity: ConnectivityPolicy;
@@ -162,7 +165,7 @@ export class PastBackfill {
     })();
     const ops = pastOps({ ...this.d.ops, db: this.d.db, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
     for (let hour = mark.from_ts; hour < mark.to_ts; hour += HOUR_MS) {
-      this.d.db.transaction(() => ops.advance(hour + HOUR_MS))();
+      await this.d.sql.transaction((tx) => ops.advance(hour + HOUR_MS, tx));
       this.progress.cases = ops.result.cases;
       this.progress.alarms = ops.result.alarms;
       this.progress.casesDone = Math.round(((hour + HOUR_MS - mark.from_ts) / (mark.to_ts - mark.from_ts)) * 1000) / 1000;
@@ -170,10 +173,10 @@ export class PastBackfill {
       if (this.stopping) return false;
     }
     let r: PastOpsResult | undefined;
-    this.d.db.transaction(() => {
-      r = ops.finish();
+    await this.d.sql.transaction(async (tx) => {
+      r = await ops.finish(tx);
       this.q.opsDone.run();
-    })();
+    });
     this.progress.casesDone = 1;
     this.progress.cases = r!.cases;
     this.progress.alarms = r!.alarms;

@@ -15,7 +15,6 @@ import { createAlarms } from '../../../server/alarms/alarms.ts';
 import { Dispatcher } from '../../../server/dispatch/dispatcher.ts';
 import { DEFAULT_DISPATCH_SETTINGS } from '../../../server/dispatch/settings.ts';
 import { UnitBook } from '../../../server/dispatch/unit-book.ts';
-import { UnitsRepo } from '../../../server/dispatch/units-repo.ts';
 import { buildTravelRouters, type TravelRouters } from '../../../server/district/travel-time.ts';
 import { DeviceRegistry } from '../../../server/ingest/device-registry.ts';
 import { Ingest } from '../../../server/ingest/ingest.ts';
@@ -27,6 +26,7 @@ import { DomainEvents } from '../../../server/ops/domain-events.ts';
 import type { CasesPort } from '../../../server/ops/ports.ts';
 import { Simulator } from '../../../server/sim/simulator.ts';
 import { openDatabase } from '../../../server/store/database.ts';
+import { SqliteStore } from '../../../server/store/sql/sqlite-store.ts';
 
 export interface Recording {
   pack: DistrictPack;
@@ -91,8 +91,9 @@ export function replay(rec: Recording, use: Consumers): ReplayResult {
   if (use.dispatch) {
     routers ??= buildTravelRouters(pack);
     const settings = DEFAULT_DISPATCH_SETTINGS;
-    const book = new UnitBook(live, new UnitsRepo(db), () => now, settings, pack.meta.center[1]);
-    const dispatcher = new Dispatcher({ db, book, routers, cases: NO_CASES, events, now: () => now, settings });
+    // A fresh store: no unit is engaged yet.
+    const book = new UnitBook(live, [], () => now, settings, pack.meta.center[1]);
+    const dispatcher = new Dispatcher({ store: new SqliteStore(db), book, routers, cases: NO_CASES, events, now: () => now, settings });
     offDispatch = live.changes.subscribe('dispatch', (c) => dispatcher.onLiveChange(c));
   }
   const mod = use.rules ? createAlarms({ db, live, pack, events, now: () => now, onThresholds: (t) => { ingest.thresholds = t; } }) : null;
