@@ -137,17 +137,18 @@ export class Dispatcher implements DispatchPort {
     }
     const caseId = row.caseId;
     const t = now();
+    // The unit's row before the case's, as in a dispatch: transactions that lock both lock them in one order (no deadlock on PostgreSQL).
     await this.atomically(async (stage, units, uow) => {
       if (step === 'done') {
+        stage(await units.write({ ...row, status: 'returning', since: t }, row.version));
         // The crew acts for its unit: a signed-in crew's name is a person, not the unit id.
         const fb: { note: string; photoIds?: string[]; unitId: string; uow: UnitOfWork } = { note: opts.note ?? '', unitId, uow };
         if (opts.photoIds) fb.photoIds = opts.photoIds;
         await this.deps.cases().feedback(caseId, actor, fb);
-        stage(await units.write({ ...row, status: 'returning', since: t }, row.version));
         return;
       }
-      await this.deps.cases().unitStep(caseId, step, actor, { unitId }, uow);
       if (row.status === 'dispatched') stage(await units.write({ ...row, status: 'enRoute', since: t }, row.version));
+      await this.deps.cases().unitStep(caseId, step, actor, { unitId }, uow);
     });
     return this.answer(caseId);
   }
