@@ -55,6 +55,8 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
     now: opts.now,
     deadline: { timeZone, calendar: opts.calendar ?? pack?.calendar ?? EMPTY_CALENDAR },
     log: app.log,
+    // Counted with the other timers' failures when the live module (which keeps the count) runs.
+    ...(app.hasDecorator('timerFailures') ? { failures: app.timerFailures } : {}),
     timers,
   });
   await sla.load();

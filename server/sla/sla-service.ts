@@ -51,6 +51,8 @@ export interface SlaServiceOptions {
   now: () => number;
   deadline: DeadlineContext;
   log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Where a failed timer step is counted and logged (app.timerFailures: /api/ingest/stats); else it is logged. */
+  failures?: { record(name: string, err: unknown): void };
   timers?: Timers;
 }
 
@@ -333,7 +335,7 @@ export class SlaService implements SlaPort {
   private fire(): Promise<void> {
     this.timer = null;
     return this.job(async () => {
-      await this.guarded(() => this.advance(this.o.now()), 'SLA scheduler step failed');
+      await this.guarded(() => this.advance(this.o.now()), 'SLA scheduler step failed', 'SLA scheduler');
       try {
         this.arm();
       } catch (err) {
@@ -342,13 +344,14 @@ export class SlaService implements SlaPort {
     });
   }
 
-  private async guarded(fn: () => Promise<void>, msg: string): Promise<void> {
+  private async guarded(fn: () => Promise<void>, msg: string, timer?: string): Promise<void> {
     try {
       await fn();
       this.failing = false;
     } catch (err) {
       this.failing = true;
-      this.o.log.error({ err }, msg);
+      if (timer !== undefined && this.o.failures) this.o.failures.record(timer, err);
+      else this.o.log.error({ err }, msg);
     }
   }
 
