@@ -220,5 +220,27 @@ for (const driver of drivers) {
       expect(await h.store.one('SELECT version, updated_by FROM sla_settings WHERE id = 1')).toEqual({ version: 2, updated_by: 'admin-2' });
       await expect(settings.put({ ...DEFAULT_SLA_SETTINGS, arrivalMin: 0 }, 'admin-1', T)).rejects.toMatchObject({ statusCode: 400 });
     });
+
+    it('of two steps taken at once over the same version, one commits and the other gets 409; the clocks follow the one', async () => {
+      const c = await cases.report({ source: 'hotline', itemCode: '11.01.001', ...AT }, DISP);
+      expect(c).toMatchObject({ id: 3, code: 'LX-20261128-0003', version: 1 });
+      // On PostgreSQL both transactions read version 1 and the second waits on the first's row lock; on SQLite they take turns.
+      const [first, second] = await Promise.allSettled([
+        cases.transition(c.id, 'register', DISP, { version: 1 }),
+        cases.transition(c.id, 'register', { name: 'disp2', role: 'dispatcher' }, { version: 1 }),
+      ]);
+      const won = [first, second].filter((r) => r.status === 'fulfilled');
+      const lost = [first, second].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect([won.length, lost.length]).toEqual([1, 1]);
+      expect(lost[0]!.reason).toMatchObject({ statusCode: 409, code: 'conflict', message: 'case changed since you loaded it (version 1, now 2)' });
+      const d = (await cases.detail(c.id))!;
+      expect(d.timeline.map((e) => e.action)).toEqual(['report', 'register']);
+      expect(d.clocks.map((k) => [k.id, k.kind])).toEqual([[5, 'closure']]);
+      // Two engagements of one unit at once: one row, version 1; the other writer gets 409.
+      const engage = { entityId: 'veh-0009', status: 'dispatched' as const, since: T, caseId: c.id, caseLon: AT.lon, caseLat: AT.lat, originLon: null, originLat: null };
+      const writes = await Promise.allSettled([0, 1].map(() => inUnitOfWork(h.store, (uow) => new UnitsRepo(uow.tx).write(engage, 0))));
+      expect(writes.map((w) => w.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect((await new UnitsRepo(h.store).all()).filter((u) => u.entityId === 'veh-0009')).toEqual([{ ...engage, version: 1 }]);
+    });
   });
 }
