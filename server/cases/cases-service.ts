@@ -119,7 +119,7 @@ export class CasesService implements CasesPort {
     const register = input.register === true;
     if (register) this.check('register', actor, { stage: 'reported', suspended: false, assignment: null });
     const now = this.d.now();
-    return withUnitOfWork(this.d.store, uow, async (u) => {
+    const id = await withUnitOfWork(this.d.store, uow, async (u) => {
       const repo = new CasesRepo(u.tx);
       const day = localDay(now, this.d.pack.meta.timezone);
       const code = caseCode(this.d.codePrefix, day, await repo.nextNumber(day));
@@ -138,7 +138,9 @@ export class CasesService implements CasesPort {
         this.d.events.emit('case:changed', caseId);
       });
       return caseId;
-    }).then(async (id) => (await this.detail(id, uow?.tx))!);
+    });
+    // Inside a caller's unit of work: as that transaction sees it (its opener reads it again once committed).
+    return (await this.detail(id, uow?.tx))!;
   }
 
   async transition(caseId: number, action: CaseAction, actor: Actor, opts: { version?: number; note?: string; score?: number; itemCode?: string }): Promise<CaseDetail> {
