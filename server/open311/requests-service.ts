@@ -25,6 +25,7 @@ import type { Open311KeysRepo } from './keys-repo.ts';
 import type { Open311Link, Open311RequestsRepo, ReporterContact } from './requests-repo.ts';
 import { SerialWriter } from '../store/sql/serial-writer.ts';
 import type { SqlTx } from '../store/sql/types.ts';
+import type { UnitOfWork } from '../store/sql/unit-of-work.ts';
 
 export type Locale = 'zh' | 'en';
 
@@ -93,11 +94,12 @@ export interface Open311ServiceDeps {
   /** Path (no origin) of a signed link to a photo. */
   photoLink: (caseId: number, photoId: string) => string;
   meta: Pick<DistrictMeta, 'id' | 'adcode' | 'name' | 'nameEn' | 'timezone'>;
-  audit: (actor: string, action: string, target: string, detail?: unknown) => void;
+  /** Writes an audit entry; in the request's transaction when given `tx`. */
+  audit: (actor: string, action: string, target: string, detail?: unknown, tx?: SqlTx) => Promise<unknown>;
   now: () => number;
   maxResults: number;
-  /** One store transaction: a request's case, photo row, link, key count and audit commit together. */
-  transaction: <T>(work: (tx: SqlTx) => Promise<T>) => Promise<T>;
+  /** One unit of work: a request's case, photo row, link, key count and audit commit together (the cases module joins it). */
+  transaction: <T>(fn: (uow: UnitOfWork) => Promise<T>) => Promise<T>;
 }
 
 const DESCRIPTION_MAX = 2000;
@@ -198,7 +200,7 @@ export class Open311RequestsService {
       const earlier = (await this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat }))
         .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
       if (earlier) {
-        const c = this.d.cases.get(earlier.caseId)!;
+        const c = (await this.d.cases.get(earlier.caseId))!;
         return [{ service_request_id: c.code, token: earlier.token, service_notice: REPEAT_NOTICE[locale](c.code), account_id: contact.account_id ?? null, rating_key: null }];
       }
 
@@ -206,13 +208,13 @@ export class Open311RequestsService {
       const token = randomUUID();
       const ratingKey = randomBytes(18).toString('base64url');
       // One commit (one fsync) for everything the request writes; the photo file is durable before it.
-      const detail = await this.d.transaction(async (tx): Promise<CaseDetail> => {
+      const detail = await this.d.transaction(async (uow): Promise<CaseDetail> => {
         let created: CaseDetail;
         try {
-          created = this.d.cases.report({
+          created = await this.d.cases.report({
             source: key.source, itemCode: item.code, description,
             lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
-          }, actor);
+          }, actor, uow);
         } catch (err) {
           if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
           throw err;
@@ -227,7 +229,7 @@ export class Open311RequestsService {
             throw err;
           }
           try {
-            this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor);
+            await this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor, uow);
           } catch (err) {
             this.d.photos.discard(created.id, saved.file);
             throw err;
@@ -237,9 +239,9 @@ export class Open311RequestsService {
           caseId: created.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
           addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
           contact: Object.keys(contact).length ? contact : null, createdAt: now,
-        }, tx);
-        await this.d.keys.used(key.id, now, tx);
-        this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null });
+        }, uow.tx);
+        await this.d.keys.used(key.id, now, uow.tx);
+        await this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null }, uow.tx);
         return created;
       });
       return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
@@ -253,7 +255,7 @@ export class Open311RequestsService {
     const stages = wanted.size === 2 ? null : wanted.has('closed') ? CLOSED_STAGES : OPEN_STAGES;
     const ids = await this.d.repo.caseIds({ sources: OPEN311_PUBLIC_SOURCES, codes: f.ids, itemCodes: f.serviceCodes, stages, start: f.start, end: f.end, limit: f.limit });
     const out: Open311Request[] = [];
-    for (const id of ids) out.push(await this.request(this.d.cases.detail(id)!, locale, origin, extensions));
+    for (const id of ids) out.push(await this.request((await this.d.cases.detail(id))!, locale, origin, extensions));
     return out;
   }
 
@@ -264,7 +266,7 @@ export class Open311RequestsService {
   async token(token: string): Promise<Open311Token[]> {
     const link = /^[0-9a-f-]{36}$/.test(token) ? await this.d.repo.byToken(token) : undefined;
     if (!link) throw refuse(404, `token ${JSON.stringify(token.slice(0, 64))} is not known here`);
-    const c = this.d.cases.get(link.caseId)!;
+    const c = (await this.d.cases.get(link.caseId))!;
     return [{ service_request_id: c.code, token: link.token }];
   }
 
@@ -286,8 +288,8 @@ export class Open311RequestsService {
     if (detail.citizenRating) throw refuse(409, `request ${detail.code} has already been rated`);
     if (detail.stage === 'voided') throw refuse(409, `request ${detail.code} was voided: there is no result to rate`);
     if (!CLOSED_STAGES.includes(detail.stage)) throw refuse(409, `request ${detail.code} is not closed yet (${STATUS_NOTES[detail.stage].en}): it can be rated once it is closed`);
-    const rated = this.d.cases.rate(detail.id, score, comment, { name: `open311-key-${link.keyId}`, role: 'citizen' });
-    this.d.audit(`open311-key-${link.keyId}`, 'open311.rate', `case:${detail.id}`, { code: detail.code, score });
+    const rated = await this.d.cases.rate(detail.id, score, comment, { name: `open311-key-${link.keyId}`, role: 'citizen' });
+    await this.d.audit(`open311-key-${link.keyId}`, 'open311.rate', `case:${detail.id}`, { code: detail.code, score });
     return this.request(rated, locale, origin, true);
   }
 
@@ -303,7 +305,7 @@ export class Open311RequestsService {
 
   private async detailByCode(code: string): Promise<CaseDetail> {
     const id = /^[A-Z]{1,6}-\d{8}-\d{4,}$/.test(code) ? await this.d.repo.caseIdByCode(code, OPEN311_PUBLIC_SOURCES) : undefined;
-    const detail = id === undefined ? undefined : this.d.cases.detail(id);
+    const detail = id === undefined ? undefined : await this.d.cases.detail(id);
     if (!detail) throw refuse(404, `service_request_id ${JSON.stringify(code.slice(0, 64))} is not known here`);
     return detail;
   }

@@ -44,7 +44,12 @@ export class OpsState {
   private removalFloor = 0;
   private stats: Held<OpsStats>;
   private statsKey = '';
-  private readonly dirtyCases = new Set<number>();
+  /** Cases read after their 'case:changed' (null: gone), for the next flush; the store is asynchronous, the tick is not. */
+  private readonly readCases = new Map<number, CaseSummary | null>();
+  /** The latest read started per case: an older read that ends later must not win. */
+  private readonly caseReads = new Map<number, number>();
+  private readSeq = 0;
+  private readonly reading = new Set<Promise<void>>();
   /** Alarms read since the last flush, by id: the newest version read. */
   private readonly readAlarms = new Map<number, Alarm>();
   private readonly dirtyUnits = new Set<string>();
@@ -52,13 +57,13 @@ export class OpsState {
 
   constructor(
     private readonly ports: OpsPorts, events: DomainEvents, private readonly now: () => number, private readonly timeZone: string,
-    /** Told when a changed alarm could not be read (the screens miss that change until the next one). */
+    /** Told when a changed case or alarm could not be read (the screens miss that change until the next one). */
     private readonly onReadError: (err: unknown) => void = () => {},
   ) {
     this.unsubscribe.push(
-      events.on('case:changed', (id) => this.dirtyCases.add(id)),
+      events.on('case:changed', (id) => { this.readCase(id); }),
       events.on('alarm:changed', (id) => this.readAlarm(id)),
-      events.on('unit:changed', (id) => this.dirtyUnits.add(id)),
+      events.on('unit:changed', (id) => { this.dirtyUnits.add(id); }),
     );
     this.stats = { v: 0, item: computeOpsStats(now(), timeZone, [], [], {}) };
   }
@@ -67,11 +72,16 @@ export class OpsState {
     return this._version;
   }
 
+  /** Settles when the case reads started so far have (tests: before a flush). */
+  async settled(): Promise<void> {
+    while (this.reading.size > 0) await Promise.all([...this.reading]);
+  }
+
   /** Loads the window from the ports (at start, once the modules are up). */
   async load(): Promise<void> {
     const now = this.now();
     const cases = this.ports.cases();
-    if (cases) for (const c of [...cases.openCases(), ...cases.changedSince(now - CASE_WINDOW_MS)]) this.put('cases', c.id, c, this.caseInWindow(c, now));
+    if (cases) for (const c of [...await cases.openCases(), ...await cases.changedSince(now - CASE_WINDOW_MS)]) this.put('cases', c.id, c, this.caseInWindow(c, now));
     const alarms = this.ports.alarms();
     if (alarms) for (const a of [...(await alarms.active()), ...(await alarms.changedSince(now - ALARM_WINDOW_MS))]) this.put('alarms', a.id, a, this.alarmInWindow(a, now));
     const dispatch = this.ports.dispatch();
@@ -84,13 +94,10 @@ export class OpsState {
     const now = this.now();
     const cases = this.ports.cases();
     if (cases) {
-      for (const id of this.dirtyCases) {
-        const c = cases.get(id);
-        if (c) this.put('cases', id, c, this.caseInWindow(c, now));
-      }
+      for (const [id, c] of this.readCases) if (c) this.put('cases', id, c, this.caseInWindow(c, now));
       for (const [id, h] of this.cases) if (!this.caseInWindow(h.item, now)) this.evict('cases', id);
     }
-    this.dirtyCases.clear();
+    this.readCases.clear();
     const alarms = this.ports.alarms();
     if (alarms) {
       for (const [id, a] of this.readAlarms) {
@@ -109,6 +116,21 @@ export class OpsState {
     }
     this.dirtyUnits.clear();
     this.refreshStats(now);
+  }
+
+  /** Reads a changed case for the next flush; a failed read goes to onReadError and the case waits for its next change. */
+  private readCase(id: number): Promise<void> | undefined {
+    const cases = this.ports.cases();
+    if (!cases) return undefined;
+    const seq = ++this.readSeq;
+    this.caseReads.set(id, seq);
+    const read = cases.get(id).then((c) => {
+      if (this.caseReads.get(id) !== seq) return;
+      this.caseReads.delete(id);
+      this.readCases.set(id, c ?? null);
+    }, (err: unknown) => { this.onReadError(err); }).finally(() => this.reading.delete(read));
+    this.reading.add(read);
+    return read;
   }
 
   snapshot(): OpsSnapshot {

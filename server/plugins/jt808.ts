@@ -73,11 +73,11 @@ export default fp<Jt808PluginOptions>(async (app, opts) => {
   });
 
   if (config.textOnDispatch) {
-    app.domainEvents.on('case:transition', (t) => {
+    app.domainEvents.on('case:transition', async (t) => {
       if (t.action !== 'dispatch' || typeof t.data?.unitId !== 'string') return;
       const terminal = app.deviceDirectory.deviceFor(t.data.unitId, 'jt808');
       const device = terminal === undefined ? undefined : app.deviceDirectory.find('jt808', terminal);
-      const c = app.cases.get(t.caseId);
+      const c = device ? await app.cases.get(t.caseId) : undefined;
       if (!device || !c) return;
       texts.send({ id: device.id, deviceId: device.deviceId }, dispatchText(c), 'dispatch', c.id)
         .catch((err: unknown) => app.timerFailures.record('jt808 dispatch text', err));

@@ -14,7 +14,7 @@ import { Open311KeysRepo } from '../open311/keys-repo.ts';
 import { MinuteRateLimit } from '../open311/rate-limit.ts';
 import { Open311RequestsRepo } from '../open311/requests-repo.ts';
 import { Open311RequestsService } from '../open311/requests-service.ts';
-import { recordInSyncTransaction } from '../store/audit-repo.ts';
+import { inUnitOfWork } from '../store/sql/unit-of-work.ts';
 import { OPEN311_PREFIX, open311AdminRoutes, open311Routes } from '../routes/open311.ts';
 
 declare module 'fastify' {
@@ -48,12 +48,10 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
     photos: new PhotoFiles(join(opts.dataDir, 'photos')),
     photoLink: (caseId, photoId) => app.photoLinks.path(caseId, photoId),
     meta: pack.meta,
-    // In the request's synchronous transaction (below), until the Open311 repositories are on the layer.
-    audit: (actor, action, target, detail) => recordInSyncTransaction(app.store.db, { actor, action, target, detail }),
+    audit: (actor, action, target, detail, tx) => app.store.audit.record({ actor, action, target, detail }, tx),
     now: opts.now,
     maxResults: opts.maxResults,
-    // The case (still written through the SQLite handle) lands in this transaction: one connection.
-    transaction: (work) => app.store.sql.transaction(work),
+    transaction: (fn) => inUnitOfWork(app.store.sql, fn),
   });
   const first = await keys.reportPage(opts.now());
   app.log.info({ keyId: first.row.id }, 'open311: report page key active');

@@ -16,11 +16,11 @@ declare module 'fastify' {
 export default fp<{ now: () => number }>(async (app, opts) => {
   const port = <T>(name: string) => () => (app.hasDecorator(name) ? (app as unknown as Record<string, T>)[name] : undefined);
   const ports = { cases: port<CasesPort>('cases'), alarms: port<AlarmsPort>('alarms'), dispatch: port<DispatchPort>('dispatch') };
-  const ops = new OpsState(ports, app.domainEvents, opts.now, app.district.pack.meta.timezone, (err) => app.timerFailures.record('ops alarm read', err));
+  const ops = new OpsState(ports, app.domainEvents, opts.now, app.district.pack.meta.timezone, (err) => app.timerFailures.record('ops read', err));
   app.decorate('ops', ops);
 
   const openForAlarm = async (alarms: AlarmsPort, cases: CasesPort, alarm: Alarm) => {
-    const opened = cases.openForAlarm(alarm);
+    const opened = await cases.openForAlarm(alarm);
     if (opened) await alarms.linkCase(alarm.id, opened.id);
   };
   const offRaised = app.domainEvents.on('alarm:raised', (alarmId, type) => {

@@ -108,7 +108,7 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
       response: { 200: ReplayCaseResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
     },
   }, async (req) => {
-    const c = app.cases.get(req.params.id);
+    const c = await app.cases.get(req.params.id);
     if (!c) throw new HttpError(404, 'not_found', `id: no case ${req.params.id}`);
     const timeline = await opts.incidents.timeline(c.id);
     const from = c.createdTs - REPLAY_CASE_MARGIN_MS;

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../../shared/schemas/http.ts';
 import { SlaSettingsSchema } from '../../shared/schemas/sla.ts';
-import { recordInSyncTransaction } from '../store/audit-repo.ts';
 
 /** The 7123 settings: read by the duty desk and leaders, changed by an admin (audited). */
 const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) => {
@@ -22,12 +21,13 @@ const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) 
     },
   }, async (req) => {
     const by = req.principal!.name;
-    return app.store.db.transaction(() => {
-      const before = app.slaSettings.get();
-      const after = app.slaSettings.put(req.body, by, opts.now());
-      recordInSyncTransaction(app.store.db, { actor: by, action: 'slaSettings.update', target: 'sla-settings', detail: { before, after }, ts: opts.now() });
+    // The audit row commits with the change.
+    return app.store.sql.transaction(async (tx) => {
+      const before = await app.slaSettings.get(tx);
+      const after = await app.slaSettings.put(req.body, by, opts.now(), tx);
+      await app.store.audit.record({ actor: by, action: 'slaSettings.update', target: 'sla-settings', detail: { before, after }, ts: opts.now() }, tx);
       return after;
-    })();
+    });
   });
 };
 export default sla;

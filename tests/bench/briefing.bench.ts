@@ -6,7 +6,7 @@
  * sockets). Prints the answer times; asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { SqliteCasesRepo } from '../../server/cases/cases-repo.ts';
+import { CasesRepo } from '../../server/cases/cases-repo.ts';
 import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import { lixiaPack, startServer } from '../integration/server-harness.ts';
 
@@ -20,7 +20,6 @@ const s = await startServer({ SIM_ENABLED: 'false' });
 try {
   const pack = await lixiaPack();
   const db = s.app.store.db;
-  const cases = new SqliteCasesRepo(db);
   const alarms = new SqliteAlarmRepo(db);
   const items = pack.taxonomy!.items;
   const grids = pack.grids.features;
@@ -30,7 +29,9 @@ try {
   const clock = db.prepare(`INSERT INTO sla_clocks (case_id, kind, state, start_ts, due_ts, warn_ts, end_ts, policy, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?)`);
   const timeline = db.prepare(`INSERT INTO case_timeline (case_id, ts, actor, actor_role, action, from_stage, to_stage, note, data) VALUES (?, ?, 'bench', 'dispatcher', 'dispatch', 'registered', 'dispatched', NULL, '{"unitId":"veh-0001"}')`);
   const t0 = performance.now();
-  db.transaction(() => {
+  // The layer's transaction on the same handle: the clock and timeline statements below run inside it too.
+  await s.app.store.sql.transaction(async (tx) => {
+    const cases = new CasesRepo(tx);
     for (let d = DAYS; d > 0; d--) {
       for (let i = 0; i < PER_DAY; i++) {
         const created = now - d * DAY + Math.floor(rnd() * DAY);
@@ -39,7 +40,7 @@ try {
         const days = item.difficulty === 'small' ? 1 : item.difficulty === 'big' ? 2 : 3;
         const due = created + days * DAY;
         const closed = rnd() < 0.9 ? created + Math.floor(rnd() * days * 1.3 * DAY) : null;
-        const id = cases.insert({
+        const id = await cases.insert({
           code: `BENCH-${d}-${i}`, title: item.name, description: '', itemCode: item.code, category: item.category, source: 'roadChief',
           stage: closed !== null && closed < now ? 'closed' : 'handling', suspended: false, emergency: item.emergency, difficulty: item.difficulty,
           lon: 117.08, lat: 36.65, streetCode: g.streetCode, communityCode: g.communityCode, gridId: g.id, address: null, assignedOrg: item.deptCode,
@@ -64,7 +65,7 @@ try {
         });
       }
     }
-  })();
+  });
   console.log(`store: ${DAYS * PER_DAY} cases, ${DAYS * ALARMS_PER_DAY} alarms over ${DAYS} days, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   if (process.env.BRIEFING_PROFILE) {

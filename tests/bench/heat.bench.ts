@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
-import { SqliteCasesRepo } from '../../server/cases/cases-repo.ts';
+import { CasesRepo } from '../../server/cases/cases-repo.ts';
 import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import type { LiveChange, EntityState } from '../../server/live/change-stream.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
@@ -53,14 +53,14 @@ const localMidnightToday = Math.floor((now + 8 * H) / DAY) * DAY - 8 * H;
 const dayStart = (k: number) => localMidnightToday - k * DAY;
 const when = (k: number) => Math.min(now - 1000, dayStart(k) + localHour() * H + Math.floor(rnd() * H));
 
-const cases = new SqliteCasesRepo(app.store.db);
-app.store.db.transaction(() => {
+await app.store.sql.transaction(async (tx) => {
+  const cases = new CasesRepo(tx);
   let n = 0;
   for (let k = DAYS - 1; k >= 0; k--) {
     for (let i = 0; i < CASES_PER_DAY; i++) {
       const p = pick(places);
       const ts = when(k);
-      cases.insert({
+      await cases.insert({
         code: `B-${k}-${i}`, title: 'bench', description: 'bench', itemCode: '010101', category: 'component', source: pick(['roadChief', 'supervisor', 'hotline', 'citizenPhoto'] as const),
         stage: rnd() < 0.02 ? 'voided' : 'closed', suspended: false, emergency: false, difficulty: 'small', lon: p.lon + jitter(), lat: p.lat + jitter(), streetCode: p.street,
         communityCode: null, gridId: null, address: null, assignedOrg: null, assignment: null, alarmId: null, escalationLevel: 0, reworkCount: 0, reportedBy: 'bench',
@@ -70,7 +70,7 @@ app.store.db.transaction(() => {
     }
   }
   return n;
-})();
+});
 const alarms = new SqliteAlarmRepo(app.store.db);
 app.store.db.transaction(() => {
   for (let k = DAYS - 1; k >= 0; k--) {

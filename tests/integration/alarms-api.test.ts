@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alarm } from '../../shared/alarms.ts';
 import { startServer, type RunningServer } from './server-harness.ts';
 
@@ -20,12 +20,14 @@ describe('alarms API', () => {
   it('lists the alarm a report raised, acknowledges it once and clears it once (409 after), all audited', async () => {
     const bin = s.app.district.pack.bins[0]!;
     expect(s.app.ingest.submit({ source: 'sim', deviceId: bin.id, ts: Date.now(), attrs: { fill: 97 } })).toMatchObject({ accepted: true });
+    // The case is written to the store after the rules raised the alarm: its link follows within moments.
+    await vi.waitFor(async () => expect((await s.app.alarms.active()).find((a) => a.entityId === bin.id)?.caseId).toEqual(expect.any(Number)));
     const list = await fetch(`${s.url}/api/alarms?active=true&entityId=${bin.id}`, { headers: h(admin) });
     expect(list.status).toBe(200);
     const [alarm] = (await list.json()) as Alarm[];
     // binOverflow opens a case by itself (未诉先办): linking it is the alarm's second version.
     expect(alarm).toMatchObject({ type: 'binOverflow', entityId: bin.id, orgCode: bin.streetCode, value: 97, active: true, version: 2, caseId: expect.any(Number) });
-    const opened = s.app.cases.get(alarm!.caseId!)!;
+    const opened = (await s.app.cases.get(alarm!.caseId!))!;
     expect(opened).toMatchObject({ source: 'iotAlarm', alarmId: alarm!.id, stage: 'registered' });
 
     expect((await fetch(`${s.url}/api/alarms/${alarm!.id}/ack`, { method: 'POST', headers: h(wall, true), body: '{}' })).status).toBe(403);

@@ -42,9 +42,9 @@ beforeAll(async () => {
   for (const id of ids.slice(0, 2)) expect((await call(s.url, disp, 'POST', `/api/cases/${id}/transitions`, { action: 'register' })).status).toBe(200);
   const id = ids[0]!;
   const assignment: CaseAssignment = { unitId: 'veh-0001', unitName: '鲁A·洗扫01', dispatchedTs: Date.now(), etaTs: Date.now() + 240_000, route: [[at.lon, at.lat]], arrivedTs: null, by: 'disp1' };
-  s.app.cases.dispatch(id, assignment, { name: 'disp1', role: 'dispatcher' }, {});
-  s.app.cases.unitStep(id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
-  s.app.cases.feedback(id, { name: 'veh-0001', role: 'field' }, { note: '已处理' });
+  await s.app.cases.dispatch(id, assignment, { name: 'disp1', role: 'dispatcher' }, {});
+  await s.app.cases.unitStep(id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
+  await s.app.cases.feedback(id, { name: 'veh-0001', role: 'field' }, { note: '已处理' });
   expect((await call(s.url, disp, 'POST', `/api/cases/${id}/transitions`, { action: 'verifyPass' })).status).toBe(200);
   expect((await call(s.url, disp, 'POST', `/api/cases/${id}/transitions`, { action: 'close' })).json.stage).toBe('closed');
 });

@@ -91,11 +91,11 @@ describe('cases API', () => {
     expect(reg.json).toMatchObject({ stage: 'registered', version: 2 });
 
     const assignment: CaseAssignment = { unitId: 'veh-0001', unitName: '鲁A·洗扫01', dispatchedTs: Date.now(), etaTs: Date.now() + 240_000, route: [[place.lon, place.lat]], arrivedTs: null, by: 'disp1' };
-    expect(s.app.cases.dispatch(c.id, assignment, { name: 'disp1', role: 'dispatcher' }, { version: 2 }).stage).toBe('dispatched');
-    const arrived = s.app.cases.unitStep(c.id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
+    expect((await s.app.cases.dispatch(c.id, assignment, { name: 'disp1', role: 'dispatcher' }, { version: 2 })).stage).toBe('dispatched');
+    const arrived = await s.app.cases.unitStep(c.id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
     expect(arrived.stage).toBe('handling');
     expect(arrived.assignment!.arrivedTs).toBeGreaterThan(0);
-    expect(s.app.cases.feedback(c.id, { name: 'veh-0001', role: 'field' }, { note: '井盖已更换' }).stage).toBe('fedBack');
+    expect((await s.app.cases.feedback(c.id, { name: 'veh-0001', role: 'field' }, { note: '井盖已更换' })).stage).toBe('fedBack');
 
     const v = (await call(disp, 'GET', `/api/cases/${c.id}`)).json.version as number;
     expect((await call(disp, 'POST', `/api/cases/${c.id}/transitions`, { action: 'verifyPass', version: v })).json.stage).toBe('verified');

@@ -153,7 +153,7 @@ describe('POST requests', () => {
     expect(r.json).toEqual([{ service_request_id: expect.stringMatching(/^LX-\d{8}-\d{4}$/), token: expect.stringMatching(/^[0-9a-f-]{36}$/), service_notice: '按规定 2 天内处置完毕', account_id: 'acct-9', rating_key: expect.any(String) }]);
     submitted = r.json[0];
     const id = (await s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline']))!;
-    const c = s.app.cases.detail(id)!;
+    const c = (await s.app.cases.detail(id))!;
     expect(c).toMatchObject({ source: 'hotline', itemCode: '13.01.006', description: '工地门口堆了 <很多> 建筑垃圾 & 渣土', stage: 'reported', location: { lon: at.lon, lat: at.lat } });
     expect(c.reportedBy).toBe(`open311-key-${hotlineKeyId}`);
     const keys = await call(s.url, admin, 'GET', '/api/open311-keys');
@@ -247,7 +247,7 @@ describe('POST requests', () => {
     expect(r.status, r.text).toBe(200);
     const one = (await get(`${V2}/requests/${r.json[0].service_request_id}.json`)).json[0];
     expect(one.address).toBe(`${community.properties.name}东门外`);
-    const place = s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(one.service_request_id, ['hotline']))!)!.location;
+    const place = (await s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(one.service_request_id, ['hotline']))!))!.location;
     expect(place.communityCode).toBe(community.properties.code);
   });
 
@@ -275,7 +275,7 @@ describe('POST requests', () => {
     const r = await http('POST', `${V2}/requests.json`, fd);
     expect(r.status, r.text).toBe(200);
     const id = r.json[0].service_request_id as string;
-    const c = s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto']))!)!;
+    const c = (await s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto']))!))!;
     expect(c.source).toBe('citizenPhoto');
     expect(c.photos).toMatchObject([{ phase: 'before', contentType: 'image/jpeg' }]);
     const onDisk = readFileSync(join(s.dataDir, 'photos', String(c.id), `${c.photos[0]!.id}.jpg`));
@@ -345,17 +345,17 @@ describe('a request follows its case to closure, and its reporter rates it', () 
     expect(await status()).toMatchObject({ status: 'open', status_notes: '已立案，等待派遣', expected_datetime: local(closure.dueTs) });
 
     const unit = pack.vehicles[0]!.id;
-    c = s.app.cases.dispatch(id, { unitId: unit, unitName: pack.vehicles[0]!.plate, dispatchedTs: Date.now(), etaTs: null, route: [], arrivedTs: null, by: 'disp1' }, { name: 'disp1', role: 'dispatcher' }, { version: c.version });
+    c = await s.app.cases.dispatch(id, { unitId: unit, unitName: pack.vehicles[0]!.plate, dispatchedTs: Date.now(), etaTs: null, route: [], arrivedTs: null, by: 'disp1' }, { name: 'disp1', role: 'dispatcher' }, { version: c.version });
     expect(await status()).toMatchObject({ status: 'open', status_notes: '已派遣处置' });
     expect(specError(await rate({ rating_key: sub.rating_key, score: '5' }), 409)).toBe(`request ${code} is not closed yet (dispatched to a crew): it can be rated once it is closed`);
 
     const crew = { name: unit, role: 'field' };
-    s.app.cases.unitStep(id, 'accept', crew);
-    s.app.cases.unitStep(id, 'arrive', { name: 'system', role: 'system' }, { unitId: unit });
+    await s.app.cases.unitStep(id, 'accept', crew);
+    await s.app.cases.unitStep(id, 'arrive', { name: 'system', role: 'system' }, { unitId: unit });
     const after = await fetch(`${s.url}/api/cases/${id}/photos?phase=after`, { method: 'POST', headers: { authorization: `Bearer ${disp}`, 'content-type': 'image/jpeg' }, body: new Uint8Array(JPEG) });
     expect(after.status).toBe(201);
     const afterId = ((await after.json()) as { id: string }).id;
-    s.app.cases.feedback(id, crew, { note: '已清理 张师傅', photoIds: [afterId] });
+    await s.app.cases.feedback(id, crew, { note: '已清理 张师傅', photoIds: [afterId] });
     const fb = await status();
     expect(fb).toMatchObject({ status: 'open', status_notes: '已处置，等待核查' });
     expect(fb.extended_attributes.after_media_urls).toEqual([expect.stringContaining(`/media/photos/${id}/${afterId}?exp=`)]);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONNECTIVITY, ENTITY_STATUSES } from '../../shared/entities.ts';
 import { REPLAY_CONTENT_TYPE, ReplayStreamReader, type ReplayRecord } from '../../shared/replay-stream.ts';
 import { EntityBuffer } from '../../client/realtime/entity-buffer.ts';
@@ -137,8 +137,9 @@ describe('GET /api/replay', () => {
     const before = Date.now();
     // A real overflow: the rules raise binOverflow and open a case for it (未诉先办).
     expect(s.app.ingest.submit({ source: 'sim', deviceId: bin.id, ts: Date.now(), attrs: { fill: 97 } })).toMatchObject({ accepted: true });
+    // The case is written to the store after the rules raised the alarm: its link follows within moments.
+    await vi.waitFor(async () => expect((await s.app.alarms.active()).find((a) => a.entityId === bin.id)?.caseId).toEqual(expect.any(Number)));
     const alarm = (await s.app.alarms.active()).find((a) => a.entityId === bin.id)!;
-    expect(alarm.caseId).toEqual(expect.any(Number));
     const { records } = await stream(`/api/replay?from=${before - 600_000}&to=${Date.now() + 1000}`);
     const inc = records.find((r) => r.type === 3) as Extract<ReplayRecord, { type: 3 }>;
     const c = inc.incidents.cases.find((x) => x.id === alarm.caseId)!;

@@ -34,7 +34,7 @@ async function setup() {
   const cases = new Map<number, CaseSummary>([[1, kase(1)]]);
   const alarms = new Map<number, Alarm>([[7, alarm(7)]]);
   const units = new Map<string, UnitState>([['u1', unit('u1', 'available')], ['u2', unit('u2', 'dispatched')]]);
-  const casesPort = { get: (id: number) => cases.get(id), openCases: () => [...cases.values()].filter((c) => c.stage !== 'closed'), changedSince: () => [...cases.values()] } as unknown as CasesPort;
+  const casesPort = { get: async (id: number) => cases.get(id), openCases: async () => [...cases.values()].filter((c) => c.stage !== 'closed'), changedSince: async () => [...cases.values()] } as unknown as CasesPort;
   const alarmsPort = { get: async (id: number) => alarms.get(id), active: async () => [...alarms.values()].filter((a) => a.active), changedSince: async () => [...alarms.values()] } as unknown as AlarmsPort;
   const dispatchPort = { units: () => [...units.values()], unit: (id: string) => units.get(id) } as unknown as DispatchPort;
   const events = new DomainEvents();
@@ -66,6 +66,8 @@ describe('OpsState', () => {
     events.emit('case:changed', 1);
     cases.set(2, kase(2, { source: 'roadChief' }));
     events.emit('case:changed', 2);
+    // The changed cases are read from the (asynchronous) store; the flush takes what was read.
+    await ops.settled();
     ops.flush();
     const d = ops.deltaSince(base);
     if (d === null || d === 'snapshot') throw new Error('expected a delta');
@@ -85,7 +87,8 @@ describe('OpsState', () => {
     events.emit('case:changed', 1);
     events.emit('alarm:changed', 7);
     events.emit('unit:changed', 'u2');
-    // The alarm is read from its (asynchronous) port when told; the next flush takes it.
+    // Cases and alarms are read from their (asynchronous) ports when told; the next flush takes them.
+    await ops.settled();
     await new Promise((r) => setImmediate(r));
     ops.flush();
     let d = ops.deltaSince(base);

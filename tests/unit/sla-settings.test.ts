@@ -82,7 +82,7 @@ describe('PUT /api/sla-settings', () => {
     const entry = (await app.store.audit.recent(5)).find((a) => a.action === 'slaSettings.update');
     expect(entry?.actor).toBe('admin-1');
     expect(JSON.parse(entry!.detail!)).toMatchObject({ before: { arrivalMin: 7 }, after: { arrivalMin: 10 } });
-    expect(app.slaSettings.get()).toEqual(valid);
+    expect(await app.slaSettings.get()).toEqual(valid);
   });
 });
 

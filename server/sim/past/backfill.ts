@@ -77,9 +77,9 @@ export interface PastProgress {
 interface MarkRow { days: number; seed: number; from_ts: number; to_ts: number; ops_done: number; tracks_until: number; started_ts: number; finished_ts: number | null }
 
 export interface BackfillDeps {
-  /** The store layer: the mark, the clearing of an interrupted run, the positions. */
+  /** The store layer: the mark, the clearing of an interrupted run, the positions, and the past's cases and clocks (an hour per transaction). */
   sql: SqlStore;
-  /** The handle the cases, SLA and alarm services still write through (the cases phase). */
+  /** The handle the past's alarms still write through (the cases phase). */
   db: Db;
   pack: DistrictPack;
   history: HistoryStore;
@@ -178,7 +178,7 @@ export class PastBackfill {
     });
     const ops = pastOps({ ...this.d.ops, db: this.d.db, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
     for (let hour = mark.from_ts; hour < mark.to_ts; hour += HOUR_MS) {
-      this.d.db.transaction(() => ops.advance(hour + HOUR_MS))();
+      await this.d.sql.transaction((tx) => ops.advance(hour + HOUR_MS, tx));
       this.progress.cases = ops.result.cases;
       this.progress.alarms = ops.result.alarms;
       this.progress.casesDone = Math.round(((hour + HOUR_MS - mark.from_ts) / (mark.to_ts - mark.from_ts)) * 1000) / 1000;
@@ -186,11 +186,11 @@ export class PastBackfill {
       if (this.stopping) return false;
     }
     let r: PastOpsResult | undefined;
-    this.d.db.transaction(() => {
-      r = ops.finish();
-      // In the services' transaction on the same handle: the mark commits with the last of the cases.
-      this.d.db.prepare(SQL.opsDone).run();
-    })();
+    await this.d.sql.transaction(async (tx) => {
+      r = await ops.finish(tx);
+      // The mark commits with the last of the cases.
+      await tx.exec(SQL.opsDone);
+    });
     this.progress.casesDone = 1;
     this.progress.cases = r!.cases;
     this.progress.alarms = r!.alarms;

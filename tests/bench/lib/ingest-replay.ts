@@ -16,7 +16,6 @@ import { SqliteStore } from '../../../server/store/sql/sqlite-store.ts';
 import { Dispatcher } from '../../../server/dispatch/dispatcher.ts';
 import { DEFAULT_DISPATCH_SETTINGS } from '../../../server/dispatch/settings.ts';
 import { UnitBook } from '../../../server/dispatch/unit-book.ts';
-import { UnitsRepo } from '../../../server/dispatch/units-repo.ts';
 import { buildTravelRouters, type TravelRouters } from '../../../server/district/travel-time.ts';
 import { DeviceRegistry } from '../../../server/ingest/device-registry.ts';
 import { Ingest } from '../../../server/ingest/ingest.ts';
@@ -92,8 +91,9 @@ export async function replay(rec: Recording, use: Consumers): Promise<ReplayResu
   if (use.dispatch) {
     routers ??= buildTravelRouters(pack);
     const settings = DEFAULT_DISPATCH_SETTINGS;
-    const book = new UnitBook(live, new UnitsRepo(db), () => now, settings, pack.meta.center[1]);
-    const dispatcher = new Dispatcher({ db, book, routers, cases: NO_CASES, events, now: () => now, settings });
+    // A fresh store: no unit is engaged yet.
+    const book = new UnitBook(live, [], () => now, settings, pack.meta.center[1]);
+    const dispatcher = new Dispatcher({ store: new SqliteStore(db), book, routers, cases: NO_CASES, events, now: () => now, settings });
     offDispatch = live.changes.subscribe('dispatch', (c) => dispatcher.onLiveChange(c));
   }
   const mod = use.rules ? await createAlarms({ sql: new SqliteStore(db), live, pack, events, now: () => now, onThresholds: (t) => { ingest.thresholds = t; } }) : null;
