@@ -22,8 +22,7 @@ import { loadConfig } from './config.ts';
 import { loadDistrictPack } from './district/load-pack.ts';
 import { AccessRepo } from './store/access-repo.ts';
 import { AuditRepo } from './store/audit-repo.ts';
-import { openDatabase } from './store/database.ts';
-import { SqliteStore } from './store/sql/sqlite-store.ts';
+import { openSqlStore } from './store/sql/open.ts';
 import { runBackupCommand } from './store/backup.ts';
 import { isRole } from '../shared/roles.ts';
 import { nameProblem } from '../shared/names.ts';
@@ -36,10 +35,14 @@ const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
 // Before the store is opened here: restore must find it closed, and neither migrates anything.
 if (command === 'backup' || command === 'restore') {
+  if (config.database) {
+    // PostgreSQL has its own tools, which copy a running database consistently (README, "Backups").
+    process.stderr.write(`${command}: the store is PostgreSQL (DATABASE_URL): use ${command === 'backup' ? 'pg_dump -Fc -f <file> "$DATABASE_URL"' : 'pg_restore --no-owner -d "$DATABASE_URL" <file> (nodes stopped)'}\n`);
+    process.exit(2);
+  }
   process.exit(await runBackupCommand(command, args, config.dataDir, (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`${l}\n`)));
 }
-const db = openDatabase(config.dataDir);
-const sql = new SqliteStore(db);
+const sql = await openSqlStore({ dataDir: config.dataDir, ...(config.database ? { databaseUrl: config.database.url, schema: config.database.schema } : {}) });
 const access = new AccessRepo(sql);
 const audit = new AuditRepo(sql);
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
@@ -165,5 +168,5 @@ try {
       fail('commands: reset-password <username> | set-password <username> (password on stdin) | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name> | backup <file> | restore <file>');
   }
 } finally {
-  db.close();
+  await sql.close();
 }
