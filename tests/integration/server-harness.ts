@@ -26,7 +26,8 @@ export function storeEnv(dataDir: string): Record<string, string> {
   return TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schemaOf(dataDir) } : {};
 }
 
-async function dropSchema(dataDir: string): Promise<void> {
+/** Drops the schema of the servers on `dataDir` (PostgreSQL runs only; nothing on SQLite). */
+export async function dropTestSchema(dataDir: string): Promise<void> {
   if (!TEST_DATABASE_URL) return;
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   client.on('error', () => undefined);
@@ -61,7 +62,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir = mk
       await built.app.close();
       if (!opts.keepData) {
         rmSync(dataDir, { recursive: true, force: true });
-        await dropSchema(dataDir);
+        await dropTestSchema(dataDir);
       }
     },
   };
