@@ -5,7 +5,6 @@
  * the caller's transaction.
  */
 import type { Alarm, AlarmQuery } from '../../shared/alarms.ts';
-import type { Db } from '../store/database.ts';
 import type { SqlExecutor, SqlParam, SqlStore } from '../store/sql/types.ts';
 
 interface AlarmRow {
@@ -79,25 +78,5 @@ export class AlarmRepo {
     if (q.since !== undefined) where.push(`update_ts >= ${arg(q.since)}`);
     const sql = `SELECT * FROM alarms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY update_ts DESC, id DESC LIMIT ${arg(q.limit ?? 200)}`;
     return (await this.sql.query<AlarmRow>(sql, args)).map(toAlarm);
-  }
-}
-
-/**
- * The same rows written synchronously through the SQLite handle, for the past generator
- * (server/sim/past/), whose transactions are still better-sqlite3's until it is converted.
- */
-export class SqliteAlarmRepo {
-  private readonly stmts;
-
-  constructor(db: Db) {
-    this.stmts = { insert: db.prepare(INSERT_SQL.replace(/\$\d+/g, '?')), update: db.prepare(UPDATE_SQL.replace(/\$\d+/g, '?')) };
-  }
-
-  insert(a: Alarm): number {
-    return Number(this.stmts.insert.run(...insertParams(a)).lastInsertRowid);
-  }
-
-  update(a: Alarm, expected: number): boolean {
-    return this.stmts.update.run(...updateParams(a, expected)).changes === 1;
   }
 }

@@ -38,7 +38,7 @@ export default fp<SimPastPluginOptions>(async (app, opts) => {
         for (const c of await app.cases.openCases()) app.domainEvents.emit('case:changed', c.id);
       })().catch((err: unknown) => log.error({ err }, 'the live clocks could not take over the past\'s open cases'));
     },
-    sql: app.store.sql, db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
+    sql: app.store.sql, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
     ops: {
       reportsPerDay: opts.reportsPerDay, codePrefix: opts.codePrefix, slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(),
       entities: app.live.all(), log,

@@ -4,7 +4,6 @@
  * handle to record(), so the entry commits — or rolls back — with the write it describes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Db } from './database.ts';
 import type { SqlExecutor, SqlParam } from './sql/types.ts';
 
 /**
@@ -99,17 +98,6 @@ function markScope(): void {
 
 function auditRow(entry: AuditRecord): SqlParam[] {
   return [entry.ts ?? Date.now(), entry.actor, entry.action, entry.target ?? null, entry.detail === undefined ? null : JSON.stringify(entry.detail)];
-}
-
-/**
- * The entry written through the better-sqlite3 handle, inside the caller's synchronous
- * transaction: for the writers not yet on the layer whose entry must commit with their write
- * (Open311 requests, the SLA settings, the past generator's acknowledgements). Each moves to
- * `record(entry, tx)` with its repository (docs/postgres-conversion.md), and then this goes.
- */
-export function recordInSyncTransaction(db: Db, entry: AuditRecord): void {
-  markScope();
-  db.prepare('INSERT INTO audit (ts, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').run(...auditRow(entry));
 }
 
 function parseDetail(s: string): unknown {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { CasesRepo } from '../../server/cases/cases-repo.ts';
-import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import type { LiveChange, EntityState } from '../../server/live/change-stream.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
 import { ALARM_TYPES } from '../../shared/alarms.ts';
@@ -71,19 +71,19 @@ await app.store.sql.transaction(async (tx) => {
   }
   return n;
 });
-const alarms = new SqliteAlarmRepo(app.store.db);
-app.store.db.transaction(() => {
+const alarms = new AlarmRepo(app.store.sql);
+await app.store.sql.transaction(async (tx) => {
   for (let k = DAYS - 1; k >= 0; k--) {
     for (let i = 0; i < ALARMS_PER_DAY; i++) {
       const p = pick(places);
       const ts = when(k);
-      alarms.insert({
+      await alarms.insert({
         id: 0, type: pick(ALARM_TYPES), severity: 'minor', entityId: p.id, entityKind: 'bin', entityName: 'b', orgCode: p.street, gridId: 'g', lon: p.lon, lat: p.lat,
         startTs: ts, updateTs: ts, endTs: ts + 600_000, active: false, ackBy: null, ackTs: null, clearedBy: null, detail: '', value: null, caseId: null, version: 1,
-      });
+      }, tx);
     }
   }
-})();
+});
 const filledEvents = performance.now() - t0;
 
 // The fleet's last day: each mover walks or drives from its place, a report every 30 s, through the history listener.

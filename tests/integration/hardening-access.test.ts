@@ -96,7 +96,7 @@ describe('the session sweep', () => {
     const aGone = once<string>((ok) => a.once('disconnect', ok), 20_000, 'expired session disconnect');
     const bRevoked = once<void>((ok) => b.once('session:revoked', ok), 20_000, 'revoked session event');
     // As the operator CLI does it: straight in the store, with no event in this process.
-    s.app.store.db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ?').run(Date.now(), id);
+    await s.app.store.sql.exec('UPDATE sessions SET revoked_at = $1 WHERE user_id = $2', [Date.now(), id]);
     expect(await aGone).toBe('io server disconnect');
     await bRevoked;
   });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CasesRepo, type CaseRecord } from '../../server/cases/cases-repo.ts';
-import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import type { LiveChange } from '../../server/live/change-stream.ts';
 import { distanceM } from '../../shared/geo.ts';
 import type { Alarm } from '../../shared/alarms.ts';
@@ -55,9 +55,9 @@ beforeAll(async () => {
   await cases.insert(caseAt('T-3', S2, P2, today0 - 2 * DAY + 23 * H + 30 * 60_000)); // the day before, 23:30
   await cases.insert(caseAt('T-4', S1, P1, yesterday + 9 * H, 'voided')); // voided: not a problem, not counted
   await cases.insert(caseAt('T-5', S1, P1, today0 - 3 * DAY + 12 * H)); // three days ago: outside the window, in the calendar
-  const alarms = new SqliteAlarmRepo(s.app.store.db);
-  alarms.insert(alarmAt('bin-00001', S3, P3, yesterday + 9 * H + 5 * 60_000)); // 09:05
-  alarms.insert(alarmAt('bin-00002', S3, null, yesterday + 9 * H + 40 * 60_000)); // 09:40, no position
+  const alarms = new AlarmRepo(s.app.store.sql);
+  await alarms.insert(alarmAt('bin-00001', S3, P3, yesterday + 9 * H + 5 * 60_000)); // 09:05
+  await alarms.insert(alarmAt('bin-00002', S3, null, yesterday + 9 * H + 40 * 60_000)); // 09:40, no position
 }, 60_000);
 afterAll(async () => { await s?.close(); });
 

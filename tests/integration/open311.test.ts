@@ -59,6 +59,10 @@ function specError(r: Res, status: number): string {
   expect(r.json).toEqual([{ code: status, description: expect.any(String) }]);
   return r.json[0].description as string;
 }
+/** Cases in the server's store, through its SQL layer (either driver). */
+async function caseCount(on: RunningServer): Promise<number> {
+  return (await on.app.store.sql.one<{ n: number }>('SELECT count(*) AS n FROM cases'))!.n;
+}
 
 let hotlineKey: string, hotlineKeyId: number;
 async function newKey(name: string, source: 'citizenPhoto' | 'hotline' = 'citizenPhoto'): Promise<{ id: number; key: string }> {
@@ -255,12 +259,12 @@ describe('POST requests', () => {
     const p = spot();
     const form = { api_key: hotlineKey, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon), description: '绿化带里有一堆垃圾' };
     const first = await postForm(`${V2}/requests.json`, form);
-    const casesBefore = s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get();
+    const casesBefore = await caseCount(s);
     // 11 m away, the description with other spacing and punctuation
     const again = await postForm(`${V2}/requests.json`, { ...form, lat: String(p.lat + 0.0001), description: '绿化带里 有一堆垃圾！' });
     expect(again.status).toBe(200);
     expect(again.json).toEqual([{ service_request_id: first.json[0].service_request_id, token: first.json[0].token, service_notice: `已识别为重复提交，与 ${first.json[0].service_request_id} 为同一事项，未重复立案`, account_id: null, rating_key: null }]);
-    expect(s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get()).toBe(casesBefore);
+    expect(await caseCount(s)).toBe(casesBefore);
     const other = await postForm(`${V2}/requests.json`, { ...form, description: '绿化带里有两堆垃圾' });
     expect(other.json[0].service_request_id).not.toBe(first.json[0].service_request_id);
   });
@@ -299,14 +303,14 @@ describe('POST requests', () => {
       fd.append('media', new Blob([new Uint8Array(media)], { type }), 'x');
       return fd;
     };
-    const before = s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get();
+    const before = await caseCount(s);
     const big = Buffer.concat([JPEG.subarray(0, JPEG.length - 2), Buffer.alloc(PHOTO_MAX, 1), JPEG.subarray(JPEG.length - 2)]);
     expect(specError(await http('POST', `${V2}/requests.json`, form(big, 'image/jpeg')), 413)).toBe(`media: the photo is larger than ${PHOTO_MAX} bytes`);
     expect(specError(await http('POST', `${V2}/requests.json`, form(Buffer.from('%PDF-1.4 not a photo'), 'image/jpeg')), 415)).toBe('media: the file is not a JPEG, PNG or WebP image');
     const fd = form(JPEG, 'image/jpeg');
     fd.append('photo2', new Blob([new Uint8Array(JPEG)]), 'y.jpg');
     expect(specError(await http('POST', `${V2}/requests.json`, fd), 413)).toBe('media: send one photo per request');
-    expect(s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get()).toBe(before);
+    expect(await caseCount(s)).toBe(before);
   });
 
   it('limits each key per minute with 429 and the spec\'s error; the report page\'s key per client address', async () => {
@@ -408,7 +412,7 @@ describe('keys', () => {
     expect((await call(s.url, admin, 'DELETE', `/api/open311-keys/${k.id}`)).status).toBe(404);
     const p = spot();
     expect(specError(await postForm(`${V2}/requests.json`, { api_key: k.key, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon) }), 403)).toBe('api_key has been revoked');
-    const audit = s.app.store.db.prepare("SELECT action FROM audit WHERE target = ?").pluck().all(`open311Key:${k.id}`);
+    const audit = (await s.app.store.sql.query<{ action: string }>('SELECT action FROM audit WHERE target = $1 ORDER BY id', [`open311Key:${k.id}`])).map((r) => r.action);
     expect(audit).toEqual(['open311Key.create', 'open311Key.revoke']);
   });
 
@@ -449,10 +453,11 @@ describe('npm run admin -- open311-key', () => {
     const r = await fetch(`${other.url}${V2}/requests.json`, { method: 'POST', body: new URLSearchParams({ api_key: key!, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon) }) });
     expect(r.status).toBe(200);
     const code = ((await r.json()) as { service_request_id: string }[])[0]!.service_request_id;
-    expect(other.app.store.db.prepare('SELECT source FROM cases WHERE code = ?').pluck().get(code)).toBe('hotline');
+    const sql = other.app.store.sql;
+    expect((await sql.one('SELECT source FROM cases WHERE code = $1', [code]))?.['source']).toBe('hotline');
     // stored as its SHA-256, never as itself
-    expect(other.app.store.db.prepare('SELECT key_hash FROM open311_keys WHERE name = ?').pluck().get('12345 热线')).toBe(createHash('sha256').update(key!).digest('hex'));
-    const stored = JSON.stringify(other.app.store.db.prepare('SELECT * FROM open311_keys').all()) + JSON.stringify(other.app.store.db.prepare('SELECT * FROM audit').all());
+    expect((await sql.one('SELECT key_hash FROM open311_keys WHERE name = $1', ['12345 热线']))?.['key_hash']).toBe(createHash('sha256').update(key!).digest('hex'));
+    const stored = JSON.stringify(await sql.query('SELECT * FROM open311_keys')) + JSON.stringify(await sql.query('SELECT * FROM audit'));
     expect(stored).not.toContain(key!);
   });
 });

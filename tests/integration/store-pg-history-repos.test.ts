@@ -284,7 +284,7 @@ for (const driver of drivers) {
     it('the past: its progress mark, its points committed with the mark in the caller\'s transaction, and ids a later write does not collide with', async () => {
       const log = { info() {}, warn() {}, error() {} };
       const backfill = (days: number) => new PastBackfill({
-        sql: h.store, db: undefined as never, pack: undefined as never, history: undefined as never, connectivity: undefined as never, ops: undefined as never,
+        sql: h.store, pack: undefined as never, history: undefined as never, connectivity: undefined as never, ops: undefined as never,
         seed: 7, days, now: () => T0, log,
       });
       expect(await backfill(0).prepare()).toBe(false);

@@ -7,7 +7,7 @@ import type { HistoryPoint, HistoryPort } from '../../server/history/history-sto
 import Database from 'better-sqlite3';
 import { migrate } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
-import { SqliteAlarmRepo } from '../../server/alarms/alarm-repo.ts';
+import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import { HeatEventQueries } from '../../server/heat/event-queries.ts';
 import { EventSlices } from '../../server/heat/event-slices.ts';
 import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
@@ -218,14 +218,15 @@ describe('event slices (cases and alarms per hour)', () => {
   it('adds the edges from the store and whole hours from memory, by street, and recomputes hours a late row falls in', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const repo = new SqliteAlarmRepo(db);
-    repo.insert(alarm('370102001', cell0, T + 30 * M)); // in the window's first, partial hour
-    repo.insert(alarm('370102002', cell0, T + 75 * M));
-    repo.insert(alarm('370102001', cell3, T + 170 * M));
-    repo.insert(alarm('370102001', null, T + 175 * M)); // no position: not on the map
-    repo.insert(alarm('370102001', cell3, T + 185 * M)); // after the window
-    repo.insert(alarm('370102001', cell3, T + 19 * M)); // before the window
-    const slices = new EventSlices(new HeatEventQueries(new SqliteStore(db)), 'alarms', g, ['370102001', '370102002'], { now: () => T + 10 * 3_600_000, settleMs: 10_000 });
+    const sql = new SqliteStore(db);
+    const repo = new AlarmRepo(sql);
+    await repo.insert(alarm('370102001', cell0, T + 30 * M)); // in the window's first, partial hour
+    await repo.insert(alarm('370102002', cell0, T + 75 * M));
+    await repo.insert(alarm('370102001', cell3, T + 170 * M));
+    await repo.insert(alarm('370102001', null, T + 175 * M)); // no position: not on the map
+    await repo.insert(alarm('370102001', cell3, T + 185 * M)); // after the window
+    await repo.insert(alarm('370102001', cell3, T + 19 * M)); // before the window
+    const slices = new EventSlices(new HeatEventQueries(sql), 'alarms', g, ['370102001', '370102002'], { now: () => T + 10 * 3_600_000, settleMs: 10_000 });
     const sum = async (street?: string) => {
       const w = new Float64Array(9 * 12);
       await slices.addTo(T + 20 * M, T + 180 * M, w, street);
@@ -242,7 +243,7 @@ describe('event slices (cases and alarms per hour)', () => {
     expect(await sum('370102001')).toEqual([1, 1, 2]);
     expect(await sum('370102002')).toEqual([1, 0, 1]);
     expect(slices.stats.computed).toBe(2);
-    repo.insert(alarm('370102002', cell3, T + 90 * M)); // written late, in a cached hour
+    await repo.insert(alarm('370102002', cell3, T + 90 * M)); // written late, in a cached hour
     expect(await sum()).toEqual([2, 2, 4]);
     expect(slices.stats.invalidated).toBe(2);
     expect(slices.stats.computed).toBe(4);
@@ -251,16 +252,15 @@ describe('event slices (cases and alarms per hour)', () => {
   it('reads an hour not yet settled from the store every time', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const repo = new SqliteAlarmRepo(db);
+    const sql = new SqliteStore(db);
     let now = T + 2 * 3_600_000 + 5_000; // 5 s after 02:00: the hour 01:00 may still get rows
-    const slices = new EventSlices(new HeatEventQueries(new SqliteStore(db)), 'alarms', g, ['370102001'], { now: () => now, settleMs: 10_000 });
+    const slices = new EventSlices(new HeatEventQueries(sql), 'alarms', g, ['370102001'], { now: () => now, settleMs: 10_000 });
     const count = async () => { const w = new Float64Array(9 * 12); await slices.addTo(T, T + 2 * 3_600_000, w); return w[0]; };
     expect(await count()).toBe(0);
     expect(slices.stats.computed).toBe(1); // 00:00 only
     // A batch written at 02:00:06 with a row of 01:59: that hour is read from the store until it settles, so the row counts.
     now += 1000;
-    db.prepare('INSERT INTO alarms (type, severity, entity_id, entity_kind, entity_name, org_code, grid_id, lon, lat, start_ts, update_ts, active, detail, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,1)')
-      .run('deviceOffline', 'minor', 'bin-x', 'bin', 'b', '370102001', 'g', cell0[0], cell0[1], T + 119 * M, T + 119 * M, '');
+    await new AlarmRepo(sql).insert({ ...alarm('370102001', cell0, T + 119 * M), entityId: 'bin-x', endTs: null });
     expect(await count()).toBe(1);
   });
 });

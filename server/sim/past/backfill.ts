@@ -12,13 +12,12 @@
  * committed hour (the world is re-run from the window's start — it is deterministic — and
  * what was written is skipped).
  *
- * Its own SQL (the progress mark, clearing an interrupted run's cases and alarms, the counts)
- * runs on the asynchronous store layer; the positions commit with their mark in one layer
- * transaction (HistoryStore.appendPast in it). The cases and alarms themselves are written
- * through the cases, SLA and alarm services, which still take the better-sqlite3 handle: that
- * phase stays on it, in its synchronous transactions, until those services are converted.
+ * Everything runs on the asynchronous store layer (SQLite or PostgreSQL): its own SQL (the
+ * progress mark, clearing an interrupted run's cases and alarms, the counts); the cases, clocks,
+ * alarms and acknowledgement audit rows of each hour, written through the cases, SLA, alarm and
+ * audit repositories in one layer transaction; the positions, committed with their mark in one
+ * layer transaction (HistoryStore.appendPast in it).
  */
-import type { Db } from '../../store/database.ts';
 import type { SqlStore } from '../../store/sql/types.ts';
 import type { HistoryStore } from '../../history/history-store.ts';
 import { DAY_MS, HOUR_MS } from '../clock.ts';
@@ -77,14 +76,12 @@ export interface PastProgress {
 interface MarkRow { days: number; seed: number; from_ts: number; to_ts: number; ops_done: number; tracks_until: number; started_ts: number; finished_ts: number | null }
 
 export interface BackfillDeps {
-  /** The store layer: the mark, the clearing of an interrupted run, the positions, and the past's cases and clocks (an hour per transaction). */
+  /** The store layer: the mark, the clearing of an interrupted run, the positions, and the past's cases, clocks and alarms (an hour per transaction). */
   sql: SqlStore;
-  /** The handle the past's alarms still write through (the cases phase). */
-  db: Db;
   pack: DistrictPack;
   history: HistoryStore;
   connectivity: ConnectivityPolicy;
-  ops: Omit<PastOpsDeps, 'db' | 'pack' | 'seed'>;
+  ops: Omit<PastOpsDeps, 'dialect' | 'pack' | 'seed'>;
   seed: number;
   days: number;
   now: () => number;
@@ -176,7 +173,7 @@ export class PastBackfill {
     await this.d.sql.transaction(async (tx) => {
       for (const del of SQL.clear) await tx.exec(del, [mark.to_ts]);
     });
-    const ops = pastOps({ ...this.d.ops, db: this.d.db, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
+    const ops = pastOps({ ...this.d.ops, dialect: this.d.sql.dialect, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
     for (let hour = mark.from_ts; hour < mark.to_ts; hour += HOUR_MS) {
       await this.d.sql.transaction((tx) => ops.advance(hour + HOUR_MS, tx));
       this.progress.cases = ops.result.cases;

@@ -27,8 +27,7 @@ import { SIM_DUTY_OFFICER, SYSTEM_ACTOR, type Actor, type CasesPort } from '../.
 import { SlaService } from '../../sla/sla-service.ts';
 import type { SlaSettingsRepo } from '../../sla/settings-repo.ts';
 import { EMPTY_CALENDAR } from '../../sla/work-time.ts';
-import type { Db } from '../../store/database.ts';
-import type { SqlExecutor, SqlParam, SqlRow, SqlStore, SqlTx } from '../../store/sql/types.ts';
+import type { SqlDialect, SqlExecutor, SqlParam, SqlRow, SqlStore, SqlTx } from '../../store/sql/types.ts';
 import { HOUR_MS, inWindow, localMinuteOfDay, MINUTE_MS, parseWindow, SimClock } from '../clock.ts';
 import type { SimContext } from '../context.ts';
 import { CREW_CONFIG, DONE_NOTES } from '../crews.ts';
@@ -40,7 +39,8 @@ import { Agenda } from './agenda.ts';
 import { PastAlarms } from './past-alarms.ts';
 
 export interface PastOpsDeps {
-  db: Db;
+  /** The dialect of the store whose transactions the past is written in. */
+  dialect: SqlDialect;
   pack: DistrictPack;
   seed: number;
   reportsPerDay: number;
@@ -85,10 +85,9 @@ const CITIZEN_SOURCES = new Set(['citizenPhoto', 'hotline']);
 
 
 /**
- * Writes the cases and alarms of [fromMs, toMs) in the caller's transaction `tx` (of the layer
- * on the same SQLite handle as `d.db`, whose alarms are still written through the handle) and
- * returns what it wrote. Cases still open at `toMs` stay open at the stage they reached, their
- * clocks running: the live SLA service takes them over (`recover`).
+ * Writes the cases and alarms of [fromMs, toMs) in the caller's transaction `tx` and returns
+ * what it wrote. Cases still open at `toMs` stay open at the stage they reached, their clocks
+ * running: the live SLA service takes them over (`recover`).
  */
 export async function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number, tx: SqlTx): Promise<PastOpsResult> {
   const ops = pastOps(d, fromMs, toMs);
@@ -104,8 +103,9 @@ export interface PastOps {
 }
 
 /**
- * The caller's transaction as the store of the past's cases service and SLA clocks: their own
- * transactions are parts of it (the past is written an hour per transaction, not a step).
+ * The caller's transaction as the store of the past's cases service, SLA clocks, alarms and
+ * audit rows: their own transactions are parts of it (the past is written an hour per
+ * transaction, not a step).
  */
 class CallersTransaction implements SqlStore {
   readonly dialect;
@@ -132,9 +132,7 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
     return (result.byDay[day] ??= { cases: 0, alarms: 0 });
   };
   let now = fromMs;
-  // The repositories prepare their statements per call; the past makes a hundred thousand calls, so they are prepared once here.
-  const db = cachedStatements(d.db);
-  const store = new CallersTransaction('sqlite');
+  const store = new CallersTransaction(d.dialect);
   const events = new DomainEvents();
   events.onError = (err, event) => d.log.error({ err, event }, 'past generator: a listener failed');
   const locator = new DistrictLocator(d.pack);
@@ -309,10 +307,10 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   const ctx = { clock, ts: fromMs } as unknown as SimContext;
 
   // Alarms, planned up front and raised in time order with the cases' steps; the 未诉先办 types open their cases.
-  const pastAlarms = new PastAlarms({ db, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, toMs });
+  const pastAlarms = new PastAlarms({ store, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, toMs });
   pastAlarms.schedule(fromMs, toMs, (start, type) => at(start, async () => {
     now = start;
-    const alarm = pastAlarms.raise(type, start);
+    const alarm = await pastAlarms.raise(type, start);
     if (!alarm) return;
     result.alarms++;
     dayOf(start).alarms++;
@@ -321,7 +319,7 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
     await act(start, 'openForAlarm', 0, async () => { opened = await cases.openForAlarm({ ...alarm, active: true, endTs: null }); });
     const c = opened as CaseDetail | null;
     if (!c) return;
-    pastAlarms.linkCase(alarm, c.id);
+    await pastAlarms.linkCase(alarm, c.id);
     onFiled(c);
   }));
 
@@ -362,23 +360,6 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
     return result;
   };
   return { advance, finish, result };
-}
-
-/** The same database, its `prepare` memoised by SQL text (statements are reusable in better-sqlite3). */
-function cachedStatements(db: Db): Db {
-  const cache = new Map<string, ReturnType<Db['prepare']>>();
-  const prepare = (sql: string) => {
-    let st = cache.get(sql);
-    if (!st) cache.set(sql, (st = db.prepare(sql)));
-    return st;
-  };
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return prepare;
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
 
 /**

@@ -33,15 +33,17 @@ if (process.env.BENCH_SETUP !== '0') {
   const pack = app.district.pack;
   const mobile = [...pack.staff, ...pack.vehicles, ...pack.muckTrucks].map((e) => e.id);
   // Each device is its own commit now (the registry writes in order, one at a time): the WAL is
-  // not synced during the setup, which is not what the benchmark measures, and is again after it.
-  app.store.db.pragma('synchronous = OFF');
+  // not synced during the setup, which is not what the benchmark measures, and is again after it
+  // (SQLite's WAL; PostgreSQL's commits are left as they are).
+  const sqlite = app.store.sql.dialect === 'sqlite';
+  if (sqlite) await app.store.sql.exec('PRAGMA synchronous = OFF');
   for (let k = 0; k < count; k++) {
     const bind = k < mobile.length
       ? { entityId: mobile[k]! }
       : { newEntity: { kind: 'vehicle' as const, name: `bench vehicle ${k}`, plate: `B${String(k).padStart(6, '0')}` } };
     await app.deviceDirectory.create('http', benchDeviceId(k), bind, null);
   }
-  app.store.db.pragma('synchronous = FULL');
+  if (sqlite) await app.store.sql.exec('PRAGMA synchronous = FULL');
   secret = (await new IngestKeysRepo(app.store.sql).create('bench load', 'bench', Date.now())).secret;
   wallToken = newToken();
   await app.store.access.createDisplayToken(wallToken, 'bench wall', 'bench');
