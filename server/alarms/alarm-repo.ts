@@ -55,6 +55,8 @@ export class AlarmRepo {
   }
 
   async get(id: number): Promise<Alarm | undefined> {
+    // No row has such an id; PostgreSQL would refuse the parameter (beyond BIGINT) rather than find nothing.
+    if (!Number.isSafeInteger(id)) return undefined;
     const r = await this.sql.one<AlarmRow>('SELECT * FROM alarms WHERE id = $1', [id]);
     return r ? toAlarm(r) : undefined;
   }

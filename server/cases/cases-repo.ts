@@ -138,6 +138,8 @@ export class CasesRepo {
   }
 
   async get(id: number): Promise<CaseRecord | undefined> {
+    // No row has such an id; PostgreSQL would refuse the parameter (beyond BIGINT) rather than find nothing.
+    if (!Number.isSafeInteger(id)) return undefined;
     const r = await this.sql.one<CaseRow>('SELECT * FROM cases WHERE id = $1', [id]);
     return r && fromRow(r);
   }

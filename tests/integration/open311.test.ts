@@ -20,7 +20,7 @@ import type { DistrictPack } from '../../shared/district.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
 import { DistrictLocator } from '../../server/district/locator.ts';
 import { call, login } from './ops-http.ts';
-import { lixiaPack, startServer, type RunningServer } from './server-harness.ts';
+import { lixiaPack, startServer, storeEnv, type RunningServer } from './server-harness.ts';
 
 const ADMIN_PASSWORD = 'admin-password-for-tests';
 const PHOTO_MAX = 4096;
@@ -442,9 +442,9 @@ describe('npm run admin -- open311-key', () => {
   });
 
   it('prints a key once that the server takes, with the source chosen', async () => {
-    const bad = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', 'x', '--source', 'media'], { env: { ...process.env, DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', 'x', '--source', 'media'], { env: { ...process.env, ...storeEnv(dataDir), DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(2);
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', '12345', '热线', '--source', 'hotline'], { env: { ...process.env, DATA_DIR: dataDir } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', '12345', '热线', '--source', 'hotline'], { env: { ...process.env, ...storeEnv(dataDir), DATA_DIR: dataDir } });
     const key = /^(o311_\S+)$/m.exec(stdout)?.[1];
     expect(key, stdout).toBeDefined();
     expect(stdout).toContain('"12345 热线" (source hotline)');
