@@ -111,7 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(strictBody);
   await app.register(security, { corsOrigins: config.corsOrigins, mapbox: config.map.basemap === 'mapbox', basemapOrigins: basemapOrigins(config.map), publicUrl: config.publicUrl });
   await app.register(docs, { version: VERSION });
-  await app.register(store, { dataDir: config.dataDir });
+  await app.register(store, { dataDir: config.dataDir, ...(config.database ? { database: config.database } : {}) });
   await app.register(auth);
   // Early: the readiness registry must exist before plugins that add checks to it (cluster).
   await app.register(opsMetrics, { tickMs: config.live.tickMs, token: config.metrics.token, port: config.metrics.port });

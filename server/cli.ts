@@ -22,7 +22,7 @@ import { loadConfig } from './config.ts';
 import { loadDistrictPack } from './district/load-pack.ts';
 import { AccessRepo } from './store/access-repo.ts';
 import { AuditRepo } from './store/audit-repo.ts';
-import { openDatabase } from './store/database.ts';
+import { openSqlStore } from './store/sql/open.ts';
 import { runBackupCommand } from './store/backup.ts';
 import { isRole } from '../shared/roles.ts';
 import { nameProblem } from '../shared/names.ts';
@@ -35,11 +35,16 @@ const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
 // Before the store is opened here: restore must find it closed, and neither migrates anything.
 if (command === 'backup' || command === 'restore') {
+  if (config.database) {
+    // PostgreSQL has its own tools, which copy a running database consistently (README, "Backups").
+    process.stderr.write(`${command}: the store is PostgreSQL (DATABASE_URL): use ${command === 'backup' ? 'pg_dump -Fc -f <file> "$DATABASE_URL"' : 'pg_restore --no-owner -d "$DATABASE_URL" <file> (nodes stopped)'}\n`);
+    process.exit(2);
+  }
   process.exit(await runBackupCommand(command, args, config.dataDir, (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`${l}\n`)));
 }
-const db = openDatabase(config.dataDir);
-const access = new AccessRepo(db);
-const audit = new AuditRepo(db);
+const sql = await openSqlStore({ dataDir: config.dataDir, ...(config.database ? { databaseUrl: config.database.url, schema: config.database.schema } : {}) });
+const access = new AccessRepo(sql);
+const audit = new AuditRepo(sql);
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 
 /** The new password: typed at a terminal without echo, or piped in (a file, a secret store's CLI). */
@@ -81,25 +86,25 @@ try {
     case 'reset-password': {
       const [username] = args;
       if (!username) fail('usage: npm run admin -- reset-password <username>');
-      const user = access.findUser(username);
+      const user = await access.findUser(username);
       if (!user) fail(`no user "${username}"`);
       const password = newPassword();
       // The running server's session sweep sees the ended sessions and cuts their live screens off.
-      const ended = access.setPassword(user.id, await hashPassword(password), Date.now());
-      audit.record('cli', 'user.resetPassword', username, { endedSessions: ended.length });
+      const ended = await access.setPassword(user.id, await hashPassword(password), Date.now());
+      await audit.record({ actor: 'cli', action: 'user.resetPassword', target: username, detail: { endedSessions: ended.length } });
       process.stdout.write(`New password for ${username}: ${password}\n(existing sessions of ${username} were signed out)\n`);
       break;
     }
     case 'set-password': {
       const [username] = args;
       if (!username || args.length !== 1) fail('usage: npm run admin -- set-password <username>   (type the password when asked, or pipe it in: < file)');
-      const user = access.findUser(username);
+      const user = await access.findUser(username);
       if (!user) fail(`no user "${username}"`);
       const password = (await readStdin()).replace(/\r?\n$/, '');
       const problem = passwordProblem(password, username);
       if (problem) fail(`password not set: ${describePasswordProblem(problem)}`);
-      const ended = access.setPassword(user.id, await hashPassword(password), Date.now());
-      audit.record('cli', 'user.setPassword', username, { endedSessions: ended.length });
+      const ended = await access.setPassword(user.id, await hashPassword(password), Date.now());
+      await audit.record({ actor: 'cli', action: 'user.setPassword', target: username, detail: { endedSessions: ended.length } });
       process.stdout.write(`Password of ${username} set (${ended.length} session(s) signed out)\n`);
       break;
     }
@@ -109,15 +114,15 @@ try {
       if (!username || !role || !isRole(role) || role === 'wall') fail(usage);
       if (role === 'field' ? flag !== '--unit' || !unitId || args.length !== 4 : args.length !== 2) fail(usage);
       if (nameProblem(username)) fail(`the user name ${nameProblem(username)}`);
-      if (access.findUser(username)) fail(`user "${username}" exists already`);
+      if (await access.findUser(username)) fail(`user "${username}" exists already`);
       if (role === 'field') {
         const pack = await loadDistrictPack(config.districtPack);
         const units = new Set([...pack.staff.map((x) => x.id), ...pack.vehicles.map((x) => x.id)]);
         if (!units.has(unitId!)) fail(`no unit "${unitId}" in the district pack (a staff member or sanitation vehicle id, e.g. staff-0001)`);
       }
       const password = newPassword();
-      access.createUser(username, await hashPassword(password), role, Date.now(), role === 'field' ? unitId! : null);
-      audit.record('cli', 'user.create', username, role === 'field' ? { role, unitId } : { role });
+      await access.createUser(username, await hashPassword(password), role, Date.now(), role === 'field' ? unitId! : null);
+      await audit.record({ actor: 'cli', action: 'user.create', target: username, detail: role === 'field' ? { role, unitId } : { role } });
       process.stdout.write(`Created ${role} ${username}${role === 'field' ? ` for unit ${unitId}` : ''} with password: ${password}\n`);
       break;
     }
@@ -125,15 +130,15 @@ try {
       const name = args.join(' ').trim();
       if (!name) fail('usage: npm run admin -- wall-token <name of the screen>');
       const token = newToken();
-      const id = access.createDisplayToken(token, name, 'cli');
-      audit.record('cli', 'displayToken.create', String(id), { name });
+      const id = await access.createDisplayToken(token, name, 'cli');
+      await audit.record({ actor: 'cli', action: 'displayToken.create', target: String(id), detail: { name } });
       process.stdout.write(`Wall URL for "${name}": ${base}/wall?token=${encodeURIComponent(token)}\n`);
       break;
     }
     case 'revoke-wall-tokens': {
       let n = 0;
-      for (const t of access.listDisplayTokens()) if (t.revokedAt === null && access.revokeDisplayToken(t.id)) n++;
-      audit.record('cli', 'displayToken.revokeAll', undefined, { count: n });
+      for (const t of await access.listDisplayTokens()) if (t.revokedAt === null && (await access.revokeDisplayToken(t.id))) n++;
+      await audit.record({ actor: 'cli', action: 'displayToken.revokeAll', detail: { count: n } });
       process.stdout.write(`Revoked ${n} wall display token(s).\n`);
       break;
     }
@@ -144,17 +149,18 @@ try {
       const name = (at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)]).join(' ').trim();
       if (!name || name.length > 100) fail(usage);
       if (!source || !(OPEN311_KEY_SOURCES as readonly string[]).includes(source)) fail(`${usage}\n--source must be one of ${OPEN311_KEY_SOURCES.join(', ')}`);
-      const keys = new Open311KeysRepo(db, (p) => new ServerSecret(db).derive(p));
-      const { key, row } = keys.create(name, source as Open311KeySource, 'cli', Date.now());
-      audit.record('cli', 'open311Key.create', `open311Key:${row.id}`, { name, source });
+      const secret = await ServerSecret.load(sql);
+      const keys = new Open311KeysRepo(sql, (p) => secret.derive(p));
+      const { key, row } = await keys.create(name, source as Open311KeySource, 'cli', Date.now());
+      await audit.record({ actor: 'cli', action: 'open311Key.create', target: `open311Key:${row.id}`, detail: { name, source } });
       process.stdout.write(`Open311 API key #${row.id} "${name}" (source ${source}), shown once:\n${key}\nEndpoint: ${base}/open311/v2/\n`);
       break;
     }
     case 'ingest-key': {
       const name = args.join(' ').trim();
       if (!name || name.length > 80) fail('usage: npm run admin -- ingest-key "<name of the integration>" (1–80 characters)');
-      const { secret, key } = new IngestKeysRepo(db).create(name, 'cli', Date.now());
-      audit.record('cli', 'ingestKey.create', `ingestKey:${key.id}`, { name });
+      const { secret, key } = await new IngestKeysRepo(sql).create(name, 'cli', Date.now());
+      await audit.record({ actor: 'cli', action: 'ingestKey.create', target: `ingestKey:${key.id}`, detail: { name } });
       process.stdout.write(`Ingest key #${key.id} "${name}", shown once:\n${secret}\nSend it as  Authorization: Bearer <key>  to ${base}/api/v1/ingest/positions and ${base}/api/v1/ingest/readings\n`);
       break;
     }
@@ -162,5 +168,5 @@ try {
       fail('commands: reset-password <username> | set-password <username> (password on stdin) | add-user <username> <role> | wall-token <name> | revoke-wall-tokens | open311-key <name> [--source citizenPhoto|hotline] | ingest-key <name> | backup <file> | restore <file>');
   }
 } finally {
-  db.close();
+  await sql.close();
 }

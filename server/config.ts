@@ -12,6 +12,7 @@ import { INGEST_SOURCES, type IngestSource } from './ingest/types.ts';
 import { SOURCE_SETTINGS, type SourcePolicyOverrides } from './ingest/source-policy.ts';
 import type { Crs } from '../shared/geo.ts';
 import { JT808_ENV, jt808Config, type Jt808Config } from './ingest/jt808/config.ts';
+import { describeDatabaseUrl } from './store/sql/postgres-store.ts';
 import { WALL_LAYOUT_SETTINGS, type WallLayoutSetting } from '../shared/wall-layout.ts';
 import { HARDENING_ENV, hardeningConfig, type HardeningConfig } from './auth/hardening-config.ts';
 
@@ -25,6 +26,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   // The store (server/store/sql/): PostgreSQL when set, else the SQLite file under DATA_DIR.
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
   DISTRICT_PACK: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
   SIM_ENABLED: Type.Optional(Bool),
@@ -122,6 +124,8 @@ export interface Config {
   port: number;
   publicUrl: string | undefined;
   dataDir: string;
+  /** PostgreSQL (DATABASE_URL, DATABASE_SCHEMA); absent: the embedded SQLite file under dataDir. */
+  database: { url: string; schema: string | undefined } | undefined;
   districtPack: string;
   logLevel: string;
   sim: {
@@ -218,11 +222,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = env as Env;
   const bool = (v: string | undefined, d: boolean) => (v === undefined ? d : v === 'true' || v === '1');
   const int = (v: string | undefined, d: number) => (v === undefined ? d : Number.parseInt(v, 10));
-  if (e.DATABASE_URL !== undefined) {
-    // The PostgreSQL store's layer and schema exist (npm run db:migrate), but most repositories still
-    // run on the SQLite handle: starting would put part of the data in the file and part nowhere.
-    throw new ConfigError('invalid configuration:\n  DATABASE_URL=***: this build runs its repositories on the embedded SQLite store only '
-      + '(the PostgreSQL schema can be created with `npm run db:migrate`; see README, "PostgreSQL"). Unset DATABASE_URL to start.');
+  if (e.DATABASE_SCHEMA !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError('invalid configuration:\n  DATABASE_SCHEMA: set DATABASE_URL too (the schema is a PostgreSQL one; without DATABASE_URL the store is the SQLite file)');
   }
   const port = int(e.PORT, 8080);
   if (port > 65535) throw new ConfigError(`invalid configuration:\n  PORT=${port}: must be 0..65535`);
@@ -278,6 +279,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     dataDir: e.DATA_DIR ?? './var',
+    database: e.DATABASE_URL === undefined ? undefined : { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA },
     districtPack: e.DISTRICT_PACK ?? './data/lixia',
     logLevel: e.LOG_LEVEL ?? 'info',
     sim: {
@@ -413,6 +415,7 @@ function dispatchConfig(e: Env, int: (v: string | undefined, d: number) => numbe
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     env: c.env, host: c.host, port: c.port, publicUrl: c.publicUrl, dataDir: c.dataDir, districtPack: c.districtPack,
+    store: c.database ? { kind: 'postgres', at: describeDatabaseUrl(c.database.url), schema: c.database.schema } : { kind: 'sqlite' },
     sim: c.sim, live: c.live, filters: c.filters, sessionTtlH: c.auth.sessionTtlH,
     adminPassword: c.auth.adminPassword ? '***' : undefined, corsOrigins: c.corsOrigins,
     mapbox: c.map.mapboxAccessToken ? '***' : undefined, mapStyleUrl: c.map.styleUrl && maskUrlSecrets(c.map.styleUrl),

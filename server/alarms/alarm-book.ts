@@ -9,15 +9,19 @@
  * severity change, within valueFlushMs when only readings were refreshed — and its events
  * are emitted after the commit. With
  * synchronous=FULL each commit is an fsync (≈ 1 ms here), which per alarm tripled the
- * ingest's cost in the rules replay of tests/bench/dispatch.bench.ts. What a user does (ack, clear, case
- * link) is written before the call returns. Every read flushes first, so it sees every
- * alarm with its id.
+ * ingest's cost in the rules replay of tests/bench/dispatch.bench.ts. The rules run
+ * synchronously on the change stream while the store is asynchronous: batches are committed
+ * one at a time, in order (a SerialWriter), each from the state at its start; a batch that
+ * fails goes back into the next one (never dropped) and the failure is the caller's to log.
+ * What a user does (ack, clear, case link) is committed before the call resolves. Every read
+ * flushes first, so it sees every alarm with its id.
  */
 import type { Alarm, AlarmQuery, AlarmSettings, AlarmSeverity, AlarmType } from '../../shared/alarms.ts';
 import type { EntityKind } from '../../shared/entities.ts';
 import { HttpError } from '../http-error.ts';
 import type { DomainEvents } from '../ops/domain-events.ts';
 import type { Actor, AlarmsPort } from '../ops/ports.ts';
+import { SerialWriter } from '../store/sql/serial-writer.ts';
 import type { AlarmRepo } from './alarm-repo.ts';
 
 /** What a rule found: the reading behind it and, when the rule grades it, its own severity. */
@@ -50,6 +54,11 @@ export class AlarmBook implements AlarmsPort {
   private readonly byId = new Map<number, ActiveAlarm>();
   private readonly clearing = new Set<ActiveAlarm>();
   private readonly dirty = new Set<ActiveAlarm>();
+  private readonly writer = new SerialWriter();
+  /** Work the book's events started (the auto case and its link): reads wait for it, as they did when it ran inside the commit. */
+  private readonly followUps = new Set<Promise<unknown>>();
+  /** The alarms of the batch whose events are being told. */
+  private telling = new Map<number, Alarm>();
   /** Whether the batch holds more than refreshed readings (a new alarm, a clear, a severity change). */
   private urgent = false;
   private lastFlush = 0;
@@ -57,13 +66,20 @@ export class AlarmBook implements AlarmsPort {
   valueFlushMs = 10_000;
   /** Called after an originator's set of active alarm types changed (raised or cleared). */
   onActiveSetChanged: (entityId: string, at: number) => void = () => {};
+  /** Told when a batch the tick started could not be committed (it stays queued for the next one). */
+  onFlushError: (err: unknown) => void = () => {};
 
-  constructor(
+  private constructor(
     private readonly repo: AlarmRepo,
     private readonly events: DomainEvents,
     private readonly currentSettings: () => AlarmSettings,
-  ) {
-    for (const alarm of repo.active()) this.remember({ alarm, stored: alarm.version, clearingSince: 0 });
+  ) {}
+
+  /** The book with the store's active alarms in it. */
+  static async open(repo: AlarmRepo, events: DomainEvents, currentSettings: () => AlarmSettings): Promise<AlarmBook> {
+    const book = new AlarmBook(repo, events, currentSettings);
+    for (const alarm of await repo.active()) book.remember({ alarm, stored: alarm.version, clearingSince: 0 });
+    return book;
   }
 
   settings(): AlarmSettings {
@@ -116,58 +132,113 @@ export class AlarmBook implements AlarmsPort {
     return [...(this.byEntity.get(entityId)?.keys() ?? [])];
   }
 
-  /** Clears the alarms whose hold has passed and writes the batched updates in one transaction. */
+  /**
+   * Clears the alarms whose hold has passed and starts the commit of the batched updates (one
+   * transaction, behind any still running); a failed commit is told to onFlushError.
+   */
   tick(now: number): void {
     const holdMs = this.currentSettings().clearHoldS * 1000;
     for (const a of [...this.clearing]) if (now - a.clearingSince >= holdMs) this.finishClear(a, 'system', now);
     if (this.urgent || now - this.lastFlush >= this.valueFlushMs) {
       this.lastFlush = now;
-      this.flush();
+      this.flush().catch((err: unknown) => this.onFlushError(err));
     }
   }
 
-  /** Writes every batched change in one transaction, then tells the listeners (new alarms also as 'alarm:raised'). */
-  flush(): void {
+  /**
+   * Commits every batched change in one transaction, after the batches before it, then tells the
+   * listeners (new alarms also as 'alarm:raised'). Rejects when the store fails; the batch stays
+   * queued for the next flush.
+   */
+  flush(): Promise<void> {
     this.urgent = false;
+    return this.writer.run(() => this.commitBatch());
+  }
+
+  private async commitBatch(): Promise<void> {
     if (this.dirty.size === 0) return;
     const batch = [...this.dirty];
     this.dirty.clear();
-    const inserted = new Set<ActiveAlarm>();
-    this.repo.transaction(() => {
-      for (const a of batch) {
-        if (a.stored === 0) inserted.add(a);
-        this.persist(a);
+    // The rules keep changing the alarms while the transaction runs: it writes them as they are now.
+    const rows = batch.map((a) => ({ a, row: { ...a.alarm }, expected: a.stored }));
+    let ids: number[];
+    try {
+      ids = await this.repo.sql.transaction(async (tx) => {
+        const out: number[] = [];
+        for (const { row, expected } of rows) {
+          if (expected === 0) out.push(await this.repo.insert(row, tx));
+          // The book is the only writer of these rows, so a mismatch is a bug, not a race.
+          else if (!(await this.repo.update(row, expected, tx))) throw new Error(`alarm ${row.id}: stored version is not ${expected}`);
+          else out.push(row.id);
+        }
+        return out;
+      });
+    } catch (err) {
+      for (const a of batch) this.dirty.add(a);
+      throw err;
+    }
+    const inserted: ActiveAlarm[] = [];
+    rows.forEach(({ a, row, expected }, i) => {
+      if (expected === 0) {
+        a.alarm.id = ids[i]!;
+        inserted.push(a);
+        // Cleared while it was being inserted: forgotten already, so not filed under its id.
+        if (a.alarm.active) this.byId.set(a.alarm.id, a);
       }
+      a.stored = row.version;
     });
-    for (const a of batch) {
-      this.events.emit('alarm:changed', a.alarm.id);
-      if (inserted.has(a)) this.events.emit('alarm:raised', a.alarm.id, a.alarm.type);
+    this.telling = new Map(rows.map(({ a }) => [a.alarm.id, { ...a.alarm }]));
+    try {
+      for (const { a } of rows) {
+        this.events.emit('alarm:changed', a.alarm.id);
+        if (inserted.includes(a)) this.events.emit('alarm:raised', a.alarm.id, a.alarm.type);
+      }
+    } finally {
+      this.telling = new Map();
     }
   }
 
-  get(alarmId: number): Alarm | undefined {
-    this.flush();
+  told(alarmId: number): Alarm | undefined {
+    const a = this.telling.get(alarmId);
+    return a && { ...a };
+  }
+
+  follow(work: Promise<unknown>): void {
+    const tracked = work.finally(() => { this.followUps.delete(tracked); });
+    // The work's own failure is its starter's to report; here it only ends the wait.
+    tracked.catch(() => undefined);
+    this.followUps.add(tracked);
+  }
+
+  /** Commits what is batched, then waits for the work its events started. */
+  private async settled(): Promise<void> {
+    await this.flush();
+    while (this.followUps.size > 0) await Promise.allSettled([...this.followUps]);
+  }
+
+  async get(alarmId: number): Promise<Alarm | undefined> {
+    await this.settled();
     const a = this.byId.get(alarmId);
     return a ? { ...a.alarm } : this.repo.get(alarmId);
   }
 
-  active(): Alarm[] {
-    this.flush();
+  async active(): Promise<Alarm[]> {
+    await this.settled();
     return [...this.byId.values()].map((a) => ({ ...a.alarm }));
   }
 
-  changedSince(ts: number): Alarm[] {
-    this.flush();
+  async changedSince(ts: number): Promise<Alarm[]> {
+    await this.settled();
     return this.repo.changedSince(ts);
   }
 
-  query(q: AlarmQuery): Alarm[] {
-    this.flush();
+  async query(q: AlarmQuery): Promise<Alarm[]> {
+    await this.settled();
     return this.repo.query(q);
   }
 
   /** 确认: who saw it. Once only (409 after); a cleared alarm can still be acknowledged. */
-  ack(alarmId: number, actor: Actor, now: number, version?: number): Alarm {
+  ack(alarmId: number, actor: Actor, now: number, version?: number): Promise<Alarm> {
     return this.change(alarmId, version, (al) => {
       if (al.ackTs !== null) throw new HttpError(409, 'invalid_transition', `alarm ${alarmId} was already acknowledged by ${al.ackBy}`);
       al.ackBy = actor.name;
@@ -177,42 +248,51 @@ export class AlarmBook implements AlarmsPort {
   }
 
   /** Manual clear by a user; 409 when it is already cleared. */
-  clear(alarmId: number, actor: Actor, now: number, version?: number): Alarm {
-    this.flush();
+  async clear(alarmId: number, actor: Actor, now: number, version?: number): Promise<Alarm> {
+    await this.flush();
     const a = this.byId.get(alarmId);
     if (!a) {
-      const stored = this.repo.get(alarmId);
+      const stored = await this.repo.get(alarmId);
       if (!stored) throw new HttpError(404, 'not_found', `no alarm ${alarmId}`);
       throw new HttpError(409, 'invalid_transition', `alarm ${alarmId} is already cleared (by ${stored.clearedBy})`);
     }
     if (version !== undefined && version !== a.alarm.version) throw this.stale(alarmId, version);
     a.clearingSince = now;
     this.finishClear(a, actor.name, now);
-    this.flush();
-    return { ...a.alarm };
+    const cleared = { ...a.alarm };
+    await this.flush();
+    return cleared;
   }
 
-  linkCase(alarmId: number, caseId: number): void {
-    this.change(alarmId, undefined, (al) => { al.caseId = caseId; });
+  async linkCase(alarmId: number, caseId: number): Promise<void> {
+    await this.change(alarmId, undefined, (al) => { al.caseId = caseId; });
   }
 
-  private change(alarmId: number, version: number | undefined, mutate: (al: Alarm) => void): Alarm {
-    this.flush();
+  /** Drains the commits in flight (closing). */
+  settle(): Promise<void> {
+    return this.writer.drain();
+  }
+
+  private async change(alarmId: number, version: number | undefined, mutate: (al: Alarm) => void): Promise<Alarm> {
+    await this.flush();
     const a = this.byId.get(alarmId);
     if (a) {
       if (version !== undefined && version !== a.alarm.version) throw this.stale(alarmId, version);
       mutate(a.alarm);
       a.alarm.version++;
-      this.write(a);
-      return { ...a.alarm };
+      const changed = { ...a.alarm };
+      // Committed with whatever the rules batched since: one transaction, in order.
+      this.dirty.add(a);
+      await this.flush();
+      return changed;
     }
-    const al = this.repo.get(alarmId);
+    const al = await this.repo.get(alarmId);
     if (!al) throw new HttpError(404, 'not_found', `no alarm ${alarmId}`);
     if (version !== undefined && version !== al.version) throw this.stale(alarmId, version);
     const expected = al.version;
     mutate(al);
     al.version++;
-    if (!this.repo.update(al, expected)) throw this.stale(alarmId, expected);
+    if (!(await this.repo.update(al, expected))) throw this.stale(alarmId, expected);
     this.events.emit('alarm:changed', alarmId);
     return al;
   }
@@ -246,23 +326,6 @@ export class AlarmBook implements AlarmsPort {
     this.dirty.add(a);
     this.urgent = true;
     this.onActiveSetChanged(al.entityId, now);
-  }
-
-  private write(a: ActiveAlarm): void {
-    this.dirty.delete(a);
-    this.persist(a);
-    this.events.emit('alarm:changed', a.alarm.id);
-  }
-
-  private persist(a: ActiveAlarm): void {
-    if (a.stored === 0) {
-      a.alarm.id = this.repo.insert(a.alarm);
-      if (a.alarm.active) this.byId.set(a.alarm.id, a);
-    } else if (!this.repo.update(a.alarm, a.stored)) {
-      // The book is the only writer of these rows, so a mismatch is a bug, not a race.
-      throw new Error(`alarm ${a.alarm.id}: stored version is not ${a.stored}`);
-    }
-    a.stored = a.alarm.version;
   }
 
   private remember(a: ActiveAlarm): void {

@@ -10,7 +10,7 @@ import type { DerivationThresholds } from '../ingest/ingest.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { DomainEvents } from '../ops/domain-events.ts';
 import type { Actor } from '../ops/ports.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlStore } from '../store/sql/types.ts';
 import { AlarmBook } from './alarm-book.ts';
 import { AlarmRepo } from './alarm-repo.ts';
 import { LocalClock } from './local-time.ts';
@@ -27,11 +27,11 @@ export interface AlarmsModule {
   engine: RuleEngine;
   settingsRow(): SettingsRow;
   /** Saves (400 invalid, 409 stale version) and takes effect on the next evaluation. */
-  updateSettings(settings: AlarmSettings, version: number, actor: Actor, now: number): SettingsRow;
+  updateSettings(settings: AlarmSettings, version: number, actor: Actor, now: number): Promise<SettingsRow>;
 }
 
 export interface AlarmsModuleOptions {
-  db: Db;
+  sql: SqlStore;
   live: LiveState;
   pack: DistrictPack;
   events: DomainEvents;
@@ -44,16 +44,17 @@ export interface AlarmsModuleOptions {
   onError?: (err: unknown, where: string) => void;
 }
 
-export function createAlarms(opts: AlarmsModuleOptions): AlarmsModule {
-  const settingsRepo = new AlarmSettingsRepo(opts.db);
-  let row = settingsRepo.load();
+export async function createAlarms(opts: AlarmsModuleOptions): Promise<AlarmsModule> {
+  const settingsRepo = new AlarmSettingsRepo(opts.sql);
+  let row = await settingsRepo.load();
   const apply = () => opts.onThresholds?.({
     binFullPct: row.settings.binFullPct, binOverflowPct: row.settings.binOverflowPct,
     nh3LimitMgM3: row.settings.nh3LimitMgM3, h2sLimitMgM3: row.settings.h2sLimitMgM3,
   });
   apply();
   const settings = () => row.settings;
-  const book = new AlarmBook(new AlarmRepo(opts.db), opts.events, settings);
+  const book = await AlarmBook.open(new AlarmRepo(opts.sql), opts.events, settings);
+  book.onFlushError = (err) => opts.onError?.(err, 'alarm flush');
   const n = opts.live.size;
   const engine = new RuleEngine({
     live: opts.live, book, settings, now: opts.now, clock: new LocalClock(opts.pack.meta.timezone),
@@ -65,8 +66,8 @@ export function createAlarms(opts: AlarmsModuleOptions): AlarmsModule {
     book,
     engine,
     settingsRow: () => structuredClone(row),
-    updateSettings(next, version, actor, now) {
-      row = settingsRepo.save(next, version, actor.name, now);
+    async updateSettings(next, version, actor, now) {
+      row = await settingsRepo.save(next, version, actor.name, now);
       apply();
       return structuredClone(row);
     },

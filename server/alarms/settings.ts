@@ -7,7 +7,7 @@ import type { AlarmSettings } from '../../shared/alarms.ts';
 import { ENTITY_KINDS } from '../../shared/entities.ts';
 import { AlarmSettingsSchema } from '../../shared/schemas/alarms.ts';
 import { HttpError } from '../http-error.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 import { parseWindow } from '../sim/clock.ts';
 
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
@@ -69,11 +69,11 @@ export interface SettingsRow { settings: AlarmSettings; version: number; updated
 
 /** The single settings row. Version 0 means "never saved": the defaults are in force. */
 export class AlarmSettingsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
-  load(): SettingsRow {
-    const row = this.db.prepare('SELECT json, version, updated_ts, updated_by FROM alarm_settings WHERE id = 1').get() as
-      { json: string; version: number; updated_ts: number; updated_by: string } | undefined;
+  async load(): Promise<SettingsRow> {
+    const row = await this.sql.one<{ json: string; version: number; updated_ts: number; updated_by: string }>(
+      'SELECT json, version, updated_ts, updated_by FROM alarm_settings WHERE id = 1');
     if (!row) return { settings: structuredClone(DEFAULT_ALARM_SETTINGS), version: 0, updatedTs: null, updatedBy: null };
     // Fields added by a later build take their defaults; a stored row that no longer validates falls back whole.
     const merged = { ...structuredClone(DEFAULT_ALARM_SETTINGS), ...(JSON.parse(row.json) as Partial<AlarmSettings>) };
@@ -83,13 +83,13 @@ export class AlarmSettingsRepo {
   }
 
   /** Saves when `version` is the current one; 400 with the problems, 409 when someone saved in between. */
-  save(settings: AlarmSettings, version: number, by: string, now: number): SettingsRow {
+  async save(settings: AlarmSettings, version: number, by: string, now: number): Promise<SettingsRow> {
     const problems = settingsProblems(settings);
     if (problems.length > 0) throw new HttpError(400, 'bad_request', `invalid alarm settings: ${problems.join('; ')}`, problems);
     const json = JSON.stringify(settings);
     const res = version === 0
-      ? this.db.prepare('INSERT OR IGNORE INTO alarm_settings (id, json, version, updated_ts, updated_by) VALUES (1, ?, 1, ?, ?)').run(json, now, by)
-      : this.db.prepare('UPDATE alarm_settings SET json = ?, version = version + 1, updated_ts = ?, updated_by = ? WHERE id = 1 AND version = ?').run(json, now, by, version);
+      ? await this.sql.exec('INSERT INTO alarm_settings (id, json, version, updated_ts, updated_by) VALUES (1, $1, 1, $2, $3) ON CONFLICT (id) DO NOTHING', [json, now, by])
+      : await this.sql.exec('UPDATE alarm_settings SET json = $1, version = version + 1, updated_ts = $2, updated_by = $3 WHERE id = 1 AND version = $4', [json, now, by, version]);
     if (res.changes === 0) throw new HttpError(409, 'conflict', `the alarm settings changed since version ${version}; reload and try again`);
     return { settings: structuredClone(settings), version: version + 1, updatedTs: now, updatedBy: by };
   }

@@ -13,15 +13,15 @@ import { hashPassword, newPassword, newToken } from './passwords.ts';
 export interface FirstStartCredentials { adminUser: string; adminPassword: string | undefined; wallToken: string }
 
 export async function bootstrapAccess(access: AccessRepo, audit: AuditRepo, adminPassword: string | undefined, production = false): Promise<FirstStartCredentials | undefined> {
-  if (access.countAdmins() > 0) return undefined;
+  if ((await access.countAdmins()) > 0) return undefined;
   if (production && adminPassword === undefined) {
     throw new ConfigError('invalid configuration:\n  ADMIN_PASSWORD: required in production on the first start (an empty store); a generated password would be printed into the log');
   }
   const password = adminPassword ?? newPassword();
-  access.createUser('admin', await hashPassword(password), 'admin');
+  await access.createUser('admin', await hashPassword(password), 'admin');
   const wallToken = newToken();
-  access.createDisplayToken(wallToken, 'Command-center wall', 'system');
-  audit.record('system', 'bootstrap', 'admin', { displayToken: 'Command-center wall' });
+  await access.createDisplayToken(wallToken, 'Command-center wall', 'system');
+  await audit.record({ actor: 'system', action: 'bootstrap', target: 'admin', detail: { displayToken: 'Command-center wall' } });
   // A configured password is the operator's own; only a generated one is printed.
   return { adminUser: 'admin', adminPassword: adminPassword ? undefined : password, wallToken };
 }

@@ -4,7 +4,7 @@
  * many addresses) and the client address (many usernames tried from one place). Behind a load
  * balancer the address is only right with TRUST_PROXY set, hence the per-user counter.
  */
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 
 export interface ThrottleRule {
   /** Failures allowed before the first lock (typos happen). */
@@ -33,39 +33,45 @@ export const userKey = (username: string) => `user:${username}`;
 export const addressKey = (address: string) => `addr:${address}`;
 
 export class LoginThrottle {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
   /** The latest instant until which any of the keys is locked, or undefined when none is. */
-  lockedUntil(keys: string[], now: number): number | undefined {
+  async lockedUntil(keys: string[], now: number): Promise<number | undefined> {
     let until: number | undefined;
-    const get = this.db.prepare('SELECT locked_until FROM login_throttle WHERE key = ?');
     for (const key of keys) {
-      const row = get.get(key) as { locked_until: number } | undefined;
+      const row = await this.sql.one<{ locked_until: number }>('SELECT locked_until FROM login_throttle WHERE key = $1', [key]);
       if (row && row.locked_until > now && (until === undefined || row.locked_until > until)) until = row.locked_until;
     }
     return until;
   }
 
-  /** Counts one failure; returns the key's failures so far. */
-  recordFailure(key: string, rule: ThrottleRule, now: number): number {
-    return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT failures, last_failure_at FROM login_throttle WHERE key = ?').get(key) as { failures: number; last_failure_at: number } | undefined;
-      const failures = row && now - row.last_failure_at < rule.forgetAfterMs ? row.failures + 1 : 1;
-      this.db.prepare(
-        `INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
-      ).run(key, failures, now, now + lockDelayMs(failures, rule));
-      return failures;
-    })();
+  /**
+   * Counts one failure; returns the key's failures so far. The count is one upsert, so two nodes
+   * counting failures of the same key at once both count (a read, then a write, would lose one).
+   * The lock follows from the count; it is set only while the count is still this one, so a
+   * failure counted meanwhile, whose own lock is longer, is never shortened.
+   */
+  async recordFailure(key: string, rule: ThrottleRule, now: number): Promise<number> {
+    const row = await this.sql.one<{ failures: number }>(
+      `INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, $2)
+       ON CONFLICT (key) DO UPDATE SET
+         failures = CASE WHEN $2 - login_throttle.last_failure_at < $3 THEN login_throttle.failures + 1 ELSE 1 END,
+         last_failure_at = excluded.last_failure_at
+       RETURNING failures`,
+      [key, now, rule.forgetAfterMs],
+    );
+    const failures = row!.failures;
+    await this.sql.exec('UPDATE login_throttle SET locked_until = $1 WHERE key = $2 AND failures = $3', [now + lockDelayMs(failures, rule), key, failures]);
+    return failures;
   }
 
   /** A correct password clears the user's counter (not the address's: one known account must not unlock guessing at others). */
-  clear(key: string): void {
-    this.db.prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
+  async clear(key: string): Promise<void> {
+    await this.sql.exec('DELETE FROM login_throttle WHERE key = $1', [key]);
   }
 
   /** Drops counters that are neither locked nor recent enough to count. */
-  prune(now: number, forgetAfterMs = Math.max(USER_RULE.forgetAfterMs, ADDRESS_RULE.forgetAfterMs)): number {
-    return this.db.prepare('DELETE FROM login_throttle WHERE locked_until <= ? AND last_failure_at < ?').run(now, now - forgetAfterMs).changes;
+  async prune(now: number, forgetAfterMs = Math.max(USER_RULE.forgetAfterMs, ADDRESS_RULE.forgetAfterMs)): Promise<number> {
+    return (await this.sql.exec('DELETE FROM login_throttle WHERE locked_until <= $1 AND last_failure_at < $2', [now, now - forgetAfterMs])).changes;
   }
 }

@@ -31,17 +31,17 @@ export class LoginChecker {
 
   async attempt(username: string, password: string, address: string, now: number): Promise<LoginOutcome> {
     const keys = [userKey(username), addressKey(address)];
-    const lockedUntil = this.d.throttle.lockedUntil(keys, now);
+    const lockedUntil = await this.d.throttle.lockedUntil(keys, now);
     if (lockedUntil !== undefined) return { ok: false, reason: 'locked', retryAfterMs: lockedUntil - now };
-    const user = this.d.access.findUser(username);
+    const user = await this.d.access.findUser(username);
     const usable = user !== undefined && !user.disabled;
     const matches = await this.verify(password, usable ? user.passwordHash : await this.decoyHash());
     if (usable && matches) {
-      this.d.throttle.clear(userKey(username));
+      await this.d.throttle.clear(userKey(username));
       return { ok: true, user };
     }
-    this.d.throttle.recordFailure(userKey(username), this.d.userRule ?? USER_RULE, now);
-    this.d.throttle.recordFailure(addressKey(address), this.d.addressRule ?? ADDRESS_RULE, now);
+    await this.d.throttle.recordFailure(userKey(username), this.d.userRule ?? USER_RULE, now);
+    await this.d.throttle.recordFailure(addressKey(address), this.d.addressRule ?? ADDRESS_RULE, now);
     return { ok: false, reason: 'invalid' };
   }
 

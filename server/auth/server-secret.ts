@@ -6,8 +6,8 @@
  * A purpose string keeps the derived keys apart: a photo-link signature is no API key.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Db } from '../store/database.ts';
 import type { Migration } from '../store/migrations.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 
 export const SERVER_SECRET_MIGRATION: Migration = {
   version: 7,
@@ -22,12 +22,14 @@ export const SERVER_SECRET_MIGRATION: Migration = {
 };
 
 export class ServerSecret {
-  private readonly secret: Buffer;
+  private constructor(private readonly secret: Buffer) {}
 
-  constructor(db: Db, now = Date.now()) {
-    // INSERT OR IGNORE: two processes opening a new store at once end up with one secret.
-    db.prepare('INSERT OR IGNORE INTO server_secret (id, secret, created_at) VALUES (1, ?, ?)').run(randomBytes(32), now);
-    this.secret = (db.prepare('SELECT secret FROM server_secret WHERE id = 1').get() as { secret: Buffer }).secret;
+  /** The store's secret, made now when it has none. */
+  static async load(sql: SqlExecutor, now = Date.now()): Promise<ServerSecret> {
+    // DO NOTHING on the conflict: two processes opening a new store at once end up with one secret.
+    await sql.exec('INSERT INTO server_secret (id, secret, created_at) VALUES (1, $1, $2) ON CONFLICT DO NOTHING', [randomBytes(32), now]);
+    const row = await sql.one<{ secret: Buffer }>('SELECT secret FROM server_secret WHERE id = 1');
+    return new ServerSecret(row!.secret);
   }
 
   /** A key for one purpose, e.g. derive('photo-link'); different purposes never share a key. */

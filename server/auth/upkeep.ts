@@ -30,26 +30,33 @@ export interface UpkeepDeps {
 
 export class AccessUpkeep {
   private sweptUntil: number;
+  /** The sweep under way: a timer that fires while the store is slow waits for none, it skips. */
+  private sweeping = false;
 
   constructor(private readonly d: UpkeepDeps, startedAt: number) {
     // Nothing before the start has a socket on this process.
     this.sweptUntil = startedAt;
   }
 
-  /** Emits the keys of everything that ended since the last sweep; returns how many. */
-  sweep(now: number): number {
-    if (now <= this.sweptUntil) return 0;
-    const keys = new Set(this.d.access.endedSince(this.sweptUntil - SWEEP_OVERLAP_MS, now));
-    this.sweptUntil = now;
-    for (const key of keys) this.d.revoke(key);
-    return keys.size;
+  /** Emits the keys of everything that ended since the last sweep; returns how many (0 when a sweep is under way). */
+  async sweep(now: number): Promise<number> {
+    if (now <= this.sweptUntil || this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      const keys = new Set(await this.d.access.endedSince(this.sweptUntil - SWEEP_OVERLAP_MS, now));
+      this.sweptUntil = now;
+      for (const key of keys) this.d.revoke(key);
+      return keys.size;
+    } finally {
+      this.sweeping = false;
+    }
   }
 
-  prune(now: number): { sessions: number; audit: number; throttle: number } {
+  async prune(now: number): Promise<{ sessions: number; audit: number; throttle: number }> {
     return {
-      sessions: this.d.access.pruneSessions(now - ENDED_SESSION_KEEP_MS),
-      audit: this.d.audit.prune(now - this.d.auditRetentionMs),
-      throttle: this.d.throttle.prune(now),
+      sessions: await this.d.access.pruneSessions(now - ENDED_SESSION_KEEP_MS),
+      audit: await this.d.audit.prune(now - this.d.auditRetentionMs),
+      throttle: await this.d.throttle.prune(now),
     };
   }
 }

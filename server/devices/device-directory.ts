@@ -3,8 +3,11 @@
  * MQTT sensors, HTTP devices), which entity each reports for, its state and counters, and
  * which entities a real device has taken over from the simulator. It is what the gateways ask
  * (DevicePort), what the ingest resolves devices with (DeviceResolver), and what the device
- * page administers. All rows live in memory; state changes are written at once, counters in
- * batches (`flushCounters`, on a timer).
+ * page administers. All rows live in memory and the hot path (resolving a device, counting its
+ * reports and refusals, authenticating it) never waits for the store. Writes go to the store
+ * behind it, one at a time and in the order they were decided (a SerialWriter): a registration
+ * or an admin's change is answered once its write committed, counters go in batches
+ * (`flushCounters`, on a timer), first takeovers at the end of the event-loop turn.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MOBILE_KINDS, type AnyEntity } from '../../shared/entities.ts';
@@ -12,6 +15,7 @@ import type { Binding, DeviceProtocol } from '../../shared/schemas/devices.ts';
 import { HttpError } from '../http-error.ts';
 import type { DeviceResolution, DeviceResolver, DropReason, IngestSource } from '../ingest/types.ts';
 import type { LiveState } from '../live/live-state.ts';
+import { SerialWriter } from '../store/sql/serial-writer.ts';
 import type { DeviceRow, DevicesRepo } from './device-repo.ts';
 import { buildEntity, normalisePlate, type EntityPlacer } from './new-entity.ts';
 import type { AuthResult, DevicePort, RegistrationResult, TerminalRegistration } from './ports.ts';
@@ -61,6 +65,8 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
    */
   private readonly takeoversToSave = new Set<DeviceRecord>();
   private takeoverWrite: NodeJS.Immediate | undefined;
+  /** Every write, and every decision that writes (registrations, the admin's changes), one at a time. */
+  private readonly writer = new SerialWriter();
   readonly unattributed: UnattributedRefusals = {};
   private readonly takeoverListeners: ((entityId: string, device: DeviceRecord | undefined) => void)[] = [];
 
@@ -77,16 +83,16 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
    * sure every pack entity has its simulator device, and loads every device. Call once, before
    * anything reports or subscribes to the catalog.
    */
-  load(packEntityIds: readonly string[]): { runtimeEntities: number; devices: number } {
+  async load(packEntityIds: readonly string[]): Promise<{ runtimeEntities: number; devices: number }> {
     const now = this.now();
     let runtimeEntities = 0;
-    for (const { entity } of this.repo.runtimeEntities()) {
+    for (const { entity } of await this.repo.runtimeEntities()) {
       if (this.live.get(entity.id)) continue;
       this.live.addEntity(entity, now);
       runtimeEntities++;
     }
-    this.repo.ensureSimDevices(packEntityIds, now);
-    for (const row of this.repo.all()) this.remember({ ...row, connected: false });
+    await this.repo.ensureSimDevices(packEntityIds, now);
+    for (const row of await this.repo.all()) this.remember({ ...row, connected: false });
     for (const d of this.byId.values()) if (this.isDriving(d)) this.drivenBy.set(d.entityId!, d);
     return { runtimeEntities, devices: this.byId.size };
   }
@@ -197,7 +203,12 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
 
   // ---- the gateways' port ------------------------------------------------------------
 
-  registerTerminal(req: TerminalRegistration, now: number): RegistrationResult {
+  registerTerminal(req: TerminalRegistration, now: number): Promise<RegistrationResult> {
+    // In turn: two registrations of one terminal, or of two with one plate, decide one after the other.
+    return this.writer.run(() => this.register(req, now));
+  }
+
+  private async register(req: TerminalRegistration, now: number): Promise<RegistrationResult> {
     const existing = this.lookup(req.protocol, req.deviceId);
     if (existing) {
       this.noteIdentity(existing, req);
@@ -205,14 +216,14 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
         case 'rejected': return this.refuseRegistration(existing, 'rejected', `terminal ${req.deviceId} was rejected by an admin`, now);
         case 'disabled': return this.refuseRegistration(existing, 'disabled', `terminal ${req.deviceId} is disabled`, now);
         case 'quarantined':
-          this.repo.saveIdentity(existing);
+          await this.repo.saveIdentities([existing]);
           return { outcome: 'quarantined', detail: `terminal ${req.deviceId} waits for an admin on the device page` };
         case 'active':
           if (existing.entityId === null) {
-            this.repo.saveIdentity(existing);
+            await this.repo.saveIdentities([existing]);
             return { outcome: 'quarantined', detail: `terminal ${req.deviceId} is bound to no entity` };
           }
-          return { outcome: 'accepted', entityId: existing.entityId, authCode: this.issueAuthCode(existing) };
+          return { outcome: 'accepted', entityId: existing.entityId, authCode: await this.issueAuthCode(existing) };
       }
     }
     if (this.policy === 'closed') {
@@ -222,7 +233,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     const meta = terminalMeta(req);
     const plate = req.plate?.trim() || null;
     if (this.policy === 'quarantine') {
-      this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: null, label: null, state: 'quarantined', plate, meta, authHash: null, address: req.address, createdAt: now }, undefined);
+      await this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: null, label: null, state: 'quarantined', plate, meta, authHash: null, address: req.address, createdAt: now }, undefined);
       return { outcome: 'quarantined', detail: `terminal ${req.deviceId} waits for an admin on the device page` };
     }
     const target = this.defaultEntityFor(req.protocol, req.deviceId, plate);
@@ -233,7 +244,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     // The row carries its auth code's hash from the start, and goes in with the entity made for
     // it: one transaction, committed before the gateway answers 0x8100.
     const code = newAuthCode();
-    this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: target.entityId, label: null, state: 'active', plate, meta, authHash: hashCode(code), address: req.address, createdAt: now }, target.newEntity);
+    await this.insert({ protocol: req.protocol, deviceId: req.deviceId, entityId: target.entityId, label: null, state: 'active', plate, meta, authHash: hashCode(code), address: req.address, createdAt: now }, target.newEntity);
     return { outcome: 'accepted', entityId: target.entityId, authCode: code };
   }
 
@@ -298,14 +309,20 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   /** A device an admin adds (an MQTT sensor, an HTTP device, a JT/T 808 terminal known in advance), bound at once. */
-  create(protocol: Exclude<DeviceProtocol, 'sim'>, deviceId: string, bind: Binding, label: string | null): DeviceRecord {
-    if (this.lookup(protocol, deviceId)) throw new HttpError(409, 'conflict', `${protocol} device ${deviceId} is already registered`);
-    const target = this.bindingTarget(protocol, deviceId, bind, undefined);
-    return this.insert({ protocol, deviceId, entityId: target.entityId, label, state: 'active', plate: null, meta: {}, authHash: null, address: null, createdAt: this.now() }, target.newEntity);
+  create(protocol: Exclude<DeviceProtocol, 'sim'>, deviceId: string, bind: Binding, label: string | null): Promise<DeviceRecord> {
+    return this.writer.run(async () => {
+      if (this.lookup(protocol, deviceId)) throw new HttpError(409, 'conflict', `${protocol} device ${deviceId} is already registered`);
+      const target = this.bindingTarget(protocol, deviceId, bind, undefined);
+      return this.insert({ protocol, deviceId, entityId: target.entityId, label, state: 'active', plate: null, meta: {}, authHash: null, address: null, createdAt: this.now() }, target.newEntity);
+    });
   }
 
   /** Accepts a quarantined terminal: bound as given, or as the open policy would (plate match, else a new vehicle). */
-  accept(id: number, bind: Binding | undefined): DeviceRecord {
+  accept(id: number, bind: Binding | undefined): Promise<DeviceRecord> {
+    return this.writer.run(() => this.acceptNow(id, bind));
+  }
+
+  private async acceptNow(id: number, bind: Binding | undefined): Promise<DeviceRecord> {
     const d = this.mustGet(id);
     if (d.state !== 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}, not quarantined`);
     let target: EntityTarget;
@@ -315,20 +332,26 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
       if (!chosen.ok) throw new HttpError(409, 'conflict', chosen.detail);
       target = chosen;
     }
-    this.saveBinding(d, target, () => { d.state = 'active'; });
+    await this.saveBinding(d, target, () => { d.state = 'active'; });
     return d;
   }
 
-  reject(id: number): DeviceRecord {
-    const d = this.mustGet(id);
-    if (d.state !== 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}, not quarantined`);
-    d.state = 'rejected';
-    d.authHash = null;
-    this.repo.saveIdentity(d);
-    return d;
+  reject(id: number): Promise<DeviceRecord> {
+    return this.writer.run(async () => {
+      const d = this.mustGet(id);
+      if (d.state !== 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}, not quarantined`);
+      d.state = 'rejected';
+      d.authHash = null;
+      await this.repo.saveIdentities([d]);
+      return d;
+    });
   }
 
-  bind(id: number, bind: Binding): DeviceRecord {
+  bind(id: number, bind: Binding): Promise<DeviceRecord> {
+    return this.writer.run(() => this.bindNow(id, bind));
+  }
+
+  private async bindNow(id: number, bind: Binding): Promise<DeviceRecord> {
     const d = this.mustGet(id);
     if (d.protocol === 'sim') throw new HttpError(409, 'conflict', 'a simulator device stays with its pack entity');
     if (d.state === 'rejected' || d.state === 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}: accept it first`);
@@ -336,53 +359,68 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (target.entityId === d.entityId) return d;
     const previous = d.entityId;
     // It drives its new entity from its next report, not before.
-    this.saveBinding(d, target, () => { d.tookOverAt = null; });
+    await this.saveBinding(d, target, () => { d.tookOverAt = null; });
     if (previous !== null) this.releaseIfDriver(previous, d);
     return d;
   }
 
-  disable(id: number): DeviceRecord {
-    const d = this.mustGet(id);
-    if (d.state === 'disabled') return d;
-    if (d.state !== 'active') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}`);
-    d.state = 'disabled';
-    this.repo.saveIdentity(d);
-    if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
-    return d;
+  disable(id: number): Promise<DeviceRecord> {
+    return this.writer.run(async () => {
+      const d = this.mustGet(id);
+      if (d.state === 'disabled') return d;
+      if (d.state !== 'active') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}`);
+      d.state = 'disabled';
+      await this.repo.saveIdentities([d]);
+      if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
+      return d;
+    });
   }
 
-  enable(id: number): DeviceRecord {
-    const d = this.mustGet(id);
-    if (d.state === 'active') return d;
-    if (d.state !== 'disabled') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}; accept or reject it`);
-    if (d.entityId !== null && d.protocol !== 'sim') this.assertFree(d.entityId, d.protocol, d);
-    d.state = 'active';
-    // Back at the next report, like a new device.
-    d.tookOverAt = null;
-    this.repo.saveIdentity(d);
-    return d;
+  enable(id: number): Promise<DeviceRecord> {
+    return this.writer.run(async () => {
+      const d = this.mustGet(id);
+      if (d.state === 'active') return d;
+      if (d.state !== 'disabled') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}; accept or reject it`);
+      if (d.entityId !== null && d.protocol !== 'sim') this.assertFree(d.entityId, d.protocol, d);
+      d.state = 'active';
+      // Back at the next report, like a new device.
+      d.tookOverAt = null;
+      await this.repo.saveIdentities([d]);
+      return d;
+    });
   }
 
-  remove(id: number): DeviceRecord {
-    const d = this.mustGet(id);
-    if (d.protocol === 'sim') throw new HttpError(409, 'conflict', 'a simulator device cannot be removed; disable it instead');
-    this.repo.remove(id);
-    this.byId.delete(id);
-    this.byProtocol.get(d.protocol)?.delete(d.deviceId);
-    this.detach(d);
-    this.dirty.delete(d);
-    this.takeoversToSave.delete(d);
-    if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
-    return d;
+  remove(id: number): Promise<DeviceRecord> {
+    return this.writer.run(async () => {
+      const d = this.mustGet(id);
+      if (d.protocol === 'sim') throw new HttpError(409, 'conflict', 'a simulator device cannot be removed; disable it instead');
+      await this.repo.remove(id);
+      this.byId.delete(id);
+      this.byProtocol.get(d.protocol)?.delete(d.deviceId);
+      this.detach(d);
+      this.dirty.delete(d);
+      this.takeoversToSave.delete(d);
+      if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
+      return d;
+    });
   }
 
-  /** Writes the takeovers of this tick in one transaction; returns how many. Throws when the store fails, keeping them for the next call. */
-  flushTakeovers(): number {
+  /** Writes the takeovers of this tick in one transaction, in turn; resolves to how many. Rejects when the store fails, keeping them for the next call. */
+  flushTakeovers(): Promise<number> {
+    return this.writer.run(() => this.writeTakeovers());
+  }
+
+  private async writeTakeovers(): Promise<number> {
     if (this.takeoversToSave.size === 0) return 0;
-    this.repo.atomically(() => { for (const d of this.takeoversToSave) this.repo.saveIdentity(d); });
-    const n = this.takeoversToSave.size;
+    const batch = [...this.takeoversToSave];
     this.takeoversToSave.clear();
-    return n;
+    try {
+      await this.repo.saveIdentities(batch);
+    } catch (err) {
+      for (const d of batch) if (this.byId.get(d.id) === d) this.takeoversToSave.add(d);
+      throw err;
+    }
+    return batch.length;
   }
 
   private saveTakeoverSoon(d: DeviceRecord): void {
@@ -390,17 +428,33 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     this.takeoverWrite ??= setImmediate(() => {
       this.takeoverWrite = undefined;
       // A failed write keeps them: flushCounters (a guarded timer, and on close) writes them and reports the failure.
-      try { this.flushTakeovers(); } catch { /* retried by flushCounters */ }
+      this.flushTakeovers().catch(() => { /* retried by flushCounters */ });
     });
   }
 
-  /** Writes the takeovers not written yet, then the counters changed since the last call; returns how many devices had counters written. */
-  flushCounters(): number {
-    this.flushTakeovers();
-    if (this.dirty.size === 0) return 0;
-    const n = this.repo.saveCounters(this.dirty);
-    this.dirty.clear();
-    return n;
+  /**
+   * Writes the takeovers not written yet, then the counters changed since the last call, in turn;
+   * resolves to how many devices had counters written. Rejects when the store fails, keeping them.
+   */
+  flushCounters(): Promise<number> {
+    return this.writer.run(async () => {
+      await this.writeTakeovers();
+      if (this.dirty.size === 0) return 0;
+      // Reports keep counting during the commit: those mark their devices dirty again for the next flush.
+      const batch = [...this.dirty];
+      this.dirty.clear();
+      try {
+        return await this.repo.saveCounters(batch);
+      } catch (err) {
+        for (const d of batch) if (this.byId.get(d.id) === d) this.dirty.add(d);
+        throw err;
+      }
+    });
+  }
+
+  /** Settles once every write queued so far has (closing, tests). */
+  settle(): Promise<void> {
+    return this.writer.drain();
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -416,12 +470,9 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
    * only once that committed do both enter memory, so a failed write leaves no entity the store
    * does not know.
    */
-  private insert(row: Parameters<DevicesRepo['insert']>[0], newEntity: AnyEntity | undefined): DeviceRecord {
+  private async insert(row: Parameters<DevicesRepo['insert']>[0], newEntity: AnyEntity | undefined): Promise<DeviceRecord> {
     const at = this.now();
-    const stored = this.repo.atomically(() => {
-      if (newEntity) this.repo.insertRuntimeEntity(newEntity, at);
-      return this.repo.insert(row);
-    });
+    const stored = await this.repo.insert(row, newEntity, at);
     if (newEntity) this.live.addEntity(newEntity, at);
     const d: DeviceRecord = { ...stored, connected: false };
     this.remember(d);
@@ -429,17 +480,14 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   /** Binds an existing device to its target (and whatever else `change` sets on it), the new entity and the row in one transaction. */
-  private saveBinding(d: DeviceRecord, target: EntityTarget, change: () => void): void {
+  private async saveBinding(d: DeviceRecord, target: EntityTarget, change: () => void): Promise<void> {
     const before = { entityId: d.entityId, state: d.state, tookOverAt: d.tookOverAt };
     const at = this.now();
     this.detach(d);
     d.entityId = target.entityId;
     change();
     try {
-      this.repo.atomically(() => {
-        if (target.newEntity) this.repo.insertRuntimeEntity(target.newEntity, at);
-        this.repo.saveIdentity(d);
-      });
+      await this.repo.saveBinding(d, target.newEntity, at);
     } catch (err) {
       Object.assign(d, before);
       this.attach(d);
@@ -449,10 +497,10 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (target.newEntity) this.live.addEntity(target.newEntity, at);
   }
 
-  private issueAuthCode(d: DeviceRecord): string {
+  private async issueAuthCode(d: DeviceRecord): Promise<string> {
     const code = newAuthCode();
     d.authHash = hashCode(code);
-    this.repo.saveIdentity(d);
+    await this.repo.saveIdentities([d]);
     return code;
   }
 
@@ -462,8 +510,8 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     d.address = req.address;
   }
 
-  private refuseRegistration(d: DeviceRecord, reason: 'rejected' | 'disabled', detail: string, now: number): RegistrationResult {
-    this.repo.saveIdentity(d);
+  private async refuseRegistration(d: DeviceRecord, reason: 'rejected' | 'disabled', detail: string, now: number): Promise<RegistrationResult> {
+    await this.repo.saveIdentities([d]);
     this.noteRefusal(d, `registration:${reason}`, detail, now);
     return { outcome: 'refused', reason, detail };
   }

@@ -1,11 +1,12 @@
 /**
- * The devices table (migration 14) and the runtime entities made for devices. The registry
- * (server/devices/device-directory.ts) holds every row in memory and writes through here:
- * state changes at once, counters in batches (`saveCounters`).
+ * The devices table (migration 14) and the runtime entities made for devices, on the
+ * asynchronous layer. The registry (server/devices/device-directory.ts) holds every row in
+ * memory and writes through here, in order: state changes at once, counters in batches
+ * (`saveCounters`).
  */
 import type { DeviceProtocol, DeviceState } from '../../shared/schemas/devices.ts';
 import type { AnyEntity } from '../../shared/entities.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor, SqlParam, SqlStore } from '../store/sql/types.ts';
 
 export interface DeviceRow {
   id: number;
@@ -29,6 +30,7 @@ export interface DeviceRow {
 }
 
 interface RawRow {
+  [column: string]: unknown;
   id: number; source: string; device_id: string; entity_id: string | null; label: string | null; created_at: number; state: string;
   plate: string | null; meta: string; auth_hash: string | null; address: string | null; last_seen: number | null;
   accepted: number; refused: number; last_refusal: string | null; took_over_at: number | null;
@@ -46,84 +48,81 @@ export type NewDeviceRow = Pick<DeviceRow, 'protocol' | 'deviceId' | 'entityId' 
 /** A runtime entity as stored: its static part and the attributes it was created with. */
 export interface RuntimeEntityRow { entity: AnyEntity; createdAt: number }
 
+const IDENTITY_SQL = 'UPDATE devices SET entity_id = $1, label = $2, state = $3, plate = $4, meta = $5, auth_hash = $6, address = $7, took_over_at = $8 WHERE id = $9';
+const identityParams = (d: DeviceRow): SqlParam[] => [d.entityId, d.label, d.state, d.plate, JSON.stringify(d.meta), d.authHash, d.address, d.tookOverAt, d.id];
+
+/**
+ * Every write that belongs together (a terminal's row and the entity made for it, a batch of
+ * counters) is one transaction: with synchronous = FULL each commit is a sync of the WAL.
+ */
 export class DevicesRepo {
-  /** Prepared on first use (the table exists only once the migrations ran): a registration storm must not compile SQL per terminal. */
-  private q: ReturnType<DevicesRepo['prepare']> | undefined;
+  constructor(private readonly sql: SqlStore) {}
 
-  constructor(private readonly db: Db) {}
+  async all(): Promise<DeviceRow[]> {
+    return (await this.sql.query<RawRow>('SELECT * FROM devices ORDER BY id')).map(fromRaw);
+  }
 
-  private prepare() {
-    const db = this.db;
-    return {
-      insert: db.prepare(
+  /** Stores a new device and, when its binding made one, the entity made for it; the device as stored (its id). */
+  async insert(row: NewDeviceRow, newEntity: AnyEntity | undefined, at: number): Promise<DeviceRow> {
+    return this.sql.transaction(async (tx) => {
+      if (newEntity) await this.insertRuntimeEntity(tx, newEntity, at);
+      const r = await tx.one<RawRow>(
         `INSERT INTO devices (source, device_id, entity_id, label, created_at, state, plate, meta, auth_hash, address)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ),
-      saveIdentity: db.prepare('UPDATE devices SET entity_id = ?, label = ?, state = ?, plate = ?, meta = ?, auth_hash = ?, address = ?, took_over_at = ? WHERE id = ?'),
-      saveCounters: db.prepare('UPDATE devices SET last_seen = ?, accepted = ?, refused = ?, last_refusal = ?, address = ?, took_over_at = ? WHERE id = ?'),
-      remove: db.prepare('DELETE FROM devices WHERE id = ?'),
-      insertRuntimeEntity: db.prepare('INSERT INTO runtime_entities (id, kind, name, org_code, grid_id, attrs, lon, lat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    };
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [row.protocol, row.deviceId, row.entityId, row.label, row.createdAt, row.state, row.plate, JSON.stringify(row.meta), row.authHash, row.address]);
+      return fromRaw(r!);
+    });
   }
 
-  private get stmts(): ReturnType<DevicesRepo['prepare']> {
-    return (this.q ??= this.prepare());
-  }
-
-  /**
-   * Runs `fn` as one transaction: with synchronous = FULL each commit is a sync of the WAL, so
-   * what belongs together (a terminal's row and the entity made for it) costs one, not one per write.
-   * Nested calls join the outer transaction.
-   */
-  atomically<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
-  }
-
-  all(): DeviceRow[] {
-    return (this.db.prepare('SELECT * FROM devices ORDER BY id').all() as RawRow[]).map(fromRaw);
-  }
-
-  insert(row: NewDeviceRow): DeviceRow {
-    const r = this.stmts.insert.get(row.protocol, row.deviceId, row.entityId, row.label, row.createdAt, row.state, row.plate, JSON.stringify(row.meta), row.authHash, row.address) as RawRow;
-    return fromRaw(r);
-  }
-
-  /** One sim device per pack entity (id = the entity id); existing rows are kept as they are. */
-  ensureSimDevices(entityIds: readonly string[], now: number): number {
-    const stmt = this.db.prepare(`INSERT OR IGNORE INTO devices (source, device_id, entity_id, created_at) VALUES ('sim', ?, ?, ?)`);
-    let added = 0;
-    this.db.transaction(() => {
-      for (const id of entityIds) added += stmt.run(id, id, now).changes;
-    })();
-    return added;
-  }
-
-  /** Writes what an admin or a registration changes (state, binding, identity, auth code). */
-  saveIdentity(d: DeviceRow): void {
-    this.stmts.saveIdentity.run(d.entityId, d.label, d.state, d.plate, JSON.stringify(d.meta), d.authHash, d.address, d.tookOverAt, d.id);
-  }
-
-  /** Writes the counters of many devices in one transaction (they change with every report). */
-  saveCounters(rows: Iterable<DeviceRow>): number {
-    const stmt = this.stmts.saveCounters;
-    let n = 0;
-    this.db.transaction(() => {
-      for (const d of rows) {
-        stmt.run(d.lastSeen, d.accepted, d.refused, d.lastRefusal === null ? null : JSON.stringify(d.lastRefusal), d.address, d.tookOverAt, d.id);
-        n++;
+  /** One sim device per pack entity (id = the entity id); existing rows are kept as they are. Resolves to how many were added. */
+  async ensureSimDevices(entityIds: readonly string[], now: number): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      let added = 0;
+      for (const id of entityIds) {
+        added += (await tx.exec(`INSERT INTO devices (source, device_id, entity_id, created_at) VALUES ('sim', $1, $2, $3) ON CONFLICT (source, device_id) DO NOTHING`, [id, id, now])).changes;
       }
-    })();
-    return n;
+      return added;
+    });
   }
 
-  remove(id: number): void {
-    this.stmts.remove.run(id);
+  /** Writes what an admin or a registration changes (state, binding, identity, auth code) of each device, in one transaction. */
+  async saveIdentities(rows: readonly DeviceRow[]): Promise<void> {
+    if (rows.length === 1) return void await this.sql.exec(IDENTITY_SQL, identityParams(rows[0]!));
+    await this.sql.transaction(async (tx) => { for (const d of rows) await tx.exec(IDENTITY_SQL, identityParams(d)); });
   }
 
-  runtimeEntities(): RuntimeEntityRow[] {
-    const rows = this.db.prepare('SELECT * FROM runtime_entities ORDER BY rowid').all() as {
+  /** A device's new binding with the entity made for it, in one transaction. */
+  async saveBinding(d: DeviceRow, newEntity: AnyEntity | undefined, at: number): Promise<void> {
+    if (!newEntity) return this.saveIdentities([d]);
+    await this.sql.transaction(async (tx) => {
+      await this.insertRuntimeEntity(tx, newEntity, at);
+      await tx.exec(IDENTITY_SQL, identityParams(d));
+    });
+  }
+
+  /** Writes the counters of many devices in one transaction (they change with every report); resolves to how many. */
+  async saveCounters(rows: readonly DeviceRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    await this.sql.transaction(async (tx) => {
+      for (const d of rows) {
+        await tx.exec('UPDATE devices SET last_seen = $1, accepted = $2, refused = $3, last_refusal = $4, address = $5, took_over_at = $6 WHERE id = $7',
+          [d.lastSeen, d.accepted, d.refused, d.lastRefusal === null ? null : JSON.stringify(d.lastRefusal), d.address, d.tookOverAt, d.id]);
+      }
+    });
+    return rows.length;
+  }
+
+  async remove(id: number): Promise<void> {
+    await this.sql.exec('DELETE FROM devices WHERE id = $1', [id]);
+  }
+
+  async runtimeEntities(): Promise<RuntimeEntityRow[]> {
+    // In the order they were made (the catalog's order); PostgreSQL keeps no insertion order, the creation time is it.
+    const order = this.sql.dialect === 'sqlite' ? 'rowid' : 'created_at, id';
+    const rows = await this.sql.query<{
+      [column: string]: unknown;
       id: string; kind: AnyEntity['kind']; name: string; org_code: string; grid_id: string; attrs: string; lon: number | null; lat: number | null; created_at: number;
-    }[];
+    }>(`SELECT * FROM runtime_entities ORDER BY ${order}`);
     return rows.map((r) => ({
       createdAt: r.created_at,
       entity: {
@@ -135,8 +134,9 @@ export class DevicesRepo {
     }));
   }
 
-  insertRuntimeEntity(e: AnyEntity, now: number): void {
-    this.stmts.insertRuntimeEntity.run(e.id, e.kind, e.name, e.orgCode, e.gridId, JSON.stringify(e.attrs), e.pos?.lon ?? null, e.pos?.lat ?? null, now);
+  private async insertRuntimeEntity(tx: SqlExecutor, e: AnyEntity, now: number): Promise<void> {
+    await tx.exec('INSERT INTO runtime_entities (id, kind, name, org_code, grid_id, attrs, lon, lat, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [e.id, e.kind, e.name, e.orgCode, e.gridId, JSON.stringify(e.attrs), e.pos?.lon ?? null, e.pos?.lat ?? null, now]);
   }
 }
 

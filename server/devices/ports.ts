@@ -39,7 +39,8 @@ export type RegistrationResult =
 export type AuthResult = { ok: true; entityId: string } | { ok: false; reason: 'unknownDevice' | 'badAuthCode' | 'disabled' | 'quarantined' | 'rejected'; detail: string };
 
 export interface DevicePort {
-  registerTerminal(req: TerminalRegistration, now: number): RegistrationResult;
+  /** Resolves once what it decided is stored: a terminal is answered (0x8100) with a code the store knows. */
+  registerTerminal(req: TerminalRegistration, now: number): Promise<RegistrationResult>;
   authenticate(protocol: DeviceProtocol, deviceId: string, authCode: string, now: number): AuthResult;
   /** A connection-oriented device came or went (the device page shows it). */
   connected(protocol: DeviceProtocol, deviceId: string, address: string, now: number): void;

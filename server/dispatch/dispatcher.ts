@@ -1,9 +1,11 @@
 /**
  * Dispatch (派遣): recommend, dispatch, reassign and release; the crew's own steps; arrival on
  * scene detected from live positions. Implements DispatchPort; talks to cases only through
- * CasesPort. A unit's engagement and the case's dispatch commit in one transaction, and the
- * unit row is versioned: of two dispatchers sending the same unit, one wins, the other gets 409.
+ * CasesPort. A unit's engagement and the case's dispatch commit in one transaction (the cases
+ * module joins the dispatcher's unit of work), and the unit row is versioned: of two dispatchers
+ * sending the same unit, one wins, the other gets 409.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CaseAssignment, CaseDetail, CaseSummary } from '../../shared/cases.ts';
 import { AVAILABLE_STATUSES, type UnitRecommendation, type UnitState, type UnitStatus } from '../../shared/dispatch.ts';
 import { distanceM } from '../../shared/geo.ts';
@@ -12,15 +14,16 @@ import { HttpError } from '../http-error.ts';
 import type { LiveChange } from '../live/change-stream.ts';
 import type { DomainEvents } from '../ops/domain-events.ts';
 import { SYSTEM_ACTOR, type Actor, type CasesPort, type DispatchPort } from '../ops/ports.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlStore } from '../store/sql/types.ts';
+import { inUnitOfWork, type UnitOfWork } from '../store/sql/unit-of-work.ts';
 import { recommendUnits, routeUnit, type RecommendResult } from './recommend.ts';
 import { modeOf } from './units.ts';
 import type { DispatchSettings } from './settings.ts';
 import type { UnitBook, UnitFilter } from './unit-book.ts';
-import type { EngagementRow } from './units-repo.ts';
+import { UnitsRepo, type EngagementRow } from './units-repo.ts';
 
 export interface DispatcherDeps {
-  db: Db;
+  store: SqlStore;
   book: UnitBook;
   routers: TravelRouters;
   cases: () => CasesPort;
@@ -35,8 +38,10 @@ const CASE_ENDS = new Set(['closed', 'evaluated', 'voided']);
 
 export class Dispatcher implements DispatchPort {
   private readonly warned = new Map<string, string>();
-  /** While our own action runs, the case transitions it causes are ours to handle, not news. */
-  private acting = 0;
+  /** Set while our own action runs: the case transitions it causes are ours to handle, not news. */
+  private readonly acting = new AsyncLocalStorage<true>();
+  /** Units whose arrival is being written: the positions that follow meanwhile do not write it again. */
+  private readonly arriving = new Set<string>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -52,8 +57,8 @@ export class Dispatcher implements DispatchPort {
     return this.deps.book.engaged();
   }
 
-  recommend(caseId: number, limit = 5): UnitRecommendation[] {
-    return this.recommendFor(this.caseSummary(caseId), limit).units;
+  async recommend(caseId: number, limit = 5): Promise<UnitRecommendation[]> {
+    return this.recommendFor(await this.caseSummary(caseId), limit).units;
   }
 
   /** Recommendation with the note whether the skills filter had to be dropped. */
@@ -67,9 +72,9 @@ export class Dispatcher implements DispatchPort {
     );
   }
 
-  dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string; reassign?: boolean }): CaseDetail {
+  async dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string; reassign?: boolean }): Promise<CaseDetail> {
     const { book, now } = this.deps;
-    const c = this.caseSummary(caseId);
+    const c = await this.caseSummary(caseId);
     const entity = book.entity(unitId);
     const unit = book.get(unitId);
     if (!entity || !unit) throw new HttpError(404, 'not_found', `no unit ${unitId}`);
@@ -87,40 +92,43 @@ export class Dispatcher implements DispatchPort {
       route: route?.route ?? [[entity.pos.lon, entity.pos.lat], [c.location.lon, c.location.lat]],
       arrivedTs: null, by: actor.name,
     };
-    return this.atomically((stage) => {
-      if (reassign) for (const old of book.rowsForCase(caseId)) if (old.entityId !== unitId) stage(this.freed(old, t));
-      stage(book.repo.write({
+    const origin = entity.pos;
+    await this.atomically(async (stage, units, uow) => {
+      if (reassign) for (const old of book.rowsForCase(caseId)) if (old.entityId !== unitId) stage(await this.freed(units, old, t));
+      stage(await units.write({
         entityId: unitId, status: 'dispatched', since: t, caseId,
-        caseLon: c.location.lon, caseLat: c.location.lat, originLon: entity.pos!.lon, originLat: entity.pos!.lat,
+        caseLon: c.location.lon, caseLat: c.location.lat, originLon: origin.lon, originLat: origin.lat,
       }, unit.version));
-      const dispatchOpts: { version?: number; reassign?: boolean; note?: string } = { reassign };
+      const dispatchOpts: { version?: number; reassign?: boolean; note?: string; uow: UnitOfWork } = { reassign, uow };
       if (opts.version !== undefined) dispatchOpts.version = opts.version;
       if (opts.note !== undefined) dispatchOpts.note = opts.note;
-      return this.deps.cases().dispatch(caseId, assignment, actor, dispatchOpts);
+      await this.deps.cases().dispatch(caseId, assignment, actor, dispatchOpts);
     });
+    return this.answer(caseId);
   }
 
   /** 改派: the case's unit is replaced; the old unit is free again. */
-  reassign(caseId: number, unitId: string, actor: Actor, opts: { version?: number; reason: string }): CaseDetail {
+  reassign(caseId: number, unitId: string, actor: Actor, opts: { version?: number; reason: string }): Promise<CaseDetail> {
     const o: { version?: number; note: string; reassign: boolean } = { note: opts.reason, reassign: true };
     if (opts.version !== undefined) o.version = opts.version;
     return this.dispatchCase(caseId, unitId, actor, o);
   }
 
   /** The unit is taken off the case (back to awaiting dispatch) and is available again. */
-  release(caseId: number, actor: Actor, opts: { version?: number; reason: string }): CaseDetail {
-    const c = this.caseSummary(caseId);
+  async release(caseId: number, actor: Actor, opts: { version?: number; reason: string }): Promise<CaseDetail> {
+    const c = await this.caseSummary(caseId);
     if (!c.assignment) throw new HttpError(409, 'invalid_transition', `case ${c.code} has no unit to release`);
     const t = this.deps.now();
-    return this.atomically((stage) => {
-      for (const old of this.deps.book.rowsForCase(caseId)) stage(this.freed(old, t));
-      const o: { version?: number; note: string } = { note: opts.reason };
+    await this.atomically(async (stage, units, uow) => {
+      for (const old of this.deps.book.rowsForCase(caseId)) stage(await this.freed(units, old, t));
+      const o: { version?: number; note: string; uow: UnitOfWork } = { note: opts.reason, uow };
       if (opts.version !== undefined) o.version = opts.version;
-      return this.deps.cases().release(caseId, actor, o);
+      await this.deps.cases().release(caseId, actor, o);
     });
+    return this.answer(caseId);
   }
 
-  crewStep(unitId: string, step: 'accept' | 'enRoute' | 'done', actor: Actor, opts: { note?: string; photoIds?: string[] } = {}): CaseDetail {
+  async crewStep(unitId: string, step: 'accept' | 'enRoute' | 'done', actor: Actor, opts: { note?: string; photoIds?: string[] } = {}): Promise<CaseDetail> {
     const { book, now } = this.deps;
     if (!book.entity(unitId)) throw new HttpError(404, 'not_found', `no unit ${unitId}`);
     const row = book.row(unitId);
@@ -129,22 +137,23 @@ export class Dispatcher implements DispatchPort {
     }
     const caseId = row.caseId;
     const t = now();
-    return this.atomically((stage) => {
+    // The unit's row before the case's, as in a dispatch: transactions that lock both lock them in one order (no deadlock on PostgreSQL).
+    await this.atomically(async (stage, units, uow) => {
       if (step === 'done') {
+        stage(await units.write({ ...row, status: 'returning', since: t }, row.version));
         // The crew acts for its unit: a signed-in crew's name is a person, not the unit id.
-        const fb: { note: string; photoIds?: string[]; unitId: string } = { note: opts.note ?? '', unitId };
+        const fb: { note: string; photoIds?: string[]; unitId: string; uow: UnitOfWork } = { note: opts.note ?? '', unitId, uow };
         if (opts.photoIds) fb.photoIds = opts.photoIds;
-        const detail = this.deps.cases().feedback(caseId, actor, fb);
-        stage(book.repo.write({ ...row, status: 'returning', since: t }, row.version));
-        return detail;
+        await this.deps.cases().feedback(caseId, actor, fb);
+        return;
       }
-      const detail = this.deps.cases().unitStep(caseId, step, actor, { unitId });
-      if (row.status === 'dispatched') stage(book.repo.write({ ...row, status: 'enRoute', since: t }, row.version));
-      return detail;
+      if (row.status === 'dispatched') stage(await units.write({ ...row, status: 'enRoute', since: t }, row.version));
+      await this.deps.cases().unitStep(caseId, step, actor, { unitId }, uow);
     });
+    return this.answer(caseId);
   }
 
-  /** The change-stream listener: index upkeep, live status changes, and arrival on scene. */
+  /** The change-stream listener: index upkeep, live status changes, and arrival on scene (written in the background). */
   onLiveChange(change: LiveChange): void {
     const { book, events, settings } = this.deps;
     if (book.observe(change)) events?.emit('unit:changed', change.entity.id);
@@ -153,27 +162,32 @@ export class Dispatcher implements DispatchPort {
     const pos = change.after.pos;
     if (!pos || pos === change.before.pos) return;
     const d = distanceM(pos.lon, pos.lat, row.caseLon, row.caseLat);
-    if (d <= settings.arrivalRadiusM) this.arrive(row, pos, d);
+    if (d <= settings.arrivalRadiusM && !this.arriving.has(row.entityId)) {
+      this.arriving.add(row.entityId);
+      this.arrive(row, pos, d)
+        .catch((err: unknown) => this.deps.log?.(`arrival of ${row.entityId} at case ${row.caseId} not recorded`, err))
+        .finally(() => this.arriving.delete(row.entityId));
+    }
   }
 
   /** A case ended or lost its unit elsewhere: its units are free. A case failed at verification goes back to its unit. */
-  onCaseTransition(caseId: number, action: string, to: string | null): void {
-    if (this.acting > 0) return;
+  async onCaseTransition(caseId: number, action: string, to: string | null): Promise<void> {
+    if (this.acting.getStore()) return;
     if (action === 'verifyFail') return this.backToUnit(caseId);
     if (!(action === 'release' || (to !== null && CASE_ENDS.has(to)))) return;
     const rows = this.deps.book.rowsForCase(caseId);
     if (rows.length === 0) return;
     const t = this.deps.now();
-    this.atomically((stage) => { for (const r of rows) stage(this.freed(r, t)); });
+    await this.atomically(async (stage, units) => { for (const r of rows) stage(await this.freed(units, r, t)); });
   }
 
   /** Periodic: returning units become available after their time; time-in-status warnings appear. */
-  sweep(): void {
+  async sweep(): Promise<void> {
     const { book, now, settings, events } = this.deps;
     const t = now();
     for (const r of book.engagedRows()) {
       if (r.status === 'returning' && t - r.since >= settings.returningS * 1000) {
-        this.atomically((stage) => stage(this.freed(r, t)));
+        await this.atomically(async (stage, units) => stage(await this.freed(units, r, t)));
         continue;
       }
       const w = book.warning(r.entityId);
@@ -189,25 +203,25 @@ export class Dispatcher implements DispatchPort {
    * again (from where it is now) and its arrival is detected anew. A unit that another case
    * holds meanwhile, or that is off duty or offline, is left alone: the desk reassigns the case.
    */
-  private backToUnit(caseId: number): void {
+  private async backToUnit(caseId: number): Promise<void> {
     const { book, now } = this.deps;
-    const c = this.deps.cases().get(caseId);
+    const c = await this.deps.cases().get(caseId);
     const unitId = c?.assignment?.unitId;
     if (!c || !unitId) return;
     const unit = book.get(unitId);
     const pos = book.entity(unitId)?.pos;
     if (!unit || !pos || !AVAILABLE.has(unit.status) || (unit.caseId !== null && unit.caseId !== caseId)) return;
-    this.atomically((stage) => stage(book.repo.write({
+    await this.atomically(async (stage, units) => stage(await units.write({
       entityId: unitId, status: 'dispatched', since: now(), caseId,
       caseLon: c.location.lon, caseLat: c.location.lat, originLon: pos.lon, originLat: pos.lat,
     }, unit.version)));
   }
 
-  private arrive(row: EngagementRow, pos: { lon: number; lat: number; ts: number }, d: number): void {
+  private async arrive(row: EngagementRow, pos: { lon: number; lat: number; ts: number }, d: number): Promise<void> {
     const caseId = row.caseId!;
-    this.atomically((stage) => stage(this.deps.book.repo.write({ ...row, status: 'onScene', since: pos.ts }, row.version)));
+    await this.atomically(async (stage, units) => stage(await units.write({ ...row, status: 'onScene', since: pos.ts }, row.version)));
     try {
-      this.deps.cases().unitStep(caseId, 'arrive', SYSTEM_ACTOR, { unitId: row.entityId, lon: pos.lon, lat: pos.lat, distanceM: Math.round(d), fixTs: pos.ts });
+      await this.deps.cases().unitStep(caseId, 'arrive', SYSTEM_ACTOR, { unitId: row.entityId, lon: pos.lon, lat: pos.lat, distanceM: Math.round(d), fixTs: pos.ts });
     } catch (err) {
       // The case moved on (voided, released meanwhile): the unit is on scene all the same.
       this.deps.log?.(`arrival of ${row.entityId} at case ${caseId} not recorded on the case`, err);
@@ -215,28 +229,31 @@ export class Dispatcher implements DispatchPort {
     this.deps.events?.emit('unit:arrived', row.entityId, caseId, pos.ts);
   }
 
-  private freed(r: EngagementRow, t: number): EngagementRow {
-    return this.deps.book.repo.write({ entityId: r.entityId, status: 'available', since: t, caseId: null, caseLon: null, caseLat: null, originLon: null, originLat: null }, r.version);
+  private freed(units: UnitsRepo, r: EngagementRow, t: number): Promise<EngagementRow> {
+    return units.write({ entityId: r.entityId, status: 'available', since: t, caseId: null, caseLon: null, caseLat: null, originLon: null, originLat: null }, r.version);
   }
 
-  /** Runs writes in one transaction; the unit cache and 'unit:changed' follow only after it committed. */
-  private atomically<T>(fn: (stage: (row: EngagementRow) => void) => T): T {
+  /**
+   * Runs writes in one transaction — the units' through `units`, the case's through `uow` — and
+   * the case's announcements after it committed; the unit cache and 'unit:changed' follow.
+   */
+  private async atomically(fn: (stage: (row: EngagementRow) => void, units: UnitsRepo, uow: UnitOfWork) => Promise<void>): Promise<void> {
     const staged: EngagementRow[] = [];
-    this.acting++;
-    let result: T;
-    try {
-      result = this.deps.db.transaction(() => fn((r) => staged.push(r)))();
-    } finally {
-      this.acting--;
-    }
+    await this.acting.run(true, () => inUnitOfWork(this.deps.store, (uow) => fn((r) => staged.push(r), new UnitsRepo(uow.tx), uow)));
     for (const r of staged) this.deps.book.remember(r);
     for (const r of staged) this.deps.events?.emit('unit:changed', r.entityId);
-    return result;
+  }
+
+  /** The case as it is once the action committed and the SLA clocks followed it. */
+  private async answer(caseId: number): Promise<CaseDetail> {
+    const d = await this.deps.cases().detail(caseId);
+    if (!d) throw new HttpError(404, 'not_found', `no case ${caseId}`);
+    return d;
   }
 
   /** The case, through CasesPort; 404 when there is none. */
-  caseSummary(caseId: number): CaseSummary {
-    const c = this.deps.cases().get(caseId);
+  async caseSummary(caseId: number): Promise<CaseSummary> {
+    const c = await this.deps.cases().get(caseId);
     if (!c) throw new HttpError(404, 'not_found', `no case ${caseId}`);
     return c;
   }

@@ -10,7 +10,7 @@ import type { Candidate } from './recommend.ts';
 import type { DispatchSettings } from './settings.ts';
 import { UnitIndex } from './unit-index.ts';
 import { ENGAGED, isUnitEntity, liveStatus, modeOf, skillsOf, statusWarning, unitStateOf, type UnitEntity, type WarningLimits } from './units.ts';
-import type { EngagementRow, UnitsRepo } from './units-repo.ts';
+import type { EngagementRow } from './units-repo.ts';
 
 export interface UnitFilter { status?: string; kind?: string; street?: string }
 
@@ -23,10 +23,11 @@ export class UnitBook {
   /** Set when a unit moves or changes status; the coverage layer recomputes only then. */
   dirty = true;
 
-  constructor(private readonly live: LiveState, readonly repo: UnitsRepo, private readonly now: () => number, settings: DispatchSettings, originLat: number) {
+  /** `engagements`: the units table as stored (UnitsRepo.all()), read once at start; the book keeps it current after. */
+  constructor(private readonly live: LiveState, engagements: readonly EngagementRow[], private readonly now: () => number, settings: DispatchSettings, originLat: number) {
     this.index = new UnitIndex(originLat);
     this.limits = { notMovingS: settings.notMovingS, notMovingM: settings.notMovingM, onSceneS: settings.onSceneWarnS };
-    for (const r of repo.all()) this.rows.set(r.entityId, r);
+    for (const r of engagements) this.rows.set(r.entityId, r);
     const t = now();
     for (const e of live.all()) {
       if (!isUnitEntity(e)) continue;

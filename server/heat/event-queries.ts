@@ -2,10 +2,10 @@
  * Read-only SQL over the cases and alarms tables for the heat charts, served by the covering
  * indexes of migration 13. A case counts where and when it was created (voided cases — found
  * not to be a problem — do not count); an alarm where and when it was raised (start time), in
- * its originator's street. Windows are [from, to).
+ * its originator's street. Windows are [from, to). On the asynchronous store layer; the
+ * statements are the same text each time, so the layer's statement cache keeps them prepared.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 import type { HeatEventKind } from '../../shared/schemas/heat.ts';
 import { QUARTER_MS, type StreetQuarterCount } from './local-buckets.ts';
 
@@ -16,40 +16,39 @@ const SQL: Record<HeatEventKind, Sql> = {
   alarms: { table: 'alarms', ts: 'start_ts', street: 'org_code', extra: '' },
 };
 
-export class HeatEventQueries {
-  private readonly cache = new Map<string, Statement<unknown[], unknown>>();
+/** The statements of a kind, written once. */
+function statements(s: Sql) {
+  return {
+    rows: `SELECT lon, lat, ${s.street} AS street, ${s.ts} AS ts FROM ${s.table} WHERE ${s.ts} >= $1 AND ${s.ts} < $2 ${s.extra}`,
+    maxId: `SELECT COALESCE(MAX(id), 0) AS m FROM ${s.table}`,
+    since: `SELECT MIN(${s.ts}) AS t FROM ${s.table} WHERE id > $1`,
+    // Integer division on both stores (the columns are integers); COUNT comes back as a number on both drivers.
+    byStreetQuarter: `SELECT ${s.street} AS street, ${s.ts} / ${QUARTER_MS} AS q, COUNT(*) AS n FROM ${s.table} WHERE ${s.ts} >= $1 AND ${s.ts} < $2 ${s.extra} GROUP BY 1, 2`,
+  };
+}
+const STATEMENTS = { cases: statements(SQL.cases), alarms: statements(SQL.alarms) };
 
-  constructor(private readonly db: Db) {}
+export class HeatEventQueries {
+  constructor(private readonly sql: SqlExecutor) {}
 
   /** The events of the window as `[lon, lat, street, ts]` rows (lon and lat null for an alarm without a position). */
-  rows(kind: HeatEventKind, from: number, to: number): [number | null, number | null, string, number][] {
-    const s = SQL[kind];
-    const st = this.stmt(`rows|${kind}`, () => `SELECT lon, lat, ${s.street}, ${s.ts} FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? ${s.extra}`);
-    return st.raw(true).all(from, to) as [number | null, number | null, string, number][];
+  async rows(kind: HeatEventKind, from: number, to: number): Promise<[number | null, number | null, string, number][]> {
+    const rows = await this.sql.query<{ lon: number | null; lat: number | null; street: string; ts: number }>(STATEMENTS[kind].rows, [from, to]);
+    return rows.map((r) => [r.lon, r.lat, r.street, r.ts]);
   }
 
   /** The newest row id: ids only grow, so a larger one means rows were added. */
-  maxId(kind: HeatEventKind): number {
-    return (this.stmt(`max|${kind}`, () => `SELECT COALESCE(MAX(id), 0) AS m FROM ${SQL[kind].table}`).get() as { m: number }).m;
+  async maxId(kind: HeatEventKind): Promise<number> {
+    return (await this.sql.one<{ m: number }>(STATEMENTS[kind].maxId))!.m;
   }
 
   /** The earliest event time of the rows added after `id`, or null. */
-  earliestSince(kind: HeatEventKind, id: number): number | null {
-    const s = SQL[kind];
-    return (this.stmt(`since|${kind}`, () => `SELECT MIN(${s.ts}) AS t FROM ${s.table} WHERE id > ?`).get(id) as { t: number | null }).t;
+  async earliestSince(kind: HeatEventKind, id: number): Promise<number | null> {
+    return (await this.sql.one<{ t: number | null }>(STATEMENTS[kind].since, [id]))?.t ?? null;
   }
 
   /** Events per street and UTC quarter hour. */
-  byStreetQuarter(kind: HeatEventKind, from: number, to: number): StreetQuarterCount[] {
-    const s = SQL[kind];
-    const st = this.stmt(`sq|${kind}`, () =>
-      `SELECT ${s.street} AS street, ${s.ts} / ${QUARTER_MS} AS q, COUNT(*) AS n FROM ${s.table} WHERE ${s.ts} >= ? AND ${s.ts} < ? ${s.extra} GROUP BY 1, 2`);
-    return st.all(from, to) as StreetQuarterCount[];
-  }
-
-  private stmt(key: string, sql: () => string) {
-    let st = this.cache.get(key);
-    if (!st) this.cache.set(key, (st = this.db.prepare<unknown[], unknown>(sql())));
-    return st;
+  async byStreetQuarter(kind: HeatEventKind, from: number, to: number): Promise<StreetQuarterCount[]> {
+    return this.sql.query<StreetQuarterCount & Record<string, unknown>>(STATEMENTS[kind].byStreetQuarter, [from, to]);
   }
 }

@@ -30,7 +30,8 @@ export class EventSlices {
   private readonly streetIndex: Map<string, number>;
   private readonly streetCodes: readonly string[];
   private readonly capacity: number;
-  private lastId: number;
+  /** The newest row id seen; read at the first use (nothing is held before it). */
+  private lastId: number | undefined;
   readonly stats = { computed: 0, hits: 0, invalidated: 0 };
 
   constructor(
@@ -40,13 +41,12 @@ export class EventSlices {
     this.streetIndex = new Map(streets.map((s, i) => [s, i]));
     this.streetCodes = streets;
     this.capacity = opts.capacity ?? 93 * 24;
-    this.lastId = this.maxId();
   }
 
   /** Events of [from, to) per cell, optionally of one street, added into `into`. */
-  addTo(from: number, to: number, into: Float64Array, street?: string): void {
-    const plan = this.plan(from, to);
-    for (const [a, b] of plan.direct) this.addRows(a, b, into, street);
+  async addTo(from: number, to: number, into: Float64Array, street?: string): Promise<void> {
+    const plan = await this.plan(from, to);
+    for (const [a, b] of plan.direct) await this.addRows(a, b, into, street);
     const want = street === undefined ? -1 : (this.streetIndex.get(street) ?? NO_STREET);
     for (const s of plan.cached) {
       for (let k = 0; k < s.cells.length; k++) if (want < 0 || s.streets[k] === want) into[s.cells[k]!]! += 1;
@@ -54,10 +54,10 @@ export class EventSlices {
   }
 
   /** Events of [from, to) per street and UTC quarter hour (streets not of the district as ''). */
-  quarterCounts(from: number, to: number): StreetQuarterCount[] {
-    const plan = this.plan(from, to);
+  async quarterCounts(from: number, to: number): Promise<StreetQuarterCount[]> {
+    const plan = await this.plan(from, to);
     const out: StreetQuarterCount[] = [];
-    for (const [a, b] of plan.direct) out.push(...this.queries.byStreetQuarter(this.kind, a, b));
+    for (const [a, b] of plan.direct) out.push(...await this.queries.byStreetQuarter(this.kind, a, b));
     const width = this.streetCodes.length + 1;
     for (const s of plan.cached) {
       for (let k = 0; k < s.quarters.length; k++) {
@@ -69,13 +69,13 @@ export class EventSlices {
   }
 
   /** Reads the settled hours of [from, to) not held yet (the warmer, so that a first request finds them). */
-  warm(from: number, to: number): void {
-    this.plan(from, to);
+  async warm(from: number, to: number): Promise<void> {
+    await this.plan(from, to);
   }
 
   /** Which parts of [from, to) are read from the store (edges, hours not settled) and which hours come from memory. */
-  private plan(from: number, to: number): { direct: [number, number][]; cached: Slice[]; quarterOf: Map<Slice, number> } {
-    this.invalidateLateRows();
+  private async plan(from: number, to: number): Promise<{ direct: [number, number][]; cached: Slice[]; quarterOf: Map<Slice, number> }> {
+    await this.invalidateLateRows();
     const direct: [number, number][] = [];
     const cached: Slice[] = [];
     const quarterOf = new Map<Slice, number>();
@@ -89,11 +89,11 @@ export class EventSlices {
     if (settled < lastWhole) direct.push([Math.max(settled, firstWhole), lastWhole]);
     const cachedTo = Math.min(lastWhole, settled);
     if (firstWhole < cachedTo) {
-      this.fill(firstWhole, cachedTo);
+      const hours = await this.fill(firstWhole, cachedTo);
       for (let a = firstWhole; a < cachedTo; a += SLICE_MS) {
-        const s = this.slices.get(a)!;
-        this.slices.delete(a); // most recently used last
-        this.slices.set(a, s);
+        const s = hours.get(a)!;
+        // Most recently used last — unless a late row dropped the hour meanwhile (another call's): then it is not put back.
+        if (this.slices.delete(a)) this.slices.set(a, s);
         cached.push(s);
         quarterOf.set(s, a / QUARTER_MS);
       }
@@ -103,19 +103,25 @@ export class EventSlices {
 
   get size(): number { return this.slices.size; }
 
-  /** Computes the missing hours of [from, to) with one read of the store. */
-  private fill(from: number, to: number): void {
+  /**
+   * Computes the missing hours of [from, to) with one read of the store; returns every hour of
+   * it — those held taken before the read, so another call evicting one meanwhile takes nothing
+   * from this answer.
+   */
+  private async fill(from: number, to: number): Promise<Map<number, Slice>> {
+    const hours = new Map<number, Slice>();
     let lo = -1;
     let hi = -1;
     for (let a = from; a < to; a += SLICE_MS) {
-      if (this.slices.has(a)) { this.stats.hits++; continue; }
+      const held = this.slices.get(a);
+      if (held) { this.stats.hits++; hours.set(a, held); continue; }
       if (lo < 0) lo = a;
       hi = a + SLICE_MS;
     }
-    if (lo < 0) return;
+    if (lo < 0) return hours;
     const width = this.streetCodes.length + 1;
     const byHour = new Map<number, { cells: number[]; streets: number[]; quarters: Uint32Array }>();
-    for (const [lon, lat, street, ts] of this.queries.rows(this.kind, lo, hi)) {
+    for (const [lon, lat, street, ts] of await this.queries.rows(this.kind, lo, hi)) {
       const a = Math.floor(ts / SLICE_MS) * SLICE_MS;
       let h = byHour.get(a);
       if (!h) byHour.set(a, (h = { cells: [], streets: [], quarters: new Uint32Array(4 * width) }));
@@ -127,34 +133,37 @@ export class EventSlices {
       h.streets.push(si);
     }
     for (let a = lo; a < hi; a += SLICE_MS) {
-      if (this.slices.has(a)) continue;
+      if (hours.has(a)) continue;
+      // Put in by another call while this one read: the same rows.
+      const held = this.slices.get(a);
+      if (held) { hours.set(a, held); continue; }
       const h = byHour.get(a);
-      this.slices.set(a, { cells: Uint32Array.from(h?.cells ?? []), streets: Uint8Array.from(h?.streets ?? []), quarters: h?.quarters ?? new Uint32Array(4 * width) });
+      const s: Slice = { cells: Uint32Array.from(h?.cells ?? []), streets: Uint8Array.from(h?.streets ?? []), quarters: h?.quarters ?? new Uint32Array(4 * width) };
+      this.slices.set(a, s);
+      hours.set(a, s);
       this.stats.computed++;
     }
     // Evict least recently used; a window larger than the capacity is still answered (its hours were just put in).
     while (this.slices.size > this.capacity) this.slices.delete(this.slices.keys().next().value!);
+    return hours;
   }
 
-  private addRows(from: number, to: number, into: Float64Array, street: string | undefined): void {
-    for (const [lon, lat, st] of this.queries.rows(this.kind, from, to)) {
+  private async addRows(from: number, to: number, into: Float64Array, street: string | undefined): Promise<void> {
+    for (const [lon, lat, st] of await this.queries.rows(this.kind, from, to)) {
       if (lon === null || lat === null || (street !== undefined && st !== street)) continue;
       const c = cellOf(this.grid, lon, lat);
       if (c >= 0) into[c]! += 1;
     }
   }
 
-  private invalidateLateRows(): void {
-    const max = this.maxId();
-    if (max <= this.lastId) return;
-    const earliest = this.queries.earliestSince(this.kind, this.lastId);
+  private async invalidateLateRows(): Promise<void> {
+    const max = await this.queries.maxId(this.kind);
+    if (this.lastId === undefined || max <= this.lastId) { this.lastId = Math.max(this.lastId ?? 0, max); return; }
+    const seen = this.lastId;
     this.lastId = max;
+    const earliest = await this.queries.earliestSince(this.kind, seen);
     if (earliest === null) return;
     const from = Math.floor(earliest / SLICE_MS) * SLICE_MS;
     for (const a of [...this.slices.keys()]) if (a >= from) { this.slices.delete(a); this.stats.invalidated++; }
-  }
-
-  private maxId(): number {
-    return this.queries.maxId(this.kind);
   }
 }

@@ -10,7 +10,7 @@ import {
 import { localDate } from '../../shared/local-time.ts';
 import type { HistoryPort } from '../history/history-store.ts';
 import { DistrictLocator } from '../district/locator.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 import { cellCentre, cellCount, makeGrid, topPoints, type HeatGrid } from './grid.ts';
 import { HeatEventQueries } from './event-queries.ts';
 import { EventSlices } from './event-slices.ts';
@@ -18,7 +18,7 @@ import { addDays, dayCounts, QuarterCalendar, streetHourMatrix } from './local-b
 import { UnitDwell } from './unit-dwell.ts';
 
 export interface HeatServiceOptions {
-  db: Db;
+  sql: SqlExecutor;
   pack: DistrictPack;
   history: HistoryPort;
   now: () => number;
@@ -56,7 +56,7 @@ export class HeatService {
     this.cal = new QuarterCalendar(this.timeZone);
     this.streets = opts.pack.streets.features.map((f) => ({ code: f.properties.code, name: f.properties.name }));
     this.streetCodes = new Set(this.streets.map((s) => s.code));
-    this.queries = new HeatEventQueries(opts.db);
+    this.queries = new HeatEventQueries(opts.sql);
     this.locator = new DistrictLocator(opts.pack);
     const codes = this.streets.map((s) => s.code);
     const sliceOpts = { now: opts.now, settleMs: EVENT_SETTLE_MS };
@@ -69,35 +69,35 @@ export class HeatService {
 
   isStreet(code: string): boolean { return this.streetCodes.has(code); }
 
-  heat(kind: HeatKind, from: number, to: number, street: string | undefined): HeatResponse {
+  async heat(kind: HeatKind, from: number, to: number, street: string | undefined): Promise<HeatResponse> {
     const weights = new Float64Array(cellCount(this.grid));
     let keep: ((cell: number) => boolean) | undefined;
     let pendingHours = 0;
     if (kind === 'units') {
       ({ from, to } = UnitDwell.align(from, to));
-      pendingHours = this.unitDwell.addTo(from, to, weights, UNIT_REQUEST_BUDGET_MS);
+      pendingHours = await this.unitDwell.addTo(from, to, weights, UNIT_REQUEST_BUDGET_MS);
       // The street the cell lies in (where the unit was), not the street the unit belongs to.
       if (street !== undefined) keep = (c) => this.streetOfCell(c) === street;
     } else {
-      this.eventSlices[kind].addTo(from, to, weights, street);
+      await this.eventSlices[kind].addTo(from, to, weights, street);
     }
     const top = topPoints(this.grid, weights, HEAT_MAX_POINTS, keep);
     return { kind, from, to, street: street ?? null, cellM: this.grid.cellM, unit: kind === 'units' ? 'seconds' : 'count', pendingHours, ...top };
   }
 
-  streetHour(kind: HeatEventKind, from: number, to: number): StreetHourResponse {
-    const counts = streetHourMatrix(this.eventSlices[kind].quarterCounts(from, to), this.streets.map((s) => s.code), this.cal);
+  async streetHour(kind: HeatEventKind, from: number, to: number): Promise<StreetHourResponse> {
+    const counts = streetHourMatrix(await this.eventSlices[kind].quarterCounts(from, to), this.streets.map((s) => s.code), this.cal);
     const total = counts.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
     return { kind, from, to, timeZone: this.timeZone, streets: this.streets, counts, total };
   }
 
   /** The last `days` local days, today included (so far). */
-  calendar(kind: HeatEventKind, days: number, street: string | undefined): CalendarResponse {
+  async calendar(kind: HeatEventKind, days: number, street: string | undefined): Promise<CalendarResponse> {
     const now = this.opts.now();
     const today = localDate(now, this.timeZone);
     const list = Array.from({ length: days }, (_, i) => addDays(today, i - days + 1));
     const from = this.cal.midnight(list[0]!);
-    const rows = this.eventSlices[kind].quarterCounts(from, now + 1);
+    const rows = await this.eventSlices[kind].quarterCounts(from, now + 1);
     const counts = dayCounts(street === undefined ? rows : rows.filter((r) => r.street === street), list, this.cal);
     return { kind, timeZone: this.timeZone, days: list.map((day, i) => ({ day, count: counts[i]! })), total: counts.reduce((a, b) => a + b, 0) };
   }

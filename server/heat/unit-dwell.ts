@@ -32,6 +32,8 @@ interface Slice { cells: Uint32Array; seconds: Uint32Array; computedAt: number; 
 export class UnitDwell {
   private readonly slices = new Map<number, Slice>();
   private readonly wanted = new Set<number>();
+  /** Hours being computed (their history read and decoded), by hour start. */
+  private readonly computing = new Map<number, Promise<Slice>>();
   private readonly capacity: number;
   private readonly openTtlMs: number;
   readonly stats = { computed: 0, hits: 0 };
@@ -53,9 +55,9 @@ export class UnitDwell {
    * are handed to the warmer (`warmWanted`) and their count returned, so one request
    * never holds the server for seconds decoding weeks of a fleet's history.
    */
-  addTo(from: number, to: number, into: Float64Array, budgetMs = Infinity): number {
+  async addTo(from: number, to: number, into: Float64Array, budgetMs = Infinity): Promise<number> {
     const start = performance.now();
-    const active = this.daysWithPoints(from, to);
+    const active = await this.daysWithPoints(from, to);
     let left = 0;
     for (let a = to - SLICE_MS; a >= from; a -= SLICE_MS) {
       if (!this.usable(a) && this.hasPoints(a, active) && performance.now() - start >= budgetMs) {
@@ -63,7 +65,7 @@ export class UnitDwell {
         left++;
         continue;
       }
-      const s = this.slice(a, active);
+      const s = await this.slice(a, active);
       for (let k = 0; k < s.cells.length; k++) into[s.cells[k]!]! += s.seconds[k]!;
     }
     return left;
@@ -73,26 +75,26 @@ export class UnitDwell {
   get backlog(): number { return this.wanted.size; }
 
   /** Computes hours requests left over, newest first, until `budgetMs` is spent; returns how many. */
-  warmWanted(budgetMs: number): number {
+  async warmWanted(budgetMs: number): Promise<number> {
     const start = performance.now();
     let done = 0;
     for (const a of [...this.wanted].sort((x, y) => y - x)) {
       if (performance.now() - start >= budgetMs) break;
       this.wanted.delete(a);
       if (this.usable(a)) continue;
-      this.slice(a, this.daysWithPoints(a, a + SLICE_MS));
+      await this.slice(a, await this.daysWithPoints(a, a + SLICE_MS));
       done++;
     }
     return done;
   }
 
   /** Computes final hours of [from, to) not held yet, newest first, until `budgetMs` is spent; returns how many. */
-  warm(from: number, to: number, budgetMs: number): number {
+  async warm(from: number, to: number, budgetMs: number): Promise<number> {
     const start = performance.now();
     let done = 0;
     for (let a = Math.floor((to - 1) / SLICE_MS) * SLICE_MS; a >= from && performance.now() - start < budgetMs; a -= SLICE_MS) {
       if (!this.isFinal(a) || this.slices.has(a)) continue;
-      this.slice(a, this.daysWithPoints(a, a + SLICE_MS));
+      await this.slice(a, await this.daysWithPoints(a, a + SLICE_MS));
       done++;
     }
     return done;
@@ -121,9 +123,9 @@ export class UnitDwell {
    * Local days with kept points of units, from history's daily roll-up: an hour in a day
    * without any (before history began, a server that was down) is empty without decoding.
    */
-  private daysWithPoints(from: number, to: number): Set<string> {
+  private async daysWithPoints(from: number, to: number): Promise<Set<string>> {
     const tz = this.opts.timeZone;
-    const rows = this.history.daily(localDate(from - this.opts.maxGapMs, tz), localDate(to + this.opts.maxGapMs, tz));
+    const rows = await this.history.daily(localDate(from - this.opts.maxGapMs, tz), localDate(to + this.opts.maxGapMs, tz));
     return new Set(rows.filter((r) => r.points > 0 && MOBILE_KINDS.includes(r.kind)).map((r) => r.day));
   }
 
@@ -133,7 +135,7 @@ export class UnitDwell {
     return active.has(localDate(a - this.opts.maxGapMs, tz)) || active.has(localDate(a + SLICE_MS + this.opts.maxGapMs, tz));
   }
 
-  private slice(a: number, active: Set<string>): Slice {
+  private async slice(a: number, active: Set<string>): Promise<Slice> {
     const now = this.opts.now();
     const held = this.slices.get(a);
     if (held && (held.final || now - held.computedAt < this.openTtlMs)) {
@@ -143,18 +145,28 @@ export class UnitDwell {
       return held;
     }
     const final = this.isFinal(a);
-    const s = !this.hasPoints(a, active) ? { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final } : this.compute(a, now, final);
+    let s: Slice;
+    if (!this.hasPoints(a, active)) s = { cells: new Uint32Array(0), seconds: new Uint32Array(0), computedAt: now, final };
+    else {
+      // The warmer and a request asking for the same hour at once decode it once.
+      let running = this.computing.get(a);
+      if (!running) {
+        running = this.compute(a, now, final).finally(() => this.computing.delete(a));
+        this.computing.set(a, running);
+      }
+      s = await running;
+    }
     this.slices.delete(a);
     this.slices.set(a, s);
     while (this.slices.size > this.capacity) this.slices.delete(this.slices.keys().next().value!);
     return s;
   }
 
-  private compute(a: number, now: number, final: boolean): Slice {
+  private async compute(a: number, now: number, final: boolean): Promise<Slice> {
     const b = a + SLICE_MS;
     const acc = new Float64Array(cellCount(this.grid));
     // Points from maxGap before the hour (where a unit already was at its start) to maxGap after it (what ends its last point's time).
-    const tracks = this.history.window(a - this.opts.maxGapMs, b + this.opts.maxGapMs, MOBILE_KINDS);
+    const tracks = await this.history.window(a - this.opts.maxGapMs, b + this.opts.maxGapMs, MOBILE_KINDS);
     for (const track of tracks.values()) addDwell(this.grid, track, a, b, this.opts.maxGapMs, acc);
     let n = 0;
     for (let c = 0; c < acc.length; c++) if (acc[c]! > 0) n++;

@@ -4,13 +4,17 @@
  * no I/O on the ingest's path. `flush()` (a timer, every HISTORY_FLUSH_S) writes every
  * touched bucket in one transaction and adds to the daily roll-up; a crash loses at most
  * the points of one flush window. A failed flush keeps its points for the next one.
+ *
+ * On the asynchronous store layer (both drivers): points keep arriving while a flush awaits
+ * the store, so a flush writes a snapshot — each entity's first n pending points — and on
+ * commit drops exactly those n; a point that came in meanwhile waits for the next flush. On
+ * PostgreSQL the day and month partitions a flush writes into are made before its transaction.
  */
 import { CONNECTIVITY, ENTITY_STATUSES, isEntityKind, type Connectivity, type EntityKind } from '../../shared/entities.ts';
 import { distanceM } from '../../shared/geo.ts';
 import { localDate } from '../../shared/local-time.ts';
-import type { Db } from '../store/database.ts';
-import type { SqlStore } from '../store/sql/types.ts';
-import { pruneHistory, type RetentionCutoff, type RetentionResult } from './partitions.ts';
+import type { SqlExecutor, SqlStore, SqlTx } from '../store/sql/types.ts';
+import { HistoryPartitions, pruneHistory, type RetentionCutoff, type RetentionResult } from './partitions.ts';
 import type { LiveChange } from '../live/change-stream.ts';
 import type { LateReport } from '../live/live-state.ts';
 import { decodeTrack, encodeTrack, type TrackPoint } from './track-codec.ts';
@@ -37,15 +41,15 @@ export interface HistoryEntityState extends HistoryPoint {
 /** The reader the heat charts, replay, briefing and the restart read. */
 export interface HistoryPort {
   /** Kept points of one entity with from ≤ ts ≤ to (ms), oldest first; up to the last flush. */
-  track(entityId: string, from: number, to: number): HistoryPoint[];
+  track(entityId: string, from: number, to: number): Promise<HistoryPoint[]>;
   /** The last kept state of every entity at or before `ts` (ms), with its time. */
-  positionsAt(ts: number): HistoryEntityState[];
+  positionsAt(ts: number): Promise<HistoryEntityState[]>;
   /** The last kept state of every entity: what a restart restores. */
-  lastKnown(): HistoryEntityState[];
+  lastKnown(): Promise<HistoryEntityState[]>;
   /** Every kept point in [from, to] (ms), per entity, optionally of some kinds only: for replay. */
-  window(from: number, to: number, kinds?: readonly EntityKind[]): Map<string, HistoryPoint[]>;
+  window(from: number, to: number, kinds?: readonly EntityKind[]): Promise<Map<string, HistoryPoint[]>>;
   /** Daily roll-up rows of local days from..to (YYYY-MM-DD, inclusive). */
-  daily(fromDay: string, toDay: string): DailyRow[];
+  daily(fromDay: string, toDay: string): Promise<DailyRow[]>;
 }
 
 export interface DailyRow { day: string; orgCode: string; kind: EntityKind; reports: number; points: number; distanceM: number; onlineS: number }
@@ -99,6 +103,104 @@ interface Tracked {
 /** Late points held between flushes at most (a flood of backfill waits for the next flush, the rest is counted and dropped). */
 const MAX_LATE_PENDING = 200_000;
 
+const SQL = {
+  addEntity: 'INSERT INTO history_entity (entity_id, kind, org_code) VALUES ($1, $2, $3) ON CONFLICT (entity_id) DO NOTHING RETURNING eid',
+  entityEid: 'SELECT eid FROM history_entity WHERE entity_id = $1',
+  entityRow: 'SELECT eid, kind FROM history_entity WHERE entity_id = $1',
+  entities: 'SELECT eid, entity_id, kind FROM history_entity ORDER BY eid',
+  row: 'SELECT blob FROM history_track WHERE eid = $1 AND bucket = $2',
+  range: 'SELECT bucket, blob FROM history_track WHERE eid = $1 AND bucket BETWEEN $2 AND $3 ORDER BY bucket',
+  // The target's columns qualified: PostgreSQL finds a bare `reports` ambiguous (the row or excluded's).
+  daily: `INSERT INTO history_daily (day, org_code, kind, reports, points, distance_m, online_s) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (day, org_code, kind) DO UPDATE SET reports = history_daily.reports + excluded.reports, points = history_daily.points + excluded.points,
+    distance_m = history_daily.distance_m + excluded.distance_m, online_s = history_daily.online_s + excluded.online_s`,
+  dailyRange: 'SELECT day, org_code, kind, reports, points, distance_m, online_s FROM history_daily WHERE day BETWEEN $1 AND $2 ORDER BY day, org_code, kind',
+  newest: `SELECT e.entity_id, e.kind, t.bucket, t.blob
+    FROM history_entity e JOIN history_track t ON t.eid = e.eid AND t.bucket = (SELECT MAX(bucket) FROM history_track WHERE eid = e.eid)
+    ORDER BY e.eid`,
+} as const;
+
+/**
+ * Every entity's buckets overlapping [from, to] in one statement. The entities drive the join:
+ * SQLite seeks the primary key (eid, bucket) once per entity, PostgreSQL prunes to the day
+ * partitions of the range — neither scans the track table.
+ */
+export function windowSql(kindCount: number, first = 3): string {
+  const kinds = kindCount > 0 ? ` WHERE e.kind IN (${Array.from({ length: kindCount }, (_, i) => `$${first + i}`).join(', ')})` : '';
+  return `SELECT e.eid, e.entity_id, e.kind, t.bucket, t.blob FROM history_entity e
+    JOIN history_track t ON t.eid = e.eid AND t.bucket BETWEEN $1 AND $2${kinds} ORDER BY e.eid, t.bucket`;
+}
+
+/**
+ * Every entity's newest two buckets starting at or before $1 (s), newest first, in one
+ * statement: the entity's last point at or before $1 is in the newer one, or — when all of
+ * its points are after $1 — the older one's last. Per entity a few primary-key seeks on SQLite.
+ */
+export function lastTwoBucketsSql(kindCount: number): string {
+  const kinds = kindCount > 0 ? ` WHERE e.kind IN (${Array.from({ length: kindCount }, (_, i) => `$${2 + i}`).join(', ')})` : '';
+  return `SELECT e.eid, e.entity_id, e.kind, t.bucket, t.blob FROM history_entity e
+    JOIN history_track t ON t.eid = e.eid AND t.bucket <= $1 AND t.bucket >= COALESCE((
+      SELECT MAX(p.bucket) FROM history_track p WHERE p.eid = e.eid AND p.bucket < (
+        SELECT MAX(q.bucket) FROM history_track q WHERE q.eid = e.eid AND q.bucket <= $1)), 0)${kinds}
+    ORDER BY e.eid, t.bucket DESC`;
+}
+
+/** From the rows of lastTwoBucketsSql: each entity's last point at or before `t` (s), by eid order. */
+export function lastPointsAtOrBefore<R extends { eid: number; kind: string; bucket: number; blob: Buffer }>(rows: readonly R[], t: number): { row: R; kind: EntityKind; point: TrackPoint }[] {
+  const out: { row: R; kind: EntityKind; point: TrackPoint }[] = [];
+  let found = -1;
+  for (const row of rows) {
+    if (row.eid === found || !isEntityKind(row.kind)) continue;
+    const pts = decodeTrack(row.bucket, HISTORY_READINGS[row.kind].length, row.blob);
+    let k = pts.length - 1;
+    while (k >= 0 && pts[k]!.t > t) k--;
+    if (k >= 0) { out.push({ row, kind: row.kind, point: pts[k]! }); found = row.eid; }
+  }
+  return out;
+}
+
+const NOTHING: FlushResult = { points: 0, buckets: 0 };
+
+/** Buckets written by one statement at most; fewer go by halves (64, 32, …, 1), so a handful of statement texts serve every flush. */
+const PUT_CHUNK = 64;
+
+const putStatements = new Map<number, string>();
+
+/** The upsert of `rows` buckets at once: a flush is a few statements, not one round trip per bucket (PostgreSQL). */
+function putSql(rows: number): string {
+  let sql = putStatements.get(rows);
+  if (sql === undefined) {
+    const values = Array.from({ length: rows }, (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ');
+    putStatements.set(rows, (sql = `INSERT INTO history_track (eid, bucket, n, blob) VALUES ${values} ON CONFLICT (eid, bucket) DO UPDATE SET n = excluded.n, blob = excluded.blob`));
+  }
+  return sql;
+}
+
+/** A bucket's row as it is to be written: [eid, bucket, n, blob]. */
+type BucketRow = [number, number, number, Uint8Array];
+
+/** Runs `write` over `rows` in chunks of 64, 32, … 1 rows, in order. */
+async function inChunks<T>(rows: readonly T[], write: (chunk: readonly T[]) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  for (let size = PUT_CHUNK; size >= 1; size = Math.floor(size / 2)) {
+    for (; rows.length - i >= size; i += size) await write(rows.slice(i, i + size));
+  }
+}
+
+/**
+ * Writes the buckets in as few statements as the chunk sizes allow. Each (eid, bucket) is in
+ * `rows` once (one statement may not update a row twice on PostgreSQL): a flush writes a bucket once.
+ */
+function putBuckets(tx: SqlTx, rows: readonly BucketRow[]): Promise<void> {
+  return inChunks(rows, (chunk) => tx.exec(putSql(chunk.length), chunk.flat()));
+}
+
+/** Names entities, `rows` at once (one already named — by another node — is left as it is). */
+function addEntitiesSql(rows: number): string {
+  const values = Array.from({ length: rows }, (_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(', ');
+  return `INSERT INTO history_entity (entity_id, kind, org_code) VALUES ${values} ON CONFLICT (entity_id) DO NOTHING`;
+}
+
 export class HistoryStore implements HistoryPort {
   private readonly tracked = new Map<string, Tracked>();
   private readonly dirty = new Set<Tracked>();
@@ -111,36 +213,31 @@ export class HistoryStore implements HistoryPort {
   private readonly lateDirty = new Set<Tracked>();
   private latePending = 0;
   private readonly onlineCode = CONNECTIVITY.indexOf('online');
-  private readonly q;
   /** entity id → eid, loaded at start so that a flush never looks one up. */
   private readonly eids = new Map<string, number>();
+  private readonly partitions: HistoryPartitions;
+  /** Flushes run one after the other: a second waits for the first (the close hook's after a timer's). */
+  private flushQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: Db, private readonly opts: HistoryOptions) {
+  private constructor(private readonly sql: SqlStore, private readonly opts: HistoryOptions) {
     this.bucketS = opts.bucketS ?? HISTORY_BUCKET_S;
-    this.q = {
-      addEntity: db.prepare<[string, string, string], { eid: number }>('INSERT INTO history_entity (entity_id, kind, org_code) VALUES (?, ?, ?) RETURNING eid'),
-      entities: db.prepare<[], { eid: number; entity_id: string; kind: string }>('SELECT eid, entity_id, kind FROM history_entity ORDER BY eid'),
-      row: db.prepare<[number, number], { blob: Buffer }>('SELECT blob FROM history_track WHERE eid = ? AND bucket = ?'),
-      put: db.prepare<[number, number, number, Uint8Array]>('INSERT OR REPLACE INTO history_track (eid, bucket, n, blob) VALUES (?, ?, ?, ?)'),
-      range: db.prepare<[number, number, number], { bucket: number; blob: Buffer }>('SELECT bucket, blob FROM history_track WHERE eid = ? AND bucket BETWEEN ? AND ? ORDER BY bucket'),
-      before: db.prepare<[number, number], { bucket: number; blob: Buffer }>('SELECT bucket, blob FROM history_track WHERE eid = ? AND bucket <= ? ORDER BY bucket DESC LIMIT 2'),
-      daily: db.prepare(`INSERT INTO history_daily (day, org_code, kind, reports, points, distance_m, online_s) VALUES (@day, @org, @kind, @reports, @points, @distance, @online)
-        ON CONFLICT (day, org_code, kind) DO UPDATE SET reports = reports + excluded.reports, points = points + excluded.points,
-        distance_m = distance_m + excluded.distance_m, online_s = online_s + excluded.online_s`),
-      dailyRange: db.prepare<[string, string], { day: string; org_code: string; kind: string; reports: number; points: number; distance_m: number; online_s: number }>(
-        'SELECT * FROM history_daily WHERE day BETWEEN ? AND ? ORDER BY day, org_code, kind'),
-      newest: db.prepare<[], { entity_id: string; kind: string; bucket: number; blob: Buffer }>(`SELECT e.entity_id, e.kind, t.bucket, t.blob
-        FROM history_entity e JOIN history_track t ON t.eid = e.eid AND t.bucket = (SELECT MAX(bucket) FROM history_track WHERE eid = e.eid)
-        ORDER BY e.eid`),
-    };
-    for (const r of this.q.entities.all()) this.eids.set(r.entity_id, r.eid);
+    this.partitions = new HistoryPartitions(sql);
+  }
+
+  /** The store with the entities history already names loaded. */
+  static async open(sql: SqlStore, opts: HistoryOptions): Promise<HistoryStore> {
+    const h = new HistoryStore(sql, opts);
+    for (const r of await sql.query<{ eid: number; entity_id: string }>(SQL.entities)) h.eids.set(r.entity_id, r.eid);
+    return h;
   }
 
   /** Names every entity of the district once, at start, so that the first flush does not do it for 5,000 of them at once. */
-  registerEntities(entities: readonly { id: string; kind: EntityKind; orgCode: string }[]): void {
-    this.db.transaction(() => {
-      for (const e of entities) if (!this.eids.has(e.id)) this.eids.set(e.id, this.q.addEntity.get(e.id, e.kind, e.orgCode)!.eid);
-    })();
+  async registerEntities(entities: readonly { id: string; kind: EntityKind; orgCode: string }[]): Promise<void> {
+    const missing = [...new Map(entities.filter((e) => !this.eids.has(e.id)).map((e) => [e.id, e])).values()];
+    if (missing.length === 0) return;
+    // A few statements, not one per entity: the first start names the whole district (5,000-odd).
+    await this.sql.transaction((tx) => inChunks(missing, (chunk) => tx.exec(addEntitiesSql(chunk.length), chunk.flatMap((e) => [e.id, e.kind, e.orgCode]))));
+    for (const r of await this.sql.query<{ eid: number; entity_id: string }>(SQL.entities)) this.eids.set(r.entity_id, r.eid);
   }
 
   /** The change-stream listener: no I/O, a few comparisons and an array push. */
@@ -195,43 +292,80 @@ export class HistoryStore implements HistoryPort {
     this.lateDirty.add(tr);
   };
 
-  /** Writes every buffered point in one transaction, then the late ones. Throws when the store fails; the points stay buffered. */
-  flush(): FlushResult {
-    if (this.dirty.size === 0 && this.lateDirty.size === 0) return { points: 0, buckets: 0 };
-    const result = this.dirty.size > 0 ? this.write([...this.dirty]) : { points: 0, buckets: 0 };
-    this.dirty.clear();
+  /**
+   * Writes every buffered point in one transaction, then the late ones. Rejects when the store
+   * fails; the points stay buffered. Points that arrive while it runs wait for the next flush.
+   */
+  flush(): Promise<FlushResult> {
+    const run = this.flushQueue.then(() => this.flushNow());
+    this.flushQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(): Promise<FlushResult> {
+    if (this.dirty.size === 0 && this.lateDirty.size === 0) return NOTHING;
+    let result = NOTHING;
+    if (this.dirty.size > 0) {
+      // Taken out now: a change during the write marks its entity dirty again, for the next flush.
+      const batch = [...this.dirty];
+      this.dirty.clear();
+      try {
+        result = await this.write(batch);
+      } catch (err) {
+        for (const tr of batch) this.dirty.add(tr);
+        throw err;
+      }
+    }
+    let late = NOTHING;
     // After the live points: a late point's bucket is then one this process has written, or an older one.
-    const late = this.lateDirty.size > 0 ? this.writeLate([...this.lateDirty]) : { points: 0, buckets: 0 };
-    this.lateDirty.clear();
+    if (this.lateDirty.size > 0) {
+      const batch = [...this.lateDirty];
+      this.lateDirty.clear();
+      try {
+        late = await this.writeLate(batch);
+      } catch (err) {
+        for (const tr of batch) this.lateDirty.add(tr);
+        throw err;
+      }
+    }
     this.stats.flushes++;
     return { points: result.points + late.points, buckets: result.buckets + late.buckets };
   }
 
   /** Merges late points into their buckets (in time order; a point at a second already held is not added twice). */
-  private writeLate(batch: readonly Tracked[]): FlushResult {
-    const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[] }>();
+  private async writeLate(batch: readonly Tracked[]): Promise<FlushResult> {
+    // The late points as they are now; those that arrive during the write stay for the next flush.
+    const snapshot = batch.map((tr) => ({ tr, late: tr.late.slice() }));
+    if (this.sql.dialect === 'postgres') {
+      const buckets = new Set<number>();
+      const days = new Set<string>();
+      for (const { late } of snapshot) for (const p of late) { buckets.add(this.bucketOf(p.t)); days.add(this.dayOf(p.t)); }
+      await this.partitions.ensure(buckets, days);
+    }
+    const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; taken: number }>();
     const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number }>();
     let points = 0;
     let buckets = 0;
-    this.db.transaction(() => {
-      for (const tr of batch) {
-        const eid = tr.eid ?? this.eids.get(tr.id) ?? this.q.addEntity.get(tr.id, tr.kind, tr.orgCode)!.eid;
+    await this.sql.transaction(async (tx) => {
+      const puts: BucketRow[] = [];
+      for (const { tr, late } of snapshot) {
+        const eid = tr.eid ?? await this.eidOf(tx, tr);
         let { openBucket, openPoints } = tr;
         const byBucket = new Map<number, TrackPoint[]>();
-        for (const p of tr.late) {
-          const b = Math.floor(p.t / this.bucketS) * this.bucketS;
+        for (const p of late) {
+          const b = this.bucketOf(p.t);
           let list = byBucket.get(b);
           if (!list) byBucket.set(b, (list = []));
           list.push(p);
         }
         for (const [bucket, fresh] of byBucket) {
-          const row = bucket === openBucket ? undefined : this.q.row.get(eid, bucket);
+          const row = bucket === openBucket ? undefined : await tx.one<{ blob: Buffer }>(SQL.row, [eid, bucket]);
           const existing = bucket === openBucket ? openPoints : row ? decodeTrack(bucket, tr.readingCount, row.blob) : [];
           const held = new Set(existing.map((p) => p.t));
           const added = fresh.filter((p) => !held.has(p.t) && (held.add(p.t), true));
           if (added.length === 0) continue;
           const all = existing.concat(added).sort((a, b) => a.t - b.t);
-          this.q.put.run(eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all));
+          puts.push([eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all)]);
           if (bucket >= openBucket) { openBucket = bucket; openPoints = all; }
           points += added.length;
           buckets++;
@@ -244,17 +378,19 @@ export class HistoryStore implements HistoryPort {
             r.reports++;
           }
         }
-        after.set(tr, { eid, openBucket, openPoints });
+        after.set(tr, { eid, openBucket, openPoints, taken: late.length });
       }
-      for (const r of daily.values()) this.q.daily.run({ ...r, distance: 0, online: 0 });
-    })();
+      await putBuckets(tx, puts);
+      for (const r of daily.values()) await tx.exec(SQL.daily, [r.day, r.org, r.kind, r.reports, r.points, 0, 0]);
+    });
     for (const [tr, s] of after) {
       tr.eid = s.eid;
       this.eids.set(tr.id, s.eid);
       tr.openBucket = s.openBucket;
       tr.openPoints = s.openPoints;
-      this.latePending -= tr.late.length;
-      tr.late = [];
+      this.latePending -= s.taken;
+      tr.late = tr.late.slice(s.taken);
+      if (tr.late.length > 0) this.lateDirty.add(tr);
     }
     this.stats.lateWritten += points;
     return { points, buckets };
@@ -263,12 +399,13 @@ export class HistoryStore implements HistoryPort {
   /**
    * The batch entry point of the past generator (server/sim/past): points of entities' past
    * life, oldest first per entity, go through the same downsampling rule (with `policy`, default
-   * the live one) and the same bucket encoding and roll-up as a flush, in one transaction, in
-   * the caller's transaction when there is one (so a generator can commit its progress with
-   * them). Its own per-entity state: the live buffers are never touched, and the past must end
-   * before the live buckets begin. Throws when the store fails; nothing of the batch is kept then.
+   * the live one) and the same bucket encoding and roll-up as a flush, in one transaction — in
+   * the caller's `tx` when given (so a generator commits its progress with them; it must have
+   * made the partitions first: `ensurePastPartitions`, as none can be made inside a transaction).
+   * Its own per-entity state: the live buffers are never touched, and the past must end
+   * before the live buckets begin. Rejects when the store fails; nothing of the batch is kept then.
    */
-  appendPast(entries: readonly PastEntry[], policy: DownsamplePolicy = this.opts.policy): FlushResult {
+  async appendPast(entries: readonly PastEntry[], policy: DownsamplePolicy = this.opts.policy, tx?: SqlTx): Promise<FlushResult> {
     const batch: Tracked[] = [];
     const saved = new Map<Tracked, { lastKept: TrackPoint | undefined; pending: TrackPoint[]; reports: number; lastReportT: number }>();
     for (const e of entries) {
@@ -287,7 +424,7 @@ export class HistoryStore implements HistoryPort {
       if (tr.pending.length > 0 || tr.reportsPending > 0) batch.push(tr);
     }
     try {
-      return this.write(batch);
+      return await this.write(batch, tx);
     } catch (err) {
       // Nothing was written: the next call starts from the same state.
       for (const [tr, s] of saved) Object.assign(tr, { lastKept: s.lastKept, pending: s.pending, reportsPending: s.reports, lastReportT: s.lastReportT });
@@ -295,10 +432,36 @@ export class HistoryStore implements HistoryPort {
     }
   }
 
-  /** Writes the pending points and reports of some entities in one transaction, then moves their state on. */
-  private write(batch: readonly Tracked[]): FlushResult {
+  /** Makes the PostgreSQL partitions a past batch may write into (every raw point's bucket and day): before the caller's transaction. */
+  async ensurePastPartitions(entries: readonly PastEntry[]): Promise<void> {
+    if (this.sql.dialect !== 'postgres') return;
+    const buckets = new Set<number>();
+    const days = new Set<string>();
+    for (const e of entries) {
+      if (e.reports > 0) days.add(this.dayOf(e.lastReportT));
+      for (const p of e.points) { buckets.add(this.bucketOf(p.t)); days.add(this.dayOf(p.t)); }
+    }
+    await this.partitions.ensure(buckets, days);
+  }
+
+  /**
+   * Writes the pending points and reports of some entities in one transaction (`outer`, or one
+   * of its own), then moves their state on. What it writes is a snapshot: points and reports
+   * that arrive meanwhile stay pending.
+   */
+  private async write(batch: readonly Tracked[], outer?: SqlTx): Promise<FlushResult> {
+    const snapshot = batch.map((tr) => ({ tr, pending: tr.pending.slice(), reports: tr.reportsPending, lastReportT: tr.lastReportT }));
+    if (!outer && this.sql.dialect === 'postgres') {
+      const buckets = new Set<number>();
+      const days = new Set<string>();
+      for (const s of snapshot) {
+        if (s.reports > 0) days.add(this.dayOf(s.lastReportT));
+        for (const p of s.pending) { buckets.add(this.bucketOf(p.t)); days.add(this.dayOf(p.t)); }
+      }
+      await this.partitions.ensure(buckets, days);
+    }
     // Everything is computed first and applied to memory only once the transaction committed.
-    const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; lastWritten: TrackPoint | undefined }>();
+    const after = new Map<Tracked, { eid: number; openBucket: number; openPoints: TrackPoint[]; lastWritten: TrackPoint | undefined; taken: number; reports: number }>();
     const daily = new Map<string, { day: string; org: string; kind: string; reports: number; points: number; distance: number; online: number }>();
     const roll = (tr: Tracked, t: number) => {
       const day = this.dayOf(t);
@@ -309,33 +472,35 @@ export class HistoryStore implements HistoryPort {
     };
     let points = 0;
     let buckets = 0;
-    this.db.transaction(() => {
-      for (const tr of batch) {
-        const eid = tr.eid ?? this.eids.get(tr.id) ?? this.q.addEntity.get(tr.id, tr.kind, tr.orgCode)!.eid;
+    let refused = 0;
+    const work = async (tx: SqlTx): Promise<void> => {
+      const puts: BucketRow[] = [];
+      for (const { tr, pending, reports, lastReportT } of snapshot) {
+        const eid = tr.eid ?? await this.eidOf(tx, tr);
         let openBucket = tr.openBucket;
         let openPoints = tr.openPoints;
         let lastWritten = tr.lastWritten;
-        if (tr.reportsPending > 0) roll(tr, tr.lastReportT).reports += tr.reportsPending;
+        if (reports > 0) roll(tr, lastReportT).reports += reports;
         let i = 0;
-        while (i < tr.pending.length) {
-          const bucket = Math.floor(tr.pending[i]!.t / this.bucketS) * this.bucketS;
+        while (i < pending.length) {
+          const bucket = this.bucketOf(pending[i]!.t);
           let j = i;
-          while (j < tr.pending.length && tr.pending[j]!.t < bucket + this.bucketS) j++;
-          const fresh = tr.pending.slice(i, j);
+          while (j < pending.length && pending[j]!.t < bucket + this.bucketS) j++;
+          const fresh = pending.slice(i, j);
           let existing: TrackPoint[];
           if (bucket === openBucket) existing = openPoints;
           else if (openBucket >= 0 && bucket > openBucket) existing = []; // a bucket after one this process wrote: nobody else wrote it
           else {
             // First write of this entity by this process: a previous run may have left points in this bucket.
-            const row = this.q.row.get(eid, bucket);
+            const row = await tx.one<{ blob: Buffer }>(SQL.row, [eid, bucket]);
             existing = row ? decodeTrack(bucket, tr.readingCount, row.blob) : [];
             if (!lastWritten && existing.length > 0) lastWritten = existing[existing.length - 1];
           }
           const lastT = existing.length > 0 ? existing[existing.length - 1]!.t : -Infinity;
           const kept = fresh.filter((p) => p.t >= lastT);
-          this.stats.refusedOutOfOrder += fresh.length - kept.length;
+          refused += fresh.length - kept.length;
           const all = existing.concat(kept);
-          this.q.put.run(eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all));
+          puts.push([eid, bucket, all.length, encodeTrack(bucket, tr.readingCount, all)]);
           for (const p of kept) {
             const r = roll(tr, p.t);
             r.points++;
@@ -352,21 +517,38 @@ export class HistoryStore implements HistoryPort {
           buckets++;
           i = j;
         }
-        after.set(tr, { eid, openBucket, openPoints, lastWritten });
+        after.set(tr, { eid, openBucket, openPoints, lastWritten, taken: pending.length, reports });
       }
-      for (const r of daily.values()) this.q.daily.run({ day: r.day, org: r.org, kind: r.kind, reports: r.reports, points: r.points, distance: r.distance, online: r.online });
-    })();
+      // Every bucket read above was read before any of these writes: each is read and written once per flush.
+      await putBuckets(tx, puts);
+      for (const r of daily.values()) await tx.exec(SQL.daily, [r.day, r.org, r.kind, r.reports, r.points, r.distance, r.online]);
+    };
+    if (outer) await work(outer);
+    else await this.sql.transaction(work);
     for (const [tr, s] of after) {
       tr.eid = s.eid;
       this.eids.set(tr.id, s.eid);
       tr.openBucket = s.openBucket;
       tr.openPoints = s.openPoints;
       tr.lastWritten = s.lastWritten;
-      tr.pending = [];
-      tr.reportsPending = 0;
+      tr.pending = tr.pending.slice(s.taken);
+      tr.reportsPending -= s.reports;
     }
+    this.stats.refusedOutOfOrder += refused;
     this.stats.pointsWritten += points;
     return { points, buckets };
+  }
+
+  /** The entity's eid: known, or named now in `tx` (another node may have named it: then its row is read). */
+  private async eidOf(tx: SqlExecutor, e: { id: string; kind: EntityKind; orgCode: string }): Promise<number> {
+    const known = this.eids.get(e.id);
+    if (known !== undefined) return known;
+    const row = (await tx.one<{ eid: number }>(SQL.addEntity, [e.id, e.kind, e.orgCode])) ?? (await tx.one<{ eid: number }>(SQL.entityEid, [e.id]));
+    return row!.eid;
+  }
+
+  private bucketOf(t: number): number {
+    return Math.floor(t / this.bucketS) * this.bucketS;
   }
 
   /** The district-local day of a time (s), looked up once per 10 minutes of time: a flush rolls up every kept point. */
@@ -389,50 +571,56 @@ export class HistoryStore implements HistoryPort {
   }
 
   /**
-   * Deletes history older than the retention period through the asynchronous store layer — the
-   * same job on both stores; on PostgreSQL whole expired partitions are dropped
-   * (server/history/partitions.ts).
+   * Deletes history older than the retention period — the same job on both stores; on
+   * PostgreSQL whole expired partitions are dropped (server/history/partitions.ts), and
+   * forgotten, so a late write into one makes it again.
    */
-  prune(sql: SqlStore): Promise<RetentionResult> {
-    return pruneHistory(sql, this.retentionCutoff());
+  prune(): Promise<RetentionResult> {
+    return pruneHistory(this.sql, this.retentionCutoff(), this.partitions);
   }
 
-  /** Points buffered and not yet written (for health and the bench). */
+  /** Points buffered and not yet written, a flush under way included (for health and the bench). */
   get pendingPoints(): number {
     let n = 0;
-    for (const tr of this.dirty) n += tr.pending.length;
+    for (const tr of this.tracked.values()) n += tr.pending.length;
     return n;
   }
 
-  track(entityId: string, from: number, to: number): HistoryPoint[] {
-    const ent = this.entityRow(entityId);
-    if (!ent) return [];
-    return this.points(ent, from, to);
-  }
-
-  window(from: number, to: number, kinds?: readonly EntityKind[]): Map<string, HistoryPoint[]> {
-    const out = new Map<string, HistoryPoint[]>();
-    for (const ent of this.entities()) {
-      if (kinds && !kinds.includes(ent.kind)) continue;
-      const pts = this.points(ent, from, to);
-      if (pts.length > 0) out.set(ent.id, pts);
+  async track(entityId: string, from: number, to: number): Promise<HistoryPoint[]> {
+    const row = await this.sql.one<{ eid: number; kind: string }>(SQL.entityRow, [entityId]);
+    if (!row || !isEntityKind(row.kind)) return [];
+    const { f, t, firstBucket } = this.span(from, to);
+    const kind = row.kind;
+    const n = HISTORY_READINGS[kind].length;
+    const out: HistoryPoint[] = [];
+    for (const r of await this.sql.query<{ bucket: number; blob: Buffer }>(SQL.range, [row.eid, firstBucket, t])) {
+      for (const p of decodeTrack(r.bucket, n, r.blob)) if (p.t >= f && p.t <= t) out.push(toPoint(kind, p));
     }
     return out;
   }
 
-  positionsAt(ts: number): HistoryEntityState[] {
-    const t = Math.floor(ts / 1000);
-    const out: HistoryEntityState[] = [];
-    for (const ent of this.entities()) {
-      const n = HISTORY_READINGS[ent.kind].length;
-      for (const row of this.q.before.all(ent.eid, t)) {
-        const pts = decodeTrack(row.bucket, n, row.blob);
-        let k = pts.length - 1;
-        while (k >= 0 && pts[k]!.t > t) k--;
-        if (k >= 0) { out.push({ entityId: ent.id, kind: ent.kind, ...toPoint(ent.kind, pts[k]!) }); break; }
+  async window(from: number, to: number, kinds?: readonly EntityKind[]): Promise<Map<string, HistoryPoint[]>> {
+    const { f, t, firstBucket } = this.span(from, to);
+    const out = new Map<string, HistoryPoint[]>();
+    if (kinds && kinds.length === 0) return out;
+    const rows = await this.sql.query<{ entity_id: string; kind: string; bucket: number; blob: Buffer }>(windowSql(kinds?.length ?? 0), [firstBucket, t, ...(kinds ?? [])]);
+    for (const r of rows) {
+      if (!isEntityKind(r.kind)) continue;
+      const kind = r.kind;
+      let pts = out.get(r.entity_id);
+      for (const p of decodeTrack(r.bucket, HISTORY_READINGS[kind].length, r.blob)) {
+        if (p.t < f || p.t > t) continue;
+        if (!pts) out.set(r.entity_id, (pts = []));
+        pts.push(toPoint(kind, p));
       }
     }
     return out;
+  }
+
+  async positionsAt(ts: number): Promise<HistoryEntityState[]> {
+    const t = Math.floor(ts / 1000);
+    const rows = await this.sql.query<{ eid: number; entity_id: string; kind: string; bucket: number; blob: Buffer }>(lastTwoBucketsSql(0), [t]);
+    return lastPointsAtOrBefore(rows, t).map(({ row, kind, point }) => ({ entityId: row.entity_id, kind, ...toPoint(kind, point) }));
   }
 
   /**
@@ -440,9 +628,9 @@ export class HistoryStore implements HistoryPort {
    * MAX optimisation — no scan of the track table), whose last point is the last kept state.
    * Up to the last flush.
    */
-  lastKnown(): HistoryEntityState[] {
+  async lastKnown(): Promise<HistoryEntityState[]> {
     const out: HistoryEntityState[] = [];
-    for (const r of this.q.newest.iterate()) {
+    for (const r of await this.sql.query<{ entity_id: string; kind: string; bucket: number; blob: Buffer }>(SQL.newest)) {
       if (!isEntityKind(r.kind)) continue;
       const pts = decodeTrack(r.bucket, HISTORY_READINGS[r.kind].length, r.blob);
       const last = pts[pts.length - 1];
@@ -451,31 +639,22 @@ export class HistoryStore implements HistoryPort {
     return out;
   }
 
-  daily(fromDay: string, toDay: string): DailyRow[] {
-    return this.q.dailyRange.all(fromDay, toDay).map((r) => ({
+  async daily(fromDay: string, toDay: string): Promise<DailyRow[]> {
+    const rows = await this.sql.query<{ day: string; org_code: string; kind: string; reports: number; points: number; distance_m: number; online_s: number }>(SQL.dailyRange, [fromDay, toDay]);
+    return rows.map((r) => ({
       day: r.day, orgCode: r.org_code, kind: r.kind as EntityKind, reports: r.reports, points: r.points, distanceM: r.distance_m, onlineS: r.online_s,
     }));
   }
 
-  private points(ent: { eid: number; kind: EntityKind }, from: number, to: number): HistoryPoint[] {
+  /** [from, to] ms as whole seconds inside it, and the first bucket that can hold one. */
+  private span(from: number, to: number): { f: number; t: number; firstBucket: number } {
     const f = Math.ceil(from / 1000);
-    const t = Math.floor(to / 1000);
-    const n = HISTORY_READINGS[ent.kind].length;
-    const out: HistoryPoint[] = [];
-    const firstBucket = Math.floor(f / this.bucketS) * this.bucketS;
-    for (const row of this.q.range.all(ent.eid, firstBucket, t)) {
-      for (const p of decodeTrack(row.bucket, n, row.blob)) if (p.t >= f && p.t <= t) out.push(toPoint(ent.kind, p));
-    }
-    return out;
+    return { f, t: Math.floor(to / 1000), firstBucket: this.bucketOf(f) };
   }
 
-  private entityRow(id: string): { eid: number; id: string; kind: EntityKind } | undefined {
-    const row = this.db.prepare<[string], { eid: number; kind: string }>('SELECT eid, kind FROM history_entity WHERE entity_id = ?').get(id);
-    return row && isEntityKind(row.kind) ? { eid: row.eid, id, kind: row.kind } : undefined;
-  }
-
-  private entities(): { eid: number; id: string; kind: EntityKind }[] {
-    return this.q.entities.all().flatMap((r) => (isEntityKind(r.kind) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
+  private async entities(): Promise<{ eid: number; id: string; kind: EntityKind }[]> {
+    const rows = await this.sql.query<{ eid: number; entity_id: string; kind: string }>(SQL.entities);
+    return rows.flatMap((r) => (isEntityKind(r.kind) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
   }
 }
 

@@ -18,11 +18,11 @@ export interface RestoreResult {
   ms: number;
 }
 
-export function restoreLastKnown(live: LiveState, history: Pick<HistoryPort, 'lastKnown'>, now: number): RestoreResult {
+export async function restoreLastKnown(live: LiveState, history: Pick<HistoryPort, 'lastKnown'>, now: number): Promise<RestoreResult> {
   const t0 = performance.now();
   let restored = 0;
   let skipped = 0;
-  for (const s of history.lastKnown()) {
+  for (const s of await history.lastKnown()) {
     // A point recorded before the first fix has no position: keep the pack's.
     const pos = s.lon !== null && s.lat !== null ? { lon: s.lon, lat: s.lat, ts: s.ts } : undefined;
     if (live.restore(s.entityId, { pos, status: s.status, attrs: s.attrs, lastSeen: s.ts }, now)) restored++;

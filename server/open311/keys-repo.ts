@@ -6,8 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Open311Key, Open311KeySource } from '../../shared/open311.ts';
-import type Database from 'better-sqlite3';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor, SqlStore } from '../store/sql/types.ts';
 
 export const REPORT_PAGE_KEY_NAME = '随手拍 report page';
 
@@ -17,6 +16,7 @@ export const hashKey = (key: string): string => createHash('sha256').update(key,
 export const newApiKey = (): string => `o311_${randomBytes(24).toString('base64url')}`;
 
 interface KeyRow {
+  [column: string]: unknown;
   id: number; name: string; source: Open311KeySource; key_hash: string; report_page_generation: number | null;
   created_by: string; created_at: number; revoked_at: number | null; last_used_at: number | null; request_count: number;
 }
@@ -27,61 +27,58 @@ const fromRow = (r: KeyRow): Open311Key => ({
 });
 
 export class Open311KeysRepo {
-  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  constructor(private readonly sql: SqlStore, private readonly derive: (purpose: string) => Buffer) {}
 
-  constructor(private readonly db: Db, private readonly derive: (purpose: string) => Buffer) {}
-
-  /** Prepared once per text: every submission runs the same few statements. */
-  private sql(text: string): Database.Statement<unknown[]> {
-    let st = this.statements.get(text);
-    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
-    return st;
-  }
-
-  create(name: string, source: Open311KeySource, createdBy: string, now: number): { key: string; row: Open311Key } {
+  async create(name: string, source: Open311KeySource, createdBy: string, now: number): Promise<{ key: string; row: Open311Key }> {
     const key = newApiKey();
-    const id = Number(this.sql('INSERT INTO open311_keys (name, source, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(name, source, hashKey(key), createdBy, now).lastInsertRowid);
-    return { key, row: this.get(id)! };
+    const row = await this.sql.one<KeyRow>('INSERT INTO open311_keys (name, source, key_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+      [name, source, hashKey(key), createdBy, now]);
+    return { key, row: fromRow(row!) };
   }
 
   /** The report page's current key; registered (next generation) when none is active. */
-  reportPage(now: number): { key: string; row: Open311Key } {
-    return this.db.transaction(() => {
-      const active = this.sql('SELECT * FROM open311_keys WHERE report_page_generation IS NOT NULL AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get() as KeyRow | undefined;
-      if (active) return { key: this.reportPageKey(active.report_page_generation!), row: fromRow(active) };
-      const last = this.sql('SELECT MAX(report_page_generation) FROM open311_keys').pluck().get() as number | null;
-      const generation = (last ?? 0) + 1;
+  async reportPage(now: number): Promise<{ key: string; row: Open311Key }> {
+    const active = await this.activeReportPage(this.sql);
+    if (active) return active;
+    return this.sql.transaction(async (tx) => {
+      const last = await tx.one<{ g: number | null }>('SELECT MAX(report_page_generation) AS g FROM open311_keys');
+      const generation = (last?.g ?? 0) + 1;
       const key = this.reportPageKey(generation);
-      const id = Number(this.sql("INSERT INTO open311_keys (name, source, key_hash, report_page_generation, created_by, created_at) VALUES (?, 'citizenPhoto', ?, ?, 'system', ?)")
-        .run(REPORT_PAGE_KEY_NAME, hashKey(key), generation, now).lastInsertRowid);
-      return { key, row: this.get(id)! };
-    })();
+      // Two servers (or requests) registering the same generation derive the same key: the second insert is a no-op.
+      await tx.exec(`INSERT INTO open311_keys (name, source, key_hash, report_page_generation, created_by, created_at) VALUES ($1, 'citizenPhoto', $2, $3, 'system', $4)
+        ON CONFLICT (key_hash) DO NOTHING`, [REPORT_PAGE_KEY_NAME, hashKey(key), generation, now]);
+      return (await this.activeReportPage(tx))!;
+    });
   }
 
   /** The key row a presented key belongs to (revoked ones included: the caller says why it refuses). */
-  byKey(key: string): Open311Key | undefined {
-    const r = this.sql('SELECT * FROM open311_keys WHERE key_hash = ?').get(hashKey(key)) as KeyRow | undefined;
+  async byKey(key: string): Promise<Open311Key | undefined> {
+    const r = await this.sql.one<KeyRow>('SELECT * FROM open311_keys WHERE key_hash = $1', [hashKey(key)]);
     return r && fromRow(r);
   }
 
-  get(id: number): Open311Key | undefined {
-    const r = this.sql('SELECT * FROM open311_keys WHERE id = ?').get(id) as KeyRow | undefined;
+  async get(id: number): Promise<Open311Key | undefined> {
+    const r = await this.sql.one<KeyRow>('SELECT * FROM open311_keys WHERE id = $1', [id]);
     return r && fromRow(r);
   }
 
-  list(): Open311Key[] {
-    return (this.sql('SELECT * FROM open311_keys ORDER BY id').all() as KeyRow[]).map(fromRow);
+  async list(): Promise<Open311Key[]> {
+    return (await this.sql.query<KeyRow>('SELECT * FROM open311_keys ORDER BY id')).map(fromRow);
   }
 
   /** Revokes an active key; false when there is none with that id. */
-  revoke(id: number, now: number): boolean {
-    return this.sql('UPDATE open311_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+  async revoke(id: number, now: number): Promise<boolean> {
+    return (await this.sql.exec('UPDATE open311_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])).changes === 1;
   }
 
-  /** Counts an accepted request. */
-  used(id: number, now: number): void {
-    this.sql('UPDATE open311_keys SET last_used_at = ?, request_count = request_count + 1 WHERE id = ?').run(now, id);
+  /** Counts an accepted request; `sql` is the transaction of the request when there is one. */
+  async used(id: number, now: number, sql: SqlExecutor = this.sql): Promise<void> {
+    await sql.exec('UPDATE open311_keys SET last_used_at = $1, request_count = open311_keys.request_count + 1 WHERE id = $2', [now, id]);
+  }
+
+  private async activeReportPage(sql: SqlExecutor): Promise<{ key: string; row: Open311Key } | undefined> {
+    const active = await sql.one<KeyRow>('SELECT * FROM open311_keys WHERE report_page_generation IS NOT NULL AND revoked_at IS NULL ORDER BY id DESC LIMIT 1');
+    return active && { key: this.reportPageKey(active.report_page_generation!), row: fromRow(active) };
   }
 
   private reportPageKey(generation: number): string {

@@ -4,8 +4,7 @@
  * the read queries GET requests needs over the cases table (public sources only).
  */
 import type { CaseSource } from '../../shared/cases.ts';
-import type Database from 'better-sqlite3';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor, SqlParam } from '../store/sql/types.ts';
 
 /** 上报人 contact as the citizen gave it; private (dispatchers and admins only). */
 export interface ReporterContact {
@@ -29,6 +28,7 @@ export interface Open311Link {
 }
 
 interface LinkRow {
+  [column: string]: unknown;
   case_id: number; key_id: number; token: string; rating_key_hash: string; service_code: string; lon: number; lat: number;
   address_string: string | null; description: string; media_url: string | null; attributes: string | null; contact: string | null; created_at: number;
 }
@@ -51,33 +51,28 @@ export interface CaseQuery {
   limit: number;
 }
 
+/** `$from, $from+1, …` for a list of `n` values. */
+const placeholders = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+
 export class Open311RequestsRepo {
-  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(private readonly db: Db) {}
-
-  /** Prepared once per text: every submission runs the same few statements. */
-  private sql(text: string): Database.Statement<unknown[]> {
-    let st = this.statements.get(text);
-    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
-    return st;
-  }
-
-  insert(l: Open311Link): void {
-    this.sql(`INSERT INTO open311_requests (case_id, key_id, token, rating_key_hash, service_code, lon, lat, address_string, description, media_url, attributes, contact, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+  /** `sql`: the transaction the request's case is written in. */
+  async insert(l: Open311Link, sql: SqlExecutor = this.sql): Promise<void> {
+    await sql.exec(`INSERT INTO open311_requests (case_id, key_id, token, rating_key_hash, service_code, lon, lat, address_string, description, media_url, attributes, contact, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [
       l.caseId, l.keyId, l.token, l.ratingKeyHash, l.serviceCode, l.lon, l.lat, l.addressString, l.description, l.mediaUrl,
       l.attributes === null ? null : JSON.stringify(l.attributes), l.contact === null ? null : JSON.stringify(l.contact), l.createdAt,
-    );
+    ]);
   }
 
-  byCase(caseId: number): Open311Link | undefined {
-    const r = this.sql('SELECT * FROM open311_requests WHERE case_id = ?').get(caseId) as LinkRow | undefined;
+  async byCase(caseId: number): Promise<Open311Link | undefined> {
+    const r = await this.sql.one<LinkRow>('SELECT * FROM open311_requests WHERE case_id = $1', [caseId]);
     return r && fromRow(r);
   }
 
-  byToken(token: string): Open311Link | undefined {
-    const r = this.sql('SELECT * FROM open311_requests WHERE token = ?').get(token) as LinkRow | undefined;
+  async byToken(token: string): Promise<Open311Link | undefined> {
+    const r = await this.sql.one<LinkRow>('SELECT * FROM open311_requests WHERE token = $1', [token]);
     return r && fromRow(r);
   }
 
@@ -86,31 +81,32 @@ export class Open311RequestsRepo {
    * by an address, latest first: the candidates of the repeat check. The box keeps a busy key
    * (the report page's) from reading all its last minutes' requests on every submission.
    */
-  recent(keyId: number, serviceCode: string, since: number, near: { lon: number; lat: number; dLon: number; dLat: number }): Open311Link[] {
-    return (this.sql(`SELECT * FROM open311_requests WHERE key_id = ? AND service_code = ? AND created_at >= ?
-      AND ((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) OR address_string IS NOT NULL) ORDER BY created_at DESC`)
-      .all(keyId, serviceCode, since, near.lon - near.dLon, near.lon + near.dLon, near.lat - near.dLat, near.lat + near.dLat) as LinkRow[]).map(fromRow);
+  async recent(keyId: number, serviceCode: string, since: number, near: { lon: number; lat: number; dLon: number; dLat: number }): Promise<Open311Link[]> {
+    return (await this.sql.query<LinkRow>(`SELECT * FROM open311_requests WHERE key_id = $1 AND service_code = $2 AND created_at >= $3
+      AND ((lon BETWEEN $4 AND $5 AND lat BETWEEN $6 AND $7) OR address_string IS NOT NULL) ORDER BY created_at DESC`,
+    [keyId, serviceCode, since, near.lon - near.dLon, near.lon + near.dLon, near.lat - near.dLat, near.lat + near.dLat])).map(fromRow);
   }
 
   /** Case id by human code, among public sources. */
-  caseIdByCode(code: string, sources: readonly CaseSource[]): number | undefined {
-    return this.sql(`SELECT id FROM cases WHERE code = ? AND source IN (${sources.map(() => '?').join(', ')})`).pluck().get(code, ...sources) as number | undefined;
+  async caseIdByCode(code: string, sources: readonly CaseSource[]): Promise<number | undefined> {
+    const r = await this.sql.one<{ id: number }>(`SELECT id FROM cases WHERE code = $1 AND source IN (${placeholders(2, sources.length)})`, [code, ...sources]);
+    return r?.id;
   }
 
   /** Case ids for GET requests, latest first. */
-  caseIds(q: CaseQuery): number[] {
-    const where = [`source IN (${q.sources.map(() => '?').join(', ')})`];
-    const params: unknown[] = [...q.sources];
+  async caseIds(q: CaseQuery): Promise<number[]> {
+    const params: SqlParam[] = [];
+    const list = (values: readonly SqlParam[]) => { const from = params.length + 1; params.push(...values); return placeholders(from, values.length); };
+    const one = (value: SqlParam) => { params.push(value); return `$${params.length}`; };
+    const where = [`source IN (${list(q.sources)})`];
     if (q.codes) {
-      where.push(`code IN (${q.codes.map(() => '?').join(', ')})`);
-      params.push(...q.codes);
+      where.push(`code IN (${list(q.codes)})`);
     } else {
-      where.push('created_ts >= ?', 'created_ts < ?');
-      params.push(q.start, q.end);
-      if (q.itemCodes) { where.push(`item_code IN (${q.itemCodes.map(() => '?').join(', ')})`); params.push(...q.itemCodes); }
-      if (q.stages) { where.push(`stage IN (${q.stages.map(() => '?').join(', ')})`); params.push(...q.stages); }
+      where.push(`created_ts >= ${one(q.start)}`, `created_ts < ${one(q.end)}`);
+      if (q.itemCodes) where.push(`item_code IN (${list(q.itemCodes)})`);
+      if (q.stages) where.push(`stage IN (${list(q.stages)})`);
     }
-    params.push(q.limit);
-    return this.sql(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY created_ts DESC, id DESC LIMIT ?`).pluck().all(...params) as number[];
+    const sql = `SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY created_ts DESC, id DESC LIMIT ${one(q.limit)}`;
+    return (await this.sql.query<{ id: number }>(sql, params)).map((r) => r.id);
   }
 }

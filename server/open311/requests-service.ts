@@ -23,6 +23,9 @@ import { refuse } from './errors.ts';
 import type { Gazetteer } from './gazetteer.ts';
 import type { Open311KeysRepo } from './keys-repo.ts';
 import type { Open311Link, Open311RequestsRepo, ReporterContact } from './requests-repo.ts';
+import { SerialWriter } from '../store/sql/serial-writer.ts';
+import type { SqlTx } from '../store/sql/types.ts';
+import type { UnitOfWork } from '../store/sql/unit-of-work.ts';
 
 export type Locale = 'zh' | 'en';
 
@@ -91,11 +94,12 @@ export interface Open311ServiceDeps {
   /** Path (no origin) of a signed link to a photo. */
   photoLink: (caseId: number, photoId: string) => string;
   meta: Pick<DistrictMeta, 'id' | 'adcode' | 'name' | 'nameEn' | 'timezone'>;
-  audit: (actor: string, action: string, target: string, detail?: unknown) => void;
+  /** Writes an audit entry; in the request's transaction when given `tx`. */
+  audit: (actor: string, action: string, target: string, detail?: unknown, tx?: SqlTx) => Promise<unknown>;
   now: () => number;
   maxResults: number;
-  /** One store transaction (nesting as savepoints): a request's case, photo row, link, key count and audit commit together. */
-  transaction: <T>(fn: () => T) => T;
+  /** One unit of work: a request's case, photo row, link, key count and audit commit together (the cases module joins it). */
+  transaction: <T>(fn: (uow: UnitOfWork) => Promise<T>) => Promise<T>;
 }
 
 const DESCRIPTION_MAX = 2000;
@@ -104,6 +108,7 @@ const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
 
 export class Open311RequestsService {
   private readonly items: Map<string, TaxonomyItem>;
+  private readonly submissions = new SerialWriter();
 
   constructor(private readonly d: Open311ServiceDeps) {
     this.items = new Map(d.cases.taxonomy().items.filter(citizenReportable).map((i) => [i.code, i]));
@@ -145,15 +150,15 @@ export class Open311RequestsService {
   }
 
   /** The key behind api_key: 403 when missing, unknown or revoked. */
-  authenticate(apiKey: string | undefined): Open311Key {
+  async authenticate(apiKey: string | undefined): Promise<Open311Key> {
     if (apiKey === undefined || apiKey === '') throw refuse(403, 'api_key is required to submit a request');
-    const key = this.d.keys.byKey(apiKey);
+    const key = await this.d.keys.byKey(apiKey);
     if (!key) throw refuse(403, 'api_key is not valid');
     if (key.revokedAt !== null) throw refuse(403, 'api_key has been revoked');
     return key;
   }
 
-  submit(key: Open311Key, input: SubmitInput): Open311Submitted[] {
+  async submit(key: Open311Key, input: SubmitInput): Promise<Open311Submitted[]> {
     const f = input.fields;
     const { locale } = input;
     const serviceCode = f.service_code?.trim();
@@ -184,84 +189,90 @@ export class Open311RequestsService {
     if (input.photo && input.photo.bytes.length === 0) throw refuse(400, 'media: the photo file is empty');
     if (input.photo && photoType === null) throw refuse(415, 'media: the file is not a JPEG, PNG or WebP image');
 
-    const now = this.d.now();
-    const submission = { keyId: key.id, serviceCode: item.code, lon: place.lon, lat: place.lat, addressString: place.addressString, description, ts: now };
-    // a box a little larger than the repeat radius (1° of latitude ≈ 111 km)
-    const dLat = (REPEAT_RADIUS_M * 1.5) / 111_000;
-    const dLon = dLat / Math.max(0.01, Math.cos((place.lat * Math.PI) / 180));
-    const earlier = this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat })
-      .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
-    if (earlier) {
-      const c = this.d.cases.get(earlier.caseId)!;
-      return [{ service_request_id: c.code, token: earlier.token, service_notice: REPEAT_NOTICE[locale](c.code), account_id: contact.account_id ?? null, rating_key: null }];
-    }
+    // One at a time: the repeat check reads what the submission before it wrote (two copies of one
+    // report sent at once open one case, as when the check and the write ran in one synchronous step).
+    return this.submissions.run(async () => {
+      const now = this.d.now();
+      const submission = { keyId: key.id, serviceCode: item.code, lon: place.lon, lat: place.lat, addressString: place.addressString, description, ts: now };
+      // a box a little larger than the repeat radius (1° of latitude ≈ 111 km)
+      const dLat = (REPEAT_RADIUS_M * 1.5) / 111_000;
+      const dLon = dLat / Math.max(0.01, Math.cos((place.lat * Math.PI) / 180));
+      const earlier = (await this.d.repo.recent(key.id, item.code, now - REPEAT_WINDOW_MS, { lon: place.lon, lat: place.lat, dLon, dLat }))
+        .find((l) => isRepeat({ keyId: l.keyId, serviceCode: l.serviceCode, lon: l.lon, lat: l.lat, addressString: l.addressString, description: l.description, ts: l.createdAt }, submission));
+      if (earlier) {
+        const c = (await this.d.cases.get(earlier.caseId))!;
+        return [{ service_request_id: c.code, token: earlier.token, service_notice: REPEAT_NOTICE[locale](c.code), account_id: contact.account_id ?? null, rating_key: null }];
+      }
 
-    const actor: Actor = { name: `open311-key-${key.id}`, role: 'citizen' };
-    const token = randomUUID();
-    const ratingKey = randomBytes(18).toString('base64url');
-    // One commit (one fsync) for everything the request writes; the photo file is durable before it.
-    const detail = this.d.transaction((): CaseDetail => {
-      let created: CaseDetail;
-      try {
-        created = this.d.cases.report({
-          source: key.source, itemCode: item.code, description,
-          lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
-        }, actor);
-      } catch (err) {
-        if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
-        throw err;
-      }
-      if (input.photo && photoType) {
-        let saved: { id: string; file: string; bytes: number };
+      const actor: Actor = { name: `open311-key-${key.id}`, role: 'citizen' };
+      const token = randomUUID();
+      const ratingKey = randomBytes(18).toString('base64url');
+      // One commit (one fsync) for everything the request writes; the photo file is durable before it.
+      const detail = await this.d.transaction(async (uow): Promise<CaseDetail> => {
+        let created: CaseDetail;
         try {
-          // PhotoFiles strips GPS, camera and owner metadata before the file is written.
-          saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+          created = await this.d.cases.report({
+            source: key.source, itemCode: item.code, description,
+            lon: place.lon, lat: place.lat, ...(place.addressString !== null ? { address: place.addressString } : {}),
+          }, actor, uow);
         } catch (err) {
-          if (err instanceof HttpError && err.statusCode === 400) throw refuse(400, `media: ${err.message}`);
+          if (err instanceof HttpError && err.code === 'outside_district') throw refuse(400, `the location is outside ${this.districtName(locale)}`);
           throw err;
         }
-        try {
-          this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor);
-        } catch (err) {
-          this.d.photos.discard(created.id, saved.file);
-          throw err;
+        if (input.photo && photoType) {
+          let saved: { id: string; file: string; bytes: number };
+          try {
+            // PhotoFiles strips GPS, camera and owner metadata before the file is written.
+            saved = this.d.photos.save(created.id, input.photo.bytes, photoType);
+          } catch (err) {
+            if (err instanceof HttpError && err.statusCode === 400) throw refuse(400, `media: ${err.message}`);
+            throw err;
+          }
+          try {
+            await this.d.cases.addPhoto(created.id, { id: saved.id, phase: 'before', file: saved.file, contentType: photoType, bytes: saved.bytes }, actor, uow);
+          } catch (err) {
+            this.d.photos.discard(created.id, saved.file);
+            throw err;
+          }
         }
-      }
-      this.d.repo.insert({
-        caseId: created.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
-        addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
-        contact: Object.keys(contact).length ? contact : null, createdAt: now,
+        await this.d.repo.insert({
+          caseId: created.id, keyId: key.id, token, ratingKeyHash: hash(ratingKey), serviceCode: item.code, lon: place.lon, lat: place.lat,
+          addressString: place.addressString, description, mediaUrl, attributes: Object.keys(attributes).length ? attributes : null,
+          contact: Object.keys(contact).length ? contact : null, createdAt: now,
+        }, uow.tx);
+        await this.d.keys.used(key.id, now, uow.tx);
+        await this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null }, uow.tx);
+        return created;
       });
-      this.d.keys.used(key.id, now);
-      this.d.audit(actor.name, 'open311.request', `case:${created.id}`, { code: created.code, serviceCode: item.code, keyId: key.id, photo: input.photo !== null });
-      return created;
+      return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
     });
-    return [{ service_request_id: detail.code, token, service_notice: this.notice(item, locale), account_id: contact.account_id ?? null, rating_key: ratingKey }];
   }
 
-  list(query: Record<string, string | undefined>, locale: Locale, origin: string, extensions: boolean): Open311Request[] {
+  async list(query: Record<string, string | undefined>, locale: Locale, origin: string, extensions: boolean): Promise<Open311Request[]> {
     const now = this.d.now();
     const f = parseRequestFilters(query, now, this.d.meta.timezone, this.d.maxResults);
     const wanted = new Set(f.status ?? ['open', 'closed']);
     const stages = wanted.size === 2 ? null : wanted.has('closed') ? CLOSED_STAGES : OPEN_STAGES;
-    const ids = this.d.repo.caseIds({ sources: OPEN311_PUBLIC_SOURCES, codes: f.ids, itemCodes: f.serviceCodes, stages, start: f.start, end: f.end, limit: f.limit });
-    return ids.map((id) => this.request(this.d.cases.detail(id)!, locale, origin, extensions));
+    const ids = await this.d.repo.caseIds({ sources: OPEN311_PUBLIC_SOURCES, codes: f.ids, itemCodes: f.serviceCodes, stages, start: f.start, end: f.end, limit: f.limit });
+    const out: Open311Request[] = [];
+    for (const id of ids) out.push(await this.request((await this.d.cases.detail(id))!, locale, origin, extensions));
+    return out;
   }
 
-  one(code: string, locale: Locale, origin: string, extensions: boolean): Open311Request {
-    return this.request(this.detailByCode(code), locale, origin, extensions);
+  async one(code: string, locale: Locale, origin: string, extensions: boolean): Promise<Open311Request> {
+    return this.request(await this.detailByCode(code), locale, origin, extensions);
   }
 
-  token(token: string): Open311Token[] {
-    const link = /^[0-9a-f-]{36}$/.test(token) ? this.d.repo.byToken(token) : undefined;
+  async token(token: string): Promise<Open311Token[]> {
+    const link = /^[0-9a-f-]{36}$/.test(token) ? await this.d.repo.byToken(token) : undefined;
     if (!link) throw refuse(404, `token ${JSON.stringify(token.slice(0, 64))} is not known here`);
-    const c = this.d.cases.get(link.caseId)!;
+    const c = (await this.d.cases.get(link.caseId))!;
     return [{ service_request_id: c.code, token: link.token }];
   }
 
   /** 评议: the submitter's rating of a closed request, with the rating_key from the submission. */
-  rate(code: string, body: Record<string, string | undefined>, locale: Locale, origin: string): Open311Request {
-    const detail = this.detailByCode(code);
+  async rate(code: string, body: Record<string, string | undefined>, locale: Locale, origin: string): Promise<Open311Request> {
+    const detail = await this.detailByCode(code);
     const ratingKey = body.rating_key;
     if (!ratingKey) throw refuse(400, 'rating_key is required');
     const scoreText = body.score?.trim();
@@ -270,31 +281,31 @@ export class Open311RequestsService {
     if (!/^[1-5]$/.test(scoreText)) throw refuse(400, `score must be an integer from 1 to 5, got ${JSON.stringify(scoreText.slice(0, 20))}`);
     const comment = body.comment?.trim() || null;
     if (comment !== null && [...comment].length > 500) throw refuse(400, 'comment is longer than 500 characters');
-    const link = this.d.repo.byCase(detail.id);
+    const link = await this.d.repo.byCase(detail.id);
     const want = Buffer.from(link?.ratingKeyHash ?? '0'.repeat(64), 'hex');
     const got = Buffer.from(hash(ratingKey), 'hex');
     if (!link || !timingSafeEqual(want, got)) throw refuse(403, `rating_key is not the rating key of request ${detail.code}`);
     if (detail.citizenRating) throw refuse(409, `request ${detail.code} has already been rated`);
     if (detail.stage === 'voided') throw refuse(409, `request ${detail.code} was voided: there is no result to rate`);
     if (!CLOSED_STAGES.includes(detail.stage)) throw refuse(409, `request ${detail.code} is not closed yet (${STATUS_NOTES[detail.stage].en}): it can be rated once it is closed`);
-    const rated = this.d.cases.rate(detail.id, score, comment, { name: `open311-key-${link.keyId}`, role: 'citizen' });
-    this.d.audit(`open311-key-${link.keyId}`, 'open311.rate', `case:${detail.id}`, { code: detail.code, score });
+    const rated = await this.d.cases.rate(detail.id, score, comment, { name: `open311-key-${link.keyId}`, role: 'citizen' });
+    await this.d.audit(`open311-key-${link.keyId}`, 'open311.rate', `case:${detail.id}`, { code: detail.code, score });
     return this.request(rated, locale, origin, true);
   }
 
   /** The reporter's private contact and the key a case came in by (dispatchers and admins). */
-  reporter(caseId: number): { caseId: number; keyId: number; keyName: string; source: string; contact: ReporterContact; attributes: Record<string, unknown>; mediaUrl: string | null; addressString: string | null } | undefined {
-    const link = this.d.repo.byCase(caseId);
+  async reporter(caseId: number): Promise<{ caseId: number; keyId: number; keyName: string; source: string; contact: ReporterContact; attributes: Record<string, unknown>; mediaUrl: string | null; addressString: string | null } | undefined> {
+    const link = await this.d.repo.byCase(caseId);
     if (!link) return undefined;
-    const key = this.d.keys.get(link.keyId)!;
+    const key = (await this.d.keys.get(link.keyId))!;
     return { caseId, keyId: key.id, keyName: key.name, source: key.source, contact: link.contact ?? {}, attributes: link.attributes ?? {}, mediaUrl: link.mediaUrl, addressString: link.addressString };
   }
 
   districtName(locale: Locale): string { return locale === 'en' ? this.d.meta.nameEn : this.d.meta.name; }
 
-  private detailByCode(code: string): CaseDetail {
-    const id = /^[A-Z]{1,6}-\d{8}-\d{4,}$/.test(code) ? this.d.repo.caseIdByCode(code, OPEN311_PUBLIC_SOURCES) : undefined;
-    const detail = id === undefined ? undefined : this.d.cases.detail(id);
+  private async detailByCode(code: string): Promise<CaseDetail> {
+    const id = /^[A-Z]{1,6}-\d{8}-\d{4,}$/.test(code) ? await this.d.repo.caseIdByCode(code, OPEN311_PUBLIC_SOURCES) : undefined;
+    const detail = id === undefined ? undefined : await this.d.cases.detail(id);
     if (!detail) throw refuse(404, `service_request_id ${JSON.stringify(code.slice(0, 64))} is not known here`);
     return detail;
   }
@@ -323,14 +334,14 @@ export class Open311RequestsService {
     return NOTICE[item.emergency ? 'emergency' : item.difficulty][locale];
   }
 
-  private request(c: CaseDetail, locale: Locale, origin: string, extensions: boolean): Open311Request {
+  private async request(c: CaseDetail, locale: Locale, origin: string, extensions: boolean): Promise<Open311Request> {
     const tz = this.d.meta.timezone;
     const item = this.d.cases.item(c.itemCode);
     const orgs = this.d.cases.organisations();
     const org = orgs.find((o) => o.code === c.assignedOrg) ?? orgs.find((o) => o.code === c.location.streetCode);
     const street = orgs.find((o) => o.code === c.location.streetCode);
     const closure = c.clocks.find((k) => k.kind === 'closure');
-    const link: Open311Link | undefined = this.d.repo.byCase(c.id);
+    const link: Open311Link | undefined = await this.d.repo.byCase(c.id);
     const before = c.photos.find((p) => p.phase === 'before');
     const signed = (photoId: string) => `${origin}${this.d.photoLink(c.id, photoId)}`;
     const name = (x: { name: string; nameEn: string } | undefined) => (x ? (locale === 'en' ? x.nameEn : x.name) : '');

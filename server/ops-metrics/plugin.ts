@@ -43,13 +43,14 @@ export default fp<OpsMetricsOptions>(async (app, opts) => {
   app.decorate('readiness', readiness);
   app.decorate('opsMetrics', metrics);
 
-  const probeStore = () => {
+  // Through the asynchronous layer: on SQLite the probe waits its turn behind a running transaction, as every request does.
+  const probeStore = async () => {
     const t0 = performance.now();
-    app.store.db.prepare('SELECT count(*) FROM sqlite_master').get();
+    await app.store.sql.one('SELECT 1 AS ok');
     metrics.storeLatency.observe((performance.now() - t0) / 1000);
   };
-  readiness.add('store', () => {
-    probeStore();
+  readiness.add('store', async () => {
+    await probeStore();
     return { ok: true };
   });
   readiness.add('mqtt', () => {
@@ -73,7 +74,7 @@ export default fp<OpsMetricsOptions>(async (app, opts) => {
       if (!closed) tickTimer = setTimeout(onTick, opts.tickMs).unref();
     });
     tickTimer = setTimeout(onTick, opts.tickMs).unref();
-    probeTimer = setInterval(app.timerFailures.guard('metrics store probe', probeStore), STORE_PROBE_MS).unref();
+    probeTimer = setInterval(() => { probeStore().catch((err: unknown) => app.timerFailures.record('metrics store probe', err)); }, STORE_PROBE_MS).unref();
   });
 
   const exposition = async () => ({ body: await metrics.registry.metrics(), type: metrics.registry.contentType });
@@ -109,7 +110,7 @@ export default fp<OpsMetricsOptions>(async (app, opts) => {
       const token = bearerToken(req);
       // Compared as digests so that neither the length nor the content leaks through timing.
       if (expected && token !== undefined && timingSafeEqual(digest(token), expected)) return;
-      const p = app.auth.resolve(token);
+      const p = await app.auth.resolve(token);
       if (!p) throw new HttpError(401, 'unauthorized', 'the metrics token or an admin session is required');
       if (p.role !== 'admin') throw new HttpError(403, 'forbidden', `role ${p.role} may not do this`);
     };

@@ -5,8 +5,11 @@
  *
  * Events carry ids and facts, not whole rows: a listener reads the current row from its
  * repository when it needs it, so the order in which listeners run never matters for
- * what a screen ends up with. Emitting is synchronous; a listener that throws is logged
- * by the bus and never reaches the emitter (see `safeOn`).
+ * what a screen ends up with. A listener that throws or rejects is logged by the bus and
+ * never reaches the emitter (see `on`). A listener may be asynchronous (its module writes
+ * to the store): `emit` does not wait for it; `emitSettled` waits for every listener, in the
+ * order they subscribed — the cases module answers a step only once the SLA clocks and
+ * dispatch have followed it, as they did when the store was synchronous.
  */
 import { EventEmitter } from 'node:events';
 import type { AlarmType } from '../../shared/alarms.ts';
@@ -49,13 +52,24 @@ export class DomainEvents {
     this.emitter.emit(event, ...args);
   }
 
+  /** Calls every listener and waits for each in turn; never rejects (failures go to onError). */
+  async emitSettled<K extends keyof DomainEventMap>(event: K, ...args: DomainEventMap[K]): Promise<void> {
+    for (const listener of this.emitter.listeners(event)) await (listener as (...a: unknown[]) => Promise<void> | undefined)(...args);
+  }
+
   /** Subscribes a listener whose errors are reported to onError instead of thrown into the emitter. Returns the unsubscribe function. */
-  on<K extends keyof DomainEventMap>(event: K, listener: (...args: DomainEventMap[K]) => void): () => void {
-    const wrapped = (...args: DomainEventMap[K]) => {
+  // `unknown`: a listener's value is ignored, except a promise, which is waited for (emitSettled) and whose rejection is reported.
+  on<K extends keyof DomainEventMap>(event: K, listener: (...args: DomainEventMap[K]) => unknown): () => void {
+    const report = (err: unknown) => {
+      try { this.onError(err, event); } catch { /* never into the emitter */ }
+    };
+    const wrapped = (...args: DomainEventMap[K]): Promise<void> | undefined => {
       try {
-        listener(...args);
+        const done = listener(...args);
+        return done instanceof Promise ? done.then(() => undefined, report) : undefined;
       } catch (err) {
-        try { this.onError(err, event); } catch { /* never into the emitter */ }
+        report(err);
+        return undefined;
       }
     };
     this.emitter.on(event, wrapped as (...a: unknown[]) => void);

@@ -5,7 +5,8 @@
  *
  * The modules say *that* something changed (DomainEvents carry ids); once per tick `flush`
  * reads the current rows through the ports, so a burst of changes to one case costs one
- * read and one delta entry. The window: open cases and those that ended in the last 24 h,
+ * read and one delta entry. Alarms are read from the asynchronous store: each change is read
+ * when it is told (the newest version wins) and taken by the next flush. The window: open cases and those that ended in the last 24 h,
  * active alarms and those cleared in the last hour, units that are not simply available,
  * off duty or offline.
  */
@@ -43,16 +44,26 @@ export class OpsState {
   private removalFloor = 0;
   private stats: Held<OpsStats>;
   private statsKey = '';
-  private readonly dirtyCases = new Set<number>();
-  private readonly dirtyAlarms = new Set<number>();
+  /** Cases read after their 'case:changed' (null: gone), for the next flush; the store is asynchronous, the tick is not. */
+  private readonly readCases = new Map<number, CaseSummary | null>();
+  /** The latest read started per case: an older read that ends later must not win. */
+  private readonly caseReads = new Map<number, number>();
+  private readSeq = 0;
+  private readonly reading = new Set<Promise<void>>();
+  /** Alarms read since the last flush, by id: the newest version read. */
+  private readonly readAlarms = new Map<number, Alarm>();
   private readonly dirtyUnits = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly ports: OpsPorts, events: DomainEvents, private readonly now: () => number, private readonly timeZone: string) {
+  constructor(
+    private readonly ports: OpsPorts, events: DomainEvents, private readonly now: () => number, private readonly timeZone: string,
+    /** Told when a changed case or alarm could not be read (the screens miss that change until the next one). */
+    private readonly onReadError: (err: unknown) => void = () => {},
+  ) {
     this.unsubscribe.push(
-      events.on('case:changed', (id) => this.dirtyCases.add(id)),
-      events.on('alarm:changed', (id) => this.dirtyAlarms.add(id)),
-      events.on('unit:changed', (id) => this.dirtyUnits.add(id)),
+      events.on('case:changed', (id) => { this.readCase(id); }),
+      events.on('alarm:changed', (id) => this.readAlarm(id)),
+      events.on('unit:changed', (id) => { this.dirtyUnits.add(id); }),
     );
     this.stats = { v: 0, item: computeOpsStats(now(), timeZone, [], [], {}) };
   }
@@ -61,13 +72,18 @@ export class OpsState {
     return this._version;
   }
 
+  /** Settles when the case reads started so far have (tests: before a flush). */
+  async settled(): Promise<void> {
+    while (this.reading.size > 0) await Promise.all([...this.reading]);
+  }
+
   /** Loads the window from the ports (at start, once the modules are up). */
-  load(): void {
+  async load(): Promise<void> {
     const now = this.now();
     const cases = this.ports.cases();
-    if (cases) for (const c of [...cases.openCases(), ...cases.changedSince(now - CASE_WINDOW_MS)]) this.put('cases', c.id, c, this.caseInWindow(c, now));
+    if (cases) for (const c of [...await cases.openCases(), ...await cases.changedSince(now - CASE_WINDOW_MS)]) this.put('cases', c.id, c, this.caseInWindow(c, now));
     const alarms = this.ports.alarms();
-    if (alarms) for (const a of [...alarms.active(), ...alarms.changedSince(now - ALARM_WINDOW_MS)]) this.put('alarms', a.id, a, this.alarmInWindow(a, now));
+    if (alarms) for (const a of [...(await alarms.active()), ...(await alarms.changedSince(now - ALARM_WINDOW_MS))]) this.put('alarms', a.id, a, this.alarmInWindow(a, now));
     const dispatch = this.ports.dispatch();
     if (dispatch) for (const u of dispatch.units()) this.put('units', u.entityId, u, !QUIET_UNIT.includes(u.status));
     this.flush();
@@ -78,22 +94,19 @@ export class OpsState {
     const now = this.now();
     const cases = this.ports.cases();
     if (cases) {
-      for (const id of this.dirtyCases) {
-        const c = cases.get(id);
-        if (c) this.put('cases', id, c, this.caseInWindow(c, now));
-      }
+      for (const [id, c] of this.readCases) if (c) this.put('cases', id, c, this.caseInWindow(c, now));
       for (const [id, h] of this.cases) if (!this.caseInWindow(h.item, now)) this.evict('cases', id);
     }
-    this.dirtyCases.clear();
+    this.readCases.clear();
     const alarms = this.ports.alarms();
     if (alarms) {
-      for (const id of this.dirtyAlarms) {
-        const a = alarms.get(id);
-        if (a) this.put('alarms', id, a, this.alarmInWindow(a, now));
+      for (const [id, a] of this.readAlarms) {
+        // A read that finished after a newer one (PostgreSQL answers on several connections) is not taken.
+        if ((this.alarms.get(id)?.item.version ?? 0) <= a.version) this.put('alarms', id, a, this.alarmInWindow(a, now));
       }
       for (const [id, h] of this.alarms) if (!this.alarmInWindow(h.item, now)) this.evict('alarms', id);
     }
-    this.dirtyAlarms.clear();
+    this.readAlarms.clear();
     const dispatch = this.ports.dispatch();
     if (dispatch) {
       for (const id of this.dirtyUnits) {
@@ -103,6 +116,21 @@ export class OpsState {
     }
     this.dirtyUnits.clear();
     this.refreshStats(now);
+  }
+
+  /** Reads a changed case for the next flush; a failed read goes to onReadError and the case waits for its next change. */
+  private readCase(id: number): Promise<void> | undefined {
+    const cases = this.ports.cases();
+    if (!cases) return undefined;
+    const seq = ++this.readSeq;
+    this.caseReads.set(id, seq);
+    const read = cases.get(id).then((c) => {
+      if (this.caseReads.get(id) !== seq) return;
+      this.caseReads.delete(id);
+      this.readCases.set(id, c ?? null);
+    }, (err: unknown) => { this.onReadError(err); }).finally(() => this.reading.delete(read));
+    this.reading.add(read);
+    return read;
   }
 
   snapshot(): OpsSnapshot {
@@ -131,6 +159,14 @@ export class OpsState {
 
   close(): void {
     for (const u of this.unsubscribe) u();
+  }
+
+  private readAlarm(id: number): void {
+    const alarms = this.ports.alarms();
+    if (!alarms) return;
+    alarms.get(id).then((a) => {
+      if (a && (this.readAlarms.get(id)?.version ?? 0) <= a.version) this.readAlarms.set(id, a);
+    }, this.onReadError);
   }
 
   private put<K extends 'cases' | 'alarms' | 'units'>(kind: K, id: number | string, item: HeldItem[K], inWindow: boolean): void {

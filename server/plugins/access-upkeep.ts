@@ -15,20 +15,28 @@ export default fp<AccessUpkeepOptions>(async (app, opts) => {
   const upkeep = new AccessUpkeep({
     access: app.store.access,
     audit: app.store.audit,
-    throttle: new LoginThrottle(app.store.db),
+    throttle: new LoginThrottle(app.store.sql),
     revoke: (key) => app.auth.events.emit('revoked', key),
     auditRetentionMs: opts.auditRetentionDays * 86_400_000,
   }, opts.now());
   const failures = app.timerFailures;
-  const prune = failures.guard('access retention', () => {
-    const pruned = upkeep.prune(opts.now());
+  // The jobs' promises never reject (a failure is logged and counted); closing waits for the running ones.
+  const running = new Set<Promise<void>>();
+  const job = (name: string, work: () => Promise<void>) => (): Promise<void> => {
+    const run = work().catch((err: unknown) => failures.record(name, err)).finally(() => running.delete(run));
+    running.add(run);
+    return run;
+  };
+  const prune = job('access retention', async () => {
+    const pruned = await upkeep.prune(opts.now());
     if (pruned.sessions + pruned.audit > 0) app.log.info({ pruned }, 'retention: ended sessions and old audit entries deleted');
   });
-  const sweep = setInterval(failures.guard('session sweep', () => { upkeep.sweep(opts.now()); }), opts.sweepMs ?? 5000);
+  const sweep = setInterval(job('session sweep', async () => { await upkeep.sweep(opts.now()); }), opts.sweepMs ?? 5000);
   const retention = setInterval(prune, opts.pruneMs ?? 3_600_000);
-  app.addHook('onReady', async () => prune());
+  app.addHook('onReady', prune);
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     clearInterval(retention);
+    await Promise.all(running);
   });
 }, { name: 'access-upkeep', dependencies: ['store', 'auth', 'live'] });

@@ -25,14 +25,16 @@ export interface AlarmsPluginOptions {
 }
 
 export default fp<AlarmsPluginOptions>(async (app, opts) => {
-  const mod = createAlarms({
-    db: app.store.db, live: app.live, pack: app.district.pack, events: app.domainEvents, now: opts.now,
+  const mod = await createAlarms({
+    sql: app.store.sql, live: app.live, pack: app.district.pack, events: app.domainEvents, now: opts.now,
     onThresholds: (t) => { app.ingest.thresholds = t; },
     // Registered after this plugin: looked up when a rule asks.
     onTask: (id) => app.hasDecorator('dispatch') && (app.dispatch.unit(id)?.caseId ?? null) !== null,
     ...(opts.sweepMs !== undefined ? { sweepMs: opts.sweepMs } : {}),
     onError: (err, where) => app.log.error({ err, where }, 'alarm rules failed'),
   });
+  // A store that keeps failing would otherwise log every tick: counted, and logged 1st, 10th, 100th…
+  mod.book.onFlushError = (err) => app.timerFailures.record('alarm flush', err);
   app.decorate('alarms', mod.book);
   app.decorate('alarmsModule', mod);
   // The rules raise each alarm once per cluster: alone they start now, with Redis on the lease holder.
@@ -40,7 +42,7 @@ export default fp<AlarmsPluginOptions>(async (app, opts) => {
   app.addHook('onClose', async () => {
     mod.engine.stop();
     // Batched value updates are not lost on a graceful shutdown.
-    try { mod.book.flush(); } catch (err) { app.log.error({ err }, 'alarm flush on close failed'); }
+    try { await mod.book.flush(); } catch (err) { app.log.error({ err }, 'alarm flush on close failed'); }
   });
   await app.register(alarmRoutes, { now: opts.now });
 }, { name: 'alarms', dependencies: ['store', 'live', 'auth', 'domain-events'] });

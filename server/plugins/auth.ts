@@ -21,7 +21,7 @@ export interface AuthContext extends Principal {
 }
 
 export interface Auth {
-  resolve(token: string | undefined): AuthContext | undefined;
+  resolve(token: string | undefined): Promise<AuthContext | undefined>;
   /**
    * A route's `onRequest` hook: it runs before the body is parsed and validated, so that a caller
    * without the role gets 401/403 and never the schema's details (allowed values, required fields).
@@ -45,15 +45,15 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 export default fp(async (app) => {
   const access = app.store.access;
   const events = new EventEmitter();
-  const resolve = (token: string | undefined): AuthContext | undefined => {
+  const resolve = async (token: string | undefined): Promise<AuthContext | undefined> => {
     if (!token || token.length > 200) return undefined;
-    const user = access.sessionUser(token);
+    const user = await access.sessionUser(token);
     if (user) {
       const ctx: AuthContext = { type: 'user', name: user.username, role: user.role, revocationKey: `session:${tokenHash(token)}` };
       if (user.unitId !== null) ctx.unitId = user.unitId;
       return ctx;
     }
-    const display = access.useDisplayToken(token);
+    const display = await access.useDisplayToken(token);
     if (display) return { type: 'display', name: display.name, role: 'wall', revocationKey: `display:${display.id}` };
     return undefined;
   };
@@ -74,7 +74,7 @@ export default fp(async (app) => {
     if (!p || !req.auditScope || req.auditScope.recorded || reply.statusCode >= 400) return;
     try {
       const path = req.url.split('?')[0]!;
-      app.store.audit.record(p.name, 'request.write', path, { method: req.method, route: req.routeOptions.url, status: reply.statusCode, role: p.role, ip: req.ip });
+      await app.store.audit.record({ actor: p.name, action: 'request.write', target: path, detail: { method: req.method, route: req.routeOptions.url, status: reply.statusCode, role: p.role, ip: req.ip } });
     } catch (err) {
       // The answer is sent already; a full disk must show in the log, not as a crash.
       req.log.error({ err }, 'audit entry for a write could not be recorded');
@@ -84,7 +84,7 @@ export default fp(async (app) => {
     resolve,
     events,
     requireRole: (...roles: Role[]) => async (req: FastifyRequest, _reply: FastifyReply) => {
-      const p = resolve(bearerToken(req));
+      const p = await resolve(bearerToken(req));
       if (!p) throw new HttpError(401, 'unauthorized', 'a valid session or display token is required');
       if (roles.length > 0 && !roles.includes(p.role)) throw new HttpError(403, 'forbidden', `role ${p.role} may not do this`);
       req.principal = p;

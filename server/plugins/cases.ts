@@ -4,7 +4,6 @@
  */
 import { join } from 'node:path';
 import fp from 'fastify-plugin';
-import { SqliteCasesRepo } from '../cases/cases-repo.ts';
 import { CasesService } from '../cases/cases-service.ts';
 import { PhotoFiles } from '../cases/photo-files.ts';
 import { PhotoLinks } from '../cases/photo-links.ts';
@@ -29,7 +28,7 @@ export interface CasesPluginOptions {
 
 export default fp<CasesPluginOptions>(async (app, opts) => {
   const service = new CasesService({
-    repo: new SqliteCasesRepo(app.store.db),
+    store: app.store.sql,
     pack: app.district.pack,
     locator: new DistrictLocator(app.district.pack),
     events: app.domainEvents,

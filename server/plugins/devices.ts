@@ -29,17 +29,17 @@ export default fp<DevicesPluginOptions>(async (app, opts) => {
     repo: app.store.devices, live: app.live, policy: opts.jt808Registration, now: opts.now,
     place: (lon, lat) => locator.locate(lon, lat),
   });
-  const loaded = directory.load(entitiesFromPack(app.district.pack).map((e) => e.id));
+  const loaded = await directory.load(entitiesFromPack(app.district.pack).map((e) => e.id));
   app.log.info(loaded, `devices: ${loaded.devices} devices, ${loaded.runtimeEntities} entities made for devices`);
   app.ingest.useDevices(directory);
   app.decorate('deviceDirectory', directory);
 
-  // A timer that throws would end the server: log, count, keep the counters dirty, try again next time.
-  const flush = app.timerFailures.guard('device counters flush', () => { directory.flushCounters(); });
-  const timer = setInterval(flush, opts.flushMs ?? 5000);
+  // A failed write must not end the server: log, count, keep the counters dirty, try again next time.
+  const flush = () => directory.flushCounters().catch((err: unknown) => app.timerFailures.record('device counters flush', err));
+  const timer = setInterval(() => { void flush(); }, opts.flushMs ?? 5000);
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
-    flush();
+    await flush();
   });
 }, { name: 'devices', dependencies: ['store', 'live'] });

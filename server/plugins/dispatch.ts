@@ -33,9 +33,9 @@ export default fp<DispatchPluginOptions>(async (app, opts) => {
     if (!app.hasDecorator('cases')) throw new HttpError(503, 'unavailable', 'the cases module is not running');
     return (app as unknown as { cases: CasesPort }).cases;
   };
-  const book = new UnitBook(app.live, new UnitsRepo(app.store.db), opts.now, opts.settings, app.district.pack.meta.center[1]);
+  const book = new UnitBook(app.live, await new UnitsRepo(app.store.sql).all(), opts.now, opts.settings, app.district.pack.meta.center[1]);
   const dispatcher = new Dispatcher({
-    db: app.store.db, book, routers: app.roads, cases, events, now: opts.now, settings: opts.settings,
+    store: app.store.sql, book, routers: app.roads, cases, events, now: opts.now, settings: opts.settings,
     log: (msg, err) => app.log.warn({ err }, msg),
   });
   app.decorate('dispatch', dispatcher);
@@ -43,18 +43,20 @@ export default fp<DispatchPluginOptions>(async (app, opts) => {
 
   const unsubscribe = app.live.changes.subscribe('dispatch', (change) => dispatcher.onLiveChange(change));
   const offCase = events.on('case:transition', (t) => dispatcher.onCaseTransition(t.caseId, t.action, t.to));
+  // One sweep at a time: a slow store must not stack them up.
+  let sweeping: Promise<void> | null = null;
   const sweep = setInterval(() => {
-    try {
-      dispatcher.sweep();
-    } catch (err) {
-      app.log.error({ err }, 'dispatch sweep failed');
-    }
+    if (sweeping) return;
+    sweeping = dispatcher.sweep()
+      .catch((err: unknown) => { app.log.error({ err }, 'dispatch sweep failed'); })
+      .finally(() => { sweeping = null; });
   }, opts.sweepMs ?? 5000);
   sweep.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     unsubscribe();
     offCase();
+    await sweeping;
   });
   await app.register(dispatchRoutes, { now: opts.now, cases });
 }, { name: 'dispatch', dependencies: ['store', 'auth', 'domain-events', 'live', 'roads'] });

@@ -28,33 +28,35 @@ const WARM_BUDGET_MS = 300;
 
 export default fp<HeatPluginOptions>(async (app, opts) => {
   const service = new HeatService({
-    db: app.store.db, pack: app.district.pack, history: app.history, now: opts.now, historySettleMs: opts.historyFlushS * 1000 + 10_000,
+    sql: app.store.sql, pack: app.district.pack, history: app.history, now: opts.now, historySettleMs: opts.historyFlushS * 1000 + 10_000,
   });
   app.decorate('heat', service);
 
   const every = opts.warmEveryMs ?? 2000;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let warming: Promise<void> | undefined;
   if (every > 0) {
     // The first round soon after start, then once a minute.
     let ticks = Math.floor(55_000 / every);
-    // A timer that throws would end the server: log and try again next tick.
+    const round = async () => {
+      // Hours a request left over first (a wall waiting for its layer); else, once a minute, the newest hours not held.
+      if (service.unitDwell.backlog > 0) await service.unitDwell.warmWanted(WARM_BUDGET_MS);
+      else if (++ticks * every >= 60_000) {
+        ticks = 0;
+        const t = opts.now();
+        // Cases and alarms of the last 31 days: one read of the hours not held (at start ~0.5 s for a month of alarms), then nothing.
+        await service.eventSlices.cases.warm(t - WARM_WINDOW_MS, t);
+        await service.eventSlices.alarms.warm(t - WARM_WINDOW_MS, t);
+        await service.unitDwell.warm(t - WARM_WINDOW_MS, t, WARM_BUDGET_MS);
+      }
+    };
+    // One round at a time (a tick while one still runs is skipped); a rejected round is logged, never unhandled, and the next tick tries again.
     const warm = () => {
-      try {
-        // Hours a request left over first (a wall waiting for its layer); else, once a minute, the newest hours not held.
-        if (service.unitDwell.backlog > 0) service.unitDwell.warmWanted(WARM_BUDGET_MS);
-        else if (++ticks * every >= 60_000) {
-          ticks = 0;
-          const t = opts.now();
-          // Cases and alarms of the last 31 days: one read of the hours not held (at start ~0.5 s for a month of alarms), then nothing.
-          service.eventSlices.cases.warm(t - WARM_WINDOW_MS, t);
-          service.eventSlices.alarms.warm(t - WARM_WINDOW_MS, t);
-          service.unitDwell.warm(t - WARM_WINDOW_MS, t, WARM_BUDGET_MS);
-        }
-      } catch (err) { app.log.error({ err }, 'heat warmer failed'); }
+      warming ??= round().catch((err: unknown) => { app.log.error({ err }, 'heat warmer failed'); }).finally(() => { warming = undefined; });
     };
     timer = setInterval(warm, every);
     timer.unref();
   }
-  app.addHook('onClose', async () => clearInterval(timer));
+  app.addHook('onClose', async () => { clearInterval(timer); await warming; });
   await app.register(heatRoutes, { service, now: opts.now });
 }, { name: 'heat', dependencies: ['store', 'history', 'auth'] });

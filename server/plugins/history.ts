@@ -33,12 +33,12 @@ const DAY_MS = 86_400_000;
 export default fp<HistoryPluginOptions>(async (app, opts) => {
   const timeZone = opts.timeZone ?? app.district.pack.meta.timezone;
   if (!timeZone) throw new Error('history needs the district time zone (pack meta.timezone)');
-  const store = new HistoryStore(app.store.db, {
+  const store = await HistoryStore.open(app.store.sql, {
     policy: { minMoveM: opts.minMoveM, maxGapS: opts.maxGapS }, timeZone, retentionDays: opts.retentionDays, now: opts.now,
   });
-  store.registerEntities(app.live.all());
+  await store.registerEntities(app.live.all());
   // Before anything reports: the wall opens on the last known district, each entity with its age.
-  const restored = restoreLastKnown(app.live, store, opts.now());
+  const restored = await restoreLastKnown(app.live, store, opts.now());
   app.log.info({ restored: restored.restored, skipped: restored.skipped, ms: restored.ms }, `history: last known state of ${restored.restored} entities restored in ${restored.ms} ms`);
   app.decorate('history', store as HistoryPort);
   app.decorate('historyStore', store);
@@ -50,20 +50,25 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
   // Blind-area batches and readings uploaded late: kept at their own time.
   const unsubscribeLate = app.live.onLate('history', (l) => { if (!isReplaying(app.live)) store.onLate(l); });
 
-  // Timers that throw would end the server: log and try again next time (the points stay buffered).
-  const flush = () => {
-    try { store.flush(); } catch (err) { store.stats.flushFailures++; app.log.error({ err }, 'history flush failed; points kept for the next flush'); }
-  };
+  // A rejected flush would be unhandled: log and try again next time (the points stay buffered).
+  // Flushes queue one behind the other (HistoryStore.flush), so a slow store never runs two at once.
+  const flush = (): Promise<void> => store.flush().then(() => undefined, (err: unknown) => {
+    store.stats.flushFailures++;
+    app.log.error({ err }, 'history flush failed; points kept for the next flush');
+  });
+  // A timer tick while a flush still runs adds nothing to the queue: the running one's successor would only find the same points.
+  let flushing: Promise<void> | undefined;
+  const tick = () => { flushing ??= flush().finally(() => { flushing = undefined; }); };
   // One prune at a time; closing waits for the one running, so the store is not closed under it.
   let pruning: Promise<void> | undefined;
   const prune = () => {
-    pruning ??= store.prune(app.store.sql).then((r) => {
+    pruning ??= store.prune().then((r) => {
       if (r.deletedTrackRows > 0 || r.droppedPartitions.length > 0) {
         app.log.info({ buckets: r.deletedTrackRows, partitions: r.droppedPartitions, days: r.deletedDailyRows, retentionDays: opts.retentionDays }, 'history pruned');
       }
     }, (err: unknown) => { app.log.error({ err }, 'history prune failed'); }).finally(() => { pruning = undefined; });
   };
-  const flushTimer = setInterval(flush, opts.flushS * 1000);
+  const flushTimer = setInterval(tick, opts.flushS * 1000);
   flushTimer.unref();
   const pruneTimer = setInterval(prune, DAY_MS);
   pruneTimer.unref();
@@ -77,7 +82,7 @@ export default fp<HistoryPluginOptions>(async (app, opts) => {
     unsubscribe();
     unsubscribeLate();
     await pruning;
-    flush();
+    await flush();
   });
   await app.register(historyRoutes);
 }, { name: 'history', dependencies: ['store', 'live', 'auth'] });

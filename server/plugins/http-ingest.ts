@@ -8,18 +8,18 @@ import { MinuteRateLimit } from '../open311/rate-limit.ts';
 import ingestRoutes from '../routes/ingest.ts';
 
 export default fp<{ limits: Config['httpIngest']; now: () => number; flushMs?: number }>(async (app, opts) => {
-  const keys = new IngestKeysRepo(app.store.db);
+  const keys = new IngestKeysRepo(app.store.sql);
   // The keys' usage counters are written in batches; a failed write keeps them for the next try.
-  const flush = app.timerFailures.guard('ingest key usage flush', () => { keys.flush(); });
-  const timer = setInterval(flush, opts.flushMs ?? 5000);
+  const flush = () => keys.flush().catch((err: unknown) => app.timerFailures.record('ingest key usage flush', err));
+  const timer = setInterval(() => { void flush(); }, opts.flushMs ?? 5000);
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
-    flush();
+    await flush();
   });
   await app.register(ingestRoutes, {
     keys,
-    idempotency: new IdempotencyRepo(app.store.db),
+    idempotency: new IdempotencyRepo(app.store.sql),
     stats: newHttpIngestStats(),
     rateLimit: new MinuteRateLimit(opts.limits.ratePerMin, opts.now),
     maxBatch: opts.limits.maxBatch,

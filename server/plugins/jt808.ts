@@ -37,7 +37,7 @@ export function dispatchText(c: { code: string; title: string; location: { addre
 export default fp<Jt808PluginOptions>(async (app, opts) => {
   const { config, now } = opts;
   let gateway: Jt808Gateway | undefined;
-  const texts = new TextDownlink(app.store.db, (terminal) => gateway?.session(terminal), config.textTtlMs, now);
+  const texts = new TextDownlink(app.store.sql, (terminal) => gateway?.session(terminal), config.textTtlMs, now);
   if (config.port !== 'off') {
     gateway = new Jt808Gateway({
       directory: app.deviceDirectory,
@@ -48,9 +48,9 @@ export default fp<Jt808PluginOptions>(async (app, opts) => {
       subpackageLimits: DEFAULT_SUBPACKAGE_LIMITS,
       maxBatchItems: 256,
       now,
-      onAnswer: (a) => { texts.onAnswer(a); },
+      onAnswer: (a) => { texts.onAnswer(a).catch((err: unknown) => app.timerFailures.record('jt808 text answer', err)); },
       onReady: (s) => {
-        texts.onSession(s);
+        texts.onSession(s).catch((err: unknown) => app.timerFailures.record('jt808 queued texts', err));
         // With Redis, one node holds each terminal: a reconnection elsewhere closes the session left here.
         const terminal = s.deviceId;
         if (terminal !== undefined && app.hasDecorator('cluster')) app.cluster.claimTerminal(terminal, () => s.close('replacedOnAnotherNode'), () => gateway?.session(terminal) === s);
@@ -73,18 +73,19 @@ export default fp<Jt808PluginOptions>(async (app, opts) => {
   });
 
   if (config.textOnDispatch) {
-    app.domainEvents.on('case:transition', (t) => {
+    app.domainEvents.on('case:transition', async (t) => {
       if (t.action !== 'dispatch' || typeof t.data?.unitId !== 'string') return;
       const terminal = app.deviceDirectory.deviceFor(t.data.unitId, 'jt808');
       const device = terminal === undefined ? undefined : app.deviceDirectory.find('jt808', terminal);
-      const c = app.cases.get(t.caseId);
+      const c = device ? await app.cases.get(t.caseId) : undefined;
       if (!device || !c) return;
-      texts.send({ id: device.id, deviceId: device.deviceId }, dispatchText(c), 'dispatch', c.id);
+      texts.send({ id: device.id, deviceId: device.deviceId }, dispatchText(c), 'dispatch', c.id)
+        .catch((err: unknown) => app.timerFailures.record('jt808 dispatch text', err));
     });
   }
 
   // Like every other timer: a failure is logged and counted (/api/ingest/stats), and the next run tries again.
-  const expiry = setInterval(app.timerFailures.guard('jt808 text expiry', () => { texts.expire(); }), 60_000);
+  const expiry = setInterval(() => { texts.expire().catch((err: unknown) => app.timerFailures.record('jt808 text expiry', err)); }, 60_000);
   expiry.unref();
   app.addHook('onClose', async () => {
     clearInterval(expiry);

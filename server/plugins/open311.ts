@@ -14,6 +14,7 @@ import { Open311KeysRepo } from '../open311/keys-repo.ts';
 import { MinuteRateLimit } from '../open311/rate-limit.ts';
 import { Open311RequestsRepo } from '../open311/requests-repo.ts';
 import { Open311RequestsService } from '../open311/requests-service.ts';
+import { inUnitOfWork } from '../store/sql/unit-of-work.ts';
 import { OPEN311_PREFIX, open311AdminRoutes, open311Routes } from '../routes/open311.ts';
 
 declare module 'fastify' {
@@ -37,25 +38,25 @@ const REPORT_PAGE_KEY_FACTOR = 20;
 
 export default fp<Open311PluginOptions>(async (app, opts) => {
   const pack = app.district.pack;
-  const keys = new Open311KeysRepo(app.store.db, (p) => app.store.secret.derive(p));
+  const keys = new Open311KeysRepo(app.store.sql, (p) => app.store.secret.derive(p));
   const service = new Open311RequestsService({
     cases: app.cases,
     keys,
-    repo: new Open311RequestsRepo(app.store.db),
+    repo: new Open311RequestsRepo(app.store.sql),
     gazetteer: new Gazetteer(pack, new DistrictLocator(pack)),
     // The same directory and writer as the cases API's photos (type by magic bytes, durable write).
     photos: new PhotoFiles(join(opts.dataDir, 'photos')),
     photoLink: (caseId, photoId) => app.photoLinks.path(caseId, photoId),
     meta: pack.meta,
-    audit: (actor, action, target, detail) => app.store.audit.record(actor, action, target, detail),
+    audit: (actor, action, target, detail, tx) => app.store.audit.record({ actor, action, target, detail }, tx),
     now: opts.now,
     maxResults: opts.maxResults,
-    transaction: (fn) => app.store.db.transaction(fn)(),
+    transaction: (fn) => inUnitOfWork(app.store.sql, fn),
   });
-  const first = keys.reportPage(opts.now());
+  const first = await keys.reportPage(opts.now());
   app.log.info({ keyId: first.row.id }, 'open311: report page key active');
-  const reportPage = (): ReportPageConfig => ({
-    apiKey: keys.reportPage(opts.now()).key,
+  const reportPage = async (): Promise<ReportPageConfig> => ({
+    apiKey: (await keys.reportPage(opts.now())).key,
     jurisdictionId: service.jurisdictionId,
     district: { name: pack.meta.name, center: [pack.meta.center[0], pack.meta.center[1]], bbox: pack.meta.bbox },
     photoMaxBytes: opts.photoMaxBytes,
@@ -67,8 +68,8 @@ export default fp<Open311PluginOptions>(async (app, opts) => {
   await app.register(open311Routes, {
     prefix: OPEN311_PREFIX,
     service, keys,
-    rateLimit: (keyId, client) => {
-      if (keyId !== keys.reportPage(opts.now()).row.id) return perKey.take(String(keyId));
+    rateLimit: async (keyId, client) => {
+      if (keyId !== (await keys.reportPage(opts.now())).row.id) return perKey.take(String(keyId));
       return perClient.take(`${keyId}:${client}`) || reportPageTotal.take(String(keyId));
     },
     photoMaxBytes: opts.photoMaxBytes,

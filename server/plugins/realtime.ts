@@ -82,9 +82,17 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     if (n <= 0) m.delete(key); else m.set(key, n);
   };
 
+  // The token is looked up first; every check after it is synchronous, up to next(), so the
+  // counts per token and address cannot change between the check and the connection.
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const principal = app.auth.resolve(typeof token === 'string' ? token : undefined);
+    app.auth.resolve(typeof token === 'string' ? token : undefined).then((principal) => admit(socket, principal, next)).catch((err: unknown) => {
+      // The store failed (or a bug): the screen is refused and retries; the server carries on.
+      app.log.error({ err }, 'socket handshake failed');
+      next(new Error('unavailable'));
+    });
+  });
+  const admit = (socket: LiveSocket, principal: AuthContext | undefined, next: (err?: Error) => void) => {
     if (!principal) return next(new Error('unauthorized'));
     // The ops stream carries every case of the district; a crew reads only its own unit's (its phone polls /api/units/:id).
     if (principal.role === 'field') return next(new Error('forbidden'));
@@ -104,7 +112,7 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     socket.data.live = live;
     socket.data.subscription = live.subscription;
     next();
-  });
+  };
 
   const sendStart = (socket: LiveSocket, resume: LiveHandshake['resume']) => {
     // The last tick's state, not a new capture: screens connecting together share one frame.

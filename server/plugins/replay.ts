@@ -11,5 +11,5 @@ export interface ReplayPluginOptions {
 }
 
 export default fp<ReplayPluginOptions>(async (app, opts) => {
-  await app.register(replayRoutes, { incidents: new ReplayIncidentSource(app.store.db), now: opts.now });
+  await app.register(replayRoutes, { incidents: new ReplayIncidentSource(app.store.sql), now: opts.now });
 }, { name: 'replay', dependencies: ['store', 'auth', 'live', 'history', 'cases', 'alarms'] });

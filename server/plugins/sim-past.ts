@@ -32,17 +32,19 @@ export default fp<SimPastPluginOptions>(async (app, opts) => {
   const backfill = new PastBackfill({
     // The live clocks take over the past's open cases (and record what fell due since).
     onCasesDone: () => {
-      app.sla.recover(opts.now());
-      // The ops stream and the console learn of the past's open cases like of any changed case.
-      for (const c of app.cases.openCases()) app.domainEvents.emit('case:changed', c.id);
+      void (async () => {
+        await app.sla.recover(opts.now());
+        // The ops stream and the console learn of the past's open cases like of any changed case.
+        for (const c of await app.cases.openCases()) app.domainEvents.emit('case:changed', c.id);
+      })().catch((err: unknown) => log.error({ err }, 'the live clocks could not take over the past\'s open cases'));
     },
-    db: app.store.db, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
+    sql: app.store.sql, pack: app.district.pack, history: app.historyStore, connectivity: opts.connectivity, seed: opts.seed, days: opts.days, now: opts.now, log,
     ops: {
       reportsPerDay: opts.reportsPerDay, codePrefix: opts.codePrefix, slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(),
-      entities: app.live.all(), audit: app.store.audit, log,
+      entities: app.live.all(), log,
     },
   });
-  const background = backfill.prepare();
+  const background = await backfill.prepare();
   app.decorate('simPast', backfill.progress.phase === 'none' ? null : backfill);
   if (background) app.addHook('onReady', async () => backfill.start());
   app.addHook('onClose', async () => backfill.stop());

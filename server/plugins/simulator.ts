@@ -53,14 +53,15 @@ export default fp<SimulatorPluginOptions>(async (app, opts) => {
   runOnce(app, {
     name: 'simulator',
     start: () => { sim.start(opts.tickMs); officer?.start(); },
-    stop: () => { officer?.stop(); sim.stop(); },
+    stop: () => { void officer?.stop(); sim.stop(); },
   });
   // A unit's change may be its dispatch: its crew (if it is one of ours) sets off on the next step instead of the next poll.
-  const unsubscribe = app.hasDecorator('domainEvents') ? app.domainEvents.on('unit:changed', (id) => sim.onUnitDispatched(id)) : undefined;
+  const unsubscribe = app.hasDecorator('domainEvents') ? app.domainEvents.on('unit:changed', (id) => { sim.onUnitDispatched(id); }) : undefined;
   app.decorate('simulator', { instance: sim, seed: opts.seed, speed: opts.speed, dutyOfficer: officer });
   app.addHook('onClose', async () => {
     unsubscribe?.();
-    officer?.stop();
+    // The round in progress ends before the store closes.
+    await officer?.stop();
     sim.stop();
   });
 }, { name: 'simulator', dependencies: ['live', 'devices'] });

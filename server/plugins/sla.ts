@@ -39,12 +39,13 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
   // on the lease holder). A step a user takes still updates its clocks on the node that served it.
   const job = { active: false, ready: false };
   const timers = {
-    set: (fn: () => void, ms: number) => setTimeout(() => { if (job.active) fn(); }, ms).unref(),
+    // The step never rejects: the service logs its failures.
+    set: (fn: () => Promise<void>, ms: number) => setTimeout(() => { if (job.active) void fn(); }, ms).unref(),
     clear: (t: unknown) => clearTimeout(t as ReturnType<typeof setTimeout>),
   };
-  const settings = new SlaSettingsRepo(app.store.db, { ...DEFAULT_SLA_SETTINGS, dayMode: opts.dayMode });
+  const settings = new SlaSettingsRepo(app.store.sql, { ...DEFAULT_SLA_SETTINGS, dayMode: opts.dayMode });
   const sla = new SlaService({
-    db: app.store.db,
+    store: app.store.sql,
     cases: opts.cases ?? (() => {
       if (!app.hasDecorator('cases')) throw new Error('SLA clocks need the cases module (app.cases)');
       return (app as unknown as { cases: CasesPort }).cases;
@@ -54,20 +55,23 @@ export default fp<SlaPluginOptions>(async (app, opts) => {
     now: opts.now,
     deadline: { timeZone, calendar: opts.calendar ?? pack?.calendar ?? EMPTY_CALENDAR },
     log: app.log,
+    // Counted with the other timers' failures when the live module (which keeps the count) runs.
+    ...(app.hasDecorator('timerFailures') ? { failures: app.timerFailures } : {}),
     timers,
   });
+  await sla.load();
   app.decorate('sla', sla);
   app.decorate('slaSettings', settings);
   // Ready: every module is registered, so the cases port answers while the clocks catch up.
   // A node that takes the job over re-reads the clocks other nodes moved and catches up what fell due.
   runOnce(app, {
     name: 'sla-timers',
-    start: () => { job.active = true; if (job.ready) sla.recover(opts.now()); },
+    start: () => { job.active = true; if (job.ready) void sla.recover(opts.now()); },
     stop: () => { job.active = false; },
   });
   app.addHook('onReady', async () => {
     job.ready = true;
-    if (job.active) sla.recover(opts.now());
+    if (job.active) await sla.recover(opts.now());
   });
   app.addHook('onClose', async () => sla.close());
   await app.register(slaRoutes, { now: opts.now });

@@ -1,18 +1,21 @@
-/** The embedded SQLite store and its repositories. */
+/**
+ * The store and its repositories: the embedded SQLite file under DATA_DIR (the default), or
+ * PostgreSQL when DATABASE_URL is set (several nodes share one: server/cluster/). Every
+ * repository runs on the asynchronous layer (server/store/sql/), so nothing past this plugin
+ * knows which one it is, except where a statement needs a dialect switch (`sql.dialect`).
+ */
 import fp from 'fastify-plugin';
-import { openDatabase, type Db } from '../store/database.ts';
 import { AccessRepo } from '../store/access-repo.ts';
 import { AuditRepo } from '../store/audit-repo.ts';
 import { DevicesRepo } from '../devices/device-repo.ts';
 import { ServerSecret } from '../auth/server-secret.ts';
-import { SqliteStore } from '../store/sql/sqlite-store.ts';
+import { openSqlStore } from '../store/sql/open.ts';
 import type { SqlStore } from '../store/sql/types.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: {
-      db: Db;
-      /** The asynchronous layer (server/store/sql/) over the same handle: converted repositories use this. */
+      /** The asynchronous layer every repository uses. */
       sql: SqlStore;
       access: AccessRepo;
       devices: DevicesRepo;
@@ -22,10 +25,26 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ dataDir: string }>(async (app, opts) => {
-  const db = openDatabase(opts.dataDir);
-  app.decorate('store', { db, sql: new SqliteStore(db), access: new AccessRepo(db), devices: new DevicesRepo(db), audit: new AuditRepo(db), secret: new ServerSecret(db) });
+export interface StorePluginOptions {
+  dataDir: string;
+  /** PostgreSQL; absent: the SQLite file under dataDir. */
+  database?: { url: string; schema: string | undefined };
+}
+
+export default fp<StorePluginOptions>(async (app, opts) => {
+  const sql = await openSqlStore({
+    dataDir: opts.dataDir,
+    ...(opts.database ? { databaseUrl: opts.database.url, schema: opts.database.schema } : {}),
+    // An idle pooled connection that drops (a PostgreSQL restart) is logged; the pool opens another.
+    onIdleError: (err) => app.log.error({ err }, 'store: an idle PostgreSQL connection failed'),
+  });
+  try {
+    app.decorate('store', { sql, access: new AccessRepo(sql), devices: new DevicesRepo(sql), audit: new AuditRepo(sql), secret: await ServerSecret.load(sql) });
+  } catch (err) {
+    await sql.close();
+    throw err;
+  }
   app.addHook('onClose', async () => {
-    db.close();
+    await sql.close();
   });
 }, { name: 'store' });

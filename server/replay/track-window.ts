@@ -2,66 +2,63 @@
  * Replay's reader of the history tables (server/history/schema.ts): the same rows and codec
  * as HistoryStore, but points stay in the codec's integers (TrackPoint) instead of becoming
  * an object with an attribute object each — an hour of the district is ~220,000 points, and
- * replay turns them straight into live-codec rows. Read-only.
+ * replay turns them straight into live-codec rows. Read-only, on the asynchronous store layer.
  */
 import { isEntityKind, type EntityKind } from '../../shared/entities.ts';
-import { HISTORY_BUCKET_S } from '../history/history-store.ts';
+import { HISTORY_BUCKET_S, lastPointsAtOrBefore, lastTwoBucketsSql, windowSql } from '../history/history-store.ts';
 import { HISTORY_READINGS } from '../history/readings.ts';
 import { decodeTrack, type TrackPoint } from '../history/track-codec.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 
 export interface TrackEntity { eid: number; id: string; kind: EntityKind }
 
+const ENTITIES = 'SELECT eid, entity_id, kind FROM history_entity ORDER BY eid';
+
 export class ReplayTrackReader {
-  private readonly q;
   /** The last bucket decoded per entity: a slice boundary inside a bucket does not decode it twice. */
   private readonly lastDecoded = new Map<number, { bucket: number; bytes: number; points: TrackPoint[] }>();
 
-  constructor(db: Db, private readonly bucketS = HISTORY_BUCKET_S) {
-    this.q = {
-      entities: db.prepare<[], { eid: number; entity_id: string; kind: string }>('SELECT eid, entity_id, kind FROM history_entity ORDER BY eid'),
-      range: db.prepare<[number, number, number], { bucket: number; blob: Buffer }>('SELECT bucket, blob FROM history_track WHERE eid = ? AND bucket BETWEEN ? AND ? ORDER BY bucket'),
-      before: db.prepare<[number, number], { bucket: number; blob: Buffer }>('SELECT bucket, blob FROM history_track WHERE eid = ? AND bucket <= ? ORDER BY bucket DESC LIMIT 2'),
-    };
+  constructor(private readonly sql: SqlExecutor, private readonly bucketS = HISTORY_BUCKET_S) {}
+
+  async entities(kinds?: readonly EntityKind[]): Promise<TrackEntity[]> {
+    const rows = await this.sql.query<{ eid: number; entity_id: string; kind: string }>(ENTITIES);
+    return rows.flatMap((r) => (isEntityKind(r.kind) && (!kinds || kinds.includes(r.kind)) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
   }
 
-  entities(kinds?: readonly EntityKind[]): TrackEntity[] {
-    return this.q.entities.all().flatMap((r) => (isEntityKind(r.kind) && (!kinds || kinds.includes(r.kind)) ? [{ eid: r.eid, id: r.entity_id, kind: r.kind }] : []));
-  }
-
-  /** Each entity's last kept point at or before `ts` (ms). */
-  at(entities: readonly TrackEntity[], ts: number): Map<string, TrackPoint> {
+  /** Each entity's last kept point at or before `ts` (ms), in the order of `entities`. One statement for all of them. */
+  async at(entities: readonly TrackEntity[], ts: number): Promise<Map<string, TrackPoint>> {
     const t = Math.floor(ts / 1000);
     const out = new Map<string, TrackPoint>();
+    if (entities.length === 0) return out;
+    const kinds = [...new Set(entities.map((e) => e.kind))];
+    const rows = await this.sql.query<{ eid: number; kind: string; bucket: number; blob: Buffer }>(lastTwoBucketsSql(kinds.length), [t, ...kinds]);
+    const last = new Map(lastPointsAtOrBefore(rows, t).map(({ row, point }) => [row.eid, point]));
     for (const ent of entities) {
-      const n = HISTORY_READINGS[ent.kind].length;
-      for (const row of this.q.before.all(ent.eid, t)) {
-        const pts = decodeTrack(row.bucket, n, row.blob);
-        let k = pts.length - 1;
-        while (k >= 0 && pts[k]!.t > t) k--;
-        if (k >= 0) { out.set(ent.id, pts[k]!); break; }
-      }
+      const p = last.get(ent.eid);
+      if (p) out.set(ent.id, p);
     }
     return out;
   }
 
-  /** Each entity's kept points with after < t ≤ until (ms), oldest first; entities with none are left out. */
-  slice(entities: readonly TrackEntity[], after: number, until: number): Map<string, TrackPoint[]> {
+  /** Each entity's kept points with after < t ≤ until (ms), oldest first; entities with none are left out. One statement for all of them. */
+  async slice(entities: readonly TrackEntity[], after: number, until: number): Promise<Map<string, TrackPoint[]>> {
     const f = Math.floor(after / 1000) + 1;
     const t = Math.floor(until / 1000);
     const firstBucket = Math.floor(f / this.bucketS) * this.bucketS;
     const out = new Map<string, TrackPoint[]>();
-    for (const ent of entities) {
-      const n = HISTORY_READINGS[ent.kind].length;
-      let pts: TrackPoint[] | undefined;
+    if (entities.length === 0) return out;
+    const wanted = new Map(entities.map((e) => [e.eid, e]));
+    const kinds = [...new Set(entities.map((e) => e.kind))];
+    const rows = await this.sql.query<{ eid: number; bucket: number; blob: Buffer }>(windowSql(kinds.length), [firstBucket, t, ...kinds]);
+    for (const row of rows) {
+      const ent = wanted.get(row.eid);
+      if (!ent) continue;
       const cached = this.lastDecoded.get(ent.eid);
-      for (const row of this.q.range.all(ent.eid, firstBucket, t)) {
-        // The same bucket with the same bytes (a flush may have appended to it meanwhile: then it is decoded again).
-        const decoded = cached && cached.bucket === row.bucket && cached.bytes === row.blob.length ? cached.points : decodeTrack(row.bucket, n, row.blob);
-        this.lastDecoded.set(ent.eid, { bucket: row.bucket, bytes: row.blob.length, points: decoded });
-        for (const p of decoded) if (p.t >= f && p.t <= t) (pts ??= []).push(p);
-      }
-      if (pts) out.set(ent.id, pts);
+      // The same bucket with the same bytes (a flush may have appended to it meanwhile: then it is decoded again).
+      const decoded = cached && cached.bucket === row.bucket && cached.bytes === row.blob.length ? cached.points : decodeTrack(row.bucket, HISTORY_READINGS[ent.kind].length, row.blob);
+      this.lastDecoded.set(ent.eid, { bucket: row.bucket, bytes: row.blob.length, points: decoded });
+      let pts = out.get(ent.id);
+      for (const p of decoded) if (p.t >= f && p.t <= t) { if (!pts) out.set(ent.id, (pts = [])); pts.push(p); }
     }
     return out;
   }

@@ -20,8 +20,8 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
     schema: { tags: ['admin'], body: CreateDisplayTokenBody, response: { 201: CreatedDisplayToken, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
     const token = newToken();
-    const id = access.createDisplayToken(token, req.body.name, req.principal!.name);
-    audit.record(req.principal!.name, 'displayToken.create', String(id), { name: req.body.name });
+    const id = await access.createDisplayToken(token, req.body.name, req.principal!.name);
+    await audit.record({ actor: req.principal!.name, action: 'displayToken.create', target: String(id), detail: { name: req.body.name } });
     return reply.status(201).send({ id, name: req.body.name, token, wallUrl: opts.wallUrl(token) });
   });
 
@@ -29,8 +29,8 @@ const admin: FastifyPluginAsyncTypebox<{ wallUrl: (token: string) => string }> =
     onRequest: adminOnly,
     schema: { tags: ['admin'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    if (!access.revokeDisplayToken(req.params.id)) throw new HttpError(404, 'not_found', `no active display token ${req.params.id}`);
-    audit.record(req.principal!.name, 'displayToken.revoke', String(req.params.id));
+    if (!(await access.revokeDisplayToken(req.params.id))) throw new HttpError(404, 'not_found', `no active display token ${req.params.id}`);
+    await audit.record({ actor: req.principal!.name, action: 'displayToken.revoke', target: String(req.params.id) });
     app.auth.events.emit('revoked', `display:${req.params.id}`);
     return reply.status(204).send(null);
   });

@@ -23,7 +23,7 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
     onRequest: readers,
     schema: { tags: ['alarms'], params: IdParams, response: { 200: AlarmSchema, 404: ErrorResponse, ...denied } },
   }, async (req) => {
-    const a = mod.book.get(req.params.id);
+    const a = await mod.book.get(req.params.id);
     if (!a) throw new HttpError(404, 'not_found', `no alarm ${req.params.id}`);
     return a;
   });
@@ -33,8 +33,8 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
     schema: { tags: ['alarms'], description: 'Acknowledge (确认) once; 409 when already acknowledged or when `version` is stale.', params: IdParams, body: Type.Optional(AlarmActionBody), response: { 200: AlarmSchema, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req) => {
     const actor = actorOf(req.principal);
-    const a = mod.book.ack(req.params.id, actor, opts.now(), req.body?.version);
-    audit.record(actor.name, 'alarm.ack', String(a.id), { type: a.type, entityId: a.entityId }, opts.now());
+    const a = await mod.book.ack(req.params.id, actor, opts.now(), req.body?.version);
+    await audit.record({ actor: actor.name, action: 'alarm.ack', target: String(a.id), detail: { type: a.type, entityId: a.entityId }, ts: opts.now() });
     return a;
   });
 
@@ -43,8 +43,8 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
     schema: { tags: ['alarms'], description: 'Clear by hand; 409 when already cleared or when `version` is stale. A condition that still holds raises a new alarm.', params: IdParams, body: Type.Optional(AlarmActionBody), response: { 200: AlarmSchema, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req) => {
     const actor = actorOf(req.principal);
-    const a = mod.book.clear(req.params.id, actor, opts.now(), req.body?.version);
-    audit.record(actor.name, 'alarm.clear', String(a.id), { type: a.type, entityId: a.entityId }, opts.now());
+    const a = await mod.book.clear(req.params.id, actor, opts.now(), req.body?.version);
+    await audit.record({ actor: actor.name, action: 'alarm.clear', target: String(a.id), detail: { type: a.type, entityId: a.entityId }, ts: opts.now() });
     return a;
   });
 
@@ -59,9 +59,9 @@ const alarms: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opt
   }, async (req) => {
     const actor = actorOf(req.principal);
     const before = mod.settingsRow();
-    const row = mod.updateSettings(req.body.settings, req.body.version, actor, opts.now());
+    const row = await mod.updateSettings(req.body.settings, req.body.version, actor, opts.now());
     const changed = Object.keys(row.settings).filter((k) => JSON.stringify(row.settings[k as keyof typeof row.settings]) !== JSON.stringify(before.settings[k as keyof typeof before.settings]));
-    audit.record(actor.name, 'alarmSettings.update', 'alarm-settings', { version: row.version, changed }, opts.now());
+    await audit.record({ actor: actor.name, action: 'alarmSettings.update', target: 'alarm-settings', detail: { version: row.version, changed }, ts: opts.now() });
     return row;
   });
 };

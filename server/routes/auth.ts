@@ -18,7 +18,7 @@ import { tokenHash } from '../store/access-repo.ts';
 const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number }> = async (app, opts) => {
   const { access, audit } = app.store;
   const now = opts.now ?? Date.now;
-  const login = new LoginChecker({ access, throttle: new LoginThrottle(app.store.db) });
+  const login = new LoginChecker({ access, throttle: new LoginThrottle(app.store.sql) });
 
   app.post('/api/auth/login', {
     // Per address, before any work; the lockout per user and per address is LoginChecker's.
@@ -30,18 +30,18 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number
     const outcome = await login.attempt(username, password, req.ip, at);
     if (!outcome.ok && outcome.reason === 'locked') {
       const retryS = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
-      audit.record(username, 'login.locked', undefined, { ip: req.ip, retryS }, at);
+      await audit.record({ actor: username, action: 'login.locked', detail: { ip: req.ip, retryS }, ts: at });
       void reply.header('retry-after', String(retryS));
       throw new HttpError(429, 'login_locked', `too many failed logins; try again in ${retryS} s`);
     }
     if (!outcome.ok) {
-      audit.record(username, 'login.failed', undefined, { ip: req.ip }, at);
+      await audit.record({ actor: username, action: 'login.failed', detail: { ip: req.ip }, ts: at });
       throw new HttpError(401, 'invalid_credentials', 'wrong username or password');
     }
     const { user } = outcome;
     const token = newToken();
-    access.createSession(token, user.id, opts.sessionTtlMs, at);
-    audit.record(user.username, 'login', undefined, { ip: req.ip }, at);
+    await access.createSession(token, user.id, opts.sessionTtlMs, at);
+    await audit.record({ actor: user.username, action: 'login', detail: { ip: req.ip }, ts: at });
     return { token, expiresAt: at + opts.sessionTtlMs, user: { username: user.username, role: user.role, ...(user.unitId !== null ? { unitId: user.unitId } : {}) } };
   });
 
@@ -50,8 +50,8 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number
     schema: { tags: ['auth'], response: { 204: Type.Null(), 401: ErrorResponse } },
   }, async (req, reply) => {
     const token = bearerToken(req)!;
-    if (req.principal?.type === 'user' && access.revokeSession(token)) {
-      audit.record(req.principal.name, 'logout');
+    if (req.principal?.type === 'user' && (await access.revokeSession(token))) {
+      await audit.record({ actor: req.principal.name, action: 'logout' });
       app.auth.events.emit('revoked', `session:${tokenHash(token)}`);
     }
     return reply.status(204).send(null);
@@ -68,17 +68,17 @@ const auth: FastifyPluginAsyncTypebox<{ sessionTtlMs: number; now?: () => number
   }, async (req, reply) => {
     const p = req.principal!;
     if (p.type !== 'user') throw new HttpError(403, 'forbidden', 'a display token has no password');
-    const user = access.findUser(p.name);
+    const user = await access.findUser(p.name);
     if (!user) throw new HttpError(401, 'unauthorized', 'a valid session is required');
     // The current password again: a session left open on a desk must not be enough to take the account.
     if (!(await verifyPassword(req.body.currentPassword, user.passwordHash))) {
-      audit.record(p.name, 'password.changeFailed', p.name, { ip: req.ip });
+      await audit.record({ actor: p.name, action: 'password.changeFailed', target: p.name, detail: { ip: req.ip } });
       throw new HttpError(401, 'invalid_credentials', 'the current password is wrong');
     }
     const problem = passwordProblem(req.body.newPassword, user.username);
     if (problem) throw new HttpError(400, 'weak_password', describePasswordProblem(problem), { rule: problem });
-    const ended = access.setPassword(user.id, await hashPassword(req.body.newPassword), now(), tokenHash(bearerToken(req)!));
-    audit.record(p.name, 'password.change', p.name, { endedSessions: ended.length, ip: req.ip });
+    const ended = await access.setPassword(user.id, await hashPassword(req.body.newPassword), now(), tokenHash(bearerToken(req)!));
+    await audit.record({ actor: p.name, action: 'password.change', target: p.name, detail: { endedSessions: ended.length, ip: req.ip } });
     for (const hash of ended) app.auth.events.emit('revoked', `session:${hash}`);
     return reply.status(204).send(null);
   });

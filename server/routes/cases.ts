@@ -45,12 +45,12 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   const nonCrew = app.auth.requireRole('dispatcher', 'leader', 'admin', 'wall');
 
   /** A crew reads a case only if its unit is or was assigned to it; others read every case. */
-  const crewMayRead = (req: FastifyRequest, caseId: number): void => {
+  const crewMayRead = async (req: FastifyRequest, caseId: number): Promise<void> => {
     const p = req.principal!;
     if (p.role !== 'field') return;
-    if (!p.unitId || !service.everAssigned(caseId, p.unitId)) throw new HttpError(403, 'forbidden', `case ${caseId} was never assigned to unit ${p.unitId ?? '(none)'}: a crew reads only its own unit's cases`);
+    if (!p.unitId || !(await service.everAssigned(caseId, p.unitId))) throw new HttpError(403, 'forbidden', `case ${caseId} was never assigned to unit ${p.unitId ?? '(none)'}: a crew reads only its own unit's cases`);
   };
-  const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record(req.principal!.name, action, `case:${caseId}`, detail);
+  const audit = (req: FastifyRequest, action: string, caseId: number, detail?: unknown) => app.store.audit.record({ actor: req.principal!.name, action, target: `case:${caseId}`, detail });
   const read = { 401: ErrorResponse };
   const write = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
   const tags = ['cases'];
@@ -79,8 +79,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     onRequest: anyone,
     schema: { tags, description: 'One case with its photos, timeline, requests, evaluation and SLA clocks (a crew: only a case its unit is or was assigned to).', params: CaseParams, response: { 200: CaseDetailSchema, 403: ErrorResponse, 404: ErrorResponse, ...read } },
   }, async (req) => {
-    crewMayRead(req, req.params.id);
-    const d = service.detail(req.params.id);
+    await crewMayRead(req, req.params.id);
+    const d = await service.detail(req.params.id);
     if (!d) throw new HttpError(404, 'not_found', `no case ${req.params.id}`);
     return d;
   });
@@ -89,8 +89,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     onRequest: people,
     schema: { tags, description: '上报: report a case at a point in the district (register: true also 立案 at once).', body: NewCaseBody, response: { 201: CaseDetailSchema, ...write } },
   }, async (req, reply) => {
-    const d = service.report(req.body, actorOf(req));
-    audit(req, 'case.report', d.id, { code: d.code, itemCode: d.itemCode, source: d.source, register: req.body.register === true });
+    const d = await service.report(req.body, actorOf(req));
+    await audit(req, 'case.report', d.id, { code: d.code, itemCode: d.itemCode, source: d.source, register: req.body.register === true });
     return reply.status(201).send(d);
   });
 
@@ -99,8 +99,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     schema: { tags, description: 'A workflow step: register (立案, may reclassify itemCode), verifyPass / verifyFail (核查), close (结案), evaluate (评价, score 1–5), note, escalate (吹哨). Name the version you loaded: a stale one gets 409 conflict.', params: CaseParams, body: TransitionBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
     const { action, ...opts } = req.body;
-    const d = service.transition(req.params.id, action, actorOf(req), opts);
-    audit(req, `case.${action}`, d.id, opts);
+    const d = await service.transition(req.params.id, action, actorOf(req), opts);
+    await audit(req, `case.${action}`, d.id, opts);
     return d;
   });
 
@@ -109,8 +109,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     schema: { tags, description: 'Ask for an exception: sendBack (退回), extension (延期, days), suspension (挂账), void (作废). A leader or admin other than the requester decides.', params: CaseParams, body: RequestBody, response: { 201: CaseDetailSchema, ...write } },
   }, async (req, reply) => {
     const { kind, ...opts } = req.body;
-    const d = service.request(req.params.id, kind, actorOf(req), opts);
-    audit(req, 'case.request', d.id, req.body);
+    const d = await service.request(req.params.id, kind, actorOf(req), opts);
+    await audit(req, 'case.request', d.id, req.body);
     return reply.status(201).send(d);
   });
 
@@ -118,8 +118,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     onRequest: app.auth.requireRole('leader', 'admin'),
     schema: { tags, description: 'Approve or reject a pending request (leader or admin, never the requester).', params: RequestParams, body: DecisionBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
-    const d = service.decide(req.params.id, req.params.rid, req.body.approve, actorOf(req), req.body.note);
-    audit(req, req.body.approve ? 'case.approve' : 'case.reject', d.id, { requestId: req.params.rid, note: req.body.note });
+    const d = await service.decide(req.params.id, req.params.rid, req.body.approve, actorOf(req), req.body.note);
+    await audit(req, req.body.approve ? 'case.approve' : 'case.reject', d.id, { requestId: req.params.rid, note: req.body.note });
     return d;
   });
 
@@ -127,8 +127,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     onRequest: people,
     schema: { tags, description: 'End a suspension (挂账): the clocks run again.', params: CaseParams, body: ResumeBody, response: { 200: CaseDetailSchema, ...write } },
   }, async (req) => {
-    const d = service.resume(req.params.id, actorOf(req), req.body);
-    audit(req, 'case.resume', d.id, req.body);
+    const d = await service.resume(req.params.id, actorOf(req), req.body);
+    await audit(req, 'case.resume', d.id, req.body);
     return d;
   });
 
@@ -143,7 +143,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
   }, async (req, reply) => {
     const actor = actorOf(req);
     const caseId = req.params.id;
-    const rec = service.requireCase(caseId);
+    const rec = await service.requireCase(caseId);
     const p = req.principal!;
     if (p.role === 'field' && (!p.unitId || rec.assignment?.unitId !== p.unitId)) {
       throw new HttpError(403, 'forbidden', `case ${caseId} is not assigned to unit ${p.unitId ?? '(none)'}: a crew adds photos only to its own task`);
@@ -153,12 +153,12 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     const declared = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const type = checkPhoto(req.body, declared);
     // Before the stage check: a retry whose first try landed is answered even if the case moved on since.
-    const earlier = key === null ? undefined : service.photoByKey(caseId, key);
+    const earlier = key === null ? undefined : await service.photoByKey(caseId, key);
     if (earlier) {
       if (earlier.phase !== req.query.phase || earlier.bytes !== req.body.length) {
         throw new HttpError(409, 'conflict', `Idempotency-Key header: this key already made photo ${earlier.id} (${earlier.phase}, ${earlier.bytes} bytes) on case ${caseId}; a different photo needs a new key`);
       }
-      return reply.status(200).header('idempotent-replayed', 'true').send(service.detail(caseId)!.photos.find((x) => x.id === earlier.id)!);
+      return reply.status(200).header('idempotent-replayed', 'true').send((await service.detail(caseId))!.photos.find((x) => x.id === earlier.id)!);
     }
     service.check('photo', actor, rec);
     if (p.role === 'field' && !CREW_PHOTO_STAGES.has(rec.stage)) {
@@ -167,12 +167,12 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     const saved = photos.save(caseId, req.body, type);
     let d;
     try {
-      d = service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: saved.bytes, idempotencyKey: key }, actor);
+      d = await service.addPhoto(caseId, { id: saved.id, phase: req.query.phase, file: saved.file, contentType: type, bytes: saved.bytes, idempotencyKey: key }, actor);
     } catch (err) {
       photos.discard(caseId, saved.file);
       throw err;
     }
-    audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes, idempotent: key !== null });
+    await audit(req, 'case.photo', caseId, { photoId: saved.id, phase: req.query.phase, contentType: type, bytes: saved.bytes, idempotent: key !== null });
     return reply.status(201).send(d.photos.find((p) => p.id === saved.id)!);
   });
 
@@ -180,8 +180,8 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     onRequest: anyone,
     schema: { tags, description: 'The photo file, with its content type (a crew: only of a case its unit is or was assigned to).', params: PhotoParams, response: { 200: Type.Unknown({ description: 'the image bytes (image/jpeg, image/png or image/webp)' }), 403: ErrorResponse, 404: ErrorResponse, ...read } },
   }, async (req, reply) => {
-    crewMayRead(req, req.params.id);
-    const p = service.photo(req.params.id, req.params.photoId);
+    await crewMayRead(req, req.params.id);
+    const p = await service.photo(req.params.id, req.params.photoId);
     if (!p) throw new HttpError(404, 'not_found', `case ${req.params.id} has no photo ${req.params.photoId}`);
     return reply.type(p.contentType).header('content-length', p.bytes).header('cache-control', 'private, max-age=86400, immutable').send(createReadStream(photos.path(p.caseId, p.file)));
   });
@@ -196,7 +196,7 @@ const cases: FastifyPluginAsyncTypebox<CasesRoutesOptions> = async (app, { servi
     const { caseId, photoId } = req.params;
     const refused = links.check(caseId, photoId, req.query.exp, req.query.sig);
     if (refused) throw new HttpError(403, 'forbidden', `this photo link is not valid (${refused})`);
-    const p = service.photo(caseId, photoId);
+    const p = await service.photo(caseId, photoId);
     if (!p) throw new HttpError(404, 'not_found', `case ${caseId} has no photo ${photoId}`);
     return reply.type(p.contentType).header('content-length', p.bytes).header('cache-control', 'public, max-age=86400')
       .header('x-content-type-options', 'nosniff').send(createReadStream(photos.path(p.caseId, p.file)));

@@ -19,7 +19,7 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   const changed = { 200: DeviceView, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied };
   const view = (d: DeviceRecord) => deviceView(d, directory, app.live);
   const audit = (actor: string, action: string, d: DeviceRecord, detail?: object) =>
-    app.store.audit.record(actor, `device.${action}`, `${d.protocol}:${d.deviceId}`, { id: d.id, entityId: d.entityId, ...detail });
+    app.store.audit.record({ actor, action: `device.${action}`, target: `${d.protocol}:${d.deviceId}`, detail: { id: d.id, entityId: d.entityId, ...detail } });
 
   app.get('/api/devices', {
     onRequest: adminOnly,
@@ -39,8 +39,8 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: adminOnly,
     schema: { tags: ['devices'], body: CreateDeviceBody, response: { ...changed, 201: DeviceView } },
   }, async (req, reply) => {
-    const d = directory.create(req.body.protocol, req.body.deviceId, req.body.bind, req.body.label ?? null);
-    audit(req.principal!.name, 'create', d, { bind: req.body.bind });
+    const d = await directory.create(req.body.protocol, req.body.deviceId, req.body.bind, req.body.label ?? null);
+    await audit(req.principal!.name, 'create', d, { bind: req.body.bind });
     return reply.status(201).send(view(d));
   });
 
@@ -48,16 +48,16 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, body: Type.Optional(AcceptDeviceBody), response: changed },
   }, async (req) => {
-    const d = directory.accept(req.params.id, req.body?.bind);
-    audit(req.principal!.name, 'accept', d);
+    const d = await directory.accept(req.params.id, req.body?.bind);
+    await audit(req.principal!.name, 'accept', d);
     return view(d);
   });
 
   app.post('/api/devices/:id/bind', {
     onRequest: adminOnly, schema: { tags: ['devices'], params: IdParams, body: BindDeviceBody, response: changed },
   }, async (req) => {
-    const d = directory.bind(req.params.id, req.body.bind);
-    audit(req.principal!.name, 'bind', d, { bind: req.body.bind });
+    const d = await directory.bind(req.params.id, req.body.bind);
+    await audit(req.principal!.name, 'bind', d, { bind: req.body.bind });
     return view(d);
   });
 
@@ -65,8 +65,8 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
   const stateChanges = { reject: (id: number) => directory.reject(id), disable: (id: number) => directory.disable(id), enable: (id: number) => directory.enable(id) };
   for (const [action, change] of Object.entries(stateChanges)) {
     app.post(`/api/devices/:id/${action}`, { onRequest: adminOnly, schema: { tags: ['devices'], params: IdParams, response: changed } }, async (req) => {
-      const d = change(req.params.id);
-      audit(req.principal!.name, action, d);
+      const d = await change(req.params.id);
+      await audit(req.principal!.name, action, d);
       return view(d);
     });
   }
@@ -75,8 +75,8 @@ const devices: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: adminOnly,
     schema: { tags: ['devices'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, 409: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    const d = directory.remove(req.params.id);
-    audit(req.principal!.name, 'remove', d);
+    const d = await directory.remove(req.params.id);
+    await audit(req.principal!.name, 'remove', d);
     return reply.status(204).send(null);
   });
 };

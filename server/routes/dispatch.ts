@@ -42,7 +42,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   const writeErrors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, ...denied };
   const actor = (req: FastifyRequest): Actor => ({ name: req.principal!.name, role: req.principal!.role });
   const audit = (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) =>
-    app.store.audit.record(req.principal!.name, action, target, detail);
+    app.store.audit.record({ actor: req.principal!.name, action, target, detail });
 
   app.get('/api/cases/:id/recommendations', {
     onRequest: dispatchers,
@@ -51,7 +51,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
       params: CaseIdParams, querystring: RecommendationsQuery, response: { 200: RecommendationsResponse, 404: ErrorResponse, ...denied },
     },
   }, async (req) => {
-    const c = d.caseSummary(req.params.id);
+    const c = await d.caseSummary(req.params.id);
     const r = d.recommendFor(c, req.query.limit ?? 5);
     return { caseId: c.id, skillFallback: r.skillFallback, units: r.units };
   });
@@ -63,8 +63,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     const opts: { version?: number; note?: string } = {};
     if (req.body.version !== undefined) opts.version = req.body.version;
     if (req.body.note !== undefined) opts.note = req.body.note;
-    const detail = d.dispatchCase(req.params.id, req.body.unitId, actor(req), opts);
-    audit(req, 'case.dispatch', String(req.params.id), { unitId: req.body.unitId });
+    const detail = await d.dispatchCase(req.params.id, req.body.unitId, actor(req), opts);
+    await audit(req, 'case.dispatch', String(req.params.id), { unitId: req.body.unitId });
     return detail;
   });
 
@@ -74,8 +74,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   }, async (req) => {
     const opts: { version?: number; reason: string } = { reason: req.body.reason };
     if (req.body.version !== undefined) opts.version = req.body.version;
-    const detail = d.reassign(req.params.id, req.body.unitId, actor(req), opts);
-    audit(req, 'case.reassign', String(req.params.id), { unitId: req.body.unitId, reason: req.body.reason });
+    const detail = await d.reassign(req.params.id, req.body.unitId, actor(req), opts);
+    await audit(req, 'case.reassign', String(req.params.id), { unitId: req.body.unitId, reason: req.body.reason });
     return detail;
   });
 
@@ -85,8 +85,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
   }, async (req) => {
     const opts: { version?: number; reason: string } = { reason: req.body.reason };
     if (req.body.version !== undefined) opts.version = req.body.version;
-    const detail = d.release(req.params.id, actor(req), opts);
-    audit(req, 'case.release', String(req.params.id), { reason: req.body.reason });
+    const detail = await d.release(req.params.id, actor(req), opts);
+    await audit(req, 'case.release', String(req.params.id), { reason: req.body.reason });
     return detail;
   });
 
@@ -103,7 +103,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     const u = d.unit(req.params.id);
     if (!u) throw new HttpError(404, 'not_found', `no unit ${req.params.id}`);
     const pos = app.live.get(u.entityId)?.pos;
-    return { ...u, task: taskOf(u), position: pos ? { lon: pos.lon, lat: pos.lat, ts: pos.ts } : null };
+    return { ...u, task: await taskOf(u), position: pos ? { lon: pos.lon, lat: pos.lat, ts: pos.ts } : null };
   });
 
   const crewRoute = (path: string, step: 'accept' | 'enRoute', description: string) =>
@@ -112,8 +112,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
       schema: { tags: ['dispatch'], description, params: UnitIdParams, response: { 200: CaseDetailPassThrough, ...writeErrors } },
     }, async (req) => {
       ownUnitOnly(req, req.params.id);
-      const detail = d.crewStep(req.params.id, step, actor(req));
-      audit(req, `unit.${step}`, req.params.id, { caseId: detail.id });
+      const detail = await d.crewStep(req.params.id, step, actor(req));
+      await audit(req, `unit.${step}`, req.params.id, { caseId: detail.id });
       return detail;
     });
   crewRoute('/api/units/:id/accept', 'accept', 'The crew accepts its task (接单).');
@@ -126,8 +126,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     ownUnitOnly(req, req.params.id);
     const opts: { note: string; photoIds?: string[] } = { note: req.body.note };
     if (req.body.photoIds) opts.photoIds = req.body.photoIds;
-    const detail = d.crewStep(req.params.id, 'done', actor(req), opts);
-    audit(req, 'unit.done', req.params.id, { caseId: detail.id, photos: req.body.photoIds?.length ?? 0 });
+    const detail = await d.crewStep(req.params.id, 'done', actor(req), opts);
+    await audit(req, 'unit.done', req.params.id, { caseId: detail.id, photos: req.body.photoIds?.length ?? 0 });
     return detail;
   });
 
@@ -141,8 +141,8 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     if (u.caseId === null || !(u.status === 'dispatched' || u.status === 'enRoute' || u.status === 'onScene')) {
       throw new HttpError(409, 'invalid_transition', `unit ${req.params.id} has no task to send back`);
     }
-    const detail = cases().request(u.caseId, 'sendBack', actor(req), { reason: req.body.reason });
-    audit(req, 'unit.sendBack', req.params.id, { caseId: u.caseId, reason: req.body.reason });
+    const detail = await cases().request(u.caseId, 'sendBack', actor(req), { reason: req.body.reason });
+    await audit(req, 'unit.sendBack', req.params.id, { caseId: u.caseId, reason: req.body.reason });
     return reply.status(201).send(detail);
   });
 
@@ -159,7 +159,7 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     const day = req.query.day ?? localDate(now(), timeZone);
     const window = dayWindow(day);
     if (!window) throw new HttpError(400, 'bad_request', `day: ${day} is not a calendar date (YYYY-MM-DD)`);
-    const tasks: UnitFinishedTask[] = cases().fedBackBy(req.params.id, window.fromTs, window.toTs)
+    const tasks: UnitFinishedTask[] = (await cases().fedBackBy(req.params.id, window.fromTs, window.toTs))
       .filter((t) => localDate(t.fedBackTs, timeZone) === day)
       .map(({ summary: c, fedBackTs, by, note, photos }) => ({
         caseId: c.id, code: c.code, title: c.title, address: c.location.address, emergency: c.emergency, stage: c.stage, fedBackTs, by, note, photos,
@@ -177,11 +177,11 @@ const dispatch: FastifyPluginAsyncTypebox<DispatchRoutesOptions> = async (app, {
     if (p.role === 'field' && p.unitId !== unitId) throw new HttpError(403, 'forbidden', 'a crew acts only for its own unit');
   }
 
-  function taskOf(u: UnitState): UnitTask | null {
+  async function taskOf(u: UnitState): Promise<UnitTask | null> {
     if (u.caseId === null) return null;
     let c;
     try {
-      c = d.caseSummary(u.caseId);
+      c = await d.caseSummary(u.caseId);
     } catch {
       return null;
     }

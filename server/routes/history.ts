@@ -19,7 +19,7 @@ const history: FastifyPluginAsyncTypebox = async (app) => {
     if (to - from > HISTORY_MAX_WINDOW_MS) throw new HttpError(400, 'bad_request', `to: the window from..to is ${to - from} ms, at most ${HISTORY_MAX_WINDOW_MS} (24 h)`);
     const e = app.live.get(entity);
     if (!e) throw new HttpError(404, 'not_found', `entity: no entity ${entity}`);
-    return { entity, kind: e.kind, from, to, points: app.history.track(entity, from, to) };
+    return { entity, kind: e.kind, from, to, points: await app.history.track(entity, from, to) };
   });
 };
 

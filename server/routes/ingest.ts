@@ -45,7 +45,7 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     const secret = bearerToken(req);
     // The key never appears in an answer or a log line: only its row id once it is known.
-    const key = secret !== undefined && secret.length <= 200 ? opts.keys.authenticate(secret) : undefined;
+    const key = secret !== undefined && secret.length <= 200 ? await opts.keys.authenticate(secret) : undefined;
     if (!key) throw new HttpError(401, 'unauthorized', 'an active ingest key is required (Authorization: Bearer <key>; npm run admin -- ingest-key "<name>")');
     const wait = opts.rateLimit.take(String(key.id));
     if (wait > 0) {
@@ -60,6 +60,12 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
   // The items are declared loosely here and checked one by one in ingestBatch: a schema on the
   // items would make one bad item refuse the whole batch.
   const httpSink = app.ingest.sink('http');
+  /**
+   * Batches with an Idempotency-Key being answered, by key and Idempotency-Key: a retry that
+   * arrives meanwhile waits for the first answer and replays it, as when lookup, ingest and
+   * remember ran in one synchronous step; the store is asynchronous now.
+   */
+  const answering = new Map<string, Promise<unknown>>();
   const route = (kind: BatchKind, fields: string, description: string) => {
     const body = Type.Object({
       [kind]: Type.Array(Type.Unknown(), { minItems: 1, maxItems: opts.maxBatch, description: `1 to ${opts.maxBatch} items, each ${fields}; each checked on its own` }),
@@ -76,21 +82,34 @@ const batchRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, 
       const items = (req.body as Record<BatchKind, unknown[]>)[kind];
       const idem = req.headers['idempotency-key'];
       const now = opts.now();
-      const digest = idem === undefined ? '' : bodyDigest(req.body);
-      if (idem !== undefined) {
-        const seen = opts.idempotency.lookup(keyId, idem, kind, digest, now);
+      const apply = () => {
+        const result = ingestBatch(kind, items, httpSink, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
+        opts.stats.accepted += result.accepted;
+        for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
+        opts.keys.used(keyId, result.accepted, result.rejected.length, now);
+        return result;
+      };
+      if (idem === undefined) return apply();
+      const digest = bodyDigest(req.body);
+      const slot = `${keyId}\n${idem}`;
+      for (let first = answering.get(slot); first; first = answering.get(slot)) await first.catch(() => undefined);
+      const answer = (async () => {
+        const seen = await opts.idempotency.lookup(keyId, idem, kind, digest, now);
         if (seen.kind === 'conflict') throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was used for a different body in the last 24 h');
         if (seen.kind === 'replay') {
           opts.stats.replays++;
           return seen.result;
         }
+        const result = apply();
+        await opts.idempotency.remember(keyId, idem, kind, digest, result, now);
+        return result;
+      })();
+      answering.set(slot, answer);
+      try {
+        return await answer;
+      } finally {
+        if (answering.get(slot) === answer) answering.delete(slot);
       }
-      const result = ingestBatch(kind, items, httpSink, (deviceId, reason, detail) => app.deviceDirectory.refused('http', deviceId, reason, detail, now));
-      opts.stats.accepted += result.accepted;
-      for (const r of result.rejected) opts.stats.rejectedItems[r.reason] = (opts.stats.rejectedItems[r.reason] ?? 0) + 1;
-      opts.keys.used(keyId, result.accepted, result.rejected.length, now);
-      if (idem !== undefined) opts.idempotency.remember(keyId, idem, kind, digest, result, now);
-      return result;
     });
   };
   route('positions', '{deviceId, ts (ISO 8601 with zone | epoch ms), lat, lon, speed? km/h, heading? °, crs? WGS84|GCJ02|BD09, accuracy? m}', 'Positions of devices (staff phones, a platform\'s vehicles): partial acceptance, bad items reported by index and reason.');
@@ -108,8 +127,8 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
     onRequest: adminOnly,
     schema: { tags: ['ingest'], description: 'Issues a key; the secret is in this answer only.', body: CreateIngestKeyBody, response: { 201: CreatedIngestKey, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    const created = opts.keys.create(req.body.name, req.principal!.name, opts.now());
-    app.store.audit.record(req.principal!.name, 'ingestKey.create', `ingestKey:${created.key.id}`, { name: req.body.name });
+    const created = await opts.keys.create(req.body.name, req.principal!.name, opts.now());
+    await app.store.audit.record({ actor: req.principal!.name, action: 'ingestKey.create', target: `ingestKey:${created.key.id}`, detail: { name: req.body.name } });
     return reply.status(201).send(created);
   });
 
@@ -117,8 +136,8 @@ const keyRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async (app, op
     onRequest: adminOnly,
     schema: { tags: ['ingest'], params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    if (!opts.keys.revoke(req.params.id, opts.now())) throw new HttpError(404, 'not_found', `no active ingest key ${req.params.id}`);
-    app.store.audit.record(req.principal!.name, 'ingestKey.revoke', `ingestKey:${req.params.id}`);
+    if (!(await opts.keys.revoke(req.params.id, opts.now()))) throw new HttpError(404, 'not_found', `no active ingest key ${req.params.id}`);
+    await app.store.audit.record({ actor: req.principal!.name, action: 'ingestKey.revoke', target: `ingestKey:${req.params.id}` });
     return reply.status(204).send(null);
   });
 

@@ -38,8 +38,8 @@ const jt808Routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => {
     const d = terminal(req.params.id);
     if (d.state !== 'active') throw new HttpError(409, 'conflict', `terminal ${d.deviceId} is ${d.state}`);
-    const m = app.jt808.texts.send({ id: d.id, deviceId: d.deviceId }, req.body.text, req.principal!.name);
-    app.store.audit.record(req.principal!.name, 'device.text', `jt808:${d.deviceId}`, { id: d.id, messageId: m.id });
+    const m = await app.jt808.texts.send({ id: d.id, deviceId: d.deviceId }, req.body.text, req.principal!.name);
+    await app.store.audit.record({ actor: req.principal!.name, action: 'device.text', target: `jt808:${d.deviceId}`, detail: { id: d.id, messageId: m.id } });
     return reply.status(201).send(m);
   });
 

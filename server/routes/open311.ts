@@ -29,7 +29,7 @@ export interface Open311RoutesOptions {
   service: Open311RequestsService;
   keys: Open311KeysRepo;
   /** Seconds to wait when the key (or, for the report page's shared key, the client address) is over its rate; 0 to go on. */
-  rateLimit: (keyId: number, clientAddress: string) => number;
+  rateLimit: (keyId: number, clientAddress: string) => Promise<number>;
   photoMaxBytes: number;
   publicUrl: string | undefined;
   contact: string;
@@ -185,7 +185,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
         return send(reply, format, 'services', service.services(locale).map((s) => ordered(s, SERVICE_FIELDS)));
       case 'requests': {
         const ext = q.extensions === 'true';
-        return send(reply, format, 'service_requests', service.list(q, locale, origin(req), ext).map((r) => ordered(r, REQUEST_FIELDS)));
+        return send(reply, format, 'service_requests', (await service.list(q, locale, origin(req), ext)).map((r) => ordered(r, REQUEST_FIELDS)));
       }
       default:
         throw refuse(404, `no such Open311 resource: ${name.slice(0, 80)}`);
@@ -203,14 +203,14 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const { name, format } = splitFile((req.params as { file: string }).file);
     const q = query(req);
     service.checkJurisdiction(q.jurisdiction_id);
-    const r = service.one(name, localeOf(req), origin(req), q.extensions === 'true');
+    const r = await service.one(name, localeOf(req), origin(req), q.extensions === 'true');
     return send(reply, format, 'service_requests', [ordered(r, REQUEST_FIELDS)]);
   });
 
   app.get('/tokens/:file', { ...reads, schema: { tags: ['open311'], description: 'GeoReport v2: tokens/{token}.json|xml → the service_request_id.' } }, async (req, reply) => {
     const { name, format } = splitFile((req.params as { file: string }).file);
     service.checkJurisdiction(query(req).jurisdiction_id);
-    return send(reply, format, 'service_requests', service.token(name));
+    return send(reply, format, 'service_requests', await service.token(name));
   });
 
   app.post('/:file', { schema: { tags: ['open311'], description: 'GeoReport v2: POST requests.json|xml — form-urlencoded, multipart/form-data (media photo) or JSON; api_key, service_code, lat+long or address_string, description, media_url, attribute[code], contact fields.' } }, async (req, reply) => {
@@ -219,10 +219,10 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const { fields, photo } = await readBody(req);
     const f = flat(fields);
     service.checkJurisdiction(f.jurisdiction_id ?? query(req).jurisdiction_id);
-    const key = service.authenticate(f.api_key ?? query(req).api_key);
-    const wait = opts.rateLimit(key.id, req.ip);
+    const key = await service.authenticate(f.api_key ?? query(req).api_key);
+    const wait = await opts.rateLimit(key.id, req.ip);
     if (wait > 0) throw new HttpError(429, 'open311_429', `rate limit of this api_key reached: try again in ${wait} s`, wait);
-    const submitted = service.submit(key, { fields: f, attributes: attributesOf(fields), photo, locale: localeOf(req, fields) });
+    const submitted = await service.submit(key, { fields: f, attributes: attributesOf(fields), photo, locale: localeOf(req, fields) });
     return send(reply, format, 'service_requests', submitted.map((s) => ordered(s, SUBMITTED_FIELDS)));
   });
 
@@ -233,7 +233,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     const { fields } = await readBody(req);
     const f = flat(fields);
     service.checkJurisdiction(f.jurisdiction_id ?? query(req).jurisdiction_id);
-    const r = service.rate(id, f, localeOf(req, fields), origin(req));
+    const r = await service.rate(id, f, localeOf(req, fields), origin(req));
     return send(reply, format, 'service_requests', [ordered(r, REQUEST_FIELDS)]);
   });
 };
@@ -241,7 +241,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
 export interface Open311AdminOptions {
   service: Open311RequestsService;
   keys: Open311KeysRepo;
-  reportPage: () => ReportPageConfig;
+  reportPage: () => Promise<ReportPageConfig>;
   now: () => number;
 }
 
@@ -257,8 +257,8 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
     onRequest: adminOnly,
     schema: { tags, description: 'Issue an Open311 API key for a channel (citizenPhoto: apps and pages; hotline: a 12345 system). The key is shown once.', body: CreateOpen311KeyBody, response: { 201: CreatedOpen311Key, 400: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    const { key, row } = keys.create(req.body.name.trim(), req.body.source, req.principal!.name, now());
-    app.store.audit.record(req.principal!.name, 'open311Key.create', `open311Key:${row.id}`, { name: row.name, source: row.source });
+    const { key, row } = await keys.create(req.body.name.trim(), req.body.source, req.principal!.name, now());
+    await app.store.audit.record({ actor: req.principal!.name, action: 'open311Key.create', target: `open311Key:${row.id}`, detail: { name: row.name, source: row.source } });
     return reply.status(201).send({ ...row, key });
   });
 
@@ -266,10 +266,10 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
     onRequest: adminOnly,
     schema: { tags, description: 'Revoke an Open311 API key. Revoking the report page\'s key rotates it: the next one is issued at once.', params: IdParams, response: { 204: Type.Null(), 404: ErrorResponse, ...denied } },
   }, async (req, reply) => {
-    const row = keys.get(req.params.id);
-    if (!row || !keys.revoke(req.params.id, now())) throw new HttpError(404, 'not_found', `no active Open311 key ${req.params.id}`);
-    if (row.reportPage) keys.reportPage(now());
-    app.store.audit.record(req.principal!.name, 'open311Key.revoke', `open311Key:${row.id}`, { name: row.name, reportPage: row.reportPage });
+    const row = await keys.get(req.params.id);
+    if (!row || !(await keys.revoke(req.params.id, now()))) throw new HttpError(404, 'not_found', `no active Open311 key ${req.params.id}`);
+    if (row.reportPage) await keys.reportPage(now());
+    await app.store.audit.record({ actor: req.principal!.name, action: 'open311Key.revoke', target: `open311Key:${row.id}`, detail: { name: row.name, reportPage: row.reportPage } });
     return reply.status(204).send(null);
   });
 
@@ -277,13 +277,13 @@ export const open311AdminRoutes: FastifyPluginAsyncTypebox<Open311AdminOptions> 
     onRequest: app.auth.requireRole('dispatcher', 'admin'),
     schema: { tags, description: 'The private contact a citizen left with an Open311 request, and the key it came in by. Dispatchers and admins only; every read is audited.', params: IdParams, response: { 200: ReporterSchema, 404: ErrorResponse, ...denied } },
   }, async (req) => {
-    const r = service.reporter(req.params.id);
+    const r = await service.reporter(req.params.id);
     if (!r) throw new HttpError(404, 'not_found', `case ${req.params.id} did not come in through Open311`);
-    app.store.audit.record(req.principal!.name, 'case.reporter.read', `case:${req.params.id}`);
+    await app.store.audit.record({ actor: req.principal!.name, action: 'case.reporter.read', target: `case:${req.params.id}` });
     return r;
   });
 
   app.get('/api/report-page', {
     schema: { tags, description: 'Public configuration of the citizen report page (随手拍): its Open311 API key, the jurisdiction and the district\'s extent.', response: { 200: ReportPageConfigSchema } },
-  }, async (_req, reply) => reply.header('cache-control', 'no-store').send(reportPage()));
+  }, async (_req, reply) => reply.header('cache-control', 'no-store').send(await reportPage()));
 };

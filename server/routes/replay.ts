@@ -58,19 +58,21 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
       format: REPLAY_FORMAT, from, to, stepS, keyframeS, kinds,
       catalogId: live.catalogId, catalog: live.catalog, timeZone: app.district.pack.meta.timezone,
     };
-    const tracks = new ReplayTrackReader(app.store.db);
-    const incidents = opts.incidents;
+    const tracks = new ReplayTrackReader(app.store.sql);
+    // The first reads before the status line: a store that fails now is a 500, not a cut stream.
+    const incidents = await opts.incidents.window(from, to);
+    const entities = (await tracks.entities(kinds)).filter((e) => index.has(e.id));
+    const startStates = await tracks.at(entities, from);
     const log = req.log;
     async function* records(): AsyncGenerator<Buffer> {
       try {
         yield asBuffer(encodeReplayJson(REPLAY_RECORD.header, header));
-        yield asBuffer(encodeReplayJson(REPLAY_RECORD.incidents, incidents.window(from, to)));
+        yield asBuffer(encodeReplayJson(REPLAY_RECORD.incidents, incidents));
         const builder = new ReplayFrameBuilder({
           from, to, stepS, keyframeS, index,
           toiletClass: (id) => (live.get(id)?.attrs as { toiletClass?: ToiletClass } | undefined)?.toiletClass,
         });
-        const entities = tracks.entities(kinds).filter((e) => index.has(e.id));
-        const first = builder.start(tracks.at(entities, from));
+        const first = builder.start(startStates);
         yield asBuffer(encodeReplayFrames([first.bytes]));
         // Points are read an hour (or a keyframe interval, if longer) at a time — one query per entity per
         // read, not per slice — and framed a keyframe interval at a time (the builder takes a slice's points out).
@@ -82,7 +84,7 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
           await new Promise((r) => setImmediate(r));
           if (end > chunkEnd) {
             chunkEnd = Math.min(to, builder.sliceStart() + readMs);
-            chunk = tracks.slice(entities, builder.sliceStart(), chunkEnd);
+            chunk = await tracks.slice(entities, builder.sliceStart(), chunkEnd);
           }
           const frames = builder.slice(chunk);
           if (frames.length > 0) yield asBuffer(encodeReplayFrames(frames.map((f) => f.bytes)));
@@ -106,9 +108,9 @@ const replay: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, opts) 
       response: { 200: ReplayCaseResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
     },
   }, async (req) => {
-    const c = app.cases.get(req.params.id);
+    const c = await app.cases.get(req.params.id);
     if (!c) throw new HttpError(404, 'not_found', `id: no case ${req.params.id}`);
-    const timeline = opts.incidents.timeline(c.id);
+    const timeline = await opts.incidents.timeline(c.id);
     const from = c.createdTs - REPLAY_CASE_MARGIN_MS;
     const ended = c.closedTs ?? (c.stage === 'voided' ? c.updatedTs : null);
     const end = ended === null ? opts.now() : ended + REPLAY_CASE_MARGIN_MS;

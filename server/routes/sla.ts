@@ -21,12 +21,13 @@ const sla: FastifyPluginAsyncTypebox<{ now: () => number }> = async (app, opts) 
     },
   }, async (req) => {
     const by = req.principal!.name;
-    return app.store.db.transaction(() => {
-      const before = app.slaSettings.get();
-      const after = app.slaSettings.put(req.body, by, opts.now());
-      app.store.audit.record(by, 'slaSettings.update', 'sla-settings', { before, after }, opts.now());
+    // The audit row commits with the change.
+    return app.store.sql.transaction(async (tx) => {
+      const before = await app.slaSettings.get(tx);
+      const after = await app.slaSettings.put(req.body, by, opts.now(), tx);
+      await app.store.audit.record({ actor: by, action: 'slaSettings.update', target: 'sla-settings', detail: { before, after }, ts: opts.now() }, tx);
       return after;
-    })();
+    });
   });
 };
 export default sla;

@@ -55,6 +55,8 @@ export class CrewTask {
   /** Sim time when the pending phone step (accept, on my way, done) falls due. */
   dueSim: number;
   tries = 0;
+  /** A phone step is on its way to the server: the task does not ask again until it is answered. */
+  asking = false;
   readonly mover: Mover;
 
   constructor(
@@ -141,6 +143,8 @@ export class CrewDesk {
    */
   private readonly finished = new Map<string, { caseId: number; since: number }>();
   private readonly woken = new Set<string>();
+  /** Units whose new task's case is being read (the store is asynchronous). */
+  private readonly beginning = new Set<string>();
 
   constructor(private readonly world: SimWorld, private readonly rosters: readonly CrewRoster[], private readonly rng: Rng, private readonly ports: SimPorts, private readonly log: SimLogger) {}
 
@@ -214,10 +218,18 @@ export class CrewDesk {
     const finished = this.finished.get(u.entityId);
     if (finished && finished.caseId === caseId && finished.since === u.since) return;
     if (!['dispatched', 'enRoute', 'onScene'].includes(u.status)) return;
+    if (this.beginning.has(u.entityId)) return;
     const agent = this.agentOf(u.entityId);
     if (!agent) return;
-    const c: CaseSummary | undefined = cases.get(caseId);
-    if (!c) return;
+    this.beginning.add(u.entityId);
+    cases.get(caseId)
+      .then((c) => { if (c) this.begin(u, agent, c, cases, simMs); })
+      .catch((err: unknown) => logOccasionally(this.log, ++this.stats.stepErrors, { err, unit: u.entityId, caseId }, 'simulated crew could not read its case'))
+      .finally(() => this.beginning.delete(u.entityId));
+  }
+
+  private begin(u: UnitState, agent: CrewAgent, c: CaseSummary, cases: NonNullable<ReturnType<SimPorts['cases']>>, simMs: number): void {
+    const caseId = c.id;
     const start = agent.task ? agent.task.position() : agent.routinePosition();
     const [lo, hi] = CREW_CONFIG.speedKph[agent.mode];
     // A unit found already under way (e.g. after a restart of the simulator) just goes.
@@ -237,16 +249,20 @@ export class CrewDesk {
     const actor: Actor = { name: agent.entityId, role: 'sim' };
     switch (t.phase) {
       case 'accept':
-        if (simMs >= t.dueSim && this.phoneStep(agent, 'accept', actor, simMs)) {
-          t.phase = 'enRoute';
-          t.dueSim = simMs + this.rng.range(CREW_CONFIG.enRouteDelayMs[0], CREW_CONFIG.enRouteDelayMs[1]);
+        if (simMs >= t.dueSim) {
+          this.phoneStep(agent, 'accept', actor, simMs, undefined, () => {
+            t.phase = 'enRoute';
+            t.dueSim = simMs + this.rng.range(CREW_CONFIG.enRouteDelayMs[0], CREW_CONFIG.enRouteDelayMs[1]);
+          });
         }
         break;
       case 'enRoute':
-        if (simMs >= t.dueSim && this.phoneStep(agent, 'enRoute', actor, simMs)) {
-          t.phase = 'toScene';
-          t.mover.follow(roadRoute(this.world.router, t.position(), t.target));
-          agent.reportNow();
+        if (simMs >= t.dueSim) {
+          this.phoneStep(agent, 'enRoute', actor, simMs, undefined, () => {
+            t.phase = 'toScene';
+            t.mover.follow(roadRoute(this.world.router, t.position(), t.target));
+            agent.reportNow();
+          });
         }
         break;
       case 'toScene':
@@ -262,11 +278,11 @@ export class CrewDesk {
       case 'working':
         if (simMs >= t.dueSim) {
           const note = this.rng.pick((t.work !== undefined ? DONE_NOTES[t.work] : undefined) ?? DONE_NOTES[agent.trade] ?? DEFAULT_NOTES);
-          if (this.phoneStep(agent, 'done', actor, simMs, note)) {
+          this.phoneStep(agent, 'done', actor, simMs, note, () => {
             this.markFinished(agent.entityId, t.caseId);
             this.stats.tasksDone++;
             this.goBack(agent);
-          }
+          });
         }
         break;
       case 'returning':
@@ -280,28 +296,41 @@ export class CrewDesk {
     }
   }
 
-  /** One call of the crews' phone API; false when refused (retried, or the task given up). */
-  private phoneStep(agent: CrewAgent, step: 'accept' | 'enRoute' | 'done', actor: Actor, simMs: number, note?: string): boolean {
+  /**
+   * One call of the crews' phone API, answered later (the store is asynchronous): `done` runs when
+   * it was taken; a refusal is retried or the task given up. A task given up or replaced meanwhile
+   * ignores the answer.
+   */
+  private phoneStep(agent: CrewAgent, step: 'accept' | 'enRoute' | 'done', actor: Actor, simMs: number, note: string | undefined, done: () => void): void {
     const t = agent.task!;
+    if (t.asking) return;
     const dispatch = this.ports.dispatch();
-    if (!dispatch) return false;
-    try {
-      dispatch.crewStep(agent.entityId, step, actor, note === undefined ? {} : { note });
+    if (!dispatch) return;
+    t.asking = true;
+    const current = () => agent.task === t && t.phase !== 'returning';
+    dispatch.crewStep(agent.entityId, step, actor, note === undefined ? {} : { note }).then(() => {
+      t.asking = false;
+      if (!current()) return;
       t.tries = 0;
-      return true;
-    } catch (err) {
-      this.stats.stepErrors++;
-      if (dispatch.unit(agent.entityId)?.caseId !== t.caseId) {
-        this.abandon(agent, `${step} refused and the unit is off the case`);
-      } else if (++t.tries >= CREW_CONFIG.maxTries) {
-        this.log.warn({ err, unit: agent.entityId, caseId: t.caseId, step }, 'simulated crew gave up a case after repeated refusals');
-        this.markFinished(agent.entityId, t.caseId);
-        this.abandon(agent, `${step} refused ${t.tries} times`);
-      } else {
-        this.log.debug({ err, unit: agent.entityId, caseId: t.caseId, step }, 'simulated crew step refused; retrying');
-        t.dueSim = simMs + CREW_CONFIG.retryMs;
-      }
-      return false;
+      done();
+    }, (err: unknown) => {
+      t.asking = false;
+      if (!current()) return;
+      this.refused(dispatch, agent, t, step, simMs, err);
+    }).catch((err: unknown) => logOccasionally(this.log, ++this.stats.stepErrors, { err, unit: agent.entityId }, 'simulated crew step failed'));
+  }
+
+  private refused(dispatch: NonNullable<ReturnType<SimPorts['dispatch']>>, agent: CrewAgent, t: CrewTask, step: 'accept' | 'enRoute' | 'done', simMs: number, err: unknown): void {
+    this.stats.stepErrors++;
+    if (dispatch.unit(agent.entityId)?.caseId !== t.caseId) {
+      this.abandon(agent, `${step} refused and the unit is off the case`);
+    } else if (++t.tries >= CREW_CONFIG.maxTries) {
+      this.log.warn({ err, unit: agent.entityId, caseId: t.caseId, step }, 'simulated crew gave up a case after repeated refusals');
+      this.markFinished(agent.entityId, t.caseId);
+      this.abandon(agent, `${step} refused ${t.tries} times`);
+    } else {
+      this.log.debug({ err, unit: agent.entityId, caseId: t.caseId, step }, 'simulated crew step refused; retrying');
+      t.dueSim = simMs + CREW_CONFIG.retryMs;
     }
   }
 

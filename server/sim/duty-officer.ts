@@ -69,35 +69,42 @@ export class SimDutyOfficer {
   /** Closed cases already decided on (evaluated or let be), while they are in the window. */
   private readonly evaluationDecided = new Set<number>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** The round in progress: a slow store must not start the next one on top of it. */
+  private running: Promise<void> | null = null;
 
   constructor(private readonly opts: DutyOfficerOptions) {}
 
   start(intervalMs = DUTY_CONFIG.intervalMs): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.round(), intervalMs);
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.round().finally(() => { this.running = null; });
+    }, intervalMs);
     this.timer.unref?.();
   }
 
-  stop(): void {
+  /** Stops the rounds; settles when the one in progress has. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.running;
   }
 
-  /** One round of the desk. Never throws. */
-  round(): void {
+  /** One round of the desk. Never rejects. */
+  async round(): Promise<void> {
     try {
       const cases = this.opts.ports.cases();
       if (!cases) return;
       const now = this.opts.now();
       const due = now - this.opts.delayMs;
-      const open = cases.openCases().filter((c) => ACTED_STAGES.has(c.stage) && !c.suspended && c.createdTs <= due);
+      const open = (await cases.openCases()).filter((c) => ACTED_STAGES.has(c.stage) && !c.suspended && c.createdTs <= due);
       // Emergencies first, then the oldest.
       open.sort((a, b) => Number(b.emergency) - Number(a.emergency) || a.createdTs - b.createdTs);
-      const closed = cases.changedSince(due - DUTY_CONFIG.evaluationWindowMs).filter((c) => c.stage === 'closed');
+      const closed = (await cases.changedSince(due - DUTY_CONFIG.evaluationWindowMs)).filter((c) => c.stage === 'closed');
       let budget = DUTY_CONFIG.maxActionsPerRound;
       for (const c of [...open, ...closed]) {
         if (budget <= 0) break;
-        if (this.actOn(cases, c, now)) budget--;
+        if (await this.actOn(cases, c, now)) budget--;
       }
       this.forgetOthers(open, closed);
     } catch (err) {
@@ -107,36 +114,36 @@ export class SimDutyOfficer {
   }
 
   /** Acts on one case if it is the officer's to act on; true when it did. */
-  private actOn(cases: CasesPort, c: CaseSummary, now: number): boolean {
+  private async actOn(cases: CasesPort, c: CaseSummary, now: number): Promise<boolean> {
     if ((this.retryAt.get(c.id) ?? 0) > now) return false;
     if (c.stage === 'closed' && this.evaluationDecided.has(c.id)) return false;
-    const last = this.lastAction(cases, c);
+    const last = await this.lastAction(cases, c);
     if (!last || last.human || last.pendingRequest || now - last.ts < this.opts.delayMs) return false;
     const opts = { version: last.version };
     try {
       switch (c.stage) {
         case 'reported':
-          cases.transition(c.id, 'register', SIM_DUTY_OFFICER, { ...opts, note: '值班自动立案' });
+          await cases.transition(c.id, 'register', SIM_DUTY_OFFICER, { ...opts, note: '值班自动立案' });
           this.stats.registered++;
           return true;
         case 'registered':
-          return this.dispatchTop(c, last.version, now);
+          return await this.dispatchTop(c, last.version, now);
         case 'fedBack': {
           const rework = this.opts.rng.chance(DUTY_CONFIG.verifyFailShare);
-          if (rework) cases.transition(c.id, 'verifyFail', SIM_DUTY_OFFICER, { ...opts, note: '核查未通过：现场仍有问题，需返工' });
-          else cases.transition(c.id, 'verifyPass', SIM_DUTY_OFFICER, { ...opts, note: '核查通过' });
+          if (rework) await cases.transition(c.id, 'verifyFail', SIM_DUTY_OFFICER, { ...opts, note: '核查未通过：现场仍有问题，需返工' });
+          else await cases.transition(c.id, 'verifyPass', SIM_DUTY_OFFICER, { ...opts, note: '核查通过' });
           if (rework) this.stats.reworked++;
           else this.stats.verified++;
           return true;
         }
         case 'verified':
-          cases.transition(c.id, 'close', SIM_DUTY_OFFICER, { ...opts, note: '处置完毕，予以结案' });
+          await cases.transition(c.id, 'close', SIM_DUTY_OFFICER, { ...opts, note: '处置完毕，予以结案' });
           this.stats.closed++;
           return true;
         case 'closed': {
           this.evaluationDecided.add(c.id);
           if (!this.opts.rng.chance(DUTY_CONFIG.evaluateShare)) return false;
-          cases.transition(c.id, 'evaluate', SIM_DUTY_OFFICER, { ...opts, score: this.opts.rng.pick(DUTY_CONFIG.scores) });
+          await cases.transition(c.id, 'evaluate', SIM_DUTY_OFFICER, { ...opts, score: this.opts.rng.pick(DUTY_CONFIG.scores) });
           this.stats.evaluated++;
           return true;
         }
@@ -158,25 +165,25 @@ export class SimDutyOfficer {
   }
 
   /** 派遣 to the first recommendation; a case nobody can take waits and is tried again later. */
-  private dispatchTop(c: CaseSummary, version: number, now: number): boolean {
+  private async dispatchTop(c: CaseSummary, version: number, now: number): Promise<boolean> {
     const dispatch = this.opts.ports.dispatch();
     if (!dispatch) return false;
-    const [top] = dispatch.recommend(c.id, 1);
+    const [top] = await dispatch.recommend(c.id, 1);
     if (!top) {
       this.retryAt.set(c.id, now + DUTY_CONFIG.retryMs);
       return false;
     }
     const eta = `${Math.floor(top.etaS / 60)}分${Math.round(top.etaS % 60)}秒`;
-    dispatch.dispatchCase(c.id, top.entityId, SIM_DUTY_OFFICER, { version, note: `按推荐首选派遣 ${top.name}（道路ETA ${eta}）` });
+    await dispatch.dispatchCase(c.id, top.entityId, SIM_DUTY_OFFICER, { version, note: `按推荐首选派遣 ${top.name}（道路ETA ${eta}）` });
     this.stats.dispatched++;
     return true;
   }
 
   /** The case's last action (system SLA entries aside), re-read only when its version changed. */
-  private lastAction(cases: CasesPort, c: CaseSummary): LastAction | null {
+  private async lastAction(cases: CasesPort, c: CaseSummary): Promise<LastAction | null> {
     const cached = this.last.get(c.id);
     if (cached && cached.version === c.version) return cached;
-    const d: CaseDetail | undefined = cases.detail(c.id);
+    const d: CaseDetail | undefined = await cases.detail(c.id);
     if (!d) return null;
     let entry = null;
     for (let i = d.timeline.length - 1; i >= 0 && !entry; i--) if (d.timeline[i]!.actorRole !== 'system') entry = d.timeline[i]!;

@@ -122,31 +122,40 @@ export class CaseReporters {
     this.sources = new WeightedPick(mix.map(([s]) => s), mix.map(([, w]) => w));
   }
 
-  /** Files the reports that fall into the last dtSim of sim time (the clock has already advanced). Never throws. */
-  step(ctx: SimContext, dtSim: number): void {
-    if (!(this.perDay > 0) || !(dtSim > 0)) return;
+  /**
+   * Files the reports that fall into the last dtSim of sim time (the clock has already advanced).
+   * Never throws; the promise (which never rejects) settles when the cases module has answered
+   * them all — the live simulator does not wait for it, the past generator does.
+   */
+  step(ctx: SimContext, dtSim: number): Promise<void> {
+    if (!(this.perDay > 0) || !(dtSim > 0)) return Promise.resolve();
+    const filing: Promise<void>[] = [];
     try {
       const cases = this.ports.cases();
-      if (cases) this.fileDue(cases, ctx, dtSim);
+      if (cases) this.fileDue(cases, ctx, dtSim, filing);
     } catch (err) {
       logOccasionally(this.log, ++this.stats.errors, { err }, 'simulated reporters failed a step');
     }
+    return Promise.all(filing).then(() => undefined);
   }
 
-  private fileDue(cases: CasesPort, ctx: SimContext, dtSim: number): void {
+  private fileDue(cases: CasesPort, ctx: SimContext, dtSim: number, filing: Promise<void>[]): void {
     let from = ctx.clock.simMs - dtSim;
     for (let left = dtSim; left > 0;) {
       // Hour-long chunks keep the curve's shape even when one step spans hours of sim time.
       const chunk = Math.min(left, HOUR_MS);
       const curveHours = integrateMinutes(CASE_REPORTS_BY_HOUR, localMinuteOfDay(from), localMinuteOfDay(from + chunk));
       const count = this.rng.poisson((this.perDay * curveHours) / CURVE_SUM);
-      for (let k = 0; k < count; k++) this.fileOne(cases, ctx.ts);
+      for (let k = 0; k < count; k++) {
+        const filed = this.fileOne(cases, ctx.ts);
+        if (filed) filing.push(filed);
+      }
       from += chunk;
       left -= chunk;
     }
   }
 
-  private fileOne(cases: CasesPort, ts: number): void {
+  private fileOne(cases: CasesPort, ts: number): Promise<void> | undefined {
     let source = this.sources.pick(this.rng);
     let place: Place | null = null;
     let actor: Actor | null = null;
@@ -161,9 +170,9 @@ export class CaseReporters {
       if (!place) source = 'supervisor';
     }
     for (let tries = 0; !place && tries < 6; tries++) place = this.pickPlace();
-    if (!place) return;
+    if (!place) return undefined;
     const item = this.itemFor(source, cases.taxonomy());
-    if (!item) return;
+    if (!item) return undefined;
     let from = '';
     if (source === 'deptTransfer') {
       const depts = cases.organisations().filter((o: Organisation) => o.type === 'department');
@@ -172,17 +181,20 @@ export class CaseReporters {
       actor = { name: `dept:${dept?.code ?? 'transfer'}`, role: 'sim' };
     }
     actor ??= { name: source === 'supervisor' ? `supervisor:${place.streetCode}` : FIXED_ACTORS[source] ?? source, role: 'sim' };
-    try {
-      cases.report({
-        source, itemCode: item.code, title: `${item.name}（${place.label}）`, description: DESCRIBE[source](place.label, item.name, from),
-        lon: place.point[0], lat: place.point[1], address: place.label,
-      }, actor);
+    const filedFrom = source;
+    const input = {
+      source, itemCode: item.code, title: `${item.name}（${place.label}）`, description: DESCRIBE[source](place.label, item.name, from),
+      lon: place.point[0], lat: place.point[1], address: place.label,
+    };
+    const by = actor;
+    // A refusal thrown before the promise (a bad input) is counted like one that rejects.
+    return (async () => cases.report(input, by))().then(() => {
       this.stats.filed++;
-      this.stats.bySource[source] = (this.stats.bySource[source] ?? 0) + 1;
-    } catch (err) {
+      this.stats.bySource[filedFrom] = (this.stats.bySource[filedFrom] ?? 0) + 1;
+    }, (err: unknown) => {
       this.stats.refused++;
-      this.log.debug({ err, source, itemCode: item.code, ts }, 'simulated report refused by the cases module');
-    }
+      this.log.debug({ err, source: filedFrom, itemCode: item.code, ts }, 'simulated report refused by the cases module');
+    });
   }
 
   /** A point beside a road: on a key road, near a landmark, or anywhere on the network. */

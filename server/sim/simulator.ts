@@ -161,7 +161,7 @@ export class Simulator {
     ctx.ts = this.now();
     const dtSim = this.clock.advance(dtMs);
     this.outages.step(dtMs, ctx.wallMs);
-    this.reporters.step(ctx, dtSim);
+    void this.reporters.step(ctx, dtSim);
     // Crews first: a task moved this step is reported by its fleet in the same step.
     this.crews.step(ctx, dtSim);
     this.staff.step(ctx, dtSim);

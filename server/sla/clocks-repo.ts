@@ -3,7 +3,7 @@
  * stale one is refused (409) — the store, not a timer, is the truth about every clock.
  */
 import type { SlaClock, SlaKind, SlaState } from '../../shared/sla.ts';
-import type { Db } from '../store/database.ts';
+import type { SqlExecutor } from '../store/sql/types.ts';
 import { HttpError } from '../http-error.ts';
 import type { ClockPlan, ClockPolicy } from './policy.ts';
 
@@ -13,11 +13,11 @@ export interface StoredClock extends SlaClock {
   version: number;
 }
 
-interface ClockRow {
+type ClockRow = {
   id: number; case_id: number; kind: SlaKind; state: SlaState; start_ts: number; due_ts: number; warn_ts: number;
   end_ts: number | null; paused_ms: number; paused_since: number | null; escalation_level: number; cancelled: number;
   policy: string; version: number;
-}
+};
 
 function fromRow(r: ClockRow): StoredClock {
   return {
@@ -35,48 +35,50 @@ export function publicClock(c: StoredClock): SlaClock {
 }
 
 export class ClocksRepo {
-  constructor(private readonly db: Db) {}
+  /** `sql`: the store, or the transaction a clock step writes in. */
+  constructor(private readonly sql: SqlExecutor) {}
 
-  insert(caseId: number, plan: ClockPlan, now: number): StoredClock {
-    const r = this.db.prepare(`INSERT INTO sla_clocks (case_id, kind, state, start_ts, due_ts, warn_ts, policy, updated_ts)
-      VALUES (?, ?, 'running', ?, ?, ?, ?, ?) RETURNING *`).get(
+  async insert(caseId: number, plan: ClockPlan, now: number): Promise<StoredClock> {
+    const r = await this.sql.one<ClockRow>(`INSERT INTO sla_clocks (case_id, kind, state, start_ts, due_ts, warn_ts, policy, updated_ts)
+      VALUES ($1, $2, 'running', $3, $4, $5, $6, $7) RETURNING *`, [
       caseId, plan.kind, plan.startTs, plan.dueTs, plan.warnTs, JSON.stringify(plan.policy), now,
-    ) as ClockRow;
-    return fromRow(r);
+    ]);
+    return fromRow(r!);
   }
 
-  find(caseId: number, kind: SlaKind): StoredClock | undefined {
-    const r = this.db.prepare('SELECT * FROM sla_clocks WHERE case_id = ? AND kind = ?').get(caseId, kind) as ClockRow | undefined;
+  async find(caseId: number, kind: SlaKind): Promise<StoredClock | undefined> {
+    const r = await this.sql.one<ClockRow>('SELECT * FROM sla_clocks WHERE case_id = $1 AND kind = $2', [caseId, kind]);
     return r && fromRow(r);
   }
 
-  byCase(caseId: number): StoredClock[] {
-    return (this.db.prepare('SELECT * FROM sla_clocks WHERE case_id = ? ORDER BY id').all(caseId) as ClockRow[]).map(fromRow);
+  async byCase(caseId: number): Promise<StoredClock[]> {
+    return (await this.sql.query<ClockRow>('SELECT * FROM sla_clocks WHERE case_id = $1 ORDER BY id', [caseId])).map(fromRow);
   }
 
-  byCases(caseIds: readonly number[]): StoredClock[] {
+  async byCases(caseIds: readonly number[]): Promise<StoredClock[]> {
     if (caseIds.length === 0) return [];
     const out: StoredClock[] = [];
     // SQLite caps bound parameters; chunks of 500 stay well under it.
     for (let i = 0; i < caseIds.length; i += 500) {
       const chunk = caseIds.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT * FROM sla_clocks WHERE case_id IN (${chunk.map(() => '?').join(',')}) ORDER BY id`).all(...chunk) as ClockRow[];
+      const rows = await this.sql.query<ClockRow>(`SELECT * FROM sla_clocks WHERE case_id IN (${chunk.map((_, k) => `$${k + 1}`).join(',')}) ORDER BY id`, chunk);
       out.push(...rows.map(fromRow));
     }
-    return out;
+    // Chunks come back each in id order; the whole list is too.
+    return out.sort((a, b) => a.id - b.id);
   }
 
   /** Every clock that has not ended (running, warned, paused, or breached and still overdue). */
-  open(): StoredClock[] {
-    return (this.db.prepare('SELECT * FROM sla_clocks WHERE end_ts IS NULL ORDER BY id').all() as ClockRow[]).map(fromRow);
+  async open(): Promise<StoredClock[]> {
+    return (await this.sql.query<ClockRow>('SELECT * FROM sla_clocks WHERE end_ts IS NULL ORDER BY id')).map(fromRow);
   }
 
   /** Writes the clock's mutable fields if nobody changed the row since it was read; returns it with its new version. */
-  update(c: StoredClock, now: number): StoredClock {
-    const res = this.db.prepare(`UPDATE sla_clocks SET state = ?, due_ts = ?, warn_ts = ?, end_ts = ?, paused_ms = ?, paused_since = ?,
-      escalation_level = ?, cancelled = ?, version = version + 1, updated_ts = ? WHERE id = ? AND version = ?`).run(
+  async update(c: StoredClock, now: number): Promise<StoredClock> {
+    const res = await this.sql.exec(`UPDATE sla_clocks SET state = $1, due_ts = $2, warn_ts = $3, end_ts = $4, paused_ms = $5, paused_since = $6,
+      escalation_level = $7, cancelled = $8, version = version + 1, updated_ts = $9 WHERE id = $10 AND version = $11`, [
       c.state, c.dueTs, c.warnTs, c.endTs, c.pausedMs, c.pausedSince, c.escalationLevel, c.cancelled ? 1 : 0, now, c.id, c.version,
-    );
+    ]);
     if (res.changes === 0) throw new HttpError(409, 'conflict', `SLA clock ${c.id} was changed by someone else (version ${c.version})`);
     return { ...c, version: c.version + 1 };
   }

@@ -6,14 +6,14 @@ function orgName(cases: CasesPort, code: string | undefined): string | undefined
 }
 
 /** Level 1: the street the case lies in (its code when the pack names no such street). */
-export function streetToNotify(cases: CasesPort, caseId: number): string {
-  const code = cases.get(caseId)?.location.streetCode;
+export async function streetToNotify(cases: CasesPort, caseId: number): Promise<string> {
+  const code = (await cases.get(caseId))?.location.streetCode;
   return orgName(cases, code) ?? code ?? 'street';
 }
 
 /** Level 2: the department the case is assigned to, else the department responsible for its taxonomy item. */
-export function departmentToNotify(cases: CasesPort, caseId: number): string {
-  const c = cases.get(caseId);
+export async function departmentToNotify(cases: CasesPort, caseId: number): Promise<string> {
+  const c = await cases.get(caseId);
   const assigned = cases.organisations().find((o) => o.code === c?.assignedOrg && o.type === 'department');
   if (assigned) return assigned.name;
   const code = c ? cases.item(c.itemCode)?.deptCode : undefined;

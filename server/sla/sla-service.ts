@@ -7,12 +7,19 @@
  * transaction) before the in-memory mirror of open clocks is touched, and after a restart
  * `recover` re-reads the open clocks and records everything that fell due meanwhile, once,
  * at the time it was due.
+ *
+ * The store is asynchronous, so the service runs one job at a time (a workflow step, a timer,
+ * a recovery), in arrival order: the mirror is never read half-written. A job's own writes may
+ * announce steps (an escalation is a case step): those reach the service inside the job and run
+ * at once, as part of it, never queued behind it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CaseSummary } from '../../shared/cases.ts';
 import type { SlaClock, SlaKind } from '../../shared/sla.ts';
 import type { DomainEvents, CaseTransition } from '../ops/domain-events.ts';
 import { SYSTEM_ACTOR, type CasesPort, type SlaPort } from '../ops/ports.ts';
-import type { Db } from '../store/database.ts';
+import { inUnitOfWork, type UnitOfWork } from '../store/sql/unit-of-work.ts';
+import type { SqlExecutor, SqlStore } from '../store/sql/types.ts';
 import { departmentToNotify, streetToNotify } from './escalation-targets.ts';
 import { ClocksRepo, publicClock, type StoredClock } from './clocks-repo.ts';
 import { nextEvent, paused, resumed, stateAt, type ClockEvent } from './clock-steps.ts';
@@ -20,13 +27,14 @@ import { extendBy, planArrival, planClosure, type DeadlineContext } from './poli
 import type { SlaSettingsRepo } from './settings-repo.ts';
 
 export interface Timers {
-  set(fn: () => void, ms: number): unknown;
+  /** `fn` settles when the step it runs is done; it never rejects. */
+  set(fn: () => Promise<void>, ms: number): unknown;
   clear(handle: unknown): void;
 }
 
 const nodeTimers: Timers = {
   set: (fn, ms) => {
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(() => { void fn(); }, ms);
     t.unref();
     return t;
   },
@@ -34,14 +42,17 @@ const nodeTimers: Timers = {
 };
 
 export interface SlaServiceOptions {
-  db: Db;
+  store: SqlStore;
   /** Obtained lazily: the cases module may be registered after this one. */
   cases: () => CasesPort;
   events: DomainEvents;
-  settings: SlaSettingsRepo;
+  /** The settings clocks start under (the past generator reads them in its caller's transaction). */
+  settings: Pick<SlaSettingsRepo, 'get'>;
   now: () => number;
   deadline: DeadlineContext;
   log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Where a failed timer step is counted and logged (app.timerFailures: /api/ingest/stats); else it is logged. */
+  failures?: { record(name: string, err: unknown): void };
   timers?: Timers;
 }
 
@@ -65,58 +76,83 @@ export class SlaService implements SlaPort {
   private closed = false;
   private advancing = false;
   private readonly unsubscribe: () => void;
+  /** The jobs, one after another; settles when the last queued one has. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Set inside a job: what the job's own writes announce runs in it. */
+  private readonly inJob = new AsyncLocalStorage<true>();
 
+  /** Call `load()` before the first step: the mirror of open clocks starts empty. */
   constructor(private readonly o: SlaServiceOptions) {
-    this.repo = new ClocksRepo(o.db);
+    this.repo = new ClocksRepo(o.store);
     this.timers = o.timers ?? nodeTimers;
-    this.reload();
     this.unsubscribe = o.events.on('case:transition', (t) => this.onTransition(t));
   }
 
-  clocksFor(caseId: number): SlaClock[] {
-    return this.repo.byCase(caseId).map(publicClock);
+  /** Reads the open clocks into the mirror (at start; `recover` does it again and catches up). */
+  load(): Promise<void> {
+    return this.job(() => this.reload());
   }
 
-  clocksForMany(caseIds: readonly number[]): Map<number, SlaClock[]> {
+  async clocksFor(caseId: number): Promise<SlaClock[]> {
+    return (await this.repo.byCase(caseId)).map(publicClock);
+  }
+
+  async clocksForMany(caseIds: readonly number[], sql?: SqlExecutor): Promise<Map<number, SlaClock[]>> {
     const out = new Map<number, SlaClock[]>(caseIds.map((id) => [id, []]));
-    for (const c of this.repo.byCases(caseIds)) out.get(c.caseId)?.push(publicClock(c));
+    for (const c of await (sql ? new ClocksRepo(sql) : this.repo).byCases(caseIds)) out.get(c.caseId)?.push(publicClock(c));
     return out;
   }
 
-  recover(now: number): void {
-    this.reload();
-    this.guarded(() => {
-      this.reconcile();
-      this.advance(now);
-    }, 'SLA recovery failed');
-    this.arm();
+  recover(now: number): Promise<void> {
+    return this.job(async () => {
+      await this.guarded(async () => {
+        await this.reload();
+        await this.reconcile();
+        await this.advance(now);
+      }, 'SLA recovery failed');
+      this.arm();
+    });
   }
 
-  /** Stops listening and clears the timer (app close). */
-  close(): void {
+  /** Stops listening and clears the timer (app close); settles once the running job has (so nothing writes to a closed store). */
+  async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe();
     if (this.timer !== null) this.timers.clear(this.timer);
     this.timer = null;
+    await this.queue;
   }
 
-  private reload(): void {
+  /** Runs `fn` after the jobs queued before it; at once when called from inside a job (its own announcements). Never rejects. */
+  private job(fn: () => Promise<void>): Promise<void> {
+    if (this.inJob.getStore()) return fn();
+    const run = this.queue.then(() => (this.closed ? undefined : this.inJob.run(true, fn))).catch((err: unknown) => {
+      this.o.log.error({ err }, 'SLA step failed');
+    });
+    this.queue = run;
+    return run;
+  }
+
+  private async reload(): Promise<void> {
+    const open = await this.repo.open();
     this.openClocks.clear();
-    for (const c of this.repo.open()) this.openClocks.set(c.id, c);
+    for (const c of open) this.openClocks.set(c.id, c);
   }
 
-  private onTransition(t: CaseTransition): void {
-    if (this.closed) return;
-    this.guarded(() => {
-      // Whatever fell due before this step happened first (a late timer must not turn a breach into a pause).
-      // Not when the step was emitted from inside a clock step (an escalation): the outer loop goes on.
-      if (!this.advancing) this.advance(t.at);
-      if (this.applyTransition(t)) this.o.events.emit('case:changed', t.caseId);
-    }, `SLA clocks of case ${t.caseId} not updated for ${t.action}`);
-    this.arm();
+  private onTransition(t: CaseTransition): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    return this.job(async () => {
+      await this.guarded(async () => {
+        // Whatever fell due before this step happened first (a late timer must not turn a breach into a pause).
+        // Not when the step was announced from inside a clock step (an escalation): the outer loop goes on.
+        if (!this.advancing) await this.advance(t.at);
+        if (await this.applyTransition(t)) this.o.events.emit('case:changed', t.caseId);
+      }, `SLA clocks of case ${t.caseId} not updated for ${t.action}`);
+      this.arm();
+    });
   }
 
-  private applyTransition(t: CaseTransition): boolean {
+  private async applyTransition(t: CaseTransition): Promise<boolean> {
     const { caseId, at } = t;
     const kind = t.data?.kind;
     if (t.to === 'voided' || (t.action === 'approve' && kind === 'void')) return this.cancel(caseId, null, at);
@@ -127,14 +163,14 @@ export class SlaService implements SlaPort {
         return this.startClosure(caseId, at);
       case 'dispatch': {
         // A case dispatched straight from 上报 is registered by that act: its closure clock starts too.
-        const closure = t.from === 'reported' && this.startClosure(caseId, at);
-        return this.startArrival(caseId, at) || closure;
+        const closure = t.from === 'reported' && await this.startClosure(caseId, at);
+        return (await this.startArrival(caseId, at)) || closure;
       }
       case 'arrive':
         return this.end(caseId, 'arrival', at);
       case 'close': {
-        const closure = this.end(caseId, 'closure', at);
-        return this.cancel(caseId, 'arrival', at) || closure;
+        const closure = await this.end(caseId, 'closure', at);
+        return (await this.cancel(caseId, 'arrival', at)) || closure;
       }
       case 'approve':
         if (kind === 'suspension') return this.each(caseId, (c) => (c.state === 'paused' ? null : paused(c, at)));
@@ -147,45 +183,45 @@ export class SlaService implements SlaPort {
     }
   }
 
-  private startClosure(caseId: number, at: number): boolean {
-    if (this.repo.find(caseId, 'closure')) return false;
-    const c = this.caseOf(caseId);
+  private async startClosure(caseId: number, at: number): Promise<boolean> {
+    if (await this.repo.find(caseId, 'closure')) return false;
+    const c = await this.caseOf(caseId);
     if (!c) return false;
-    return this.insert(caseId, planClosure(at, c.difficulty, this.o.settings.get(), this.o.deadline));
+    return this.insert(caseId, planClosure(at, c.difficulty, await this.o.settings.get(), this.o.deadline));
   }
 
   /** One arrival clock per case: a reassign or a second dispatch never restarts it — the citizen has waited since the first. */
-  private startArrival(caseId: number, at: number): boolean {
-    if (this.repo.find(caseId, 'arrival')) return false;
-    const c = this.caseOf(caseId);
+  private async startArrival(caseId: number, at: number): Promise<boolean> {
+    if (await this.repo.find(caseId, 'arrival')) return false;
+    const c = await this.caseOf(caseId);
     if (!c?.emergency) return false;
-    return this.insert(caseId, planArrival(at, this.o.settings.get()));
+    return this.insert(caseId, planArrival(at, await this.o.settings.get()));
   }
 
-  private insert(caseId: number, plan: Parameters<ClocksRepo['insert']>[1]): boolean {
-    const c = this.repo.insert(caseId, plan, this.o.now());
+  private async insert(caseId: number, plan: Parameters<ClocksRepo['insert']>[1]): Promise<boolean> {
+    const c = await this.repo.insert(caseId, plan, this.o.now());
     this.openClocks.set(c.id, c);
     return true;
   }
 
   /** Ends the open clock of a kind at its end event: met if on time, else breached (the breach itself was recorded when it fell due). */
-  private end(caseId: number, kind: SlaKind, at: number): boolean {
+  private async end(caseId: number, kind: SlaKind, at: number): Promise<boolean> {
     const open = this.openOf(caseId).find((c) => c.kind === kind);
     if (!open) return false;
     const c = open.state === 'paused' ? resumed(open, at) : open;
     const met = at <= c.dueTs;
-    this.write({ ...c, state: met ? 'met' : 'breached', endTs: at }, () => {
-      if (met) this.o.cases().appendSystem(caseId, 'clockMet', `${LABEL[kind].zh}内完成 · ${LABEL[kind].en} met`, { clockId: c.id, kind, dueTs: c.dueTs }, at);
+    await this.write({ ...c, state: met ? 'met' : 'breached', endTs: at }, async (u) => {
+      if (met) await this.o.cases().appendSystem(caseId, 'clockMet', `${LABEL[kind].zh}内完成 · ${LABEL[kind].en} met`, { clockId: c.id, kind, dueTs: c.dueTs }, at, u);
     });
     return true;
   }
 
   /** Stops open clocks without their end event (void, or closed before arrival): endTs set, state kept, marked cancelled. */
-  private cancel(caseId: number, kind: SlaKind | null, at: number): boolean {
+  private cancel(caseId: number, kind: SlaKind | null, at: number): Promise<boolean> {
     return this.each(caseId, (c) => (kind === null || c.kind === kind ? { ...c, endTs: at, cancelled: true } : null));
   }
 
-  private extend(caseId: number, days: unknown, at: number): boolean {
+  private async extend(caseId: number, days: unknown, at: number): Promise<boolean> {
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 1) {
       this.o.log.warn({ caseId, days }, 'approved extension without a whole number of days; SLA clock unchanged');
       return false;
@@ -198,12 +234,12 @@ export class SlaService implements SlaPort {
   }
 
   /** Applies a change to each open clock of a case (null: leave it). */
-  private each(caseId: number, change: (c: StoredClock) => StoredClock | null): boolean {
+  private async each(caseId: number, change: (c: StoredClock) => StoredClock | null): Promise<boolean> {
     let any = false;
     for (const c of this.openOf(caseId)) {
       const next = change(c);
       if (next) {
-        this.write(next);
+        await this.write(next);
         any = true;
       }
     }
@@ -211,16 +247,16 @@ export class SlaService implements SlaPort {
   }
 
   /** Records every event that fell due up to `until`, earliest first, each at the time it was due. */
-  private advance(until: number): void {
+  private async advance(until: number): Promise<void> {
     this.advancing = true;
     try {
-      this.advanceLoop(until);
+      await this.advanceLoop(until);
     } finally {
       this.advancing = false;
     }
   }
 
-  private advanceLoop(until: number): void {
+  private async advanceLoop(until: number): Promise<void> {
     for (;;) {
       let first: { c: StoredClock; e: ClockEvent } | null = null;
       for (const c of this.openClocks.values()) {
@@ -228,44 +264,46 @@ export class SlaService implements SlaPort {
         if (e && e.at <= until && (!first || e.at < first.e.at)) first = { c, e };
       }
       if (!first) return;
-      this.apply(first.c, first.e);
+      await this.apply(first.c, first.e);
       this.o.events.emit('case:changed', first.c.caseId);
     }
   }
 
-  private apply(c: StoredClock, e: ClockEvent): void {
+  private async apply(c: StoredClock, e: ClockEvent): Promise<void> {
     const cases = this.o.cases();
     const label = LABEL[c.kind];
     const data = { clockId: c.id, kind: c.kind, dueTs: c.dueTs };
     if (e.type === 'warn') {
-      this.write({ ...c, state: 'warned' }, () => cases.appendSystem(c.caseId, 'clockWarning', `${label.zh}将到 · ${label.en} approaching`, { ...data, warnTs: c.warnTs }, e.at));
+      await this.write({ ...c, state: 'warned' }, (u) => cases.appendSystem(c.caseId, 'clockWarning', `${label.zh}将到 · ${label.en} approaching`, { ...data, warnTs: c.warnTs }, e.at, u));
     } else if (e.type === 'breach') {
-      this.write({ ...c, state: 'breached', escalationLevel: Math.max(c.escalationLevel, 1) }, () => {
-        cases.appendSystem(c.caseId, 'clockBreach', `${label.zh}已超时 · ${label.en} breached`, data, e.at);
-        // A clock that breaches again after an extension does not notify the street twice.
-        if (c.escalationLevel < 1) cases.escalate(c.caseId, 1, streetToNotify(cases, c.caseId), e.at, SYSTEM_ACTOR);
+      // A clock that breaches again after an extension does not notify the street twice.
+      const street = c.escalationLevel < 1 ? await streetToNotify(cases, c.caseId) : null;
+      await this.write({ ...c, state: 'breached', escalationLevel: Math.max(c.escalationLevel, 1) }, async (u) => {
+        await cases.appendSystem(c.caseId, 'clockBreach', `${label.zh}已超时 · ${label.en} breached`, data, e.at, u);
+        if (street !== null) await cases.escalate(c.caseId, 1, street, e.at, SYSTEM_ACTOR, u);
       });
     } else {
-      this.write({ ...c, escalationLevel: 2 }, () => cases.escalate(c.caseId, 2, departmentToNotify(cases, c.caseId), e.at, SYSTEM_ACTOR));
+      const department = await departmentToNotify(cases, c.caseId);
+      await this.write({ ...c, escalationLevel: 2 }, (u) => cases.escalate(c.caseId, 2, department, e.at, SYSTEM_ACTOR, u));
     }
   }
 
   /** The clock row and its timeline entries commit together, so a restart never records a step twice or loses one. */
-  private write(c: StoredClock, record?: () => void): void {
-    const saved = this.o.db.transaction(() => {
-      const s = this.repo.update(c, this.o.now());
-      record?.();
+  private async write(c: StoredClock, record?: (uow: UnitOfWork) => Promise<void>): Promise<void> {
+    const saved = await inUnitOfWork(this.o.store, async (u) => {
+      const s = await new ClocksRepo(u.tx).update(c, this.o.now());
+      await record?.(u);
       return s;
-    })();
+    });
     if (saved.endTs === null) this.openClocks.set(saved.id, saved);
     else this.openClocks.delete(saved.id);
   }
 
   /** After a restart: clocks whose case ended while the server was down (arrived, closed, voided) end at that time, in order. */
-  private reconcile(): void {
-    const ends: { caseId: number; at: number; run: () => void }[] = [];
-    for (const c of this.openClocks.values()) {
-      const k = this.o.cases().get(c.caseId);
+  private async reconcile(): Promise<void> {
+    const ends: { caseId: number; at: number; run: () => Promise<boolean> }[] = [];
+    for (const c of [...this.openClocks.values()]) {
+      const k = await this.o.cases().get(c.caseId);
       if (!k) continue;
       const arrivedTs = k.assignment?.arrivedTs ?? null;
       if (k.stage === 'voided') ends.push({ caseId: c.caseId, at: k.updatedTs, run: () => this.cancel(c.caseId, c.kind, k.updatedTs) });
@@ -276,8 +314,8 @@ export class SlaService implements SlaPort {
       }
     }
     for (const x of ends.sort((a, b) => a.at - b.at)) {
-      this.advance(x.at);
-      x.run();
+      await this.advance(x.at);
+      await x.run();
       this.o.events.emit('case:changed', x.caseId);
     }
   }
@@ -293,24 +331,27 @@ export class SlaService implements SlaPort {
     this.timer = this.timers.set(() => this.fire(), Math.min(delay, MAX_DELAY_MS));
   }
 
-  /** The timer callback: never throws out. */
-  private fire(): void {
+  /** The timer callback: never rejects. */
+  private fire(): Promise<void> {
     this.timer = null;
-    this.guarded(() => this.advance(this.o.now()), 'SLA scheduler step failed');
-    try {
-      this.arm();
-    } catch (err) {
-      this.o.log.error({ err }, 'SLA scheduler could not re-arm');
-    }
+    return this.job(async () => {
+      await this.guarded(() => this.advance(this.o.now()), 'SLA scheduler step failed', 'SLA scheduler');
+      try {
+        this.arm();
+      } catch (err) {
+        this.o.log.error({ err }, 'SLA scheduler could not re-arm');
+      }
+    });
   }
 
-  private guarded(fn: () => void, msg: string): void {
+  private async guarded(fn: () => Promise<void>, msg: string, timer?: string): Promise<void> {
     try {
-      fn();
+      await fn();
       this.failing = false;
     } catch (err) {
       this.failing = true;
-      this.o.log.error({ err }, msg);
+      if (timer !== undefined && this.o.failures) this.o.failures.record(timer, err);
+      else this.o.log.error({ err }, msg);
     }
   }
 
@@ -318,8 +359,8 @@ export class SlaService implements SlaPort {
     return [...this.openClocks.values()].filter((c) => c.caseId === caseId);
   }
 
-  private caseOf(caseId: number): CaseSummary | undefined {
-    const c = this.o.cases().get(caseId);
+  private async caseOf(caseId: number): Promise<CaseSummary | undefined> {
+    const c = await this.o.cases().get(caseId);
     if (!c) this.o.log.warn({ caseId }, 'SLA: no such case');
     return c;
   }

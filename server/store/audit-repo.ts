@@ -1,6 +1,10 @@
-/** Every write is audited: who, what, on what, when. Admins read it back through GET /api/audit. */
+/**
+ * Every write is audited: who, what, on what, when. Admins read it back through GET /api/audit.
+ * On the asynchronous layer (server/store/sql/): a write that runs in a transaction passes its
+ * handle to record(), so the entry commits — or rolls back — with the write it describes.
+ */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Db } from './database.ts';
+import type { SqlExecutor, SqlParam } from './sql/types.ts';
 
 /**
  * The HTTP request being handled, if any: a route that records its own, richer entry marks
@@ -9,6 +13,9 @@ import type { Db } from './database.ts';
  */
 export interface AuditScope { recorded: boolean }
 export const auditScope = new AsyncLocalStorage<AuditScope>();
+
+/** One entry to record; `ts` defaults to now. */
+export interface AuditRecord { actor: string; action: string; target?: string; detail?: unknown; ts?: number }
 
 export interface AuditEntry { id: number; ts: number; actor: string; action: string; target: string | null; detail: unknown }
 
@@ -31,32 +38,39 @@ function likePrefix(s: string): string {
 }
 
 export class AuditRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
-  record(actor: string, action: string, target?: string, detail?: unknown, now = Date.now()): void {
-    const scope = auditScope.getStore();
-    if (scope) scope.recorded = true;
-    this.db.prepare('INSERT INTO audit (ts, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').run(
-      now, actor, action, target ?? null, detail === undefined ? null : JSON.stringify(detail),
-    );
+  /**
+   * Adds the entry, through `tx` when the write it describes runs in a transaction. The HTTP
+   * request's scope is marked at the call, before any await, so the generic entry of
+   * server/plugins/auth.ts is left out even when this insert is still under way.
+   */
+  async record(entry: AuditRecord, tx?: SqlExecutor): Promise<void> {
+    markScope();
+    await (tx ?? this.sql).exec('INSERT INTO audit (ts, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)', auditRow(entry));
   }
 
   /** Newest first, at most `limit`; `nextBefore` is set when older entries match too. */
-  query(f: AuditFilter): { entries: AuditEntry[]; nextBefore: number | null } {
+  async query(f: AuditFilter): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
     const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (f.actor !== undefined) { where.push('actor = ?'); args.push(f.actor); }
+    const args: SqlParam[] = [];
+    const param = (v: SqlParam) => { args.push(v); return `$${args.length}`; };
+    // SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE keeps that answer.
+    const like = this.sql.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
+    if (f.actor !== undefined) where.push(`actor = ${param(f.actor)}`);
     if (f.action !== undefined) {
       const prefix = f.action.endsWith('*') ? f.action.slice(0, -1) : f.action.endsWith('.') ? f.action : undefined;
-      if (prefix !== undefined) { where.push("action LIKE ? ESCAPE '\\'"); args.push(likePrefix(prefix)); } else { where.push('action = ?'); args.push(f.action); }
+      if (prefix !== undefined) where.push(`action ${like} ${param(likePrefix(prefix))} ESCAPE '\\'`);
+      else where.push(`action = ${param(f.action)}`);
     }
-    if (f.target !== undefined) { where.push("target LIKE ? ESCAPE '\\'"); args.push(likePrefix(f.target)); }
-    if (f.from !== undefined) { where.push('ts >= ?'); args.push(f.from); }
-    if (f.to !== undefined) { where.push('ts < ?'); args.push(f.to); }
-    if (f.before !== undefined) { where.push('id < ?'); args.push(f.before); }
-    const rows = this.db.prepare(
-      `SELECT id, ts, actor, action, target, detail FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-    ).all(...args, f.limit + 1) as { id: number; ts: number; actor: string; action: string; target: string | null; detail: string | null }[];
+    if (f.target !== undefined) where.push(`target ${like} ${param(likePrefix(f.target))} ESCAPE '\\'`);
+    if (f.from !== undefined) where.push(`ts >= ${param(f.from)}`);
+    if (f.to !== undefined) where.push(`ts < ${param(f.to)}`);
+    if (f.before !== undefined) where.push(`id < ${param(f.before)}`);
+    const rows = await this.sql.query<{ id: number; ts: number; actor: string; action: string; target: string | null; detail: string | null }>(
+      `SELECT id, ts, actor, action, target, detail FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(f.limit + 1)}`,
+      args,
+    );
     const page = rows.slice(0, f.limit);
     return {
       entries: page.map((r) => ({ ...r, detail: r.detail === null ? null : parseDetail(r.detail) })),
@@ -65,14 +79,25 @@ export class AuditRepo {
   }
 
   /** The newest entries as stored (detail as its JSON text). */
-  recent(limit = 100): { ts: number; actor: string; action: string; target: string | null; detail: string | null }[] {
-    return this.db.prepare('SELECT ts, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?').all(limit) as { ts: number; actor: string; action: string; target: string | null; detail: string | null }[];
+  async recent(limit = 100): Promise<{ ts: number; actor: string; action: string; target: string | null; detail: string | null }[]> {
+    return this.sql.query<{ ts: number; actor: string; action: string; target: string | null; detail: string | null }>(
+      'SELECT ts, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT $1', [limit],
+    );
   }
 
   /** Retention (AUDIT_RETENTION_DAYS): deletes entries older than `before`. */
-  prune(before: number): number {
-    return this.db.prepare('DELETE FROM audit WHERE ts < ?').run(before).changes;
+  async prune(before: number): Promise<number> {
+    return (await this.sql.exec('DELETE FROM audit WHERE ts < $1', [before])).changes;
   }
+}
+
+function markScope(): void {
+  const scope = auditScope.getStore();
+  if (scope) scope.recorded = true;
+}
+
+function auditRow(entry: AuditRecord): SqlParam[] {
+  return [entry.ts ?? Date.now(), entry.actor, entry.action, entry.target ?? null, entry.detail === undefined ? null : JSON.stringify(entry.detail)];
 }
 
 function parseDetail(s: string): unknown {

@@ -93,7 +93,7 @@ rows.splice(1, 0, ['road graph', `${nodes.length} nodes, ${edges.length} edges`]
 
 {
   const rec = recordReports(pack, REPORTS);
-  const r = measureRuleCost(rec, ROUNDS);
+  const r = await measureRuleCost(rec, ROUNDS);
   const { cpu } = r;
   const perReport = (ms: number) => `${((ms * 1000) / r.accepted).toFixed(2)} µs/report`;
   const rate = (ms: number) => `${Math.round((r.accepted / ms) * 1000).toLocaleString('en')} reports/s`;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
-import { SqliteCasesRepo } from '../../server/cases/cases-repo.ts';
+import { CasesRepo } from '../../server/cases/cases-repo.ts';
 import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import type { LiveChange, EntityState } from '../../server/live/change-stream.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
@@ -53,14 +53,14 @@ const localMidnightToday = Math.floor((now + 8 * H) / DAY) * DAY - 8 * H;
 const dayStart = (k: number) => localMidnightToday - k * DAY;
 const when = (k: number) => Math.min(now - 1000, dayStart(k) + localHour() * H + Math.floor(rnd() * H));
 
-const cases = new SqliteCasesRepo(app.store.db);
-app.store.db.transaction(() => {
+await app.store.sql.transaction(async (tx) => {
+  const cases = new CasesRepo(tx);
   let n = 0;
   for (let k = DAYS - 1; k >= 0; k--) {
     for (let i = 0; i < CASES_PER_DAY; i++) {
       const p = pick(places);
       const ts = when(k);
-      cases.insert({
+      await cases.insert({
         code: `B-${k}-${i}`, title: 'bench', description: 'bench', itemCode: '010101', category: 'component', source: pick(['roadChief', 'supervisor', 'hotline', 'citizenPhoto'] as const),
         stage: rnd() < 0.02 ? 'voided' : 'closed', suspended: false, emergency: false, difficulty: 'small', lon: p.lon + jitter(), lat: p.lat + jitter(), streetCode: p.street,
         communityCode: null, gridId: null, address: null, assignedOrg: null, assignment: null, alarmId: null, escalationLevel: 0, reworkCount: 0, reportedBy: 'bench',
@@ -70,20 +70,20 @@ app.store.db.transaction(() => {
     }
   }
   return n;
-})();
-const alarms = new AlarmRepo(app.store.db);
-app.store.db.transaction(() => {
+});
+const alarms = new AlarmRepo(app.store.sql);
+await app.store.sql.transaction(async (tx) => {
   for (let k = DAYS - 1; k >= 0; k--) {
     for (let i = 0; i < ALARMS_PER_DAY; i++) {
       const p = pick(places);
       const ts = when(k);
-      alarms.insert({
+      await alarms.insert({
         id: 0, type: pick(ALARM_TYPES), severity: 'minor', entityId: p.id, entityKind: 'bin', entityName: 'b', orgCode: p.street, gridId: 'g', lon: p.lon, lat: p.lat,
         startTs: ts, updateTs: ts, endTs: ts + 600_000, active: false, ackBy: null, ackTs: null, clearedBy: null, detail: '', value: null, caseId: null, version: 1,
-      });
+      }, tx);
     }
   }
-})();
+});
 const filledEvents = performance.now() - t0;
 
 // The fleet's last day: each mover walks or drives from its place, a report every 30 s, through the history listener.
@@ -110,9 +110,9 @@ for (let t = dayFrom; t < dayFrom + DAY; t += 30_000) {
     store.onChange({ type: 'report', entity: s.e, before: s.prev ?? after, after, version: 1, at: t } as LiveChange);
     s.prev = after;
   }
-  if ((t - dayFrom) % 600_000 === 0) store.flush();
+  if ((t - dayFrom) % 600_000 === 0) await store.flush();
 }
-store.flush();
+await store.flush();
 const filledFleet = performance.now() - t1;
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
@@ -140,7 +140,7 @@ async function coldUnits(url: string): Promise<[string, string]> {
   const first = await get(url);
   const w0 = performance.now();
   const hours = app.heat.unitDwell.backlog;
-  while (app.heat.unitDwell.backlog > 0) app.heat.unitDwell.warmWanted(300);
+  while (app.heat.unitDwell.backlog > 0) await app.heat.unitDwell.warmWanted(300);
   const warmMs = performance.now() - w0;
   const again = await get(url);
   return ['heat units 30 d, cold', `first ${fmt(first.ms)} (partial: ${first.json.pendingHours} h pending); the warmer's ${hours} h of the fleet's day in ${(warmMs / 1000).toFixed(1)} s CPU (${fmt(warmMs / Math.max(1, hours))} an hour); then ${fmt(again.ms)}, pending ${again.json.pendingHours}`];
@@ -149,19 +149,19 @@ async function coldUnits(url: string): Promise<[string, string]> {
 const from = now - DAYS * DAY;
 const w = `from=${from}&to=${now}`;
 /** What the server's warmer does once after start (and a first request would without it): a fresh service's first reads. */
-function coldEvents(): [string, string] {
-  const fresh = new HeatService({ db: app.store.db, pack: app.district.pack, history: app.history, now: Date.now, historySettleMs: 15_000 });
-  const t = (f: () => unknown) => { const a = performance.now(); f(); return performance.now() - a; };
+async function coldEvents(): Promise<[string, string]> {
+  const fresh = new HeatService({ sql: app.store.sql, pack: app.district.pack, history: app.history, now: Date.now, historySettleMs: 15_000 });
+  const t = async (f: () => Promise<unknown>) => { const a = performance.now(); await f(); return performance.now() - a; };
   const parts = [
-    `cases layer ${fmt(t(() => fresh.heat('cases', from, now, undefined)))}`,
-    `alarms layer ${fmt(t(() => fresh.heat('alarms', from, now, undefined)))}`,
-    `then street-hour alarms ${fmt(t(() => fresh.streetHour('alarms', from, now)))}`,
+    `cases layer ${fmt(await t(() => fresh.heat('cases', from, now, undefined)))}`,
+    `alarms layer ${fmt(await t(() => fresh.heat('alarms', from, now, undefined)))}`,
+    `then street-hour alarms ${fmt(await t(() => fresh.streetHour('alarms', from, now)))}`,
   ];
   return ['cold month (fresh cache)', `${parts.join(', ')}; the server's warmer reads them soon after start`];
 }
 const rows: [string, string][] = [
   ['filled', `${(DAYS * CASES_PER_DAY).toLocaleString('en')} cases, ${(DAYS * ALARMS_PER_DAY).toLocaleString('en')} alarms in ${(filledEvents / 1000).toFixed(1)} s; a day of ${movers.length.toLocaleString('en')} movers (${store.stats.pointsWritten.toLocaleString('en')} kept points) in ${(filledFleet / 1000).toFixed(1)} s`],
-  coldEvents(),
+  await coldEvents(),
   await measure('heat cases 30 d', `/api/heat?kind=cases&${w}`),
   await measure('heat alarms 30 d', `/api/heat?kind=alarms&${w}`),
   await coldUnits(`/api/heat?kind=units&${w}`),

@@ -21,6 +21,7 @@ import { DeviceRegistry } from '../../server/ingest/device-registry.ts';
 import { Ingest } from '../../server/ingest/ingest.ts';
 import { Simulator } from '../../server/sim/simulator.ts';
 import { openDatabase } from '../../server/store/database.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { HistoryStore } from '../../server/history/history-store.ts';
 import { loadConfig } from '../../server/config.ts';
 import { MOBILE_KINDS } from '../../shared/entities.ts';
@@ -46,11 +47,11 @@ const live = new LiveState(entitiesFromPack(pack), connectivityPolicy(
 ));
 const ingest = new Ingest(live, new DeviceRegistry([], (id) => live.get(id) !== undefined),
   { maxFutureMs: config.filters.maxFutureS * 1000, maxAgeMs: config.filters.maxAgeS * 1000, maxSpeedKph: config.filters.maxSpeedKph }, () => now, { sim: 1 });
-const history = new HistoryStore(db, {
+const history = await HistoryStore.open(new SqliteStore(db), {
   policy: { minMoveM: config.history.minMoveM, maxGapS: config.history.maxGapS },
   timeZone: pack.meta.timezone, retentionDays: config.history.retentionDays, now: () => now,
 });
-history.registerEntities(live.all()); // as the plugin does at start
+await history.registerEntities(live.all()); // as the plugin does at start
 // The listener timed from outside: what it adds to each change on the ingest's path.
 let listenerNs = 0n;
 // The first changes are also kept to be replayed into a second listener alone, without the simulator's garbage around it.
@@ -75,13 +76,13 @@ while (now < end) {
   live.sweepConnectivity(now);
   if (now >= nextFlush) {
     const f0 = performance.now();
-    history.flush();
+    await history.flush();
     flushMs.push(performance.now() - f0);
     nextFlush += config.history.flushS * 1000;
   }
   if ((now - START) % (3_600_000) === 0) process.stdout.write(`  ${(now - START) / 3_600_000} h simulated (${((performance.now() - wall0) / 1000).toFixed(0)} s)\n`);
 }
-history.flush();
+await history.flush();
 const wallS = (performance.now() - wall0) / 1000;
 
 const rows = (db.prepare('SELECT count(*) AS n, sum(length(blob)) AS blob FROM history_track').get()) as { n: number; blob: number };
@@ -97,12 +98,12 @@ const fileBytes = statSync(join(dataDir, 'cityops.sqlite')).size;
 rmSync(dataDir, { recursive: true, force: true });
 
 // Replay: the same changes into a fresh listener, timed as one loop (no per-call timer), best of 3.
-const replayNs = (() => {
+const replayNs = await (async () => {
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
     const mem = new Database(':memory:');
     migrate(mem, MIGRATIONS);
-    const h = new HistoryStore(mem, { policy: { minMoveM: config.history.minMoveM, maxGapS: config.history.maxGapS }, timeZone: pack.meta.timezone, retentionDays: 90, now: () => now });
+    const h = await HistoryStore.open(new SqliteStore(mem), { policy: { minMoveM: config.history.minMoveM, maxGapS: config.history.maxGapS }, timeZone: pack.meta.timezone, retentionDays: 90, now: () => now });
     const t0 = process.hrtime.bigint();
     for (const c of sample) h.onChange(c);
     best = Math.min(best, Number(process.hrtime.bigint() - t0) / sample.length);

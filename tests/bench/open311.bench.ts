@@ -24,7 +24,7 @@ try {
     const lon = w + rnd() * (e - w), lat = so + rnd() * (n - so);
     if (locator.inDistrict(lon, lat) && locator.locate(lon, lat)) points.push([lon, lat]);
   }
-  const { key } = s.app.open311.keys.create('bench', 'citizenPhoto', 'bench', Date.now());
+  const { key } = await s.app.open311.keys.create('bench', 'citizenPhoto', 'bench', Date.now());
   const codes = ['11.01.001', '11.01.003', '14.02.001', '12.01.001', '02.01.001'];
   const form = (i: number) => new URLSearchParams({ api_key: key, service_code: codes[i % codes.length]!, lat: String(points[i]![1]), long: String(points[i]![0]), description: `bench request ${i}`, email: 'bench@example.cn' }).toString();
 

@@ -52,7 +52,7 @@ if (fin.phase !== 'done') throw new Error(`the past ended in phase ${fin.phase}:
 console.log(`positions (background, the live server serving): ${positionsS.toFixed(0)} s, ${fin.points.toLocaleString('en')} kept points; first start to a complete past: ${(readyS + casesS + positionsS).toFixed(0)} s`);
 // What a restart pays to restore the last known state of every entity (server/history/restore.ts), on this month of history.
 const lk0 = performance.now();
-const known = app.history.lastKnown();
+const known = await app.history.lastKnown();
 console.log(`lastKnown(): ${known.length} entities in ${(performance.now() - lk0).toFixed(0)} ms`);
 await app.close();
 

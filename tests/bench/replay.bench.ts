@@ -34,7 +34,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cityops-replay-bench-'));
 // 1. One hour of history (plus five minutes before it, so the hour starts with the fleet reporting), written as the server writes it.
 {
   const wall0 = performance.now();
-  const filled = fillHistory({ dataDir, pack, from: START - 5 * 60_000, to: START + HOUR });
+  const filled = await fillHistory({ dataDir, pack, from: START - 5 * 60_000, to: START + HOUR });
   process.stdout.write(`  simulated 1 h + 5 min of warm-up in ${((performance.now() - wall0) / 1000).toFixed(0)} s: ${filled.pointsKept.toLocaleString('en')} points kept\n`);
 }
 

@@ -44,7 +44,7 @@ const wallS = (performance.now() - wall0) / 1000;
 
 const tz = app.district.pack.meta.timezone;
 const end = Date.now();
-const all = app.cases.changedSince(START - 1);
+const all = await app.cases.changedSince(START - 1);
 const day = all.filter((c) => c.createdTs >= START && c.createdTs < end);
 const count = <T>(xs: T[], f: (x: T) => string) => xs.reduce<Record<string, number>>((m, x) => ((m[f(x)] = (m[f(x)] ?? 0) + 1), m), {});
 const clocksOf = (kind: 'arrival' | 'closure') => day.flatMap((c) => c.clocks.filter((k) => k.kind === kind));
@@ -69,8 +69,8 @@ const rows: [string, string][] = [
     const ks = day.filter((c) => c.difficulty === d).flatMap((c) => c.clocks.filter((k) => k.kind === 'closure'));
     return `${d} ${met(ks)}/${met(ks) + breached(ks)}`;
   }).join(', ')],
-  ['alarms raised', (() => {
-    const alarms = app.alarms.changedSince(START - 1);
+  ['alarms raised', await (async () => {
+    const alarms = await app.alarms.changedSince(START - 1);
     return `${alarms.length}: ${Object.entries(count(alarms, (a) => a.type)).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`;
   })()],
   ['escalations', String(day.filter((c) => c.escalationLevel > 0).length)],
@@ -80,7 +80,7 @@ process.stdout.write(`\n7123 compliance over one simulated day\n${rows.map(([k, 
 
 const sample = day.find((c) => c.emergency && c.stage === 'closed') ?? day.find((c) => c.stage === 'closed' || c.stage === 'evaluated');
 if (sample) {
-  const d = app.cases.detail(sample.id)!;
+  const d = (await app.cases.detail(sample.id))!;
   const hm = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   process.stdout.write(`\nOne case: ${d.code} ${d.title} (${d.source}, ${d.difficulty}${d.emergency ? ', emergency' : ''})\n`);
   for (const e of d.timeline) process.stdout.write(`  ${hm.format(e.ts)}  ${e.action.padEnd(12)} ${e.actor.padEnd(22)} ${e.note ?? ''}\n`);

@@ -28,7 +28,7 @@ describe.skipIf(!haveChromium)('replay (real server, real Chromium)', () => {
     // The last hour of the district, as a server running through it would have written it (5 s simulator steps: quicker, same kind of tracks).
     // The world's clock is pinned to 14:00–15:00 local, when every fleet works: at night most vehicles are parked and nothing would move.
     const now = Date.now();
-    fillHistory({ dataDir, pack: await loadDistrictPack('data/lixia'), from: now - 3_600_000, to: now - 5000, stepMs: 5000, startMinuteOfDay: 14 * 60 });
+    await fillHistory({ dataDir, pack: await loadDistrictPack('data/lixia'), from: now - 3_600_000, to: now - 5000, stepMs: 5000, startMinuteOfDay: 14 * 60 });
     const port = await freePort();
     // No generated past (SIM_HISTORY_DAYS, issue 7 part 3): this test brings its own hour.
     server = await startServer(port, dataDir, { SIM_REPORTS_PER_DAY: '0', SIM_HISTORY_DAYS: '0', SIM_START_TIME: '15:00' });

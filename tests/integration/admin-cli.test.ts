@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startServer, type RunningServer } from './server-harness.ts';
+import { startServer, storeEnv, type RunningServer } from './server-harness.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import { AccessRepo } from '../../server/store/access-repo.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-cli-'));
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 async function admin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, DATA_DIR: dataDir } });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, ...storeEnv(dataDir), DATA_DIR: dataDir } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -71,6 +72,7 @@ describe('operator CLI (npm run admin)', () => {
 
   it('binds a field login to a unit of the district', async () => {
     const crewDir = mkdtempSync(join(tmpdir(), 'cityops-cli-crew-'));
+    // The CLI alone on a fresh SQLite directory (read back below through the file), on either pass.
     const env = { ...process.env, DATA_DIR: crewDir };
     const cli = async (...args: string[]) => {
       try {
@@ -91,8 +93,9 @@ describe('operator CLI (npm run admin)', () => {
       expect(noUnit.stderr).toMatch(/add-user <username> field --unit <entity id>/);
       expect(unknown.stderr).toMatch(/no unit "staff-9999" in the district pack/);
       const db = openDatabase(crewDir);
-      expect(new AccessRepo(db).findUser('wangfang')).toMatchObject({ role: 'field', unitId: 'staff-0001' });
-      expect(new AccessRepo(db).findUser('zhou')).toBeUndefined();
+      const access = new AccessRepo(new SqliteStore(db));
+      expect(await access.findUser('wangfang')).toMatchObject({ role: 'field', unitId: 'staff-0001' });
+      expect(await access.findUser('zhou')).toBeUndefined();
       db.close();
     } finally {
       rmSync(crewDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alarm } from '../../shared/alarms.ts';
 import { startServer, type RunningServer } from './server-harness.ts';
 
@@ -20,12 +20,14 @@ describe('alarms API', () => {
   it('lists the alarm a report raised, acknowledges it once and clears it once (409 after), all audited', async () => {
     const bin = s.app.district.pack.bins[0]!;
     expect(s.app.ingest.submit({ source: 'sim', deviceId: bin.id, ts: Date.now(), attrs: { fill: 97 } })).toMatchObject({ accepted: true });
+    // The case is written to the store after the rules raised the alarm: its link follows within moments.
+    await vi.waitFor(async () => expect((await s.app.alarms.active()).find((a) => a.entityId === bin.id)?.caseId).toEqual(expect.any(Number)));
     const list = await fetch(`${s.url}/api/alarms?active=true&entityId=${bin.id}`, { headers: h(admin) });
     expect(list.status).toBe(200);
     const [alarm] = (await list.json()) as Alarm[];
     // binOverflow opens a case by itself (未诉先办): linking it is the alarm's second version.
     expect(alarm).toMatchObject({ type: 'binOverflow', entityId: bin.id, orgCode: bin.streetCode, value: 97, active: true, version: 2, caseId: expect.any(Number) });
-    const opened = s.app.cases.get(alarm!.caseId!)!;
+    const opened = (await s.app.cases.get(alarm!.caseId!))!;
     expect(opened).toMatchObject({ source: 'iotAlarm', alarmId: alarm!.id, stage: 'registered' });
 
     expect((await fetch(`${s.url}/api/alarms/${alarm!.id}/ack`, { method: 'POST', headers: h(wall, true), body: '{}' })).status).toBe(403);
@@ -39,7 +41,7 @@ describe('alarms API', () => {
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('invalid_transition');
     expect((await fetch(`${s.url}/api/alarms/999999`, { headers: h(admin) })).status).toBe(404);
     expect((await fetch(`${s.url}/api/alarms?limit=0`, { headers: h(admin) })).status).toBe(400);
-    const actions = s.app.store.audit.recent(10).map((e) => e.action);
+    const actions = (await s.app.store.audit.recent(10)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['alarm.ack', 'alarm.clear']));
   });
 
@@ -58,7 +60,7 @@ describe('alarms API', () => {
     const bin = s.app.district.pack.bins[1]!;
     s.app.ingest.submit({ source: 'sim', deviceId: bin.id, ts: Date.now(), attrs: { fill: 91 } });
     expect(s.app.live.get(bin.id)!.status).toBe('overflow');
-    expect(s.app.alarms.active().find((a) => a.entityId === bin.id)?.type).toBe('binOverflow');
+    expect((await s.app.alarms.active()).find((a) => a.entityId === bin.id)?.type).toBe('binOverflow');
   });
 
   it('documents the routes in /docs', async () => {

@@ -21,8 +21,8 @@ let street: string;
 
 beforeAll(async () => {
   s = await startServer({ SIM_ENABLED: 'false', ADMIN_PASSWORD });
-  s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
-  s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
+  await s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
   admin = await login(s.url, 'admin', ADMIN_PASSWORD);
   disp = await login(s.url, 'disp1', 'dispatcher-password');
   lead = await login(s.url, 'lead1', 'leader-password-1');
@@ -42,9 +42,9 @@ beforeAll(async () => {
   for (const id of ids.slice(0, 2)) expect((await call(s.url, disp, 'POST', `/api/cases/${id}/transitions`, { action: 'register' })).status).toBe(200);
   const id = ids[0]!;
   const assignment: CaseAssignment = { unitId: 'veh-0001', unitName: '鲁A·洗扫01', dispatchedTs: Date.now(), etaTs: Date.now() + 240_000, route: [[at.lon, at.lat]], arrivedTs: null, by: 'disp1' };
-  s.app.cases.dispatch(id, assignment, { name: 'disp1', role: 'dispatcher' }, {});
-  s.app.cases.unitStep(id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
-  s.app.cases.feedback(id, { name: 'veh-0001', role: 'field' }, { note: '已处理' });
+  await s.app.cases.dispatch(id, assignment, { name: 'disp1', role: 'dispatcher' }, {});
+  await s.app.cases.unitStep(id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
+  await s.app.cases.feedback(id, { name: 'veh-0001', role: 'field' }, { note: '已处理' });
   expect((await call(s.url, disp, 'POST', `/api/cases/${id}/transitions`, { action: 'verifyPass' })).status).toBe(200);
   expect((await call(s.url, disp, 'POST', `/api/cases/${id}/transitions`, { action: 'close' })).json.stage).toBe('closed');
 });

@@ -43,8 +43,8 @@ beforeAll(async () => {
   const g = pack.grids.features[500]!;
   const ring = g.geometry.coordinates[0]!;
   place = { lon: (ring[0]![0] + ring[2]![0]) / 2, lat: (ring[0]![1] + ring[2]![1]) / 2, gridId: g.properties.id, communityCode: g.properties.communityCode, streetCode: g.properties.streetCode };
-  s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
-  s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
+  await s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('lead1', await hashPassword('leader-password-1'), 'leader');
   admin = await login('admin', ADMIN_PASSWORD);
   disp = await login('disp1', 'dispatcher-password');
   lead = await login('lead1', 'leader-password-1');
@@ -91,11 +91,11 @@ describe('cases API', () => {
     expect(reg.json).toMatchObject({ stage: 'registered', version: 2 });
 
     const assignment: CaseAssignment = { unitId: 'veh-0001', unitName: '鲁A·洗扫01', dispatchedTs: Date.now(), etaTs: Date.now() + 240_000, route: [[place.lon, place.lat]], arrivedTs: null, by: 'disp1' };
-    expect(s.app.cases.dispatch(c.id, assignment, { name: 'disp1', role: 'dispatcher' }, { version: 2 }).stage).toBe('dispatched');
-    const arrived = s.app.cases.unitStep(c.id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
+    expect((await s.app.cases.dispatch(c.id, assignment, { name: 'disp1', role: 'dispatcher' }, { version: 2 })).stage).toBe('dispatched');
+    const arrived = await s.app.cases.unitStep(c.id, 'arrive', SYSTEM_ACTOR, { unitId: 'veh-0001' });
     expect(arrived.stage).toBe('handling');
     expect(arrived.assignment!.arrivedTs).toBeGreaterThan(0);
-    expect(s.app.cases.feedback(c.id, { name: 'veh-0001', role: 'field' }, { note: '井盖已更换' }).stage).toBe('fedBack');
+    expect((await s.app.cases.feedback(c.id, { name: 'veh-0001', role: 'field' }, { note: '井盖已更换' })).stage).toBe('fedBack');
 
     const v = (await call(disp, 'GET', `/api/cases/${c.id}`)).json.version as number;
     expect((await call(disp, 'POST', `/api/cases/${c.id}/transitions`, { action: 'verifyPass', version: v })).json.stage).toBe('verified');
@@ -121,7 +121,7 @@ describe('cases API', () => {
       ['evaluate', 'lead1', 'leader', 'closed', 'evaluated'],
     ]);
     expect(d.timeline.map((e) => e.ts)).toEqual([...d.timeline.map((e) => e.ts)].sort((a, b) => a - b));
-    const audit = s.app.store.audit.recent(50).filter((a) => a.target === `case:${c.id}`).map((a) => a.action).reverse();
+    const audit = (await s.app.store.audit.recent(50)).filter((a) => a.target === `case:${c.id}`).map((a) => a.action).reverse();
     expect(audit).toEqual(['case.report', 'case.register', 'case.verifyPass', 'case.close', 'case.evaluate']);
   });
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import type { RunningServer } from './server-harness.ts';
+import { storeEnv } from './server-harness.ts';
 
 /**
  * The Redis URL for the cluster tests, or undefined to skip them (with a visible notice).
@@ -49,7 +50,8 @@ export interface NodeProcess {
 
 export function startNode(env: Record<string, string>): Promise<NodeProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/cluster/node.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // On a PostgreSQL run the nodes share one schema, as a deployment's nodes share one database.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(env.DATA_DIR ? storeEnv(env.DATA_DIR) : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

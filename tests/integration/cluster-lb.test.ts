@@ -20,6 +20,7 @@ import { registerDevice } from './feeds-harness.ts';
 import { call, login } from './ops-http.ts';
 import { liveClient, once } from './server-harness.ts';
 import { asServer, eventually, freePort, redisUrlForTests, startNode, testPrefix, type NodeProcess } from './cluster-harness.ts';
+import { dropTestSchema } from './server-harness.ts';
 
 const CONFIG = 'deploy/haproxy/cityops.cfg';
 const SCREENS = 20;
@@ -124,6 +125,7 @@ describe.skipIf(!redisUrl || !haproxyBin)('two nodes behind HAProxy', () => {
     }
     await Promise.all([a?.stop('SIGKILL'), b?.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
+    await dropTestSchema(dataDir);
     const redis = new Redis(redisUrl!);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);

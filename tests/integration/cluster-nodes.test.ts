@@ -14,6 +14,7 @@ import { registerDevice, WallWatcher } from './feeds-harness.ts';
 import { call, login } from './ops-http.ts';
 import { liveClient, once } from './server-harness.ts';
 import { asServer, eventually, redisUrlForTests, startNode, testPrefix, type NodeProcess } from './cluster-harness.ts';
+import { dropTestSchema } from './server-harness.ts';
 
 const redisUrl = await redisUrlForTests();
 const ADMIN_PASSWORD = 'cluster-admin-password-for-tests';
@@ -45,6 +46,7 @@ describe.skipIf(!redisUrl)('two nodes through Redis', () => {
     for (const w of walls) w.close();
     await Promise.all([a?.stop(), b?.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
+    await dropTestSchema(dataDir);
     // The shared Redis keeps nothing of this run.
     const redis = new Redis(redisUrl!);
     const keys = await redis.keys(`${prefix}:*`);

@@ -11,6 +11,7 @@ import type { ClusterStatus } from '../../server/cluster/cluster-node.ts';
 import { registerDevice, WallWatcher } from './feeds-harness.ts';
 import { call, login } from './ops-http.ts';
 import { asServer, eventually, freePort, redisUrlForTests, startNode, startPrivateRedis, testPrefix, type NodeProcess } from './cluster-harness.ts';
+import { dropTestSchema } from './server-harness.ts';
 
 // The shared Redis decides whether Redis tests run here at all (CI=true: they must).
 const shared = await redisUrlForTests();
@@ -51,6 +52,7 @@ describe.skipIf(!shared)('Redis killed and restarted under two nodes', () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    await dropTestSchema(dataDir);
   });
 
   const status = async (url: string, token: string) => (await call(url, token, 'GET', '/api/cluster')).json as ClusterStatus;

@@ -17,15 +17,17 @@ import type { UnitState } from '../../shared/dispatch.ts';
 import type { SlaSettings } from '../../shared/sla.ts';
 import { call, login, waitFor } from './ops-http.ts';
 import { lixiaPack } from './server-harness.ts';
+import { dropTestSchema, storeEnv } from './server-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADMIN_PASSWORD = 'admin-password-for-crash';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-crash-'));
 const children: ChildProcess[] = [];
 
-afterAll(() => {
+afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
+  await dropTestSchema(dataDir);
 });
 
 function freePort(): Promise<number> {
@@ -44,7 +46,7 @@ function spawnServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
     cwd: ROOT,
     env: {
-      ...process.env, PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'warn', NODE_ENV: 'test',
+      ...process.env, ...storeEnv(dataDir), PORT: String(port), JT808_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_SEED: '42', LOG_LEVEL: 'warn', NODE_ENV: 'test',
       ADMIN_PASSWORD, SIM_DUTY_OFFICER: 'off', SIM_REPORTS_PER_DAY: '0', SIM_HISTORY_DAYS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -112,7 +112,7 @@ describe('devices API and the growing catalog', () => {
   it('a quarantined terminal is accepted by an admin: bound to a new vehicle that every wall learns of; rejecting and bad requests answer clearly', async () => {
     const w = await wall();
     const size = w.snapshot.catalog.length;
-    expect(s.app.deviceDirectory.registerTerminal({ protocol: 'jt808', deviceId: '013911112222', plate: '鲁A·Q0001', address: '10.1.1.1:5000' }, Date.now())).toMatchObject({ outcome: 'quarantined' });
+    expect(await s.app.deviceDirectory.registerTerminal({ protocol: 'jt808', deviceId: '013911112222', plate: '鲁A·Q0001', address: '10.1.1.1:5000' }, Date.now())).toMatchObject({ outcome: 'quarantined' });
     const q = await api<DeviceList>('GET', '/api/devices?state=quarantined');
     expect(q.body.counts.quarantined).toBe(1);
     expect(q.body.timeZone).toBe('Asia/Shanghai'); // the pack's zone (data/lixia/pack.json), for the page's times
@@ -136,7 +136,7 @@ describe('devices API and the growing catalog', () => {
     expect((await api('DELETE', `/api/devices/${item.id}`)).status).toBe(204);
     expect(s.app.live.get('rt-jt808-013911112222')).toBeDefined();
     expect(s.app.deviceDirectory.authenticate('jt808', '013911112222', 'x', Date.now())).toMatchObject({ ok: false, reason: 'unknownDevice' });
-    const audit = s.app.store.audit.recent().map((a) => a.action);
+    const audit = (await s.app.store.audit.recent()).map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['device.create', 'device.accept', 'device.disable', 'device.remove']));
   });
 

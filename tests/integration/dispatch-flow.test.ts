@@ -53,7 +53,7 @@ function record(cases: { id: number; stage: CaseStage }[], units: UnitState[]): 
 
 beforeAll(async () => {
   s = await startServer(ENV);
-  s.app.store.access.createUser('flow-disp', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('flow-disp', await hashPassword('dispatcher-password'), 'dispatcher');
   disp = await login(s.url, 'flow-disp', 'dispatcher-password');
   wall = liveClient(s.url, s.firstStart!.wallToken);
   const snap = await once<OpsSnapshot>((ok) => wall.once('ops:snapshot', ok), 15_000, 'ops snapshot');

@@ -19,7 +19,7 @@ const places: { lon: number; lat: number }[] = [];
 
 beforeAll(async () => {
   s = await startServer(ENV);
-  for (const name of ['zhang', 'li']) s.app.store.access.createUser(name, await hashPassword(`${name}-password-1`), 'dispatcher');
+  for (const name of ['zhang', 'li']) await s.app.store.access.createUser(name, await hashPassword(`${name}-password-1`), 'dispatcher');
   zhang = await login(s.url, 'zhang', 'zhang-password-1');
   li = await login(s.url, 'li', 'li-password-1');
   // grid centres far apart, each inside the district
@@ -67,7 +67,7 @@ describe('two dispatchers racing', () => {
     expect(s.app.dispatch.unit(loserUnit)!.caseId).toBeNull();
     expect(['available', 'returning']).toContain(s.app.dispatch.unit(loserUnit)!.status);
     expect(await dispatchesOf(c.id)).toHaveLength(1);
-    const audit = s.app.store.audit.recent(50).filter((a) => a.action === 'case.dispatch' && a.target === String(c.id));
+    const audit = (await s.app.store.audit.recent(50)).filter((a) => a.action === 'case.dispatch' && a.target === String(c.id));
     expect(audit).toHaveLength(1);
   });
 

@@ -36,7 +36,7 @@ describe('login lockout over HTTP', () => {
     // Its own server: the per-address limit (10 logins a minute) must not mix with the other tests' logins.
     const own = await startServer({ SIM_ENABLED: 'false', ADMIN_PASSWORD: 'admin-password-for-hardening' });
     try {
-      own.app.store.access.createUser('lockme', await hashPassword('lockme-right-password'), 'dispatcher');
+      await own.app.store.access.createUser('lockme', await hashPassword('lockme-right-password'), 'dispatcher');
       const attempt = (password: string) => fetch(`${own.url}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'lockme', password }) });
       const statuses: number[] = [];
       for (let k = 0; k < 6; k++) statuses.push((await attempt(`wrong-password-${k}`)).status);
@@ -45,7 +45,7 @@ describe('login lockout over HTTP', () => {
       expect(locked.status).toBe(429);
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('login_locked');
-      const entries = own.app.store.audit.query({ limit: 10, actor: 'lockme' }).entries.map((e) => e.action);
+      const entries = (await own.app.store.audit.query({ limit: 10, actor: 'lockme' })).entries.map((e) => e.action);
       expect(entries).toEqual(['login.locked', ...Array(6).fill('login.failed')]);
     } finally {
       await own.close();
@@ -86,9 +86,9 @@ describe('the session sweep', () => {
   it('cuts off a live screen whose session expired, and one whose session another process revoked', async () => {
     const id = await addUser('zhou', 'zhou-first-password');
     const shortLived = newToken();
-    s.app.store.access.createSession(shortLived, id, 1500);
+    await s.app.store.access.createSession(shortLived, id, 1500);
     const revokedElsewhere = newToken();
-    s.app.store.access.createSession(revokedElsewhere, id, 3_600_000);
+    await s.app.store.access.createSession(revokedElsewhere, id, 3_600_000);
     const a = open(shortLived);
     const b = open(revokedElsewhere);
     await once((ok) => a.once('live:snapshot', ok), 15_000, 'snapshot a');
@@ -96,7 +96,7 @@ describe('the session sweep', () => {
     const aGone = once<string>((ok) => a.once('disconnect', ok), 20_000, 'expired session disconnect');
     const bRevoked = once<void>((ok) => b.once('session:revoked', ok), 20_000, 'revoked session event');
     // As the operator CLI does it: straight in the store, with no event in this process.
-    s.app.store.db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ?').run(Date.now(), id);
+    await s.app.store.sql.exec('UPDATE sessions SET revoked_at = $1 WHERE user_id = $2', [Date.now(), id]);
     expect(await aGone).toBe('io server disconnect');
     await bRevoked;
   });
@@ -145,7 +145,7 @@ describe('audit log', () => {
       expect(r.status).toBe(200);
       const denied = await fetch(`${own.url}/api/probe/8`, { method: 'PUT' });
       expect(denied.status).toBe(401);
-      const entries = own.app.store.audit.query({ limit: 10, action: 'request.write' }).entries;
+      const entries = (await own.app.store.audit.query({ limit: 10, action: 'request.write' })).entries;
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ actor: 'admin', target: '/api/probe/7', detail: { method: 'PUT', route: '/api/probe/:id', status: 200, role: 'admin' } });
     } finally {

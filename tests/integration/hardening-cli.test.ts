@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/store/database.ts';
 import { AccessRepo } from '../../server/store/access-repo.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { verifyPassword } from '../../server/auth/passwords.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-cli-pw-'));
@@ -26,9 +27,9 @@ describe('npm run admin -- set-password', () => {
   it('reads the password from stdin, applies the policy, and signs the user out everywhere', async () => {
     expect((await admin(['add-user', 'sunli', 'leader'])).code).toBe(0);
     const db = openDatabase(dataDir);
-    const access = new AccessRepo(db);
-    const user = access.findUser('sunli')!;
-    access.createSession('sunli-open-session', user.id, 3_600_000);
+    const access = new AccessRepo(new SqliteStore(db));
+    const user = (await access.findUser('sunli'))!;
+    await access.createSession('sunli-open-session', user.id, 3_600_000);
     db.close();
 
     const weak = await admin(['set-password', 'sunli'], 'sunli2024\n');
@@ -45,9 +46,9 @@ describe('npm run admin -- set-password', () => {
     // The password never appears in what the command prints.
     expect(ok.stdout + ok.stderr).not.toContain('gold-harbour-lantern');
     const after = openDatabase(dataDir);
-    const repo = new AccessRepo(after);
-    expect(await verifyPassword('gold-harbour-lantern', repo.findUser('sunli')!.passwordHash)).toBe(true);
-    expect(repo.sessionUser('sunli-open-session')).toBeUndefined();
+    const repo = new AccessRepo(new SqliteStore(after));
+    expect(await verifyPassword('gold-harbour-lantern', (await repo.findUser('sunli'))!.passwordHash)).toBe(true);
+    expect(await repo.sessionUser('sunli-open-session')).toBeUndefined();
     after.close();
   }, 120_000);
 });

@@ -59,18 +59,18 @@ describe('history over HTTP', () => {
     const admin2 = await login(again.url, 'admin', s.firstStart!.adminPassword!);
     const after = await call(again.url, admin2, 'GET', path);
     expect(after.json.points.map((p: any) => [p.lon, p.lat, p.status])).toEqual(expected);
-    expect(again.app.history.lastKnown().find((x) => x.entityId === veh.id)).toMatchObject({ lat: 36.66099, status: 'working' });
+    expect((await again.app.history.lastKnown()).find((x) => x.entityId === veh.id)).toMatchObject({ lat: 36.66099, status: 'working' });
 
     // A failing store: the timer logs, counts and keeps going; the points come with the next good flush.
-    const db = again.app.store.db;
-    const ddl = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'history_daily'").get() as { sql: string }).sql;
-    db.exec('DROP TABLE history_daily');
+    // The roll-up table gone (renamed away, so that it comes back as it was on either store).
+    const sql = again.app.store.sql;
+    await sql.exec('ALTER TABLE history_daily RENAME TO history_daily_away');
     // The restarted live state holds the restored position (part 2), so the next fix must be newer than it.
     const healedOut = again.app.ingest.submit({ source: 'sim', deviceId: veh.id, ts: Date.now(), pos: { lon: LON0, lat: LAT0 + 1100 / 1e6 } });
     expect(healedOut).toMatchObject({ accepted: true });
     await waitFor('a failed flush', () => (again.app.historyStore.stats.flushFailures >= 2 ? true : undefined), 10_000);
     expect(again.app.historyStore.pendingPoints).toBe(1);
-    db.exec(ddl);
+    await sql.exec('ALTER TABLE history_daily_away RENAME TO history_daily');
     const healed = await waitFor('the point after the store healed', async () => {
       const r = await call(again.url, admin2, 'GET', `/api/history/track?entity=${veh.id}&from=${from}&to=${Date.now() + 60_000}`);
       return r.json.points.length === expected.length + 1 ? r.json.points : undefined;

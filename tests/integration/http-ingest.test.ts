@@ -5,13 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wgs84ToGcj02 } from '../../shared/geo.ts';
 import { statusCode } from '../../shared/live-codec.ts';
 import { call } from './ops-http.ts';
 import { adminSession, registerDevice, WallWatcher } from './feeds-harness.ts';
-import { startServer, type RunningServer } from './server-harness.ts';
+import { startServer, storeEnv, type RunningServer } from './server-harness.ts';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -73,14 +72,12 @@ describe('ingest keys', () => {
     expect(JSON.stringify(list.json)).not.toContain(created.json.secret);
     expect((await call(s.url, undefined, 'GET', '/api/ingest-keys')).status).toBe(401);
     expect((await call(s.url, s.firstStart!.wallToken, 'POST', '/api/ingest-keys', { name: 'x' })).status).toBe(403);
-    const db = new Database(`${s.dataDir}/cityops.sqlite`, { readonly: true, fileMustExist: true });
-    try {
-      const stored = db.prepare('SELECT key_hash FROM ingest_keys WHERE id = ?').pluck().get(created.json.key.id) as string;
+    const sql = s.app.store.sql;
+    {
+      const stored = (await sql.one<{ key_hash: string }>('SELECT key_hash FROM ingest_keys WHERE id = $1', [created.json.key.id]))!.key_hash;
       expect(stored).toMatch(/^[0-9a-f]{64}$/);
-      expect(db.prepare("SELECT COUNT(*) FROM audit WHERE action = 'ingestKey.create' AND actor = 'admin'").pluck().get()).toBe(2);
-      expect(db.prepare('SELECT COUNT(*) FROM audit WHERE detail LIKE ?').pluck().get(`%${created.json.secret}%`)).toBe(0);
-    } finally {
-      db.close();
+      expect(Number((await sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM audit WHERE action = 'ingestKey.create' AND actor = 'admin'"))!.n)).toBe(2);
+      expect(Number((await sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM audit WHERE detail LIKE $1', [`%${created.json.secret}%`]))!.n)).toBe(0);
     }
   });
 
@@ -98,7 +95,7 @@ describe('ingest keys', () => {
   });
 
   it('npm run admin -- ingest-key prints a key the running server accepts', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'ingest-key', 'CLI integration'], { env: { ...process.env, DATA_DIR: s.dataDir } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'ingest-key', 'CLI integration'], { env: { ...process.env, ...storeEnv(s.dataDir), DATA_DIR: s.dataDir } });
     const secret = /^(cik_\S+)$/m.exec(stdout)![1]!;
     const r = await readings([{ deviceId: 'vendor-bin-3', ts: Date.now() - 50_000, fill: 10 }], secret);
     expect(r.json).toEqual({ accepted: 1, rejected: [] });

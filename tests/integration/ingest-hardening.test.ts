@@ -27,7 +27,7 @@ describe('hardened ingest (running server)', () => {
   it('an SOS inside a blind-area batch raises driverSos though the live truck shows none, and the batch lands in history at its own time', async () => {
     const pack = await lixiaPack();
     const truck = pack.muckTrucks[0]!;
-    s.app.deviceDirectory.create('jt808', '013955550001', { entityId: truck.id }, null);
+    await s.app.deviceDirectory.create('jt808', '013955550001', { entityId: truck.id }, null);
     const jt808 = s.app.ingest.sink('jt808');
     const now = Date.now();
     const here = { lon: truck.permit.site.lon, lat: truck.permit.site.lat };
@@ -38,12 +38,12 @@ describe('hardened ingest (running server)', () => {
     }));
     for (const r of batch) expect(jt808.submit(r)).toEqual({ accepted: true, entityId: truck.id, late: true });
     expect(s.app.live.get(truck.id)).toMatchObject({ pos: { lon: here.lon, lat: here.lat }, attrs: { sos: false } });
-    const alarm = s.app.alarmsModule.book.active().find((a) => a.entityId === truck.id && a.type === 'driverSos');
+    const alarm = (await s.app.alarmsModule.book.active()).find((a) => a.entityId === truck.id && a.type === 'driverSos');
     expect(alarm).toMatchObject({ severity: 'critical', entityKind: 'muckTruck' });
     expect(alarm!.detail).toContain(new Date(now - 290_000).toISOString());
 
-    s.app.historyStore.flush();
-    const track = s.app.history.track(truck.id, now - 600_000, now + 60_000);
+    await s.app.historyStore.flush();
+    const track = await s.app.history.track(truck.id, now - 600_000, now + 60_000);
     const times = track.map((p) => p.ts);
     for (const r of batch) expect(times).toContain(Math.floor(r.ts / 1000) * 1000);
     const first = track.find((p) => p.ts === Math.floor(batch[0]!.ts / 1000) * 1000)!;
@@ -71,7 +71,7 @@ describe('hardened ingest (running server)', () => {
   });
 
   it('GET /api/ingest/stats: per source with its normalisation, per reason, per device, and the unattributed refusals', async () => {
-    s.app.deviceDirectory.create('http', 'phone-9', { entityId: (await lixiaPack()).staff[0]!.id }, null);
+    await s.app.deviceDirectory.create('http', 'phone-9', { entityId: (await lixiaPack()).staff[0]!.id }, null);
     const http = s.app.ingest.sink('http');
     expect(http.submit({ deviceId: 'phone-9', ts: Date.now(), pos: { lon: 117.05, lat: 36.66, accuracy: 300 } })).toMatchObject({ reason: 'lowAccuracy' });
     expect(http.submit({ deviceId: 'nobody', ts: Date.now(), pos: { lon: 117.05, lat: 36.66 } })).toMatchObject({ reason: 'unknownDevice' });

@@ -17,9 +17,9 @@ import { DEFAULT_FLEET, EmulatedFleet } from '../../scripts/jt808/fleet.ts';
 import { loadRoadGraph, rng } from '../../scripts/jt808/road-walk.ts';
 import { startServer, type RunningServer } from './server-harness.ts';
 
-async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -217,7 +217,7 @@ describe('JT/T 808 gateway under bad input', () => {
     // Ten minutes ago, out of coverage, the driver pressed SOS; the batch arrives now.
     const late = [600, 590].map((ago, k) => encodeLocation({ lat: 36.66 + k / 1000, lon: 117.04, ts: now - ago * 1000, status: 0b11, alarm: k === 0 ? 1 : 0 }));
     t.socket.write(t.frame(MSG.batch, encodeBatch(1, late)));
-    await until('the driver SOS alarm', () => s.app.alarms.active().some((a) => a.entityId === entityId && a.type === 'driverSos'));
+    await until('the driver SOS alarm', async () => (await s.app.alarms.active()).some((a) => a.entityId === entityId && a.type === 'driverSos'));
     expect(s.app.live.get(entityId)!.pos).toMatchObject({ lat: 36.67, lon: 117.05, ts: now });
     t.socket.destroy();
   });

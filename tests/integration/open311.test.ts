@@ -20,7 +20,7 @@ import type { DistrictPack } from '../../shared/district.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
 import { DistrictLocator } from '../../server/district/locator.ts';
 import { call, login } from './ops-http.ts';
-import { lixiaPack, startServer, type RunningServer } from './server-harness.ts';
+import { lixiaPack, startServer, storeEnv, type RunningServer } from './server-harness.ts';
 
 const ADMIN_PASSWORD = 'admin-password-for-tests';
 const PHOTO_MAX = 4096;
@@ -59,6 +59,10 @@ function specError(r: Res, status: number): string {
   expect(r.json).toEqual([{ code: status, description: expect.any(String) }]);
   return r.json[0].description as string;
 }
+/** Cases in the server's store, through its SQL layer (either driver). */
+async function caseCount(on: RunningServer): Promise<number> {
+  return (await on.app.store.sql.one<{ n: number }>('SELECT count(*) AS n FROM cases'))!.n;
+}
 
 let hotlineKey: string, hotlineKeyId: number;
 async function newKey(name: string, source: 'citizenPhoto' | 'hotline' = 'citizenPhoto'): Promise<{ id: number; key: string }> {
@@ -72,7 +76,7 @@ beforeAll(async () => {
   pack = await lixiaPack();
   const locator = new DistrictLocator(pack);
   locatorOf = () => locator;
-  s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
+  await s.app.store.access.createUser('disp1', await hashPassword('dispatcher-password'), 'dispatcher');
   admin = await login(s.url, 'admin', ADMIN_PASSWORD);
   disp = await login(s.url, 'disp1', 'dispatcher-password');
   spots = pack.grids.features.filter((_, i) => i % 7 === 0).map((g) => {
@@ -152,8 +156,8 @@ describe('POST requests', () => {
     expect(r.status, r.text).toBe(200);
     expect(r.json).toEqual([{ service_request_id: expect.stringMatching(/^LX-\d{8}-\d{4}$/), token: expect.stringMatching(/^[0-9a-f-]{36}$/), service_notice: '按规定 2 天内处置完毕', account_id: 'acct-9', rating_key: expect.any(String) }]);
     submitted = r.json[0];
-    const id = s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline'])!;
-    const c = s.app.cases.detail(id)!;
+    const id = (await s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline']))!;
+    const c = (await s.app.cases.detail(id))!;
     expect(c).toMatchObject({ source: 'hotline', itemCode: '13.01.006', description: '工地门口堆了 <很多> 建筑垃圾 & 渣土', stage: 'reported', location: { lon: at.lon, lat: at.lat } });
     expect(c.reportedBy).toBe(`open311-key-${hotlineKeyId}`);
     const keys = await call(s.url, admin, 'GET', '/api/open311-keys');
@@ -182,7 +186,7 @@ describe('POST requests', () => {
   });
 
   it('keeps the reporter\'s contact private: the staff read it, no public answer holds it', async () => {
-    const id = s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline'])!;
+    const id = (await s.app.open311.service['d'].repo.caseIdByCode(submitted.service_request_id, ['hotline']))!;
     const rep = await call(s.url, disp, 'GET', `/api/cases/${id}/reporter`);
     expect(rep.status).toBe(200);
     expect(rep.json).toMatchObject({ keyId: hotlineKeyId, source: 'hotline', contact: { first_name: '小明', last_name: '王', email: 'wang.xm@example.cn', phone: '+86 138 0000 1111', device_id: 'dev-77', account_id: 'acct-9' }, attributes: { volume: 'gt5' } });
@@ -247,7 +251,7 @@ describe('POST requests', () => {
     expect(r.status, r.text).toBe(200);
     const one = (await get(`${V2}/requests/${r.json[0].service_request_id}.json`)).json[0];
     expect(one.address).toBe(`${community.properties.name}东门外`);
-    const place = s.app.cases.detail(s.app.open311.service['d'].repo.caseIdByCode(one.service_request_id, ['hotline'])!)!.location;
+    const place = (await s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(one.service_request_id, ['hotline']))!))!.location;
     expect(place.communityCode).toBe(community.properties.code);
   });
 
@@ -255,12 +259,12 @@ describe('POST requests', () => {
     const p = spot();
     const form = { api_key: hotlineKey, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon), description: '绿化带里有一堆垃圾' };
     const first = await postForm(`${V2}/requests.json`, form);
-    const casesBefore = s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get();
+    const casesBefore = await caseCount(s);
     // 11 m away, the description with other spacing and punctuation
     const again = await postForm(`${V2}/requests.json`, { ...form, lat: String(p.lat + 0.0001), description: '绿化带里 有一堆垃圾！' });
     expect(again.status).toBe(200);
     expect(again.json).toEqual([{ service_request_id: first.json[0].service_request_id, token: first.json[0].token, service_notice: `已识别为重复提交，与 ${first.json[0].service_request_id} 为同一事项，未重复立案`, account_id: null, rating_key: null }]);
-    expect(s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get()).toBe(casesBefore);
+    expect(await caseCount(s)).toBe(casesBefore);
     const other = await postForm(`${V2}/requests.json`, { ...form, description: '绿化带里有两堆垃圾' });
     expect(other.json[0].service_request_id).not.toBe(first.json[0].service_request_id);
   });
@@ -275,7 +279,7 @@ describe('POST requests', () => {
     const r = await http('POST', `${V2}/requests.json`, fd);
     expect(r.status, r.text).toBe(200);
     const id = r.json[0].service_request_id as string;
-    const c = s.app.cases.detail(s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto'])!)!;
+    const c = (await s.app.cases.detail((await s.app.open311.service['d'].repo.caseIdByCode(id, ['citizenPhoto']))!))!;
     expect(c.source).toBe('citizenPhoto');
     expect(c.photos).toMatchObject([{ phase: 'before', contentType: 'image/jpeg' }]);
     const onDisk = readFileSync(join(s.dataDir, 'photos', String(c.id), `${c.photos[0]!.id}.jpg`));
@@ -299,14 +303,14 @@ describe('POST requests', () => {
       fd.append('media', new Blob([new Uint8Array(media)], { type }), 'x');
       return fd;
     };
-    const before = s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get();
+    const before = await caseCount(s);
     const big = Buffer.concat([JPEG.subarray(0, JPEG.length - 2), Buffer.alloc(PHOTO_MAX, 1), JPEG.subarray(JPEG.length - 2)]);
     expect(specError(await http('POST', `${V2}/requests.json`, form(big, 'image/jpeg')), 413)).toBe(`media: the photo is larger than ${PHOTO_MAX} bytes`);
     expect(specError(await http('POST', `${V2}/requests.json`, form(Buffer.from('%PDF-1.4 not a photo'), 'image/jpeg')), 415)).toBe('media: the file is not a JPEG, PNG or WebP image');
     const fd = form(JPEG, 'image/jpeg');
     fd.append('photo2', new Blob([new Uint8Array(JPEG)]), 'y.jpg');
     expect(specError(await http('POST', `${V2}/requests.json`, fd), 413)).toBe('media: send one photo per request');
-    expect(s.app.store.db.prepare('SELECT COUNT(*) FROM cases').pluck().get()).toBe(before);
+    expect(await caseCount(s)).toBe(before);
   });
 
   it('limits each key per minute with 429 and the spec\'s error; the report page\'s key per client address', async () => {
@@ -335,7 +339,7 @@ describe('a request follows its case to closure, and its reporter rates it', () 
     const p = spot();
     const sub = (await postForm(`${V2}/requests.json`, { api_key: pageKey, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon), description: '垃圾没人清', email: 'x@y.cn' })).json[0];
     const code = sub.service_request_id as string;
-    const id = s.app.open311.service['d'].repo.caseIdByCode(code, ['citizenPhoto'])!;
+    const id = (await s.app.open311.service['d'].repo.caseIdByCode(code, ['citizenPhoto']))!;
     const status = async () => (await get(`${V2}/requests/${code}.json?extensions=true`)).json[0];
     const rate = (fields: Record<string, string>) => postForm(`${V2}/requests/${code}/rating.json`, fields);
 
@@ -345,17 +349,17 @@ describe('a request follows its case to closure, and its reporter rates it', () 
     expect(await status()).toMatchObject({ status: 'open', status_notes: '已立案，等待派遣', expected_datetime: local(closure.dueTs) });
 
     const unit = pack.vehicles[0]!.id;
-    c = s.app.cases.dispatch(id, { unitId: unit, unitName: pack.vehicles[0]!.plate, dispatchedTs: Date.now(), etaTs: null, route: [], arrivedTs: null, by: 'disp1' }, { name: 'disp1', role: 'dispatcher' }, { version: c.version });
+    c = await s.app.cases.dispatch(id, { unitId: unit, unitName: pack.vehicles[0]!.plate, dispatchedTs: Date.now(), etaTs: null, route: [], arrivedTs: null, by: 'disp1' }, { name: 'disp1', role: 'dispatcher' }, { version: c.version });
     expect(await status()).toMatchObject({ status: 'open', status_notes: '已派遣处置' });
     expect(specError(await rate({ rating_key: sub.rating_key, score: '5' }), 409)).toBe(`request ${code} is not closed yet (dispatched to a crew): it can be rated once it is closed`);
 
     const crew = { name: unit, role: 'field' };
-    s.app.cases.unitStep(id, 'accept', crew);
-    s.app.cases.unitStep(id, 'arrive', { name: 'system', role: 'system' }, { unitId: unit });
+    await s.app.cases.unitStep(id, 'accept', crew);
+    await s.app.cases.unitStep(id, 'arrive', { name: 'system', role: 'system' }, { unitId: unit });
     const after = await fetch(`${s.url}/api/cases/${id}/photos?phase=after`, { method: 'POST', headers: { authorization: `Bearer ${disp}`, 'content-type': 'image/jpeg' }, body: new Uint8Array(JPEG) });
     expect(after.status).toBe(201);
     const afterId = ((await after.json()) as { id: string }).id;
-    s.app.cases.feedback(id, crew, { note: '已清理 张师傅', photoIds: [afterId] });
+    await s.app.cases.feedback(id, crew, { note: '已清理 张师傅', photoIds: [afterId] });
     const fb = await status();
     expect(fb).toMatchObject({ status: 'open', status_notes: '已处置，等待核查' });
     expect(fb.extended_attributes.after_media_urls).toEqual([expect.stringContaining(`/media/photos/${id}/${afterId}?exp=`)]);
@@ -408,7 +412,7 @@ describe('keys', () => {
     expect((await call(s.url, admin, 'DELETE', `/api/open311-keys/${k.id}`)).status).toBe(404);
     const p = spot();
     expect(specError(await postForm(`${V2}/requests.json`, { api_key: k.key, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon) }), 403)).toBe('api_key has been revoked');
-    const audit = s.app.store.db.prepare("SELECT action FROM audit WHERE target = ?").pluck().all(`open311Key:${k.id}`);
+    const audit = (await s.app.store.sql.query<{ action: string }>('SELECT action FROM audit WHERE target = $1 ORDER BY id', [`open311Key:${k.id}`])).map((r) => r.action);
     expect(audit).toEqual(['open311Key.create', 'open311Key.revoke']);
   });
 
@@ -438,9 +442,9 @@ describe('npm run admin -- open311-key', () => {
   });
 
   it('prints a key once that the server takes, with the source chosen', async () => {
-    const bad = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', 'x', '--source', 'media'], { env: { ...process.env, DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', 'x', '--source', 'media'], { env: { ...process.env, ...storeEnv(dataDir), DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(2);
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', '12345', '热线', '--source', 'hotline'], { env: { ...process.env, DATA_DIR: dataDir } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'open311-key', '12345', '热线', '--source', 'hotline'], { env: { ...process.env, ...storeEnv(dataDir), DATA_DIR: dataDir } });
     const key = /^(o311_\S+)$/m.exec(stdout)?.[1];
     expect(key, stdout).toBeDefined();
     expect(stdout).toContain('"12345 热线" (source hotline)');
@@ -449,10 +453,11 @@ describe('npm run admin -- open311-key', () => {
     const r = await fetch(`${other.url}${V2}/requests.json`, { method: 'POST', body: new URLSearchParams({ api_key: key!, service_code: '11.01.001', lat: String(p.lat), long: String(p.lon) }) });
     expect(r.status).toBe(200);
     const code = ((await r.json()) as { service_request_id: string }[])[0]!.service_request_id;
-    expect(other.app.store.db.prepare('SELECT source FROM cases WHERE code = ?').pluck().get(code)).toBe('hotline');
+    const sql = other.app.store.sql;
+    expect((await sql.one('SELECT source FROM cases WHERE code = $1', [code]))?.['source']).toBe('hotline');
     // stored as its SHA-256, never as itself
-    expect(other.app.store.db.prepare('SELECT key_hash FROM open311_keys WHERE name = ?').pluck().get('12345 热线')).toBe(createHash('sha256').update(key!).digest('hex'));
-    const stored = JSON.stringify(other.app.store.db.prepare('SELECT * FROM open311_keys').all()) + JSON.stringify(other.app.store.db.prepare('SELECT * FROM audit').all());
+    expect((await sql.one('SELECT key_hash FROM open311_keys WHERE name = $1', ['12345 热线']))?.['key_hash']).toBe(createHash('sha256').update(key!).digest('hex'));
+    const stored = JSON.stringify(await sql.query('SELECT * FROM open311_keys')) + JSON.stringify(await sql.query('SELECT * FROM audit'));
     expect(stored).not.toContain(key!);
   });
 });

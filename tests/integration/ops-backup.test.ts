@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { call, login } from './ops-http.ts';
-import { startServer, type RunningServer } from './server-harness.ts';
+import { startServer, storeEnv, TEST_DATABASE_URL, type RunningServer } from './server-harness.ts';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'ops-backup-admin-password';
 
 async function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, ...storeEnv(dataDir), DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -32,7 +32,24 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('backup and restore', () => {
+// On PostgreSQL the copy is pg_dump's and pg_restore's: the commands say so and touch nothing.
+describe.runIf(TEST_DATABASE_URL)('backup and restore on PostgreSQL', () => {
+  it('name pg_dump and pg_restore instead of copying a file', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cityops-backup-pg-'));
+    dirs.push(work);
+    const backup = await cli(work, 'backup', join(work, 'b.sqlite'));
+    expect(backup.code).toBe(2);
+    expect(backup.stderr).toContain('pg_dump -Fc');
+    expect(backup.stderr).not.toContain('postgres://');
+    expect(existsSync(join(work, 'b.sqlite'))).toBe(false);
+    const restore = await cli(work, 'restore', join(work, 'b.sqlite'));
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain('pg_restore');
+  });
+});
+
+// The SQLite file's own copy (the PostgreSQL pass runs the test above instead).
+describe.skipIf(TEST_DATABASE_URL)('backup and restore', () => {
   it('backs up a running server and restores into a new data dir with the same cases, users and tokens', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cityops-backup-'));
     dirs.push(work);

@@ -30,7 +30,7 @@ describe('storage across restarts', () => {
     // and the registry is live: the device's reports reach its entity
     const out = second.app.ingest.submit({ source: 'jt808', deviceId: '14450376202', ts: Date.now(), pos: { lon: 117.1, lat: 36.66, speed: 30 } });
     expect(out).toEqual({ accepted: true, entityId: 'muck-001' });
-    const audit = second.app.store.audit.recent().map((a) => a.action);
+    const audit = (await second.app.store.audit.recent()).map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['bootstrap', 'login', 'device.create']));
   });
 });

@@ -150,24 +150,24 @@ beforeAll(async () => {
   s = await startServer({ ADMIN_PASSWORD });
   const pack = await lixiaPack();
   const hash = await hashPassword(PASSWORD);
-  s.app.store.access.createUser('matrix.dispatcher', hash, 'dispatcher');
-  s.app.store.access.createUser('matrix.leader', hash, 'leader');
-  s.app.store.access.createUser('matrix.field', hash, 'field', Date.now(), pack.staff[0]!.id);
+  await s.app.store.access.createUser('matrix.dispatcher', hash, 'dispatcher');
+  await s.app.store.access.createUser('matrix.leader', hash, 'leader');
+  await s.app.store.access.createUser('matrix.field', hash, 'field', Date.now(), pack.staff[0]!.id);
   tokens.set('nobody', undefined);
   tokens.set('wall', s.firstStart!.wallToken);
-  tokens.set('admin', session('admin'));
-  for (const role of ['dispatcher', 'leader', 'field'] as const) tokens.set(role, session(`matrix.${role}`));
+  tokens.set('admin', await session('admin'));
+  for (const role of ['dispatcher', 'leader', 'field'] as const) tokens.set(role, await session(`matrix.${role}`));
 }, 60_000);
 
 /**
  * A session made in the store, as a login makes it: the login route allows ten calls a minute per
  * address, and the matrix calls it six times itself.
  */
-function session(username: string): string {
-  const user = s.app.store.access.findUser(username);
+async function session(username: string): Promise<string> {
+  const user = await s.app.store.access.findUser(username);
   if (!user) throw new Error(`no user ${username}`);
   const token = newToken();
-  s.app.store.access.createSession(token, user.id, 3_600_000);
+  await s.app.store.access.createSession(token, user.id, 3_600_000);
   return token;
 }
 afterAll(async () => s?.close());
@@ -221,7 +221,7 @@ describe('the HTTP role matrix', () => {
       const answers = new Map<Who, Answer>();
       for (const who of EVERYONE) {
         let token = tokens.get(who);
-        if (url === '/api/auth/logout' && who !== 'nobody' && who !== 'wall') token = session(who === 'admin' ? 'admin' : `matrix.${who}`);
+        if (url === '/api/auth/logout' && who !== 'nobody' && who !== 'wall') token = await session(who === 'admin' ? 'admin' : `matrix.${who}`);
         answers.set(who, await ask(method, url, token));
       }
       for (const who of EVERYONE) {

@@ -33,7 +33,7 @@ describe('the simulated past on the first start', () => {
   it('writes a day and a bit of cases and alarms before it is ready, in workflow order, once', async () => {
     const s = await startServer({ SIM_HISTORY_DAYS: '1', SIM_DUTY_OFFICER: 'off', ADMIN_PASSWORD });
     servers.push(s);
-    const db = s.app.store.db;
+    const sql = s.app.store.sql;
     // The server listens at once; the cases come in the background, their progress in /api/past.
     const early = (await pastOf(s));
     expect(early.past).toMatchObject({ days: 1 });
@@ -50,8 +50,8 @@ describe('the simulated past on the first start', () => {
     expect(new Date(fromTs + 8 * HOUR).getUTCHours()).toBe(0);
 
     const yesterday = localDate(fromTs + 12 * HOUR, 'Asia/Shanghai');
-    const rows = db.prepare('SELECT id, code, source, stage, created_ts, closed_ts, emergency FROM cases WHERE created_ts < ?').all(toTs) as
-      { id: number; code: string; source: string; stage: string; created_ts: number; closed_ts: number | null; emergency: number }[];
+    const rows = await sql.query<{ id: number; code: string; source: string; stage: string; created_ts: number; closed_ts: number | null; emergency: number }>(
+      'SELECT id, code, source, stage, created_ts, closed_ts, emergency FROM cases WHERE created_ts < $1', [toTs]);
     expect(health.past.cases).toBe(rows.length);
     const yCases = rows.filter((r) => localDate(r.created_ts, 'Asia/Shanghai') === yesterday);
     // 300 reports a day (SIM_REPORTS_PER_DAY) plus the 未诉先办 alarm types' cases (~230 a day).
@@ -63,9 +63,9 @@ describe('the simulated past on the first start', () => {
     for (const r of yCases.slice(0, 20)) expect(r.code).toContain(yesterday.replaceAll('-', ''));
     expect(yCases.filter((r) => r.closed_ts !== null).length / yCases.length).toBeGreaterThan(0.8);
 
-    const timeline = db.prepare('SELECT case_id, ts, action, actor, actor_role FROM case_timeline WHERE case_id = ? ORDER BY id');
     for (const c of yCases) {
-      const tl = timeline.all(c.id) as { ts: number; action: string; actor: string; actor_role: string }[];
+      const tl = await sql.query<{ ts: number; action: string; actor: string; actor_role: string }>(
+        'SELECT case_id, ts, action, actor, actor_role FROM case_timeline WHERE case_id = $1 ORDER BY id', [c.id]);
       expect(tl[0]!.action, c.code).toBe('report');
       expect(tl[0]!.ts).toBe(c.created_ts);
       for (let i = 1; i < tl.length; i++) expect(tl[i]!.ts, `${c.code} ${tl[i]!.action}`).toBeGreaterThanOrEqual(tl[i - 1]!.ts);
@@ -82,8 +82,8 @@ describe('the simulated past on the first start', () => {
       expect(tl.every((e) => e.ts < toTs)).toBe(true);
     }
     // 7123: every closed case's closure clock ended met or breached at its closing time, most met, some missed in a full month only.
-    const clocks = db.prepare(`SELECT k.state, k.end_ts, k.due_ts, c.closed_ts FROM sla_clocks k JOIN cases c ON c.id = k.case_id
-      WHERE k.kind = 'closure' AND c.closed_ts IS NOT NULL AND c.created_ts < ?`).all(toTs) as { state: string; end_ts: number; due_ts: number; closed_ts: number }[];
+    const clocks = await sql.query<{ state: string; end_ts: number; due_ts: number; closed_ts: number }>(`SELECT k.state, k.end_ts, k.due_ts, c.closed_ts FROM sla_clocks k JOIN cases c ON c.id = k.case_id
+      WHERE k.kind = 'closure' AND c.closed_ts IS NOT NULL AND c.created_ts < $1`, [toTs]);
     expect(clocks.length).toBeGreaterThan(300);
     for (const k of clocks) {
       expect(k.end_ts).toBe(k.closed_ts);
@@ -92,8 +92,8 @@ describe('the simulated past on the first start', () => {
     expect(clocks.filter((k) => k.state === 'met').length / clocks.length).toBeGreaterThan(0.9);
 
     // Alarms: raised, acknowledged (audited) and cleared within the window, on the day's order of magnitude.
-    const alarms = db.prepare('SELECT id, start_ts, ack_ts, ack_by, end_ts, active, case_id, type FROM alarms WHERE start_ts < ?').all(toTs) as
-      { id: number; start_ts: number; ack_ts: number | null; ack_by: string | null; end_ts: number; active: number; case_id: number | null; type: string }[];
+    const alarms = await sql.query<{ id: number; start_ts: number; ack_ts: number | null; ack_by: string | null; end_ts: number; active: number; case_id: number | null; type: string }>(
+      'SELECT id, start_ts, ack_ts, ack_by, end_ts, active, case_id, type FROM alarms WHERE start_ts < $1', [toTs]);
     expect(health.past.alarms).toBe(alarms.length);
     const yAlarms = alarms.filter((a) => localDate(a.start_ts, 'Asia/Shanghai') === yesterday);
     expect(yAlarms.length).toBeGreaterThan(2300);
@@ -106,13 +106,13 @@ describe('the simulated past on the first start', () => {
     }
     const acked = alarms.filter((a) => a.ack_ts !== null);
     expect(acked.length).toBeGreaterThan(50);
-    const audited = db.prepare("SELECT count(*) AS n FROM audit WHERE action = 'alarm.ack' AND ts < ?").get(toTs) as { n: number };
+    const audited = (await sql.one<{ n: number }>("SELECT count(*) AS n FROM audit WHERE action = 'alarm.ack' AND ts < $1", [toTs]))!;
     expect(audited.n).toBe(acked.length);
     // 未诉先办: overflowing bins opened their cases, linked both ways.
     const overflow = alarms.filter((a) => a.type === 'binOverflow');
     expect(overflow.length).toBeGreaterThan(50);
     expect(overflow.every((a) => a.case_id !== null)).toBe(true);
-    const linked = db.prepare('SELECT alarm_id, source FROM cases WHERE id = ?').get(overflow[0]!.case_id) as { alarm_id: number; source: string };
+    const linked = await sql.one('SELECT alarm_id, source FROM cases WHERE id = $1', [overflow[0]!.case_id]);
     expect(linked).toEqual({ alarm_id: overflow[0]!.id, source: 'iotAlarm' });
 
     // A restart (mid-positions, most likely) generates nothing again and keeps every row.
@@ -120,7 +120,7 @@ describe('the simulated past on the first start', () => {
     servers.pop();
     const again = await startServer({ SIM_HISTORY_DAYS: '1', SIM_DUTY_OFFICER: 'off', ADMIN_PASSWORD }, s.dataDir);
     servers.push(again);
-    const n = (again.app.store.db.prepare('SELECT count(*) AS n FROM cases WHERE created_ts < ?').get(toTs) as { n: number }).n;
+    const n = (await again.app.store.sql.one<{ n: number }>('SELECT count(*) AS n FROM cases WHERE created_ts < $1', [toTs]))!.n;
     expect(n).toBe(rows.length);
     const h2 = (await pastOf(again));
     expect(h2.past).toMatchObject({ fromTs, toTs, cases: rows.length, alarms: alarms.length });
@@ -131,12 +131,12 @@ describe('the simulated past on the first start', () => {
     const started = Date.now();
     const s = await startServer({ SIM_HISTORY_DAYS: '0', ADMIN_PASSWORD });
     servers.push(s);
-    const db = s.app.store.db;
-    expect(db.prepare('SELECT count(*) AS n FROM sim_past').get()).toEqual({ n: 0 });
+    const sql = s.app.store.sql;
+    expect(await sql.one('SELECT count(*) AS n FROM sim_past')).toEqual({ n: 0 });
     // The live district files its own cases and alarms from now on; none before the start.
-    expect(db.prepare('SELECT count(*) AS n FROM cases WHERE created_ts < ?').get(started)).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM alarms WHERE start_ts < ?').get(started)).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM history_track WHERE bucket < ?').get(Math.floor(started / 1000 / 600) * 600)).toEqual({ n: 0 });
+    expect(await sql.one('SELECT count(*) AS n FROM cases WHERE created_ts < $1', [started])).toEqual({ n: 0 });
+    expect(await sql.one('SELECT count(*) AS n FROM alarms WHERE start_ts < $1', [started])).toEqual({ n: 0 });
+    expect(await sql.one('SELECT count(*) AS n FROM history_track WHERE bucket < $1', [Math.floor(started / 1000 / 600) * 600])).toEqual({ n: 0 });
     expect((await pastOf(s)).past).toBeNull();
   }, 60_000);
 
@@ -149,10 +149,10 @@ describe('the simulated past on the first start', () => {
     const w = pastWindow(1, now, 0);
     let yields = 0;
     const make = (yieldNow?: () => Promise<void>) => new PastBackfill({
-      db: app.store.db, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
+      sql: app.store.sql, pack: app.district.pack, history: app.historyStore, seed: 7, days: 1, now: () => now, fineDays: 0,
       ...(yieldNow ? { yieldNow } : {}),
       connectivity: { staff: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, vehicle: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, muckTruck: { staleAfterMs: 60e3, offlineAfterMs: 600e3 }, toilet: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 }, bin: { staleAfterMs: 900e3, offlineAfterMs: 3600e3 } },
-      ops: { reportsPerDay: 300, codePrefix: 'LX', slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(), entities: app.live.all(), audit: app.store.audit, log: app.log },
+      ops: { reportsPerDay: 300, codePrefix: 'LX', slaSettings: app.slaSettings, alarmSettings: app.alarms.settings(), entities: app.live.all(), log: app.log },
       log: app.log,
     });
     // The first run stops (as at a close or a crash) part-way through the positions…
@@ -161,7 +161,7 @@ describe('the simulated past on the first start', () => {
       await new Promise<void>((r) => setImmediate(r));
       if (first.progress.phase === 'positions' && first.progress.positionsDone > 0.3) void first.stop();
     });
-    expect(first.prepare()).toBe(true);
+    expect(await first.prepare()).toBe(true);
     await first.runToEnd();
     expect(first.progress.phase).toBe('positions');
     const stoppedAt = first.progress.positionsUntil!;
@@ -169,19 +169,20 @@ describe('the simulated past on the first start', () => {
     expect(stoppedAt).toBeLessThan(w.tracksToMs);
     expect(yields).toBeGreaterThan(0);
     // …and the next start resumes at the last committed hour, without its cases again.
-    const casesAfterFirst = app.store.db.prepare('SELECT count(*) AS n FROM cases').get();
+    const cases = () => app.store.sql.one('SELECT count(*) AS n FROM cases');
+    const casesAfterFirst = await cases();
     const b = make();
-    expect(b.prepare()).toBe(true);
+    expect(await b.prepare()).toBe(true);
     expect(b.progress).toMatchObject({ phase: 'positions', positionsUntil: stoppedAt });
     await b.runToEnd();
     expect(b.progress).toMatchObject({ phase: 'done', positionsDone: 1, positionsUntil: w.tracksToMs });
-    expect(app.store.db.prepare('SELECT count(*) AS n FROM cases').get()).toEqual(casesAfterFirst);
+    expect(await cases()).toEqual(casesAfterFirst);
     // Nothing written twice: the roll-up counts every stored point once.
-    const stored = app.store.db.prepare('SELECT sum(n) AS n FROM history_track').get() as { n: number };
-    const rolled = app.store.db.prepare('SELECT sum(points) AS n FROM history_daily').get() as { n: number };
+    const stored = (await app.store.sql.one<{ n: number }>('SELECT sum(n) AS n FROM history_track'))!;
+    const rolled = (await app.store.sql.one<{ n: number }>('SELECT sum(points) AS n FROM history_daily'))!;
     expect(rolled.n).toBe(stored.n);
 
-    const daily = app.history.daily('2026-11-19', '2026-11-20');
+    const daily = await app.history.daily('2026-11-19', '2026-11-20');
     const days = new Set(daily.map((r) => r.day));
     expect(days).toEqual(new Set(['2026-11-19', '2026-11-20']));
     for (const kind of ['staff', 'vehicle', 'muckTruck', 'toilet', 'bin'] as const) {
@@ -192,27 +193,27 @@ describe('the simulated past on the first start', () => {
     expect(veh.reduce((a, r) => a + r.distanceM, 0)).toBeGreaterThan(1000 * 1000);
 
     const vehicle = app.live.all().find((e) => e.kind === 'vehicle')!;
-    const track = app.history.track(vehicle.id, w.fromMs, w.toMs);
+    const track = await app.history.track(vehicle.id, w.fromMs, w.toMs);
     expect(track.length).toBeGreaterThan(20);
     for (let i = 1; i < track.length; i++) expect(track[i]!.ts).toBeGreaterThanOrEqual(track[i - 1]!.ts);
     expect(track[0]!.ts).toBeGreaterThanOrEqual(w.fromMs);
     expect(track.at(-1)!.ts).toBeLessThan(w.tracksToMs);
     expect(track.some((p) => p.lon !== null && p.lon > 116.9 && p.lon < 117.3 && p.lat! > 36.5 && p.lat! < 36.8)).toBe(true);
     const bin = app.live.all().find((e) => e.kind === 'bin')!;
-    const fills = app.history.track(bin.id, w.fromMs, w.toMs).map((p) => (p.attrs as { fill: number }).fill);
+    const fills = (await app.history.track(bin.id, w.fromMs, w.toMs)).map((p) => (p.attrs as { fill: number }).fill);
     expect(fills.length).toBeGreaterThan(2);
     expect(fills.every((f) => f >= 0 && f <= 100)).toBe(true);
     expect(new Set(fills).size).toBeGreaterThan(1);
 
     // Cases of both days, none after the start.
-    const byDay = app.store.db.prepare(`SELECT date(created_ts / 1000 + 8 * 3600, 'unixepoch') AS day, count(*) AS n FROM cases GROUP BY day`).all();
-    expect(byDay.map((r: any) => r.day)).toEqual(['2026-11-19', '2026-11-20']);
+    const created = await app.store.sql.query<{ created_ts: number }>('SELECT created_ts FROM cases');
+    expect([...new Set(created.map((r) => localDate(r.created_ts, 'Asia/Shanghai')))].sort()).toEqual(['2026-11-19', '2026-11-20']);
 
     // Once: a second start finds the mark and does nothing.
-    const casesBefore = app.store.db.prepare('SELECT count(*) AS n FROM cases').get();
+    const casesBefore = await cases();
     const second = make();
-    expect(second.prepare()).toBe(false);
+    expect(await second.prepare()).toBe(false);
     expect(second.progress.phase).toBe('done');
-    expect(app.store.db.prepare('SELECT count(*) AS n FROM cases').get()).toEqual(casesBefore);
+    expect(await cases()).toEqual(casesBefore);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 /** A tiny district for the alarm rule tests: one grid, one road, one entity of each kind, hand-placed. */
 import Database from 'better-sqlite3';
 import { createAlarms, type AlarmsModule } from '../../server/alarms/alarms.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { entitiesFromPack } from '../../server/live/entities-from-pack.ts';
 import { connectivityPolicy, LiveState, type LiveReport } from '../../server/live/live-state.ts';
 import { DomainEvents } from '../../server/ops/domain-events.ts';
@@ -63,11 +64,12 @@ export interface Harness {
   raised: number[];
   changed: number[];
   report(id: string, r: LiveReport, at: number): void;
-  tick(at: number): void;
+  /** Runs the engine's tick and waits for the book's commits. */
+  tick(at: number): Promise<void>;
   activeTypes(id: string): string[];
 }
 
-export function harness(pack = tinyPack(), db = new Database(':memory:'), onTask?: (entityId: string) => boolean): Harness {
+export async function harness(pack = tinyPack(), db = new Database(':memory:'), onTask?: (entityId: string) => boolean): Promise<Harness> {
   migrate(db, MIGRATIONS);
   const mobile = { staleAfterMs: 60_000, offlineAfterMs: 300_000 };
   const live = new LiveState(entitiesFromPack(pack), connectivityPolicy(mobile, mobile));
@@ -77,12 +79,12 @@ export function harness(pack = tinyPack(), db = new Database(':memory:'), onTask
   const changed: number[] = [];
   events.on('alarm:raised', (id) => raised.push(id));
   events.on('alarm:changed', (id) => changed.push(id));
-  const mod = createAlarms({ db, live, pack, events, now: () => T0, onError: (err) => { throw err; }, ...(onTask ? { onTask } : {}) });
+  const mod = await createAlarms({ sql: new SqliteStore(db), live, pack, events, now: () => T0, onError: (err) => { throw err; }, ...(onTask ? { onTask } : {}) });
   mod.engine.start();
   return {
     live, mod, events, db, raised, changed,
     report: (id, r, at) => { live.apply(id, r, at); },
-    tick: (at) => mod.engine.tick(at),
+    tick: async (at) => { mod.engine.tick(at); await mod.book.settle(); },
     activeTypes: (id) => mod.book.activeTypesOf(id).sort(),
   };
 }

@@ -7,7 +7,7 @@ import type { DistrictPack } from '../../shared/district.ts';
 import { loadDistrictPack } from '../../server/district/load-pack.ts';
 import { DistrictLocator } from '../../server/district/locator.ts';
 import { openDatabase, type Db } from '../../server/store/database.ts';
-import { SqliteCasesRepo } from '../../server/cases/cases-repo.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { CasesService } from '../../server/cases/cases-service.ts';
 import { decide, decideRequest, type WorkflowAction } from '../../server/cases/workflow.ts';
 import { DomainEvents, type CaseTransition } from '../../server/ops/domain-events.ts';
@@ -114,129 +114,129 @@ describe('the cases service', () => {
     const events = new DomainEvents();
     events.on('case:transition', (tr) => transitions.push(tr));
     events.on('case:changed', (id) => changed.push(id));
-    svc = new CasesService({ repo: new SqliteCasesRepo(db), pack, locator: new DistrictLocator(pack), events, now: () => t, sla: () => undefined, codePrefix: 'LX' });
+    svc = new CasesService({ store: new SqliteStore(db), pack, locator: new DistrictLocator(pack), events, now: () => t, sla: () => undefined, codePrefix: 'LX' });
     const ring = pack.grids.features[100]!.geometry.coordinates[0]!;
     at = [(ring[0]![0] + ring[2]![0]) / 2, (ring[0]![1] + ring[2]![1]) / 2];
   });
   afterAll(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
 
   const assignment = (unitId = 'veh-0001'): CaseAssignment => ({ unitId, unitName: unitId, dispatchedTs: t, etaTs: t + 300_000, route: [], arrivedTs: null, by: 'disp1' });
-  const refusal = (fn: () => unknown): HttpError => { try { fn(); } catch (e) { return e as HttpError; } throw new Error('not refused'); };
+  const refusal = async (fn: () => Promise<unknown>): Promise<HttpError> => { try { await fn(); } catch (e) { return e as HttpError; } throw new Error('not refused'); };
 
-  it('numbers cases per local day of the district', () => {
-    const a = svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
-    const b = svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
+  it('numbers cases per local day of the district', async () => {
+    const a = await svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
+    const b = await svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
     expect([a.code, b.code]).toEqual(['LX-20261128-0001', 'LX-20261128-0002']);
     t += 24 * 3_600_000;
-    expect(svc.report({ source: 'media', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp).code).toBe('LX-20261129-0001');
+    expect((await svc.report({ source: 'media', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp)).code).toBe('LX-20261129-0001');
   });
 
-  it('assigns a street-level department\'s item to the street, another department\'s to the department', () => {
-    const street = svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
+  it('assigns a street-level department\'s item to the street, another department\'s to the department', async () => {
+    const street = await svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
     expect(street.assignedOrg).toBe(pack.grids.features[100]!.properties.streetCode);
-    expect(svc.report({ source: 'hotline', itemCode: '15.01.003', lon: at[0], lat: at[1] }, disp).assignedOrg).toBe('370102D07');
+    expect((await svc.report({ source: 'hotline', itemCode: '15.01.003', lon: at[0], lat: at[1] }, disp)).assignedOrg).toBe('370102D07');
   });
 
-  it('sends back with approval: the case is registered again, the unit released, and dispatch is told by an approve transition', () => {
-    const c = svc.report({ source: 'hotline', itemCode: '15.01.001', lon: at[0], lat: at[1], register: true }, disp);
-    svc.dispatch(c.id, assignment(), disp, {});
-    const asked = svc.request(c.id, 'sendBack', crew, { reason: '不属于本单位' });
+  it('sends back with approval: the case is registered again, the unit released, and dispatch is told by an approve transition', async () => {
+    const c = await svc.report({ source: 'hotline', itemCode: '15.01.001', lon: at[0], lat: at[1], register: true }, disp);
+    await svc.dispatch(c.id, assignment(), disp, {});
+    const asked = await svc.request(c.id, 'sendBack', crew, { reason: '不属于本单位' });
     const rid = asked.requests[0]!.id;
-    expect(refusal(() => svc.decide(c.id, rid, true, disp)).statusCode).toBe(403);
+    expect((await refusal(() => svc.decide(c.id, rid, true, disp))).statusCode).toBe(403);
     transitions.length = 0;
-    const done = svc.decide(c.id, rid, true, lead, '同意退回');
+    const done = await svc.decide(c.id, rid, true, lead, '同意退回');
     expect(done).toMatchObject({ stage: 'registered', assignment: null });
     expect(transitions).toEqual([{ caseId: c.id, action: 'approve', from: 'dispatched', to: 'registered', actor: 'lead1', at: t, data: { kind: 'sendBack', requestId: rid, unitId: 'veh-0001' } }]);
     expect(done.timeline.map((e) => e.action)).toEqual(['report', 'register', 'dispatch', 'requestSendBack', 'approve']);
   });
 
-  it('extends with the days asked, suspends and resumes, voids — each approved and in the timeline', () => {
-    const c = svc.report({ source: 'hotline', itemCode: '02.01.001', lon: at[0], lat: at[1], register: true }, disp);
-    const ext = svc.request(c.id, 'extension', disp, { reason: '材料未到', days: 2 });
-    expect(refusal(() => svc.request(c.id, 'extension', disp, { reason: 'again', days: 1 })).message).toBe(`request #${ext.requests[0]!.id} (extension) is already pending on this case`);
+  it('extends with the days asked, suspends and resumes, voids — each approved and in the timeline', async () => {
+    const c = await svc.report({ source: 'hotline', itemCode: '02.01.001', lon: at[0], lat: at[1], register: true }, disp);
+    const ext = await svc.request(c.id, 'extension', disp, { reason: '材料未到', days: 2 });
+    expect((await refusal(() => svc.request(c.id, 'extension', disp, { reason: 'again', days: 1 }))).message).toBe(`request #${ext.requests[0]!.id} (extension) is already pending on this case`);
     transitions.length = 0;
-    svc.decide(c.id, ext.requests[0]!.id, true, admin);
+    await svc.decide(c.id, ext.requests[0]!.id, true, admin);
     expect(transitions[0]).toMatchObject({ action: 'approve', data: { kind: 'extension', days: 2 } });
-    const sus = svc.request(c.id, 'suspension', disp, { reason: '等待' });
-    expect(svc.decide(c.id, sus.requests[1]!.id, true, lead).suspended).toBe(true);
-    expect(refusal(() => svc.dispatch(c.id, assignment(), disp, {})).message).toBe('cannot dispatch a suspended case (挂账) in stage registered: resume it first');
-    expect(svc.resume(c.id, disp, {}).suspended).toBe(false);
-    const v = svc.request(c.id, 'void', disp, { reason: '重复上报' });
-    const rejected = svc.decide(c.id, v.requests[2]!.id, false, lead);
+    const sus = await svc.request(c.id, 'suspension', disp, { reason: '等待' });
+    expect((await svc.decide(c.id, sus.requests[1]!.id, true, lead)).suspended).toBe(true);
+    expect((await refusal(() => svc.dispatch(c.id, assignment(), disp, {}))).message).toBe('cannot dispatch a suspended case (挂账) in stage registered: resume it first');
+    expect((await svc.resume(c.id, disp, {})).suspended).toBe(false);
+    const v = await svc.request(c.id, 'void', disp, { reason: '重复上报' });
+    const rejected = await svc.decide(c.id, v.requests[2]!.id, false, lead);
     expect(rejected.stage).toBe('registered');
-    const v2 = svc.request(c.id, 'void', disp, { reason: '重复上报' });
-    const voided = svc.decide(c.id, v2.requests[3]!.id, true, lead);
+    const v2 = await svc.request(c.id, 'void', disp, { reason: '重复上报' });
+    const voided = await svc.decide(c.id, v2.requests[3]!.id, true, lead);
     expect(voided.stage).toBe('voided');
     expect(voided.timeline.map((e) => e.action)).toEqual([
       'report', 'register', 'requestExtension', 'approve', 'requestSuspension', 'approve', 'resume', 'requestVoid', 'reject', 'requestVoid', 'approve',
     ]);
-    expect(svc.openCases().some((x) => x.id === c.id)).toBe(false);
+    expect((await svc.openCases()).some((x) => x.id === c.id)).toBe(false);
   });
 
-  it('counts a failed verification as rework and sends the case back to the unit', () => {
-    const c = svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1], register: true }, disp);
-    svc.dispatch(c.id, assignment(), disp, {});
-    svc.unitStep(c.id, 'accept', crew);
-    svc.feedback(c.id, crew, { note: 'done' });
-    expect(svc.transition(c.id, 'verifyFail', disp, { note: '未清理干净' }).stage).toBe('dispatched');
+  it('counts a failed verification as rework and sends the case back to the unit', async () => {
+    const c = await svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1], register: true }, disp);
+    await svc.dispatch(c.id, assignment(), disp, {});
+    await svc.unitStep(c.id, 'accept', crew);
+    await svc.feedback(c.id, crew, { note: 'done' });
+    expect((await svc.transition(c.id, 'verifyFail', disp, { note: '未清理干净' })).stage).toBe('dispatched');
     expect(db.prepare('SELECT rework_count FROM cases WHERE id = ?').pluck().get(c.id)).toBe(1);
   });
 
-  it('takes the reporting citizen\'s rating (评议) once, after closure; people still evaluate once', () => {
-    const c = svc.report({ source: 'citizenPhoto', itemCode: '11.01.001', lon: at[0], lat: at[1] }, citizen);
-    svc.transition(c.id, 'register', disp, {});
-    svc.dispatch(c.id, assignment(), disp, {});
-    svc.unitStep(c.id, 'accept', crew);
-    svc.feedback(c.id, crew, { note: 'done' });
-    svc.transition(c.id, 'verifyPass', disp, {});
-    expect([refusal(() => svc.rate(c.id, 4, null, citizen)).statusCode, refusal(() => svc.rate(c.id, 4, null, citizen)).message]).toEqual([409, 'cannot rate a case in stage verified (only from closed, evaluated)']);
-    svc.transition(c.id, 'close', disp, {});
-    expect(refusal(() => svc.rate(c.id, 6, null, citizen)).message).toBe('score must be an integer from 1 to 5');
-    expect(refusal(() => svc.rate(c.id, 4, null, lead)).statusCode).toBe(403);
+  it('takes the reporting citizen\'s rating (评议) once, after closure; people still evaluate once', async () => {
+    const c = await svc.report({ source: 'citizenPhoto', itemCode: '11.01.001', lon: at[0], lat: at[1] }, citizen);
+    await svc.transition(c.id, 'register', disp, {});
+    await svc.dispatch(c.id, assignment(), disp, {});
+    await svc.unitStep(c.id, 'accept', crew);
+    await svc.feedback(c.id, crew, { note: 'done' });
+    await svc.transition(c.id, 'verifyPass', disp, {});
+    expect([(await refusal(() => svc.rate(c.id, 4, null, citizen))).statusCode, (await refusal(() => svc.rate(c.id, 4, null, citizen))).message]).toEqual([409, 'cannot rate a case in stage verified (only from closed, evaluated)']);
+    await svc.transition(c.id, 'close', disp, {});
+    expect((await refusal(() => svc.rate(c.id, 6, null, citizen))).message).toBe('score must be an integer from 1 to 5');
+    expect((await refusal(() => svc.rate(c.id, 4, null, lead))).statusCode).toBe(403);
     t += 60_000;
-    const rated = svc.rate(c.id, 4, '清理得很干净', citizen);
+    const rated = await svc.rate(c.id, 4, '清理得很干净', citizen);
     expect(rated.stage).toBe('evaluated');
     expect(rated.citizenRating).toEqual({ score: 4, comment: '清理得很干净', ts: t });
     expect(rated.timeline.at(-1)).toMatchObject({ action: 'rate', actorRole: 'citizen', fromStage: 'closed', toStage: 'evaluated', data: { score: 4 } });
-    const again = refusal(() => svc.rate(c.id, 5, null, citizen));
+    const again = await refusal(() => svc.rate(c.id, 5, null, citizen));
     expect([again.statusCode, again.message]).toEqual([409, `case ${c.code} is already rated by its reporter`]);
-    const ev = svc.transition(c.id, 'evaluate', lead, { score: 3 });
+    const ev = await svc.transition(c.id, 'evaluate', lead, { score: 3 });
     expect([ev.stage, ev.evaluation?.score, ev.citizenRating?.score]).toEqual(['evaluated', 3, 4]);
-    expect(refusal(() => svc.transition(c.id, 'evaluate', lead, { score: 2 })).message).toBe(`case ${c.code} is already evaluated`);
+    expect((await refusal(() => svc.transition(c.id, 'evaluate', lead, { score: 2 }))).message).toBe(`case ${c.code} is already evaluated`);
   });
 
-  it('refuses a stale version with the versions named', () => {
-    const c = svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
-    svc.transition(c.id, 'register', disp, { version: 1 });
-    const err = refusal(() => svc.transition(c.id, 'verifyPass', disp, { version: 1 }));
+  it('refuses a stale version with the versions named', async () => {
+    const c = await svc.report({ source: 'hotline', itemCode: '11.01.001', lon: at[0], lat: at[1] }, disp);
+    await svc.transition(c.id, 'register', disp, { version: 1 });
+    const err = await refusal(() => svc.transition(c.id, 'verifyPass', disp, { version: 1 }));
     expect([err.statusCode, err.code, err.message]).toEqual([409, 'conflict', 'case changed since you loaded it (version 1, now 2)']);
   });
 
-  it('escalates level by level, once each, with a case:changed for every change', () => {
-    const c = svc.report({ source: 'hotline', itemCode: '15.01.003', lon: at[0], lat: at[1], register: true }, disp);
+  it('escalates level by level, once each, with a case:changed for every change', async () => {
+    const c = await svc.report({ source: 'hotline', itemCode: '15.01.003', lon: at[0], lat: at[1], register: true }, disp);
     changed.length = 0;
-    svc.escalate(c.id, 1, '街道', t);
-    svc.escalate(c.id, 1, '街道', t);
-    svc.escalate(c.id, 2, '区水务局', t);
-    const d = svc.detail(c.id)!;
+    await svc.escalate(c.id, 1, '街道', t);
+    await svc.escalate(c.id, 1, '街道', t);
+    await svc.escalate(c.id, 2, '区水务局', t);
+    const d = (await svc.detail(c.id))!;
     expect(d.escalationLevel).toBe(2);
     expect(d.timeline.filter((e) => e.action === 'escalate').map((e) => e.data)).toEqual([{ level: 1, notified: '街道' }, { level: 2, notified: '区水务局' }]);
     expect(changed).toEqual([c.id, c.id]);
   });
 
-  it('opens one registered case per alarm, an SOS as an emergency, and none for an unmapped type', () => {
+  it('opens one registered case per alarm, an SOS as an emergency, and none for an unmapped type', async () => {
     const alarm = {
       id: 77, type: 'staffSos' as const, severity: 'critical' as const, entityId: 'staff-0001', entityKind: 'staff' as const, entityName: '张三',
       orgCode: '370102001', gridId: pack.grids.features[100]!.properties.id, lon: at[0], lat: at[1], startTs: t, updateTs: t, endTs: null,
       active: true, ackBy: null, ackTs: null, clearedBy: null, detail: 'SOS', value: null, caseId: null, version: 1,
     };
-    const c = svc.openForAlarm(alarm)!;
+    const c = (await svc.openForAlarm(alarm))!;
     expect(c).toMatchObject({ source: 'iotAlarm', stage: 'registered', emergency: true, alarmId: 77, itemCode: '15.02.001' });
-    expect(svc.openForAlarm(alarm)!.id).toBe(c.id);
-    const noPos = svc.openForAlarm({ ...alarm, id: 78, type: 'binOverflow', lon: null, lat: null })!;
+    expect((await svc.openForAlarm(alarm))!.id).toBe(c.id);
+    const noPos = (await svc.openForAlarm({ ...alarm, id: 78, type: 'binOverflow', lon: null, lat: null }))!;
     expect(noPos.location.gridId).toBe(alarm.gridId);
     expect(noPos.emergency).toBe(false);
-    const bare = new CasesService({ repo: new SqliteCasesRepo(db), pack: { ...pack, taxonomy: { classes: [], items: [] } }, locator: new DistrictLocator(pack), events: new DomainEvents(), now: () => t, sla: () => undefined, codePrefix: 'LX' });
-    expect(bare.openForAlarm({ ...alarm, id: 79 })).toBeNull();
+    const bare = new CasesService({ store: new SqliteStore(db), pack: { ...pack, taxonomy: { classes: [], items: [] } }, locator: new DistrictLocator(pack), events: new DomainEvents(), now: () => t, sla: () => undefined, codePrefix: 'LX' });
+    expect((await bare.openForAlarm({ ...alarm, id: 79 }))).toBeNull();
   });
 });

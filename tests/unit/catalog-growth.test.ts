@@ -15,8 +15,8 @@ const newTruck = (id: string): AnyEntity => ({
 });
 
 describe('a catalog that grows at run time', () => {
-  it('the live state appends the entry at the next index, versioned like a change, and tells its listeners', () => {
-    const { live } = harness();
+  it('the live state appends the entry at the next index, versioned like a change, and tells its listeners', async () => {
+    const { live } = await harness();
     const size = live.size;
     const v0 = live.version;
     const seen: string[] = [];
@@ -30,8 +30,8 @@ describe('a catalog that grows at run time', () => {
     expect(live.changedSince(v0).map((x) => x.id)).toEqual(['rt-jt808-1']);
   });
 
-  it('the fan-out sends screens the new entries from what each holds, and the new row in the next delta', () => {
-    const { live } = harness();
+  it('the fan-out sends screens the new entries from what each holds, and the new row in the next delta', async () => {
+    const { live } = await harness();
     const fanOut = new LiveFanOut(live, () => T0);
     const { snapshot, version } = fanOut.snapshot();
     expect(fanOut.catalogSince(snapshot.catalog.length)).toBeNull();
@@ -50,13 +50,13 @@ describe('a catalog that grows at run time', () => {
     fanOut.unsubscribe();
   });
 
-  it('the alarm rules judge an entity added at run time like a pack one: raise, release, and time-based rules in the sweep', () => {
-    const h = harness();
+  it('the alarm rules judge an entity added at run time like a pack one: raise, release, and time-based rules in the sweep', async () => {
+    const h = await harness();
     const e = h.live.addEntity(newTruck('rt-jt808-9'), T0);
     h.report(e.id, { attrs: { sos: true }, pos: { ...northOf(0), ts: T0, speed: 0 } }, T0);
     expect(h.activeTypes(e.id)).toEqual(['driverSos']);
     h.report(e.id, { attrs: { sos: false }, pos: { ...northOf(0), ts: T0 + MIN, speed: 0 } }, T0 + MIN);
-    h.tick(T0 + 5 * MIN);
+    await h.tick(T0 + 5 * MIN);
     // Released and cleared after the hold: the engine knows its bit at an index past the start's catalog.
     expect(h.activeTypes(e.id)).toEqual([]);
     // Its lid open while moving: a muck-truck rule with per-index state.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../server/store/database.ts';
 import { AccessRepo, tokenHash } from '../../server/store/access-repo.ts';
 import { AuditRepo } from '../../server/store/audit-repo.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { LoginThrottle, type ThrottleRule } from '../../server/auth/login-throttle.ts';
 import { LoginChecker } from '../../server/auth/login.ts';
 import { hashPassword, verifyPassword } from '../../server/auth/passwords.ts';
@@ -18,9 +19,10 @@ let throttle: LoginThrottle;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'cityops-hardening-'));
   db = openDatabase(dir);
-  access = new AccessRepo(db);
-  audit = new AuditRepo(db);
-  throttle = new LoginThrottle(db);
+  const sql = new SqliteStore(db);
+  access = new AccessRepo(sql);
+  audit = new AuditRepo(sql);
+  throttle = new LoginThrottle(sql);
 });
 afterEach(() => {
   db.close();
@@ -36,7 +38,7 @@ describe('LoginChecker', () => {
     const checked: string[] = [];
     const verify = async (password: string, stored: string) => { checked.push(stored); return verifyPassword(password, stored); };
     const stored = await hashPassword('river-lamp-ferry-42');
-    const id = access.createUser('li', stored, 'dispatcher', T0);
+    const id = await access.createUser('li', stored, 'dispatcher', T0);
     const login = new LoginChecker({ access, throttle, verify, userRule, addressRule });
 
     expect(await login.attempt('nobody', 'river-lamp-ferry-42', '10.0.0.1', T0)).toEqual({ ok: false, reason: 'invalid' });
@@ -52,7 +54,7 @@ describe('LoginChecker', () => {
   });
 
   it('locks a user with doubling delays, whoever asks from wherever, and a success clears it', async () => {
-    access.createUser('li', await hashPassword('river-lamp-ferry-42'), 'dispatcher', T0);
+    await access.createUser('li', await hashPassword('river-lamp-ferry-42'), 'dispatcher', T0);
     const login = new LoginChecker({ access, throttle, userRule, addressRule });
     // Two free failures from two addresses, the third locks for 1 s, the fourth (after it) for 2 s.
     expect((await login.attempt('li', 'wrong-one-1234', '10.0.0.1', T0)).ok).toBe(false);
@@ -84,8 +86,8 @@ describe('LoginChecker', () => {
     await login.attempt('li', 'x-wrong-1234', '10.0.0.1', T0 + 1);
     // 60 s later the count starts again: this is failure 1, not 3.
     expect(await login.attempt('li', 'x-wrong-1234', '10.0.0.1', T0 + 60_001)).toEqual({ ok: false, reason: 'invalid' });
-    expect(throttle.lockedUntil(['user:li'], T0 + 60_002)).toBeUndefined();
-    expect(throttle.prune(T0 + 60_001 + 3_600_001)).toBe(2);
+    expect(await throttle.lockedUntil(['user:li'], T0 + 60_002)).toBeUndefined();
+    expect(await throttle.prune(T0 + 60_001 + 3_600_001)).toBe(2);
   });
 });
 
@@ -93,71 +95,71 @@ describe('AccessUpkeep', () => {
   it('emits each session and display token that ended since the last sweep, once past the overlap', async () => {
     const emitted: string[] = [];
     const upkeep = new AccessUpkeep({ access, audit, throttle, revoke: (k) => emitted.push(k), auditRetentionMs: 30 * 86_400_000 }, T0);
-    const li = access.createUser('li', 'x', 'dispatcher', T0);
-    const wang = access.createUser('wang', 'x', 'leader', T0);
-    const zhao = access.createUser('zhao', 'x', 'leader', T0);
-    access.createSession('expiring', li, 1000, T0); // ends T0+1000
-    access.createSession('long', li, 3_600_000, T0);
-    access.createSession('wang-1', wang, 3_600_000, T0);
-    access.createSession('zhao-1', zhao, 3_600_000, T0);
-    const wall = access.createDisplayToken('wall-secret', 'Wall', 'admin', T0);
+    const li = await access.createUser('li', 'x', 'dispatcher', T0);
+    const wang = await access.createUser('wang', 'x', 'leader', T0);
+    const zhao = await access.createUser('zhao', 'x', 'leader', T0);
+    await access.createSession('expiring', li, 1000, T0); // ends T0+1000
+    await access.createSession('long', li, 3_600_000, T0);
+    await access.createSession('wang-1', wang, 3_600_000, T0);
+    await access.createSession('zhao-1', zhao, 3_600_000, T0);
+    const wall = await access.createDisplayToken('wall-secret', 'Wall', 'admin', T0);
 
-    expect(upkeep.sweep(T0 + 500)).toBe(0);
-    expect(upkeep.sweep(T0 + 1500)).toBe(1);
+    expect(await upkeep.sweep(T0 + 500)).toBe(0);
+    expect(await upkeep.sweep(T0 + 1500)).toBe(1);
     expect(emitted).toEqual([`session:${tokenHash('expiring')}`]);
 
     // The CLI (another process) resets wang's password; an admin disables zhao; a wall token is revoked.
-    access.setPassword(wang, 'y', T0 + 2000);
+    await access.setPassword(wang, 'y', T0 + 2000);
     db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(T0 + 2100, zhao);
-    access.revokeDisplayToken(wall, T0 + 2200);
+    await access.revokeDisplayToken(wall, T0 + 2200);
     emitted.length = 0;
-    upkeep.sweep(T0 + 3000);
+    await upkeep.sweep(T0 + 3000);
     expect(emitted.sort()).toEqual([`display:${wall}`, `session:${tokenHash('expiring')}`, `session:${tokenHash('wang-1')}`, `session:${tokenHash('zhao-1')}`].sort());
     // The next sweep still overlaps; once its window starts after the last end nothing is emitted again.
-    upkeep.sweep(T0 + 3000 + SWEEP_OVERLAP_MS);
+    await upkeep.sweep(T0 + 3000 + SWEEP_OVERLAP_MS);
     emitted.length = 0;
-    upkeep.sweep(T0 + 3000 + 2 * SWEEP_OVERLAP_MS);
+    await upkeep.sweep(T0 + 3000 + 2 * SWEEP_OVERLAP_MS);
     expect(emitted).toEqual([]);
     // li's long session never ended.
-    expect(access.sessionUser('long', T0 + 3000 + 2 * SWEEP_OVERLAP_MS)?.username).toBe('li');
+    expect((await access.sessionUser('long', T0 + 3000 + 2 * SWEEP_OVERLAP_MS))?.username).toBe('li');
   });
 
-  it('prunes ended sessions after a day, audit entries past retention and stale counters', () => {
+  it('prunes ended sessions after a day, audit entries past retention and stale counters', async () => {
     const upkeep = new AccessUpkeep({ access, audit, throttle, revoke: () => {}, auditRetentionMs: 30 * 86_400_000 }, T0);
-    const li = access.createUser('li', 'x', 'dispatcher', T0);
-    access.createSession('old', li, 1000, T0);
-    access.createSession('live', li, 90 * 86_400_000, T0);
-    audit.record('li', 'case.create', 'case:1', undefined, T0);
-    audit.record('li', 'case.create', 'case:2', undefined, T0 + 10 * 86_400_000);
-    throttle.recordFailure('user:li', { freeFailures: 0, baseDelayMs: 1000, maxDelayMs: 1000, forgetAfterMs: 1000 }, T0);
+    const li = await access.createUser('li', 'x', 'dispatcher', T0);
+    await access.createSession('old', li, 1000, T0);
+    await access.createSession('live', li, 90 * 86_400_000, T0);
+    await audit.record({ actor: 'li', action: 'case.create', target: 'case:1', ts: T0 });
+    await audit.record({ actor: 'li', action: 'case.create', target: 'case:2', ts: T0 + 10 * 86_400_000 });
+    await throttle.recordFailure('user:li', { freeFailures: 0, baseDelayMs: 1000, maxDelayMs: 1000, forgetAfterMs: 1000 }, T0);
     const now = T0 + 30 * 86_400_000 + 1;
-    expect(upkeep.prune(now)).toEqual({ sessions: 1, audit: 1, throttle: 1 });
-    expect(audit.query({ limit: 10 }).entries.map((e) => e.target)).toEqual(['case:2']);
-    expect(access.sessionUser('live', now)?.username).toBe('li');
+    expect(await upkeep.prune(now)).toEqual({ sessions: 1, audit: 1, throttle: 1 });
+    expect((await audit.query({ limit: 10 })).entries.map((e) => e.target)).toEqual(['case:2']);
+    expect((await access.sessionUser('live', now))?.username).toBe('li');
     expect(ENDED_SESSION_KEEP_MS).toBe(86_400_000);
   });
 });
 
 describe('AuditRepo.query', () => {
-  it('filters by actor, action prefix, target prefix and time, and pages by id', () => {
+  it('filters by actor, action prefix, target prefix and time, and pages by id', async () => {
     const rows: [string, string, string, number][] = [
       ['li', 'case.create', 'case:1', T0], ['li', 'case.dispatch', 'case:1', T0 + 1], ['wang', 'case.close', 'case:10', T0 + 2],
       ['wang', 'alarm.ack', 'alarm:3', T0 + 3], ['li', 'request.write', '/api/cases/1_x', T0 + 4], ['li', 'casex', 'case%', T0 + 5],
     ];
-    for (const [actor, action, target, ts] of rows) audit.record(actor, action, target, { n: ts - T0 }, ts);
-    const targets = (f: Parameters<AuditRepo['query']>[0]) => audit.query(f).entries.map((e) => e.target);
-    expect(targets({ limit: 10, actor: 'wang' })).toEqual(['alarm:3', 'case:10']);
-    expect(targets({ limit: 10, action: 'case.' })).toEqual(['case:10', 'case:1', 'case:1']);
-    expect(targets({ limit: 10, action: 'case*' })).toEqual(['case%', 'case:10', 'case:1', 'case:1']);
-    expect(targets({ limit: 10, action: 'case.close' })).toEqual(['case:10']);
+    for (const [actor, action, target, ts] of rows) await audit.record({ actor, action, target, detail: { n: ts - T0 }, ts });
+    const targets = async (f: Parameters<AuditRepo['query']>[0]) => (await audit.query(f)).entries.map((e) => e.target);
+    expect(await targets({ limit: 10, actor: 'wang' })).toEqual(['alarm:3', 'case:10']);
+    expect(await targets({ limit: 10, action: 'case.' })).toEqual(['case:10', 'case:1', 'case:1']);
+    expect(await targets({ limit: 10, action: 'case*' })).toEqual(['case%', 'case:10', 'case:1', 'case:1']);
+    expect(await targets({ limit: 10, action: 'case.close' })).toEqual(['case:10']);
     // LIKE's wildcards in the filter match themselves only.
-    expect(targets({ limit: 10, target: 'case%' })).toEqual(['case%']);
-    expect(targets({ limit: 10, target: '/api/cases/1_' })).toEqual(['/api/cases/1_x']);
-    expect(targets({ limit: 10, target: 'case:1' })).toEqual(['case:10', 'case:1', 'case:1']);
-    expect(targets({ limit: 10, from: T0 + 2, to: T0 + 4 })).toEqual(['alarm:3', 'case:10']);
-    const first = audit.query({ limit: 4 });
+    expect(await targets({ limit: 10, target: 'case%' })).toEqual(['case%']);
+    expect(await targets({ limit: 10, target: '/api/cases/1_' })).toEqual(['/api/cases/1_x']);
+    expect(await targets({ limit: 10, target: 'case:1' })).toEqual(['case:10', 'case:1', 'case:1']);
+    expect(await targets({ limit: 10, from: T0 + 2, to: T0 + 4 })).toEqual(['alarm:3', 'case:10']);
+    const first = await audit.query({ limit: 4 });
     expect(first.entries.map((e) => e.detail)).toEqual([{ n: 5 }, { n: 4 }, { n: 3 }, { n: 2 }]);
-    const second = audit.query({ limit: 4, before: first.nextBefore! });
+    const second = await audit.query({ limit: 4, before: first.nextBefore! });
     expect(second.entries.map((e) => e.detail)).toEqual([{ n: 1 }, { n: 0 }]);
     expect(second.nextBefore).toBeNull();
   });

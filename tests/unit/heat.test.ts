@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { AlarmRepo } from '../../server/alarms/alarm-repo.ts';
 import { HeatEventQueries } from '../../server/heat/event-queries.ts';
 import { EventSlices } from '../../server/heat/event-slices.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import type { Alarm } from '../../shared/alarms.ts';
 
 // A 0.01° × 0.01° box at 36.6° N. By hand (R = 6,371,008.8 m): 1° of latitude = 111,195.08 m, so a
@@ -123,12 +124,12 @@ describe('unit dwell slices', () => {
     const points: HistoryPoint[] = [];
     for (let t = H0 - 3_600_000; t <= H0 + 3 * 3_600_000; t += 60_000) points.push({ ts: t, lon: cellA[0], lat: cellA[1], status: 'onDuty', connectivity: 'online', attrs: {} });
     const port: Pick<HistoryPort, 'window' | 'daily'> = {
-      window(from, to) {
+      async window(from, to) {
         calls.push([from, to]);
         return new Map([['staff-0001', points.filter((p) => p.ts >= from && p.ts <= to)]]);
       },
       // The roll-up: units' points only on the local day 2026-11-28 (H0 − 1 h … H0 + 3 h is 07:00–11:00 in Jinan); bins every day.
-      daily(fromDay, toDay) {
+      async daily(fromDay, toDay) {
         return fromDay <= '2026-11-28' && toDay >= '2026-11-28'
           ? [{ day: '2026-11-28', orgCode: '370102001', kind: 'staff', reports: 240, points: 240, distanceM: 0, onlineS: 14_400 }, { day: '2026-11-28', orgCode: '370102001', kind: 'bin', reports: 9, points: 9, distanceM: 0, onlineS: 0 }]
           : [{ day: fromDay, orgCode: '370102001', kind: 'bin', reports: 3, points: 3, distanceM: 0, onlineS: 0 }];
@@ -137,67 +138,67 @@ describe('unit dwell slices', () => {
     return { port: port as HistoryPort, calls };
   }
 
-  it('sums whole hours, computes a final hour once and a running one at most once a minute', () => {
+  it('sums whole hours, computes a final hour once and a running one at most once a minute', async () => {
     let now = H0 + 5 * 3_600_000;
     const { port, calls } = fakeHistory();
     const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
     expect(UnitDwell.align(H0 + 1, H0 + SLICE_MS + 1)).toEqual({ from: H0, to: H0 + 2 * SLICE_MS });
     const w = new Float64Array(9 * 12);
-    d.addTo(H0, H0 + 2 * SLICE_MS, w);
+    await d.addTo(H0, H0 + 2 * SLICE_MS, w);
     // Standing in cell 0 the whole two hours: 7,200 s; each hour read with 5 min either side.
     expect(w[0]).toBe(7200);
     expect(calls).toEqual([[H0 + SLICE_MS - 300_000, H0 + 2 * SLICE_MS + 300_000], [H0 - 300_000, H0 + SLICE_MS + 300_000]]); // newest first
-    d.addTo(H0, H0 + 2 * SLICE_MS, w);
+    await d.addTo(H0, H0 + 2 * SLICE_MS, w);
     expect(w[0]).toBe(14_400);
     expect(calls).toHaveLength(2); // from memory
 
     // An hour still running (or not yet settled in history) is recomputed after a minute.
     now = H0 + 3 * SLICE_MS + 60_000;
-    d.addTo(H0 + 2 * SLICE_MS, H0 + 3 * SLICE_MS, new Float64Array(9 * 12));
-    d.addTo(H0 + 2 * SLICE_MS, H0 + 3 * SLICE_MS, new Float64Array(9 * 12));
+    await d.addTo(H0 + 2 * SLICE_MS, H0 + 3 * SLICE_MS, new Float64Array(9 * 12));
+    await d.addTo(H0 + 2 * SLICE_MS, H0 + 3 * SLICE_MS, new Float64Array(9 * 12));
     expect(calls).toHaveLength(3);
     now += 61_000;
-    d.addTo(H0 + 2 * SLICE_MS, H0 + 3 * SLICE_MS, new Float64Array(9 * 12));
+    await d.addTo(H0 + 2 * SLICE_MS, H0 + 3 * SLICE_MS, new Float64Array(9 * 12));
     expect(calls).toHaveLength(4);
   });
 
-  it('warms final hours newest first and keeps at most its capacity', () => {
+  it('warms final hours newest first and keeps at most its capacity', async () => {
     const now = H0 + 3 * SLICE_MS + 400_000;
     const { port, calls } = fakeHistory();
     const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000, capacity: 2 });
     // Final: hours ending by now − 5 min − 15 s, i.e. H0+2h (ends H0+3h) is final; the running hour H0+3h is not.
-    expect(d.warm(H0, now, 0)).toBe(0); // no budget, no work
-    expect(d.warm(H0, now, 1000)).toBe(3);
+    expect(await d.warm(H0, now, 0)).toBe(0); // no budget, no work
+    expect(await d.warm(H0, now, 1000)).toBe(3);
     expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + 2 * SLICE_MS, H0 + SLICE_MS, H0]);
     expect(d.size).toBe(2); // the oldest computed went first
   });
 
-  it('leaves the hours a request has no time for to the warmer, and says how many', () => {
+  it('leaves the hours a request has no time for to the warmer, and says how many', async () => {
     const now = H0 + 5 * SLICE_MS;
     const { port, calls } = fakeHistory();
     const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
     const w = new Float64Array(9 * 12);
-    expect(d.addTo(H0, H0 + 2 * SLICE_MS, w, 0)).toBe(2);
+    expect(await d.addTo(H0, H0 + 2 * SLICE_MS, w, 0)).toBe(2);
     expect(calls).toHaveLength(0);
     expect(w[0]).toBe(0);
     expect(d.backlog).toBe(2);
-    expect(d.warmWanted(10_000)).toBe(2);
+    expect(await d.warmWanted(10_000)).toBe(2);
     expect(calls.map(([from]) => from + 300_000)).toEqual([H0 + SLICE_MS, H0]); // newest first
     expect(d.backlog).toBe(0);
-    expect(d.addTo(H0, H0 + 2 * SLICE_MS, w, 0)).toBe(0);
+    expect(await d.addTo(H0, H0 + 2 * SLICE_MS, w, 0)).toBe(0);
     expect(w[0]).toBe(7200);
     expect(d.bytes).toBe(2 * 8); // one cell an hour
   });
 
-  it('skips hours of local days without any unit point in the roll-up, without decoding them', () => {
+  it('skips hours of local days without any unit point in the roll-up, without decoding them', async () => {
     const now = H0 + 10 * DAY_MS;
     const { port, calls } = fakeHistory();
     const d = new UnitDwell(port, g, { now: () => now, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
     const w = new Float64Array(9 * 12);
     // Two days before (only bins reported) and the 28th's first two hours (07:00–08:00 local has points from H0 − 1 h).
-    d.addTo(H0 - 2 * DAY_MS, H0 - 2 * DAY_MS + 3 * SLICE_MS, w);
+    await d.addTo(H0 - 2 * DAY_MS, H0 - 2 * DAY_MS + 3 * SLICE_MS, w);
     expect(calls).toHaveLength(0);
-    d.addTo(H0 - SLICE_MS, H0 + SLICE_MS, w);
+    await d.addTo(H0 - SLICE_MS, H0 + SLICE_MS, w);
     expect(calls).toHaveLength(2);
     expect(w[0]).toBe(7200);
   });
@@ -214,52 +215,103 @@ describe('event slices (cases and alarms per hour)', () => {
     detail: '', value: null, caseId: null, version: 1,
   });
 
-  it('adds the edges from the store and whole hours from memory, by street, and recomputes hours a late row falls in', () => {
+  it('adds the edges from the store and whole hours from memory, by street, and recomputes hours a late row falls in', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const repo = new AlarmRepo(db);
-    repo.insert(alarm('370102001', cell0, T + 30 * M)); // in the window's first, partial hour
-    repo.insert(alarm('370102002', cell0, T + 75 * M));
-    repo.insert(alarm('370102001', cell3, T + 170 * M));
-    repo.insert(alarm('370102001', null, T + 175 * M)); // no position: not on the map
-    repo.insert(alarm('370102001', cell3, T + 185 * M)); // after the window
-    repo.insert(alarm('370102001', cell3, T + 19 * M)); // before the window
-    const slices = new EventSlices(new HeatEventQueries(db), 'alarms', g, ['370102001', '370102002'], { now: () => T + 10 * 3_600_000, settleMs: 10_000 });
-    const sum = (street?: string) => {
+    const sql = new SqliteStore(db);
+    const repo = new AlarmRepo(sql);
+    await repo.insert(alarm('370102001', cell0, T + 30 * M)); // in the window's first, partial hour
+    await repo.insert(alarm('370102002', cell0, T + 75 * M));
+    await repo.insert(alarm('370102001', cell3, T + 170 * M));
+    await repo.insert(alarm('370102001', null, T + 175 * M)); // no position: not on the map
+    await repo.insert(alarm('370102001', cell3, T + 185 * M)); // after the window
+    await repo.insert(alarm('370102001', cell3, T + 19 * M)); // before the window
+    const slices = new EventSlices(new HeatEventQueries(sql), 'alarms', g, ['370102001', '370102002'], { now: () => T + 10 * 3_600_000, settleMs: 10_000 });
+    const sum = async (street?: string) => {
       const w = new Float64Array(9 * 12);
-      slices.addTo(T + 20 * M, T + 180 * M, w, street);
+      await slices.addTo(T + 20 * M, T + 180 * M, w, street);
       return [w[0], w[3], w.reduce((a, b) => a + b, 0)];
     };
-    expect(sum()).toEqual([2, 1, 3]);
+    expect(await sum()).toEqual([2, 1, 3]);
     expect(slices.stats.computed).toBe(2); // 01:00 and 02:00; 00:20–01:00 read as an edge
     // Street × local hour (T is 08:00 in Jinan), every alarm, the one without a position too: 08:30 in 001; 09:15 in 002; 10:50 and 10:55 in 001.
-    const m = streetHourMatrix(slices.quarterCounts(T + 20 * M, T + 180 * M), ['370102001', '370102002'], new QuarterCalendar('Asia/Shanghai'));
+    const m = streetHourMatrix(await slices.quarterCounts(T + 20 * M, T + 180 * M), ['370102001', '370102002'], new QuarterCalendar('Asia/Shanghai'));
     const expected = [new Array(24).fill(0), new Array(24).fill(0)];
     expected[0]![8] = 1; expected[0]![10] = 2; expected[1]![9] = 1;
     expect(m).toEqual(expected);
     expect(slices.stats.computed).toBe(2); // from the same hours
-    expect(sum('370102001')).toEqual([1, 1, 2]);
-    expect(sum('370102002')).toEqual([1, 0, 1]);
+    expect(await sum('370102001')).toEqual([1, 1, 2]);
+    expect(await sum('370102002')).toEqual([1, 0, 1]);
     expect(slices.stats.computed).toBe(2);
-    repo.insert(alarm('370102002', cell3, T + 90 * M)); // written late, in a cached hour
-    expect(sum()).toEqual([2, 2, 4]);
+    await repo.insert(alarm('370102002', cell3, T + 90 * M)); // written late, in a cached hour
+    expect(await sum()).toEqual([2, 2, 4]);
     expect(slices.stats.invalidated).toBe(2);
     expect(slices.stats.computed).toBe(4);
   });
 
-  it('reads an hour not yet settled from the store every time', () => {
+  it('reads an hour not yet settled from the store every time', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const repo = new AlarmRepo(db);
+    const sql = new SqliteStore(db);
     let now = T + 2 * 3_600_000 + 5_000; // 5 s after 02:00: the hour 01:00 may still get rows
-    const slices = new EventSlices(new HeatEventQueries(db), 'alarms', g, ['370102001'], { now: () => now, settleMs: 10_000 });
-    const count = () => { const w = new Float64Array(9 * 12); slices.addTo(T, T + 2 * 3_600_000, w); return w[0]; };
-    expect(count()).toBe(0);
+    const slices = new EventSlices(new HeatEventQueries(sql), 'alarms', g, ['370102001'], { now: () => now, settleMs: 10_000 });
+    const count = async () => { const w = new Float64Array(9 * 12); await slices.addTo(T, T + 2 * 3_600_000, w); return w[0]; };
+    expect(await count()).toBe(0);
     expect(slices.stats.computed).toBe(1); // 00:00 only
     // A batch written at 02:00:06 with a row of 01:59: that hour is read from the store until it settles, so the row counts.
     now += 1000;
-    db.prepare('INSERT INTO alarms (type, severity, entity_id, entity_kind, entity_name, org_code, grid_id, lon, lat, start_ts, update_ts, active, detail, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,1)')
-      .run('deviceOffline', 'minor', 'bin-x', 'bin', 'b', '370102001', 'g', cell0[0], cell0[1], T + 119 * M, T + 119 * M, '');
-    expect(count()).toBe(1);
+    await new AlarmRepo(sql).insert({ ...alarm('370102001', cell0, T + 119 * M), entityId: 'bin-x', endTs: null });
+    expect(await count()).toBe(1);
+  });
+});
+
+describe('event slices read while other calls run', () => {
+  const T = Date.UTC(2026, 10, 27, 0);
+  const at = [117 + 0.5 * D_LON, 36.6 + 0.5 * D_LAT] as const;
+
+  it('answers every hour of its window when another call evicts a held one while it awaits the store', async () => {
+    // One event in each of the first two hours; the store answers the read of the second hour only when let go.
+    let letGo: () => void = () => {};
+    const gate = new Promise<void>((r) => { letGo = r; });
+    const queries = {
+      maxId: async () => 0,
+      earliestSince: async () => null,
+      byStreetQuarter: async () => [],
+      rows: async (_kind: string, from: number, to: number) => {
+        if (from <= T + SLICE_MS && T + SLICE_MS < to) await gate;
+        return [T + 10 * 60_000, T + SLICE_MS + 10 * 60_000].filter((ts) => ts >= from && ts < to).map((ts) => [at[0], at[1], '370102001', ts] as [number, number, string, number]);
+      },
+    } as unknown as HeatEventQueries;
+    const slices = new EventSlices(queries, 'alarms', g, ['370102001'], { now: () => T + 10 * SLICE_MS, settleMs: 10_000, capacity: 1 });
+    const w0 = new Float64Array(9 * 12);
+    await slices.addTo(T, T + SLICE_MS, w0);                       // holds hour 0
+    expect(w0[0]).toBe(1);
+    const w = new Float64Array(9 * 12);
+    const both = slices.addTo(T, T + 2 * SLICE_MS, w);             // hour 0 held, hour 1 read (waits)
+    await slices.addTo(T + 5 * SLICE_MS, T + 6 * SLICE_MS, new Float64Array(9 * 12)); // evicts hour 0 (capacity 1)
+    letGo();
+    await both;
+    expect(w[0]).toBe(2);
+  });
+});
+
+describe('unit dwell read while other calls run', () => {
+  it('decodes an hour once when the warmer and a request ask for it at once', async () => {
+    const H0 = Date.UTC(2026, 10, 28, 0);
+    const points: HistoryPoint[] = [0, 30, 59].map((m) => ({ ts: H0 + m * 60_000, lon: 117.0005, lat: 36.6004, status: 'onDuty', connectivity: 'online', attrs: {} }));
+    let reads = 0;
+    const port = {
+      window: async () => { reads++; await new Promise((r) => setTimeout(r, 5)); return new Map([['staff-0001', points]]); },
+      daily: async () => [{ day: '2026-11-28', orgCode: '370102001', kind: 'staff' as const, reports: 3, points: 3, distanceM: 0, onlineS: 3540 }],
+      track: async () => [], positionsAt: async () => [], lastKnown: async () => [],
+    } satisfies HistoryPort;
+    const d = new UnitDwell(port, g, { now: () => H0 + 5 * SLICE_MS, timeZone: 'Asia/Shanghai', maxGapMs: 300_000, settleMs: 15_000 });
+    const a = new Float64Array(9 * 12);
+    const b = new Float64Array(9 * 12);
+    await Promise.all([d.addTo(H0, H0 + SLICE_MS, a), d.warm(H0, H0 + SLICE_MS, 1000), d.addTo(H0, H0 + SLICE_MS, b)]);
+    expect(reads).toBe(1);
+    expect(d.stats.computed).toBe(1);
+    // Points at 0, 30 and 59 min, each credited at most the 5-min gap: 5 + 5 + 1 (to the hour's end) minutes in cell 0, for both requests.
+    expect([a[0], b[0]]).toEqual([660, 660]);
   });
 });

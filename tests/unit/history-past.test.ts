@@ -11,16 +11,17 @@ import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { HistoryStore, type PastEntry } from '../../server/history/history-store.ts';
 import type { TrackPoint } from '../../server/history/track-codec.ts';
 import { pastWindow } from '../../server/sim/past/backfill.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 
 // 2026-11-27 23:50 in Jinan (UTC+8): the points cross local midnight.
 const T0 = Date.UTC(2026, 10, 27, 15, 50, 0) / 1000;
 const LON = 117_020_000;
 const LAT = 36_660_000;
 
-function store() {
+async function store() {
   const db = new Database(':memory:');
   migrate(db, MIGRATIONS);
-  return { db, history: new HistoryStore(db, { policy: { minMoveM: 25, maxGapS: 60 }, timeZone: 'Asia/Shanghai', retentionDays: 90, now: () => (T0 + 86_400) * 1000 }) };
+  return { db, history: await HistoryStore.open(new SqliteStore(db), { policy: { minMoveM: 25, maxGapS: 60 }, timeZone: 'Asia/Shanghai', retentionDays: 90, now: () => (T0 + 86_400) * 1000 }) };
 }
 
 const p = (dt: number, dLat: number, status = 1, conn = 0): TrackPoint => ({ t: T0 + dt, lon: LON, lat: LAT + dLat, status, conn, readings: [0] });
@@ -30,14 +31,14 @@ describe('history: the past batch entry', () => {
   const raw = [p(0, 0), p(5, 200), p(10, 230), p(20, 230), p(70, 230), p(75, 230, 0), p(135, 230, 0, 1), p(800, 1230, 0, 0)];
   const entry: PastEntry = { id: 'veh-001', kind: 'vehicle', orgCode: '370102001', points: raw, reports: 7, lastReportT: T0 + 800 };
 
-  it('keeps by the live rule and writes buckets and roll-up per local day', () => {
-    const { history } = store();
-    expect(history.appendPast([entry])).toEqual({ points: 6, buckets: 2 });
-    const pts = history.track('veh-001', T0 * 1000, (T0 + 3600) * 1000);
+  it('keeps by the live rule and writes buckets and roll-up per local day', async () => {
+    const { history } = await store();
+    expect(await history.appendPast([entry])).toEqual({ points: 6, buckets: 2 });
+    const pts = await history.track('veh-001', T0 * 1000, (T0 + 3600) * 1000);
     expect(pts.map((x) => x.ts / 1000 - T0)).toEqual([0, 10, 70, 75, 135, 800]);
     expect(pts.map((x) => x.status)).toEqual(['idle', 'idle', 'idle', 'working', 'working', 'working']);
     expect(pts.map((x) => x.connectivity)).toEqual(['online', 'online', 'online', 'online', 'stale', 'online']);
-    const daily = history.daily('2026-11-27', '2026-11-28');
+    const daily = await history.daily('2026-11-27', '2026-11-28');
     expect(daily.map((r) => [r.day, r.points, r.reports])).toEqual([['2026-11-27', 5, 0], ['2026-11-28', 1, 7]]);
     // 230 µ° then 1000 µ° of latitude: 25.57 m + 111.2 m; online from 0 to 135 s (the stale point ends it).
     expect(daily[0]!.distanceM).toBeCloseTo(230 * 0.11119508, 1);
@@ -46,33 +47,33 @@ describe('history: the past batch entry', () => {
     expect(history.stats.kept).toBe(0); // the live listener's counters are not the past's
   });
 
-  it('split into batches (the hours of the generator), writes the very blobs one batch writes, and keeps its state apart from the live buffers', () => {
-    const a = store();
-    a.history.appendPast([{ ...entry, points: raw.slice(0, 4) }]);
-    a.history.appendPast([{ ...entry, points: raw.slice(4) }]);
-    const b = store();
-    b.history.appendPast([entry]);
+  it('split into batches (the hours of the generator), writes the very blobs one batch writes, and keeps its state apart from the live buffers', async () => {
+    const a = await store();
+    await a.history.appendPast([{ ...entry, points: raw.slice(0, 4) }]);
+    await a.history.appendPast([{ ...entry, points: raw.slice(4) }]);
+    const b = await store();
+    await b.history.appendPast([entry]);
     const rows = (db: Database.Database) => db.prepare('SELECT bucket, n, hex(blob) AS blob FROM history_track ORDER BY bucket').all();
     expect(rows(a.db)).toEqual(rows(b.db));
     expect(rows(a.db)).toHaveLength(2);
     expect(a.history.pendingPoints).toBe(0);
   });
 
-  it('keeps fewer with a coarser rule', () => {
-    const { history } = store();
-    expect(history.appendPast([entry], { minMoveM: 100, maxGapS: 300 })).toEqual({ points: 4, buckets: 2 });
+  it('keeps fewer with a coarser rule', async () => {
+    const { history } = await store();
+    expect(await history.appendPast([entry], { minMoveM: 100, maxGapS: 300 })).toEqual({ points: 4, buckets: 2 });
     // 0; 25.6 m and the 60-s gap dropped; status; stale; 111 m later.
-    expect(history.track('veh-001', T0 * 1000, (T0 + 3600) * 1000).map((x) => x.ts / 1000 - T0)).toEqual([0, 75, 135, 800]);
+    expect((await history.track('veh-001', T0 * 1000, (T0 + 3600) * 1000)).map((x) => x.ts / 1000 - T0)).toEqual([0, 75, 135, 800]);
   });
 
-  it('a failed batch writes nothing and the next one writes it all', () => {
-    const { db, history } = store();
+  it('a failed batch writes nothing and the next one writes it all', async () => {
+    const { db, history } = await store();
     const ddl = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'history_daily'").get() as { sql: string }).sql;
     db.exec('DROP TABLE history_daily');
-    expect(() => history.appendPast([entry])).toThrow();
+    await expect(history.appendPast([entry])).rejects.toThrow();
     expect(db.prepare('SELECT count(*) AS n FROM history_track').get()).toEqual({ n: 0 });
     db.exec(ddl);
-    expect(history.appendPast([entry])).toEqual({ points: 6, buckets: 2 });
+    expect(await history.appendPast([entry])).toEqual({ points: 6, buckets: 2 });
   });
 });
 

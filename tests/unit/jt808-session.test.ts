@@ -26,7 +26,7 @@ class MemoryDirectory implements DevicePort {
   readonly refusals: Array<{ deviceId: string | undefined; reason: string; detail: string }> = [];
   constructor(private readonly plates: Record<string, string>) {}
 
-  registerTerminal(req: TerminalRegistration): RegistrationResult {
+  async registerTerminal(req: TerminalRegistration): Promise<RegistrationResult> {
     if (this.policy === 'closed') return { outcome: 'refused', reason: 'closed', detail: 'closed' };
     if (this.policy === 'quarantine') {
       this.devices.set(req.deviceId, { state: 'quarantined' });
@@ -85,9 +85,14 @@ function harness(opts: { kinds?: Record<string, EntityKind>; muck?: MuckSignals;
     splitter.push(encodeFrame({ messageId, phone, serial: serial++, ...extra }, body));
     return sent.at(-1);
   };
-  const register = (plate = '') => send(MSG.register, encodeRegistration({ manufacturer: 'X', model: 'M', terminalId: 'T1', plateColor: plate ? 2 : 0, plate }));
-  const login = (plate = '') => {
-    const ans = register(plate)!;
+  /** Sends 0x0100 and waits for the registry's answer (0x8100 goes out once it resolves). */
+  const register = async (plate = '') => {
+    send(MSG.register, encodeRegistration({ manufacturer: 'X', model: 'M', terminalId: 'T1', plateColor: plate ? 2 : 0, plate }));
+    await new Promise((r) => setImmediate(r));
+    return sent.at(-1);
+  };
+  const login = async (plate = '') => {
+    const ans = (await register(plate))!;
     return send(MSG.authenticate, ans.body.subarray(3));
   };
   return { directory, session, submitted, counts, answers, sent, send, register, login, get closed() { return closed; }, splitter };
@@ -96,9 +101,9 @@ function harness(opts: { kinds?: Record<string, EntityKind>; muck?: MuckSignals;
 const result = (f: Jt808Frame | undefined) => (f ? decodeGeneralResponse(f.body) : undefined);
 
 describe('JT/T 808 session', () => {
-  it('registers, authenticates with the code it was given, and reports into the ingest', () => {
+  it('registers, authenticates with the code it was given, and reports into the ingest', async () => {
     const h = harness({ plates: { '鲁A·10001': 'veh-001' } });
-    const reg = h.register('鲁A·10001')!;
+    const reg = (await h.register('鲁A·10001'))!;
     expect(reg.header.messageId).toBe(MSG.registerAnswer);
     expect(reg.body.readUInt16BE(0)).toBe(100);
     expect(reg.body[2]).toBe(0);
@@ -119,13 +124,13 @@ describe('JT/T 808 session', () => {
     }]);
   });
 
-  it('refuses reports, heartbeats and batches before authentication, and reports under another phone after it', () => {
+  it('refuses reports, heartbeats and batches before authentication, and reports under another phone after it', async () => {
     const h = harness();
     const loc = encodeLocation({ lat: 36.66, lon: 117.02, ts: T });
     expect(result(h.send(MSG.location, loc))?.ok && result(h.send(MSG.location, loc))).toMatchObject({ value: { result: 1 } });
     expect(result(h.send(MSG.heartbeat, Buffer.alloc(0)))).toMatchObject({ value: { result: 1 } });
     expect(h.counts.unauthenticated).toBe(3);
-    h.login();
+    await h.login();
     expect(result(h.send(MSG.heartbeat, Buffer.alloc(0)))).toMatchObject({ value: { result: 0 } });
     h.send(MSG.location, loc, '013999999999');
     expect(h.counts.phoneMismatch).toBe(1);
@@ -133,27 +138,27 @@ describe('JT/T 808 session', () => {
     expect(h.directory.refusals.map((r) => r.reason)).toEqual(['unauthenticated', 'unauthenticated', 'unauthenticated', 'phoneMismatch']);
   });
 
-  it('answers a quarantined registration with "terminal not in the database" and counts it', () => {
+  it('answers a quarantined registration with "terminal not in the database" and counts it', async () => {
     const h = harness();
     h.directory.policy = 'quarantine';
-    const reg = h.register()!;
+    const reg = (await h.register())!;
     expect(reg.body[2]).toBe(4);
     expect(reg.body.length).toBe(3);
     expect(h.counts.registrationQuarantined).toBe(1);
     expect(result(h.send(MSG.authenticate, Buffer.from('anything')))).toMatchObject({ value: { result: 1 } });
   });
 
-  it('closes the connection after three failed authentications, never logging the code', () => {
+  it('closes the connection after three failed authentications, never logging the code', async () => {
     const h = harness();
-    h.register();
+    await h.register();
     for (let i = 0; i < 3; i++) h.send(MSG.authenticate, Buffer.from('secret-guess'));
     expect(h.closed).toBe('authFailures');
     expect(JSON.stringify(h.directory.refusals)).not.toContain('secret-guess');
   });
 
-  it('drops a frame with a bad checksum, counts it against the phone, and keeps the session', () => {
+  it('drops a frame with a bad checksum, counts it against the phone, and keeps the session', async () => {
     const h = harness();
-    h.login();
+    await h.login();
     const wire = encodeFrame({ messageId: MSG.location, phone: PHONE, serial: 9 }, encodeLocation({ lat: 36.66, lon: 117.02, ts: T }));
     wire[wire.length - 2] = wire[wire.length - 2]! ^ 0x01;
     h.splitter.push(wire);
@@ -163,33 +168,33 @@ describe('JT/T 808 session', () => {
     expect(h.submitted).toHaveLength(1);
   });
 
-  it('submits a blind-area batch oldest first, and an SOS inside it reaches the ingest', () => {
+  it('submits a blind-area batch oldest first, and an SOS inside it reaches the ingest', async () => {
     const h = harness();
-    h.login();
+    await h.login();
     const items = [T - 1000, T - 3000, T - 2000].map((ts, i) => encodeLocation({ lat: 36.66 + i / 1000, lon: 117.02, ts, alarm: i === 1 ? 1 : 0 }));
     expect(result(h.send(MSG.batch, encodeBatch(1, items)))).toMatchObject({ value: { result: 0 } });
     expect(h.submitted.map((u) => [u.ts, u.attrs?.sos])).toEqual([[T - 3000, true], [T - 2000, false], [T - 1000, false]]);
   });
 
-  it('keeps a report whose additional items are malformed, and counts the tail', () => {
+  it('keeps a report whose additional items are malformed, and counts the tail', async () => {
     const h = harness();
-    h.login();
+    await h.login();
     h.send(MSG.location, Buffer.concat([encodeLocation({ lat: 36.66, lon: 117.02, ts: T }), Buffer.from('31010ae505', 'hex')]));
     expect(h.submitted[0]?.attrs).toMatchObject({ satellites: 10 });
     expect(h.counts.malformedTlv).toBe(1);
   });
 
-  it('reads a muck truck\'s load from the standard bits and its lid from a vendor item', () => {
+  it('reads a muck truck\'s load from the standard bits and its lid from a vendor item', async () => {
     const h = harness({ kinds: { 'muck-001': 'muckTruck' }, plates: { '鲁A·Y0015': 'muck-001' }, muck: { loaded: { from: 'standardLoad' }, lidSealed: { from: 'tlv', id: 0xe5, invert: true } } });
-    h.login('鲁A·Y0015');
+    await h.login('鲁A·Y0015');
     h.send(MSG.location, encodeLocation({ lat: 36.66, lon: 117.02, ts: T, speedKph: 20, status: 0b11 | (0b11 << 8), tlv: [[0xe5, Buffer.from([1])]] }));
     h.send(MSG.location, encodeLocation({ lat: 36.66, lon: 117.02, ts: T + 1000, speedKph: 0, status: 0b10, tlv: [[0xe5, Buffer.from([0])]] }));
     expect(h.submitted.map((u) => [u.status, u.attrs?.loaded, u.attrs?.lidSealed])).toEqual([['loaded', true, false], ['parked', false, true]]);
   });
 
-  it('sends a text message and passes the terminal\'s 0x0001 answer on', () => {
+  it('sends a text message and passes the terminal\'s 0x0001 answer on', async () => {
     const h = harness();
-    h.login();
+    await h.login();
     const serial = h.session.sendText('请到经十路清运');
     const down = h.sent.at(-1)!;
     expect(down.header.messageId).toBe(MSG.text);
@@ -198,19 +203,19 @@ describe('JT/T 808 session', () => {
     expect(h.answers).toEqual([{ deviceId: PHONE, serial, messageId: MSG.text, result: 0 }]);
   });
 
-  it('answers a 2019 terminal in 2019 headers and marks unsupported messages', () => {
+  it('answers a 2019 terminal in 2019 headers and marks unsupported messages', async () => {
     const h = harness();
     const ans = h.send(MSG.heartbeat, Buffer.alloc(0), '00000013912340001', { version2019: true })!;
     expect(ans.header.version2019).toBe(true);
     expect(ans.header.phone).toBe('00000000013912340001');
-    h.login();
+    await h.login();
     expect(result(h.send(0x0900, Buffer.from([1, 2, 3])))).toMatchObject({ value: { result: 3 } });
     expect(h.counts.unsupportedMessage).toBe(1);
   });
 
-  it('reassembles a batch sent in subpackages before it reaches the ingest', () => {
+  it('reassembles a batch sent in subpackages before it reaches the ingest', async () => {
     const h = harness();
-    h.login();
+    await h.login();
     const body = encodeBatch(0, [T - 2000, T - 1000].map((ts) => encodeLocation({ lat: 36.66, lon: 117.02, ts })));
     const parts = [body.subarray(0, 20), body.subarray(20, 45), body.subarray(45)];
     parts.forEach((part, k) => {
@@ -225,12 +230,12 @@ describe('JT/T 808 session', () => {
     expect(result(h.sent.at(-1))).toMatchObject({ value: { serial: 500, messageId: MSG.batch, result: 0 } });
   });
 
-  it('answers a registration the registry cannot take with a failure, and one with an absurd plate as a wrong message', () => {
+  it('answers a registration the registry cannot take with a failure, and one with an absurd plate as a wrong message', async () => {
     const h = harness();
     h.directory.registerTerminal = () => { throw new Error('no entity can be made for this terminal'); };
-    expect(result(h.register('鲁A·12345'))).toMatchObject({ value: { messageId: MSG.register, result: 1 } });
+    expect(result(await h.register('鲁A·12345'))).toMatchObject({ value: { messageId: MSG.register, result: 1 } });
     expect(h.directory.refusals.at(-1)).toMatchObject({ deviceId: PHONE, reason: 'registrationFailed', detail: 'no entity can be made for this terminal' });
-    expect(result(h.register('鲁'.repeat(17)))).toMatchObject({ value: { messageId: MSG.register, result: 2 } });
+    expect(result(await h.register('鲁'.repeat(17)))).toMatchObject({ value: { messageId: MSG.register, result: 2 } });
     expect(h.counts).toMatchObject({ registrationFailed: 1, malformedRegistration: 1 });
     expect(h.closed).toBeUndefined();
   });

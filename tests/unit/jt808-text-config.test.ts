@@ -16,6 +16,7 @@ import { Jt808Session } from '../../server/ingest/jt808/session.ts';
 import { DEFAULT_MUCK_SIGNALS } from '../../server/ingest/jt808/report.ts';
 import { DEFAULT_SUBPACKAGE_LIMITS } from '../../server/ingest/jt808/subpackage.ts';
 import { TextDownlink } from '../../server/ingest/jt808/text-downlink.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { dispatchText } from '../../server/plugins/jt808.ts';
 
 describe('JT808_* configuration', () => {
@@ -54,48 +55,48 @@ describe('text messages to terminals', () => {
     const sent: Jt808Frame[] = [];
     const splitter = new Jt808FrameSplitter({ frame: (c) => { const d = decodeFrame(c); if (d.ok) sent.push(d.frame); }, error: () => {} });
     const session = new Jt808Session({
-      directory: { registerTerminal: () => ({ outcome: 'refused', reason: 'closed', detail: '' }), authenticate: () => ({ ok: true, entityId: 'veh-001' }), connected: () => {}, disconnected: () => {}, refused: () => {}, deviceFor: () => undefined },
+      directory: { registerTerminal: async () => ({ outcome: 'refused', reason: 'closed', detail: '' }), authenticate: () => ({ ok: true, entityId: 'veh-001' }), connected: () => {}, disconnected: () => {}, refused: () => {}, deviceFor: () => undefined },
       ingest: { submit: () => ({ accepted: true, entityId: 'veh-001' }) },
       kindOf: () => 'vehicle', muck: DEFAULT_MUCK_SIGNALS, tzOffsetMin: 480, subpackageLimits: DEFAULT_SUBPACKAGE_LIMITS, maxBatchItems: 256,
       now: () => now, count: () => {}, onAuthenticated: () => {}, onAnswer: () => {},
     }, { address: 'x', send: (b) => splitter.push(b), close: () => {} });
     session.deviceId = '013900000001';
     let online = false;
-    const texts = new TextDownlink(db, (t) => (online && t === session.deviceId ? session : undefined), 60_000, () => now);
+    const texts = new TextDownlink(new SqliteStore(db), (t) => (online && t === session.deviceId ? session : undefined), 60_000, () => now);
     return { db, texts, session, sent, setOnline: (v: boolean) => { online = v; }, tick: (ms: number) => { now += ms; }, now: () => now };
   }
 
-  it('queues for a terminal that is not connected and sends when it authenticates; the answer closes it', () => {
+  it('queues for a terminal that is not connected and sends when it authenticates; the answer closes it', async () => {
     const h = setup();
-    const queued = h.texts.send({ id: 7, deviceId: '013900000001' }, '请到经十路', 'admin');
+    const queued = await h.texts.send({ id: 7, deviceId: '013900000001' }, '请到经十路', 'admin');
     expect(queued).toMatchObject({ deviceId: 7, status: 'queued', sentAt: null, result: null, caseId: null, sentBy: 'admin' });
     expect(h.sent).toHaveLength(0);
     h.setOnline(true);
     h.tick(1000);
-    h.texts.onSession(h.session);
+    await h.texts.onSession(h.session);
     expect(h.sent).toHaveLength(1);
     expect(h.sent[0]!.header.messageId).toBe(MSG.text);
     expect(decodeText(h.sent[0]!.body)).toMatchObject({ ok: true, value: { text: '请到经十路' } });
-    expect(h.texts.list(7)[0]).toMatchObject({ status: 'sent', sentAt: h.now() });
+    expect((await h.texts.list(7))[0]).toMatchObject({ status: 'sent', sentAt: h.now() });
     // An answer to another message, or to another serial, is not this one's.
-    expect(h.texts.onAnswer({ deviceId: '013900000001', serial: h.sent[0]!.header.serial, messageId: MSG.positionQuery, result: 0 })).toBe(false);
-    expect(h.texts.onAnswer({ deviceId: '013900000001', serial: h.sent[0]!.header.serial + 1, messageId: MSG.text, result: 0 })).toBe(false);
+    expect(await h.texts.onAnswer({ deviceId: '013900000001', serial: h.sent[0]!.header.serial, messageId: MSG.positionQuery, result: 0 })).toBe(false);
+    expect(await h.texts.onAnswer({ deviceId: '013900000001', serial: h.sent[0]!.header.serial + 1, messageId: MSG.text, result: 0 })).toBe(false);
     h.tick(500);
-    expect(h.texts.onAnswer({ deviceId: '013900000001', serial: h.sent[0]!.header.serial, messageId: MSG.text, result: 1 })).toBe(true);
-    expect(h.texts.list(7)[0]).toMatchObject({ status: 'failed', result: 1, answeredAt: h.now() });
+    expect(await h.texts.onAnswer({ deviceId: '013900000001', serial: h.sent[0]!.header.serial, messageId: MSG.text, result: 1 })).toBe(true);
+    expect((await h.texts.list(7))[0]).toMatchObject({ status: 'failed', result: 1, answeredAt: h.now() });
   });
 
-  it('expires what waited or went unanswered past its time, and only that', () => {
+  it('expires what waited or went unanswered past its time, and only that', async () => {
     const h = setup();
-    h.texts.send({ id: 7, deviceId: '013900000001' }, 'old', 'admin');
+    await h.texts.send({ id: 7, deviceId: '013900000001' }, 'old', 'admin');
     h.setOnline(true);
     h.tick(30_000);
-    h.texts.send({ id: 7, deviceId: '013900000001' }, 'unanswered', 'dispatch', 42);
+    await h.texts.send({ id: 7, deviceId: '013900000001' }, 'unanswered', 'dispatch', 42);
     h.tick(31_000);
-    expect(h.texts.expire()).toBe(1);
-    expect(h.texts.list(7).map((m) => [m.text, m.status, m.caseId])).toEqual([['unanswered', 'sent', 42], ['old', 'expired', null]]);
+    expect(await h.texts.expire()).toBe(1);
+    expect((await h.texts.list(7)).map((m) => [m.text, m.status, m.caseId])).toEqual([['unanswered', 'sent', 42], ['old', 'expired', null]]);
     h.tick(30_000);
-    expect(h.texts.list(7).map((m) => m.status)).toEqual(['expired', 'expired']);
+    expect((await h.texts.list(7)).map((m) => m.status)).toEqual(['expired', 'expired']);
   });
 
   it('words a dispatch as case number, what and where, within the terminal text limit', () => {

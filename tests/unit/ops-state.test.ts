@@ -29,23 +29,23 @@ function unit(id: string, status: UnitState['status']): UnitState {
   return { entityId: id, kind: 'staff', name: id, orgCode: '370102001', gridId: 'g', skills: [], status, since: T0, caseId: null, warning: null, version: 1 };
 }
 
-function setup() {
+async function setup() {
   let now = T0;
   const cases = new Map<number, CaseSummary>([[1, kase(1)]]);
   const alarms = new Map<number, Alarm>([[7, alarm(7)]]);
   const units = new Map<string, UnitState>([['u1', unit('u1', 'available')], ['u2', unit('u2', 'dispatched')]]);
-  const casesPort = { get: (id: number) => cases.get(id), openCases: () => [...cases.values()].filter((c) => c.stage !== 'closed'), changedSince: () => [...cases.values()] } as unknown as CasesPort;
-  const alarmsPort = { get: (id: number) => alarms.get(id), active: () => [...alarms.values()].filter((a) => a.active), changedSince: () => [...alarms.values()] } as unknown as AlarmsPort;
+  const casesPort = { get: async (id: number) => cases.get(id), openCases: async () => [...cases.values()].filter((c) => c.stage !== 'closed'), changedSince: async () => [...cases.values()] } as unknown as CasesPort;
+  const alarmsPort = { get: async (id: number) => alarms.get(id), active: async () => [...alarms.values()].filter((a) => a.active), changedSince: async () => [...alarms.values()] } as unknown as AlarmsPort;
   const dispatchPort = { units: () => [...units.values()], unit: (id: string) => units.get(id) } as unknown as DispatchPort;
   const events = new DomainEvents();
   const ops = new OpsState({ cases: () => casesPort, alarms: () => alarmsPort, dispatch: () => dispatchPort }, events, () => now, 'Asia/Shanghai');
-  ops.load();
+  await ops.load();
   return { ops, events, cases, alarms, units, advance: (ms: number) => { now += ms; } };
 }
 
 describe('OpsState', () => {
-  it('snapshots the window: open cases, active alarms, engaged units only, with today\'s stats', () => {
-    const { ops } = setup();
+  it('snapshots the window: open cases, active alarms, engaged units only, with today\'s stats', async () => {
+    const { ops } = await setup();
     const s = ops.snapshot();
     expect(s.cases.map((c) => c.id)).toEqual([1]);
     expect(s.alarms.map((a) => a.id)).toEqual([7]);
@@ -57,8 +57,8 @@ describe('OpsState', () => {
     expect(s.stats.unitsByStatus).toMatchObject({ available: 1, dispatched: 1, onScene: 0 });
   });
 
-  it('sends a screen only what changed since its version, once per flush however often it changed', () => {
-    const { ops, events, cases } = setup();
+  it('sends a screen only what changed since its version, once per flush however often it changed', async () => {
+    const { ops, events, cases } = await setup();
     const base = ops.version;
     expect(ops.deltaSince(base)).toBeNull();
     cases.set(1, kase(1, { stage: 'dispatched', version: 2 }));
@@ -66,6 +66,8 @@ describe('OpsState', () => {
     events.emit('case:changed', 1);
     cases.set(2, kase(2, { source: 'roadChief' }));
     events.emit('case:changed', 2);
+    // The changed cases are read from the (asynchronous) store; the flush takes what was read.
+    await ops.settled();
     ops.flush();
     const d = ops.deltaSince(base);
     if (d === null || d === 'snapshot') throw new Error('expected a delta');
@@ -76,8 +78,8 @@ describe('OpsState', () => {
     expect(ops.deltaSince(d.version)).toBeNull();
   });
 
-  it('removes what leaves the window: a case closed over 24 h ago, an alarm cleared over an hour ago, a unit back to available', () => {
-    const { ops, events, cases, alarms, units, advance } = setup();
+  it('removes what leaves the window: a case closed over 24 h ago, an alarm cleared over an hour ago, a unit back to available', async () => {
+    const { ops, events, cases, alarms, units, advance } = await setup();
     const base = ops.version;
     cases.set(1, kase(1, { stage: 'closed', updatedTs: T0, closedTs: T0 }));
     alarms.set(7, alarm(7, { active: false, endTs: T0 }));
@@ -85,6 +87,9 @@ describe('OpsState', () => {
     events.emit('case:changed', 1);
     events.emit('alarm:changed', 7);
     events.emit('unit:changed', 'u2');
+    // Cases and alarms are read from their (asynchronous) ports when told; the next flush takes them.
+    await ops.settled();
+    await new Promise((r) => setImmediate(r));
     ops.flush();
     let d = ops.deltaSince(base);
     if (d === null || d === 'snapshot') throw new Error('expected a delta');
@@ -103,8 +108,8 @@ describe('OpsState', () => {
     expect(ops.snapshot().cases).toEqual([]);
   });
 
-  it('asks a screen far behind the remembered removals for a snapshot', () => {
-    const { ops, events, units } = setup();
+  it('asks a screen far behind the remembered removals for a snapshot', async () => {
+    const { ops, events, units } = await setup();
     const base = ops.version;
     for (let i = 0; i < 6000; i++) {
       units.set(`x${i}`, unit(`x${i}`, 'busy'));

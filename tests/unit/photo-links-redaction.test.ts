@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PhotoLinks } from '../../server/cases/photo-links.ts';
 import { redactUrl } from '../../server/log-redaction.ts';
 import { ServerSecret } from '../../server/auth/server-secret.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { migrate } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
 
@@ -39,17 +40,17 @@ describe('signed photo links', () => {
 });
 
 describe('the server secret', () => {
-  it('is made once per store, kept across opens, and derives a different key per purpose', () => {
+  it('is made once per store, kept across opens, and derives a different key per purpose', async () => {
     const db = new Database(':memory:');
     migrate(db, MIGRATIONS);
-    const a = new ServerSecret(db);
-    const b = new ServerSecret(db);
+    const a = await ServerSecret.load(new SqliteStore(db));
+    const b = await ServerSecret.load(new SqliteStore(db));
     expect(a.derive('photo-link').equals(b.derive('photo-link'))).toBe(true);
     expect(a.derive('photo-link').equals(a.derive('open311-page-key'))).toBe(false);
     expect(JSON.stringify({ a })).toBe('{"a":"[server secret]"}');
     const other = new Database(':memory:');
     migrate(other, MIGRATIONS);
-    expect(new ServerSecret(other).derive('photo-link').equals(a.derive('photo-link'))).toBe(false);
+    expect((await ServerSecret.load(new SqliteStore(other))).derive('photo-link').equals(a.derive('photo-link'))).toBe(false);
   });
 });
 

@@ -46,9 +46,10 @@ function setup(seed = 5) {
   const sim = new Simulator({ pack: PACK, ingest: sink, seed, speed: SPEED, now: () => wall, reportsPerDay: 0, ports: { cases: () => cases, dispatch: () => dispatch } });
   const simAt = (ts: number): number => T0 + (ts - T0) * SPEED;
   dispatch.simTime = () => simAt(wall);
-  const step = (): void => { wall += 1000; sim.step(1000); };
-  const runUntil = (done: () => boolean, limit = 3000): void => {
-    for (let i = 0; i < limit && !done(); i++) step();
+  // A step, then what it started with the (asynchronous) ports: they answer within the event loop's turn.
+  const step = async (): Promise<void> => { wall += 1000; sim.step(1000); await new Promise<void>((r) => setImmediate(r)); };
+  const runUntil = async (done: () => boolean, limit = 3000): Promise<void> => {
+    for (let i = 0; i < limit && !done(); i++) await step();
     expect(done()).toBe(true);
   };
   const newCase = () => cases.add({ stage: 'registered', lon: CASE_POINT.lon, lat: CASE_POINT.lat, itemCode: '02.01.001' }, DISPATCHER);
@@ -58,13 +59,13 @@ function setup(seed = 5) {
 const stepsOf = (d: FakeDispatch, unit: string) => d.steps.filter((s) => s.unitId === unit);
 
 describe('simulated crews answer dispatches', () => {
-  it('an enforcer accepts, sets off, rides the roads to the case, works there, reports done and goes back', () => {
+  it('an enforcer accepts, sets off, rides the roads to the case, works there, reports done and goes back', async () => {
     const t = setup();
-    for (let i = 0; i < 20; i++) t.step();
+    for (let i = 0; i < 20; i++) await t.step();
     const c = t.newCase();
-    t.dispatch.dispatchCase(c.id, 'staff-0001', DISPATCHER, { version: c.version });
+    await t.dispatch.dispatchCase(c.id, 'staff-0001', DISPATCHER, { version: c.version });
     const dispatchedSim = t.simAt(t.wall());
-    t.runUntil(() => stepsOf(t.dispatch, 'staff-0001').some((s) => s.step === 'done'));
+    await t.runUntil(() => stepsOf(t.dispatch, 'staff-0001').some((s) => s.step === 'done'));
 
     const steps = stepsOf(t.dispatch, 'staff-0001');
     expect(steps.map((s) => s.step)).toEqual(['accept', 'enRoute', 'done']);
@@ -76,7 +77,7 @@ describe('simulated crews answer dispatches', () => {
     expect(acceptAfterS).toBeLessThanOrEqual(95);
     // Arrival is never told: the server is left to see it in the positions.
     expect(t.cases.calls.filter((x) => x.action === 'arrive')).toEqual([]);
-    expect(t.cases.get(c.id)!.stage).toBe('fedBack');
+    expect((await t.cases.get(c.id))!.stage).toBe('fedBack');
 
     const [enRoute, done] = [steps[1]!, steps[2]!];
     const trip = t.sink.updates.filter((u) => u.deviceId === 'staff-0001' && t.simAt(u.ts) >= enRoute.simTime && t.simAt(u.ts) < done.simTime);
@@ -109,22 +110,22 @@ describe('simulated crews answer dispatches', () => {
     expect(workedMin).toBeLessThanOrEqual(20 + 0.1);
 
     // Then back to the patrol: the task ends and the member walks again (≤ 5 km/h × 1.15).
-    t.runUntil(() => t.sim.opsStats().crews.busy === 0);
+    await t.runUntil(() => t.sim.opsStats().crews.busy === 0);
     const back = t.sink.updates.filter((u) => u.deviceId === 'staff-0001' && t.simAt(u.ts) > done.simTime);
     expect(manhattanM(back.at(-1)!.pos!.lon, back.at(-1)!.pos!.lat)).toBeGreaterThan(300);
-    for (let i = 0; i < 30; i++) t.step();
+    for (let i = 0; i < 30; i++) await t.step();
     const later = t.sink.updates.filter((u) => u.deviceId === 'staff-0001').slice(-3);
     for (const u of later) expect(u.pos!.speed!).toBeLessThanOrEqual(5.75);
     expect(t.sim.opsStats().crews).toMatchObject({ tasksStarted: 1, tasksDone: 1, tasksAbandoned: 0 });
   });
 
-  it('a vehicle drives at town speed, idle rather than working, and its day\'s plan waits for it', () => {
+  it('a vehicle drives at town speed, idle rather than working, and its day\'s plan waits for it', async () => {
     const t = setup(9);
-    for (let i = 0; i < 20; i++) t.step();
+    for (let i = 0; i < 20; i++) await t.step();
     const c = t.newCase();
-    t.dispatch.dispatchCase(c.id, 'veh-001', DISPATCHER, { version: c.version });
+    await t.dispatch.dispatchCase(c.id, 'veh-001', DISPATCHER, { version: c.version });
     t.sim.onUnitDispatched('veh-001');
-    t.runUntil(() => stepsOf(t.dispatch, 'veh-001').some((s) => s.step === 'done'));
+    await t.runUntil(() => stepsOf(t.dispatch, 'veh-001').some((s) => s.step === 'done'));
     const steps = stepsOf(t.dispatch, 'veh-001');
     expect(steps.map((s) => s.step)).toEqual(['accept', 'enRoute', 'done']);
     const trip = t.sink.updates.filter((u) => u.deviceId === 'veh-001' && t.simAt(u.ts) >= steps[1]!.simTime && t.simAt(u.ts) < steps[2]!.simTime);
@@ -137,20 +138,20 @@ describe('simulated crews answer dispatches', () => {
     }
     for (const u of trip) if (u.status !== undefined) expect(u.status).toBe('idle');
     expect(manhattanM(trip.at(-1)!.pos!.lon, trip.at(-1)!.pos!.lat)).toBeLessThan(30);
-    t.runUntil(() => t.sim.opsStats().crews.busy === 0);
+    await t.runUntil(() => t.sim.opsStats().crews.busy === 0);
   });
 
-  it('gives up a task that is released on the way, without reporting done', () => {
+  it('gives up a task that is released on the way, without reporting done', async () => {
     const t = setup();
-    for (let i = 0; i < 20; i++) t.step();
+    for (let i = 0; i < 20; i++) await t.step();
     const c = t.newCase();
-    t.dispatch.dispatchCase(c.id, 'staff-0001', DISPATCHER, { version: c.version });
-    t.runUntil(() => stepsOf(t.dispatch, 'staff-0001').some((s) => s.step === 'enRoute'));
-    for (let i = 0; i < 5; i++) t.step();
+    await t.dispatch.dispatchCase(c.id, 'staff-0001', DISPATCHER, { version: c.version });
+    await t.runUntil(() => stepsOf(t.dispatch, 'staff-0001').some((s) => s.step === 'enRoute'));
+    for (let i = 0; i < 5; i++) await t.step();
     const releasedAt = t.wall();
     t.dispatch.release('staff-0001');
-    t.runUntil(() => t.sim.opsStats().crews.busy === 0);
-    for (let i = 0; i < 300; i++) t.step();
+    await t.runUntil(() => t.sim.opsStats().crews.busy === 0);
+    for (let i = 0; i < 300; i++) await t.step();
     expect(stepsOf(t.dispatch, 'staff-0001').map((s) => s.step)).toEqual(['accept', 'enRoute']);
     expect(t.sim.opsStats().crews).toMatchObject({ tasksStarted: 1, tasksDone: 0, tasksAbandoned: 1 });
     // It never got to the case after the release.
@@ -158,12 +159,12 @@ describe('simulated crews answer dispatches', () => {
     for (const u of after) expect(manhattanM(u.pos!.lon, u.pos!.lat)).toBeGreaterThan(30);
   });
 
-  it('retries a step the server refused while the unit is still on the case', () => {
+  it('retries a step the server refused while the unit is still on the case', async () => {
     const t = setup();
     t.dispatch.stepErrors = [new HttpError(409, 'conflict', 'unit version moved')];
     const c = t.newCase();
-    t.dispatch.dispatchCase(c.id, 'staff-0002', DISPATCHER, { version: c.version });
-    t.runUntil(() => stepsOf(t.dispatch, 'staff-0002').some((s) => s.step === 'done'), 6000);
+    await t.dispatch.dispatchCase(c.id, 'staff-0002', DISPATCHER, { version: c.version });
+    await t.runUntil(() => stepsOf(t.dispatch, 'staff-0002').some((s) => s.step === 'done'), 6000);
     const steps = stepsOf(t.dispatch, 'staff-0002');
     expect(steps.map((s) => s.step)).toEqual(['accept', 'accept', 'enRoute', 'done']);
     // The retry comes 30 s (sim) later.
@@ -179,12 +180,12 @@ describe('simulated crews answer dispatches', () => {
     expect(t.sim.opsStats().crews.stepErrors).toBe(1);
   });
 
-  it('leaves units that are not the simulator\'s alone', () => {
+  it('leaves units that are not the simulator\'s alone', async () => {
     const t = setup();
     const c = t.newCase();
     t.dispatch.addUnit('jt808-device-9', 'vehicle');
-    t.dispatch.dispatchCase(c.id, 'jt808-device-9', DISPATCHER, { version: c.version });
-    for (let i = 0; i < 200; i++) t.step();
+    await t.dispatch.dispatchCase(c.id, 'jt808-device-9', DISPATCHER, { version: c.version });
+    for (let i = 0; i < 200; i++) await t.step();
     expect(t.dispatch.steps).toEqual([]);
     expect(t.sim.opsStats().crews.tasksStarted).toBe(0);
   });

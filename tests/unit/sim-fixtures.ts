@@ -118,13 +118,13 @@ export class FakeCases implements CasesPort {
   taxonomy(): CaseTaxonomy { return this.tax; }
   item(code: string): TaxonomyItem | undefined { return this.tax.items.find((i) => i.code === code); }
   organisations(): Organisation[] { return ORGANISATIONS; }
-  get(caseId: number): CaseSummary | undefined { return this.cases.get(caseId); }
-  detail(caseId: number): CaseDetail | undefined { return this.cases.get(caseId); }
-  openCases(): CaseSummary[] { return [...this.cases.values()].filter((c) => !['closed', 'evaluated', 'voided'].includes(c.stage)); }
-  changedSince(ts: number): CaseSummary[] { return [...this.cases.values()].filter((c) => c.updatedTs >= ts); }
-  fedBackBy(): never { return unsupported('fedBackBy'); }
+  async get(caseId: number): Promise<CaseSummary | undefined> { return this.cases.get(caseId); }
+  async detail(caseId: number): Promise<CaseDetail | undefined> { return this.cases.get(caseId); }
+  async openCases(): Promise<CaseSummary[]> { return [...this.cases.values()].filter((c) => !['closed', 'evaluated', 'voided'].includes(c.stage)); }
+  async changedSince(ts: number): Promise<CaseSummary[]> { return [...this.cases.values()].filter((c) => c.updatedTs >= ts); }
+  async fedBackBy(): Promise<never> { return unsupported('fedBackBy'); }
 
-  report(input: NewCase, actor: Actor): CaseDetail {
+  async report(input: NewCase, actor: Actor): Promise<CaseDetail> {
     this.reports.push({ input, actor });
     return this.add({ stage: 'reported', lon: input.lon, lat: input.lat, itemCode: input.itemCode, source: input.source }, actor);
   }
@@ -157,7 +157,7 @@ export class FakeCases implements CasesPort {
     return c;
   }
 
-  transition(caseId: number, action: CaseAction, actor: Actor, opts: { version?: number; note?: string; score?: number }): CaseDetail {
+  async transition(caseId: number, action: CaseAction, actor: Actor, opts: { version?: number; note?: string; score?: number }): Promise<CaseDetail> {
     this.calls.push({ method: 'transition', caseId, action, actor, opts });
     this.maybeFail('transition');
     const c = this.checked(caseId, opts.version);
@@ -170,30 +170,30 @@ export class FakeCases implements CasesPort {
     return this.touch(caseId, action, actor, step[1]);
   }
 
-  dispatch(caseId: number, a: CaseDetail['assignment'] & object, actor: Actor, opts: { version?: number }): CaseDetail {
+  async dispatch(caseId: number, a: CaseDetail['assignment'] & object, actor: Actor, opts: { version?: number }): Promise<CaseDetail> {
     const c = this.checked(caseId, opts.version);
     c.assignment = a;
     return this.touch(caseId, 'dispatch', actor, 'dispatched');
   }
 
-  unitStep(caseId: number, step: 'accept' | 'enRoute' | 'arrive', actor: Actor): CaseDetail {
+  async unitStep(caseId: number, step: 'accept' | 'enRoute' | 'arrive', actor: Actor): Promise<CaseDetail> {
     this.calls.push({ method: 'unitStep', caseId, action: step, actor });
     return this.touch(caseId, step, actor, 'handling');
   }
 
-  feedback(caseId: number, actor: Actor, opts: { note: string }): CaseDetail {
+  async feedback(caseId: number, actor: Actor, opts: { note: string }): Promise<CaseDetail> {
     this.calls.push({ method: 'feedback', caseId, actor, opts });
     return this.touch(caseId, 'feedback', actor, 'fedBack');
   }
 
-  release(): CaseDetail { return unsupported('release'); }
-  request(): CaseDetail { return unsupported('request'); }
-  decide(): CaseDetail { return unsupported('decide'); }
-  rate(): CaseDetail { return unsupported('rate'); }
-  addPhoto(): CaseDetail { return unsupported('addPhoto'); }
-  appendSystem(): void { unsupported('appendSystem'); }
-  escalate(): void { unsupported('escalate'); }
-  openForAlarm(): CaseDetail | null { return unsupported('openForAlarm'); }
+  async release(): Promise<CaseDetail> { return unsupported('release'); }
+  async request(): Promise<CaseDetail> { return unsupported('request'); }
+  async decide(): Promise<CaseDetail> { return unsupported('decide'); }
+  async rate(): Promise<CaseDetail> { return unsupported('rate'); }
+  async addPhoto(): Promise<CaseDetail> { return unsupported('addPhoto'); }
+  async appendSystem(): Promise<void> { unsupported('appendSystem'); }
+  async escalate(): Promise<void> { unsupported('escalate'); }
+  async openForAlarm(): Promise<CaseDetail | null> { return unsupported('openForAlarm'); }
 
   private maybeFail(method: string): void {
     if (this.failNext?.method !== method) return;
@@ -233,24 +233,24 @@ export class FakeDispatch implements DispatchPort {
   unit(entityId: string): UnitState | undefined { return this.states.get(entityId); }
   engaged(): UnitState[] { return [...this.states.values()].filter((u) => u.caseId !== null); }
 
-  recommend(caseId: number, limit?: number): UnitRecommendation[] {
+  async recommend(caseId: number, limit?: number): Promise<UnitRecommendation[]> {
     this.recommendCalls.push({ caseId, ...(limit === undefined ? {} : { limit }) });
     return this.recommendation.slice(0, limit ?? 5);
   }
 
-  dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string }): CaseDetail {
+  async dispatchCase(caseId: number, unitId: string, actor: Actor, opts: { version?: number; note?: string }): Promise<CaseDetail> {
     this.dispatched.push({ caseId, unitId, actor, opts });
     if (this.failDispatch) {
       const err = this.failDispatch;
       this.failDispatch = null;
       throw err;
     }
-    const d = this.cases.dispatch(caseId, { unitId, unitName: unitId, dispatchedTs: this.now(), etaTs: null, route: [], arrivedTs: null, by: actor.name }, actor, opts);
+    const d = await this.cases.dispatch(caseId, { unitId, unitName: unitId, dispatchedTs: this.now(), etaTs: null, route: [], arrivedTs: null, by: actor.name }, actor, opts);
     this.set(unitId, { status: 'dispatched', caseId });
     return d;
   }
 
-  crewStep(unitId: string, step: 'accept' | 'enRoute' | 'done', actor: Actor, opts?: { note?: string }): CaseDetail {
+  async crewStep(unitId: string, step: 'accept' | 'enRoute' | 'done', actor: Actor, opts?: { note?: string }): Promise<CaseDetail> {
     this.steps.push({ unitId, step, actor, ...(opts ? { opts } : {}), simTime: this.simTime() });
     const err = this.stepErrors.shift();
     if (err) throw err;

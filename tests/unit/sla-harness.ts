@@ -7,6 +7,7 @@ import { DEFAULT_SLA_SETTINGS, type SlaSettings, type WorkCalendar } from '../..
 import { DomainEvents } from '../../server/ops/domain-events.ts';
 import type { CasesPort } from '../../server/ops/ports.ts';
 import { openDatabase, type Db } from '../../server/store/database.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import { SlaService } from '../../server/sla/sla-service.ts';
 import { SlaSettingsRepo } from '../../server/sla/settings-repo.ts';
 import { EMPTY_CALENDAR } from '../../server/sla/work-time.ts';
@@ -42,7 +43,7 @@ export class FakeCases {
   /** Throws from appendSystem this many times (a failing store). */
   failNext = 0;
   /** Runs inside escalate, as a cases module that emits its own 'escalate' transition would. */
-  onEscalate: ((caseId: number, at: number) => void) | undefined;
+  onEscalate: ((caseId: number, at: number) => void | Promise<void>) | undefined;
 
   port(): CasesPort {
     const unused = () => { throw new Error('not used by the SLA clocks'); };
@@ -51,17 +52,17 @@ export class FakeCases {
       release: unused, unitStep: unused, feedback: unused, fedBackBy: unused, request: unused, decide: unused, openForAlarm: unused, rate: unused, addPhoto: unused,
       item: (code) => (code === ITEM.code ? ITEM : undefined),
       organisations: () => ORGS,
-      get: (id) => this.cases.get(id),
-      appendSystem: (caseId, action, _note, data, at) => {
+      get: async (id) => this.cases.get(id),
+      appendSystem: async (caseId, action, _note, data, at) => {
         if (this.failNext > 0) {
           this.failNext--;
           throw new Error('store busy');
         }
         this.calls.push({ call: 'appendSystem', caseId, what: action, at, data });
       },
-      escalate: (caseId, level, notified, at) => {
+      escalate: async (caseId, level, notified, at) => {
         this.calls.push({ call: 'escalate', caseId, what: `${level}:${notified}`, at });
-        this.onEscalate?.(caseId, at);
+        await this.onEscalate?.(caseId, at);
       },
     };
   }
@@ -84,28 +85,32 @@ export interface Rig {
   changed: number[];
   errors: unknown[];
   settings: SlaSettingsRepo;
-  transition(caseId: number, action: CaseAction, to: CaseStage | null, data?: Record<string, unknown>): void;
-  stop(): void;
+  /** Settles once the clocks have followed the step (as the cases module waits for them). */
+  transition(caseId: number, action: CaseAction, to: CaseStage | null, data?: Record<string, unknown>): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** A service on a SQLite file in `dir`, reading time from Date.now (faked by vi.useFakeTimers in the tests). */
-export function rig(dir: string, fake: FakeCases, opts: { settings?: Partial<SlaSettings>; calendar?: WorkCalendar; timeZone?: string } = {}): Rig {
+export async function rig(dir: string, fake: FakeCases, opts: { settings?: Partial<SlaSettings>; calendar?: WorkCalendar; timeZone?: string } = {}): Promise<Rig> {
   const db = openDatabase(dir);
+  const store = new SqliteStore(db);
   const events = new DomainEvents();
   const changed: number[] = [];
   const errors: unknown[] = [];
-  events.on('case:changed', (id) => changed.push(id));
-  const settings = new SlaSettingsRepo(db, { ...DEFAULT_SLA_SETTINGS, ...opts.settings });
+  events.on('case:changed', (id) => { changed.push(id); });
+  const settings = new SlaSettingsRepo(store, { ...DEFAULT_SLA_SETTINGS, ...opts.settings });
   const sla = new SlaService({
-    db, events, settings, cases: () => fake.port(), now: () => Date.now(),
+    store, events, settings, cases: () => fake.port(), now: () => Date.now(),
     deadline: { timeZone: opts.timeZone ?? 'Asia/Shanghai', calendar: opts.calendar ?? EMPTY_CALENDAR },
     log: { error: (obj) => errors.push(obj), warn: () => {} },
   });
+  await sla.load();
   return {
     db, sla, events, changed, errors, settings,
-    transition: (caseId, action, to, data) => events.emit('case:transition', { caseId, action, from: null, to, actor: 'test', at: Date.now(), ...(data ? { data } : {}) }),
-    stop: () => {
-      sla.close();
+    transition: (caseId, action, to, data) => events.emitSettled('case:transition', { caseId, action, from: null, to, actor: 'test', at: Date.now(), ...(data ? { data } : {}) }),
+    stop: async () => {
+      await sla.close();
+      await store.close();
       db.close();
     },
   };

@@ -25,8 +25,8 @@ beforeAll(async () => {
   await app.register(sla, { now: () => NOW, dayMode: 'working', timeZone: 'Asia/Shanghai', cases: () => new FakeCases().port() });
   await app.ready();
   for (const role of ['wall', 'dispatcher', 'leader', 'admin'] as const) {
-    const id = app.store.access.createUser(`${role}-1`, 'not-a-real-hash', role);
-    app.store.access.createSession(`token-${role}`, id, 3_600_000);
+    const id = await app.store.access.createUser(`${role}-1`, 'not-a-real-hash', role);
+    await app.store.access.createSession(`token-${role}`, id, 3_600_000);
     tokens[role] = `token-${role}`;
   }
 });
@@ -79,10 +79,10 @@ describe('PUT /api/sla-settings', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(valid);
     expect((await app.inject({ url: '/api/sla-settings', headers: as('leader') })).json()).toEqual(valid);
-    const entry = app.store.audit.recent(5).find((a) => a.action === 'slaSettings.update');
+    const entry = (await app.store.audit.recent(5)).find((a) => a.action === 'slaSettings.update');
     expect(entry?.actor).toBe('admin-1');
     expect(JSON.parse(entry!.detail!)).toMatchObject({ before: { arrivalMin: 7 }, after: { arrivalMin: 10 } });
-    expect(app.slaSettings.get()).toEqual(valid);
+    expect(await app.slaSettings.get()).toEqual(valid);
   });
 });
 

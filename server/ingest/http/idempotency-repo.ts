@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BatchResult } from '../../../shared/schemas/ingest.ts';
-import type { Db } from '../../store/database.ts';
+import type { SqlExecutor } from '../../store/sql/types.ts';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
@@ -14,29 +14,27 @@ export type Remembered = { kind: 'new' } | { kind: 'replay'; result: BatchResult
 export const bodyDigest = (body: unknown): string => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 export class IdempotencyRepo {
-  private readonly find;
-  private readonly insert;
-  private readonly prune;
   private lastPrune = 0;
 
-  constructor(db: Db) {
-    this.find = db.prepare('SELECT route, body_sha256, response FROM ingest_requests WHERE key_id = ? AND idempotency_key = ? AND created_at >= ?');
-    this.insert = db.prepare('INSERT OR REPLACE INTO ingest_requests (key_id, idempotency_key, route, body_sha256, response, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.prune = db.prepare('DELETE FROM ingest_requests WHERE created_at < ?');
-  }
+  constructor(private readonly sql: SqlExecutor) {}
 
-  lookup(keyId: number, idempotencyKey: string, route: string, digest: string, now: number): Remembered {
-    const r = this.find.get(keyId, idempotencyKey, now - IDEMPOTENCY_TTL_MS) as { route: string; body_sha256: string; response: string } | undefined;
+  async lookup(keyId: number, idempotencyKey: string, route: string, digest: string, now: number): Promise<Remembered> {
+    const r = await this.sql.one<{ route: string; body_sha256: string; response: string }>(
+      'SELECT route, body_sha256, response FROM ingest_requests WHERE key_id = $1 AND idempotency_key = $2 AND created_at >= $3',
+      [keyId, idempotencyKey, now - IDEMPOTENCY_TTL_MS]);
     if (!r) return { kind: 'new' };
     if (r.route !== route || r.body_sha256 !== digest) return { kind: 'conflict' };
     return { kind: 'replay', result: JSON.parse(r.response) as BatchResult };
   }
 
-  remember(keyId: number, idempotencyKey: string, route: string, digest: string, result: BatchResult, now: number): void {
+  /** Stores the answer; an expired answer under the same key (not pruned yet) is replaced. */
+  async remember(keyId: number, idempotencyKey: string, route: string, digest: string, result: BatchResult, now: number): Promise<void> {
     if (now - this.lastPrune > 3_600_000) {
-      this.prune.run(now - IDEMPOTENCY_TTL_MS);
       this.lastPrune = now;
+      await this.sql.exec('DELETE FROM ingest_requests WHERE created_at < $1', [now - IDEMPOTENCY_TTL_MS]);
     }
-    this.insert.run(keyId, idempotencyKey, route, digest, JSON.stringify(result), now);
+    await this.sql.exec(`INSERT INTO ingest_requests (key_id, idempotency_key, route, body_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (key_id, idempotency_key) DO UPDATE SET route = excluded.route, body_sha256 = excluded.body_sha256,
+        response = excluded.response, created_at = excluded.created_at`, [keyId, idempotencyKey, route, digest, JSON.stringify(result), now]);
   }
 }

@@ -4,9 +4,9 @@
  * holds no usable key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { IngestKeyView } from '../../../shared/schemas/devices.ts';
-import type { Db } from '../../store/database.ts';
+import { SerialWriter } from '../../store/sql/serial-writer.ts';
+import type { SqlStore } from '../../store/sql/types.ts';
 
 const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
@@ -14,6 +14,7 @@ const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8'
 const newIngestKey = (): string => `cik_${randomBytes(32).toString('base64url')}`;
 
 interface KeyRow {
+  [column: string]: unknown;
   id: number; name: string; created_by: string; created_at: number; revoked_at: number | null;
   last_used_at: number | null; accepted: number; rejected: number;
 }
@@ -29,74 +30,89 @@ const COLUMNS = 'id, name, created_by, created_at, revoked_at, last_used_at, acc
 interface Usage { accepted: number; rejected: number; lastUsedAt: number }
 
 export class IngestKeysRepo {
-  /** Every batch authenticates and counts: the statements are prepared once. */
-  private readonly q: Record<'insert' | 'bySecret' | 'byId' | 'all' | 'revoke' | 'used', Database.Statement<unknown[]>>;
   /**
    * Counted per batch, written by `flush` (a timer, and on close) like the devices' counters: a
    * commit per batch is a WAL sync under synchronous = FULL, which cost more than the batch.
-   * What is read through this repo includes what is not written yet.
+   * What is read through this repo includes what is not written yet, and what is being written.
    */
-  private readonly pending = new Map<number, Usage>();
+  private pending = new Map<number, Usage>();
+  private writing = new Map<number, Usage>();
+  private readonly writer = new SerialWriter();
 
-  constructor(private readonly db: Db) {
-    this.q = {
-      insert: db.prepare('INSERT INTO ingest_keys (name, key_hash, created_by, created_at) VALUES (?, ?, ?, ?)'),
-      bySecret: db.prepare(`SELECT ${COLUMNS} FROM ingest_keys WHERE key_hash = ? AND revoked_at IS NULL`),
-      byId: db.prepare(`SELECT ${COLUMNS} FROM ingest_keys WHERE id = ?`),
-      all: db.prepare(`SELECT ${COLUMNS} FROM ingest_keys ORDER BY id`),
-      revoke: db.prepare('UPDATE ingest_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-      used: db.prepare('UPDATE ingest_keys SET last_used_at = ?, accepted = accepted + ?, rejected = rejected + ? WHERE id = ?'),
-    };
-  }
+  constructor(private readonly sql: SqlStore) {}
 
-  create(name: string, createdBy: string, now: number): { secret: string; key: IngestKeyView } {
+  async create(name: string, createdBy: string, now: number): Promise<{ secret: string; key: IngestKeyView }> {
     const secret = newIngestKey();
-    const id = Number(this.q.insert.run(name, hashKey(secret), createdBy, now).lastInsertRowid);
-    return { secret, key: this.get(id)! };
+    const row = await this.sql.one<KeyRow>(`INSERT INTO ingest_keys (name, key_hash, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+      [name, hashKey(secret), createdBy, now]);
+    return { secret, key: this.view(row!) };
   }
 
   /** The active key a presented secret belongs to; undefined for an unknown or revoked one. */
-  authenticate(secret: string): IngestKeyView | undefined {
-    const r = this.q.bySecret.get(hashKey(secret)) as KeyRow | undefined;
+  async authenticate(secret: string): Promise<IngestKeyView | undefined> {
+    const r = await this.sql.one<KeyRow>(`SELECT ${COLUMNS} FROM ingest_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashKey(secret)]);
     return r && this.view(r);
   }
 
-  get(id: number): IngestKeyView | undefined {
-    const r = this.q.byId.get(id) as KeyRow | undefined;
+  async get(id: number): Promise<IngestKeyView | undefined> {
+    const r = await this.sql.one<KeyRow>(`SELECT ${COLUMNS} FROM ingest_keys WHERE id = $1`, [id]);
     return r && this.view(r);
   }
 
-  list(): IngestKeyView[] {
-    return (this.q.all.all() as KeyRow[]).map((r) => this.view(r));
+  async list(): Promise<IngestKeyView[]> {
+    return (await this.sql.query<KeyRow>(`SELECT ${COLUMNS} FROM ingest_keys ORDER BY id`)).map((r) => this.view(r));
   }
 
-  revoke(id: number, now: number): boolean {
-    return this.q.revoke.run(now, id).changes === 1;
+  async revoke(id: number, now: number): Promise<boolean> {
+    return (await this.sql.exec('UPDATE ingest_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])).changes === 1;
   }
 
   used(id: number, accepted: number, rejected: number, now: number): void {
-    const u = this.pending.get(id);
-    if (!u) return void this.pending.set(id, { accepted, rejected, lastUsedAt: now });
-    u.accepted += accepted;
-    u.rejected += rejected;
-    if (now > u.lastUsedAt) u.lastUsedAt = now;
+    addUsage(this.pending, id, { accepted, rejected, lastUsedAt: now });
   }
 
-  /** Writes the usage counted since the last call, in one transaction; returns how many keys. Throws when the store fails, keeping the usage for the next call. */
-  flush(): number {
-    if (this.pending.size === 0) return 0;
-    this.db.transaction(() => {
-      for (const [id, u] of this.pending) this.q.used.run(u.lastUsedAt, u.accepted, u.rejected, id);
-    })();
-    const n = this.pending.size;
-    this.pending.clear();
-    return n;
+  /**
+   * Writes the usage counted since the last call, in one transaction; returns how many keys.
+   * Rejects when the store fails, keeping the usage for the next call. One flush at a time.
+   */
+  flush(): Promise<number> {
+    return this.writer.run(async () => {
+      if (this.pending.size === 0) return 0;
+      // Counted from now on goes to a fresh map: a batch arriving during the commit is not lost with this one.
+      this.writing = this.pending;
+      this.pending = new Map();
+      const n = this.writing.size;
+      try {
+        await this.sql.transaction(async (tx) => {
+          for (const [id, u] of this.writing) {
+            await tx.exec('UPDATE ingest_keys SET last_used_at = $1, accepted = ingest_keys.accepted + $2, rejected = ingest_keys.rejected + $3 WHERE id = $4',
+              [u.lastUsedAt, u.accepted, u.rejected, id]);
+          }
+        });
+      } catch (err) {
+        for (const [id, u] of this.writing) addUsage(this.pending, id, u);
+        throw err;
+      } finally {
+        this.writing = new Map();
+      }
+      return n;
+    });
   }
 
   private view(r: KeyRow): IngestKeyView {
-    const v = view(r);
-    const u = this.pending.get(r.id);
-    if (!u) return v;
-    return { ...v, accepted: v.accepted + u.accepted, rejected: v.rejected + u.rejected, lastUsedAt: Math.max(v.lastUsedAt ?? 0, u.lastUsedAt) };
+    let v = view(r);
+    for (const counted of [this.writing, this.pending]) {
+      const u = counted.get(r.id);
+      if (u) v = { ...v, accepted: v.accepted + u.accepted, rejected: v.rejected + u.rejected, lastUsedAt: Math.max(v.lastUsedAt ?? 0, u.lastUsedAt) };
+    }
+    return v;
   }
+}
+
+function addUsage(into: Map<number, Usage>, id: number, add: Usage): void {
+  const u = into.get(id);
+  if (!u) return void into.set(id, { ...add });
+  u.accepted += add.accepted;
+  u.rejected += add.rejected;
+  if (add.lastUsedAt > u.lastUsedAt) u.lastUsedAt = add.lastUsedAt;
 }

@@ -160,9 +160,10 @@ export class Jt808Session {
       this.refuse('malformedRegistration', `plate of ${reg.plate.length} characters`, f.header.phone);
       return this.answer(f, RESULT.wrongMessage);
     }
-    let result: RegistrationResult;
+    let pending: Promise<RegistrationResult>;
     try {
-      result = this.env.directory.registerTerminal({
+      // Answered once the registry has stored the terminal (and the hash of its auth code).
+      pending = this.env.directory.registerTerminal({
         protocol: 'jt808', deviceId: f.header.phone, address: this.io.address,
         ...(reg.plate ? { plate: reg.plate } : {}),
         plateColor: reg.plateColor, province: reg.province, city: reg.city,
@@ -171,11 +172,22 @@ export class Jt808Session {
         ...(reg.terminalId ? { terminalId: reg.terminalId } : {}),
       }, this.env.now());
     } catch (err) {
-      // The registry could not take it (say, no entity can be made from what the terminal
-      // said): the terminal hears a failure and may try again; the connection stays.
-      this.refuse('registrationFailed', err instanceof Error ? err.message : String(err), f.header.phone);
-      return this.answer(f, RESULT.failed);
+      return this.registrationFailed(f, err);
     }
+    pending.then((result) => this.answerRegistration(f, result), (err: unknown) => this.registrationFailed(f, err));
+  }
+
+  /**
+   * The registry could not take it (say, no entity can be made from what the terminal said,
+   * or the store failed): the terminal hears a failure and may try again; the connection stays.
+   */
+  private registrationFailed(f: Jt808Frame, err: unknown): void {
+    this.refuse('registrationFailed', err instanceof Error ? err.message : String(err), f.header.phone);
+    if (!this.closed) this.answer(f, RESULT.failed);
+  }
+
+  private answerRegistration(f: Jt808Frame, result: RegistrationResult): void {
+    if (this.closed) return;
     if (result.outcome === 'accepted') {
       this.send(MSG.registerAnswer, encodeRegisterAnswer(f.header.serial, REGISTER_RESULT.ok, result.authCode), f.header.phone);
       return;

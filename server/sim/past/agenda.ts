@@ -2,11 +2,11 @@
 
 /** A min-heap of timed steps, ties in the order they were scheduled. */
 export class Agenda {
-  private heap: { at: number; seq: number; run: () => void }[] = [];
+  private heap: { at: number; seq: number; run: () => void | Promise<void> }[] = [];
   private seq = 0;
   get size(): number { return this.heap.length; }
   peek(): number { return this.heap[0]?.at ?? Infinity; }
-  push(at: number, run: () => void): void {
+  push(at: number, run: () => void | Promise<void>): void {
     const h = this.heap;
     h.push({ at, seq: this.seq++, run });
     for (let i = h.length - 1; i > 0;) {
@@ -16,7 +16,7 @@ export class Agenda {
       i = p;
     }
   }
-  pop(): { at: number; run: () => void } {
+  pop(): { at: number; run: () => void | Promise<void> } {
     const h = this.heap;
     const top = h[0]!;
     const last = h.pop()!;

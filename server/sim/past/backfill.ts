@@ -11,8 +11,14 @@
  * back whole (the next start does them again); a crash mid-positions resumes at the last
  * committed hour (the world is re-run from the window's start — it is deterministic — and
  * what was written is skipped).
+ *
+ * Everything runs on the asynchronous store layer (SQLite or PostgreSQL): its own SQL (the
+ * progress mark, clearing an interrupted run's cases and alarms, the counts); the cases, clocks,
+ * alarms and acknowledgement audit rows of each hour, written through the cases, SLA, alarm and
+ * audit repositories in one layer transaction; the positions, committed with their mark in one
+ * layer transaction (HistoryStore.appendPast in it).
  */
-import type { Db } from '../../store/database.ts';
+import type { SqlStore } from '../../store/sql/types.ts';
 import type { HistoryStore } from '../../history/history-store.ts';
 import { DAY_MS, HOUR_MS } from '../clock.ts';
 import { pastOps, type PastOpsDeps, type PastOpsResult } from './past-ops.ts';
@@ -70,11 +76,12 @@ export interface PastProgress {
 interface MarkRow { days: number; seed: number; from_ts: number; to_ts: number; ops_done: number; tracks_until: number; started_ts: number; finished_ts: number | null }
 
 export interface BackfillDeps {
-  db: Db;
+  /** The store layer: the mark, the clearing of an interrupted run, the positions, and the past's cases, clocks and alarms (an hour per transaction). */
+  sql: SqlStore;
   pack: DistrictPack;
   history: HistoryStore;
   connectivity: ConnectivityPolicy;
-  ops: Omit<PastOpsDeps, 'db' | 'pack' | 'seed'>;
+  ops: Omit<PastOpsDeps, 'dialect' | 'pack' | 'seed'>;
   seed: number;
   days: number;
   now: () => number;
@@ -87,6 +94,24 @@ export interface BackfillDeps {
   yieldNow?: () => Promise<void>;
 }
 
+const SQL = {
+  mark: 'SELECT days, seed, from_ts, to_ts, ops_done, tracks_until, started_ts, finished_ts FROM sim_past WHERE id = 1',
+  insert: 'INSERT INTO sim_past (id, days, seed, from_ts, to_ts, ops_done, tracks_until, started_ts) VALUES (1, $1, $2, $3, $4, 0, $5, $6)',
+  opsDone: 'UPDATE sim_past SET ops_done = 1 WHERE id = 1',
+  tracks: 'UPDATE sim_past SET tracks_until = $1 WHERE id = 1',
+  finish: 'UPDATE sim_past SET finished_ts = $1 WHERE id = 1',
+  anyHistory: 'SELECT 1 AS found FROM history_track LIMIT 1',
+  anyCase: 'SELECT 1 AS found FROM cases LIMIT 1',
+  counts: 'SELECT (SELECT count(*) FROM cases WHERE created_ts < $1) AS cases, (SELECT count(*) FROM alarms WHERE start_ts < $1) AS alarms',
+  /** What an interrupted cases phase left (everything before the first start is the past's), children first. */
+  clear: [
+    ...['case_timeline', 'case_photos', 'case_requests', 'case_evaluations', 'sla_clocks'].map((t) => `DELETE FROM ${t} WHERE case_id IN (SELECT id FROM cases WHERE created_ts < $1)`),
+    'DELETE FROM cases WHERE created_ts < $1',
+    'DELETE FROM alarms WHERE start_ts < $1',
+    "DELETE FROM audit WHERE action = 'alarm.ack' AND actor = 'sim-duty-officer' AND ts < $1",
+  ],
+} as const;
+
 /** World steps between two yields to the event loop (~10–30 ms of work). */
 const STEPS_PER_YIELD = { fine: 12, coarse: 40 };
 
@@ -96,19 +121,11 @@ export class PastBackfill {
   };
   private stopping = false;
   private running: Promise<void> | null = null;
-  private readonly q;
 
-  constructor(private readonly d: BackfillDeps) {
-    this.q = {
-      mark: d.db.prepare<[], MarkRow>('SELECT * FROM sim_past WHERE id = 1'),
-      insert: d.db.prepare('INSERT INTO sim_past (id, days, seed, from_ts, to_ts, ops_done, tracks_until, started_ts) VALUES (1, ?, ?, ?, ?, 0, ?, ?)'),
-      opsDone: d.db.prepare('UPDATE sim_past SET ops_done = 1 WHERE id = 1'),
-      tracks: d.db.prepare<[number]>('UPDATE sim_past SET tracks_until = ? WHERE id = 1'),
-      finish: d.db.prepare<[number]>('UPDATE sim_past SET finished_ts = ? WHERE id = 1'),
-      anyHistory: d.db.prepare('SELECT 1 FROM history_track LIMIT 1'),
-      anyCase: d.db.prepare('SELECT 1 FROM cases LIMIT 1'),
-      counts: d.db.prepare<[number, number], { cases: number; alarms: number }>('SELECT (SELECT count(*) FROM cases WHERE created_ts < ?) AS cases, (SELECT count(*) FROM alarms WHERE start_ts < ?) AS alarms'),
-    };
+  constructor(private readonly d: BackfillDeps) {}
+
+  private mark(): Promise<MarkRow | undefined> {
+    return this.d.sql.one<MarkRow & Record<string, unknown>>(SQL.mark);
   }
 
   /**
@@ -116,17 +133,17 @@ export class PastBackfill {
    * generated already, or the store has a life of its own (history or cases from earlier
    * runs); else the cases and alarms of the window. Returns whether positions are to follow.
    */
-  prepare(): boolean {
-    let mark = this.q.mark.get();
+  async prepare(): Promise<boolean> {
+    let mark = await this.mark();
     if (!mark) {
       if (this.d.days <= 0) return false;
-      if (this.q.anyHistory.get() || this.q.anyCase.get()) {
+      if ((await this.d.sql.one(SQL.anyHistory)) || (await this.d.sql.one(SQL.anyCase))) {
         this.d.log.info({ days: this.d.days }, 'simulated past: the store already has history or cases; nothing generated');
         return false;
       }
       const w = pastWindow(this.d.days, this.d.now());
-      this.q.insert.run(this.d.days, this.d.seed, w.fromMs, w.toMs, w.fromMs, this.d.now());
-      mark = this.q.mark.get()!;
+      await this.d.sql.exec(SQL.insert, [this.d.days, this.d.seed, w.fromMs, w.toMs, w.fromMs, this.d.now()]);
+      mark = (await this.mark())!;
     }
     Object.assign(this.progress, { days: mark.days, fromTs: mark.from_ts, toTs: mark.to_ts, startedTs: mark.started_ts, finishedTs: mark.finished_ts });
     if (mark.finished_ts !== null) {
@@ -138,7 +155,7 @@ export class PastBackfill {
       this.progress.phase = 'cases';
       return true;
     }
-    const n = this.q.counts.get(mark.to_ts, mark.to_ts)!;
+    const n = (await this.d.sql.one<{ cases: number; alarms: number }>(SQL.counts, [mark.to_ts]))!;
     this.progress.cases = n.cases;
     this.progress.alarms = n.alarms;
     this.progress.phase = 'positions';
@@ -153,16 +170,12 @@ export class PastBackfill {
    */
   private async cases(mark: MarkRow, yieldNow: () => Promise<void>): Promise<boolean> {
     const t0 = performance.now();
-    this.d.db.transaction(() => {
-      const ids = 'SELECT id FROM cases WHERE created_ts < ?';
-      for (const t of ['case_timeline', 'case_photos', 'case_requests', 'case_evaluations', 'sla_clocks']) this.d.db.prepare(`DELETE FROM ${t} WHERE case_id IN (${ids})`).run(mark.to_ts);
-      this.d.db.prepare('DELETE FROM cases WHERE created_ts < ?').run(mark.to_ts);
-      this.d.db.prepare('DELETE FROM alarms WHERE start_ts < ?').run(mark.to_ts);
-      this.d.db.prepare("DELETE FROM audit WHERE action = 'alarm.ack' AND actor = 'sim-duty-officer' AND ts < ?").run(mark.to_ts);
-    })();
-    const ops = pastOps({ ...this.d.ops, db: this.d.db, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
+    await this.d.sql.transaction(async (tx) => {
+      for (const del of SQL.clear) await tx.exec(del, [mark.to_ts]);
+    });
+    const ops = pastOps({ ...this.d.ops, dialect: this.d.sql.dialect, pack: this.d.pack, seed: mark.seed }, mark.from_ts, mark.to_ts);
     for (let hour = mark.from_ts; hour < mark.to_ts; hour += HOUR_MS) {
-      this.d.db.transaction(() => ops.advance(hour + HOUR_MS))();
+      await this.d.sql.transaction((tx) => ops.advance(hour + HOUR_MS, tx));
       this.progress.cases = ops.result.cases;
       this.progress.alarms = ops.result.alarms;
       this.progress.casesDone = Math.round(((hour + HOUR_MS - mark.from_ts) / (mark.to_ts - mark.from_ts)) * 1000) / 1000;
@@ -170,10 +183,11 @@ export class PastBackfill {
       if (this.stopping) return false;
     }
     let r: PastOpsResult | undefined;
-    this.d.db.transaction(() => {
-      r = ops.finish();
-      this.q.opsDone.run();
-    })();
+    await this.d.sql.transaction(async (tx) => {
+      r = await ops.finish(tx);
+      // The mark commits with the last of the cases.
+      await tx.exec(SQL.opsDone);
+    });
     this.progress.casesDone = 1;
     this.progress.cases = r!.cases;
     this.progress.alarms = r!.alarms;
@@ -212,7 +226,7 @@ export class PastBackfill {
   }
 
   private async run(): Promise<void> {
-    const mark = this.q.mark.get()!;
+    const mark = (await this.mark())!;
     const yieldNow = this.d.yieldNow ?? (() => new Promise<void>((r) => setImmediate(r)));
     if (!mark.ops_done && !(await this.cases(mark, yieldNow))) return;
     await this.positions(mark, yieldNow);
@@ -240,11 +254,14 @@ export class PastBackfill {
       }
       if (end <= done) { fleet.discard(); continue; } // written by an earlier run
       const entries = fleet.take();
-      this.d.db.transaction(() => {
-        const r = this.d.history.appendPast(entries, res.policy);
-        this.progress.points += r.points;
-        this.q.tracks.run(end);
-      })();
+      // Partitions (PostgreSQL) first: none can be made inside the transaction.
+      await this.d.history.ensurePastPartitions(entries);
+      const r = await this.d.sql.transaction(async (tx) => {
+        const written = await this.d.history.appendPast(entries, res.policy, tx);
+        await tx.exec(SQL.tracks, [end]);
+        return written;
+      });
+      this.progress.points += r.points;
       this.progress.positionsUntil = end;
       this.progress.positionsDone = Math.round(((end - w.fromMs) / total) * 1000) / 1000;
       if (performance.now() - loggedAt > 10_000 || end === w.tracksToMs) {
@@ -256,7 +273,7 @@ export class PastBackfill {
       if (this.stopping) return;
     }
     const fin = this.d.now();
-    this.q.finish.run(fin);
+    await this.d.sql.exec(SQL.finish, [fin]);
     this.progress.phase = 'done';
     this.progress.finishedTs = fin;
     this.d.log.info({ points: this.progress.points, s: Math.round(performance.now() - t0) / 1000 }, 'simulated past: done');

@@ -5,6 +5,10 @@
  * from rates, not derived from the generated tracks. An acknowledgement is audited as the
  * console's is. Every alarm is cleared before the past ends, so the live rules start from no
  * active alarm of the past.
+ *
+ * Written through the caller's store (the past generator's, whose statements run in the
+ * transaction of the hour being written): an alarm and its acknowledgement's audit row commit
+ * with the cases of that hour, on SQLite or PostgreSQL alike.
  */
 import type { Alarm, AlarmSettings, AlarmType } from '../../../shared/alarms.ts';
 import type { AnyEntity, EntityKind } from '../../../shared/entities.ts';
@@ -12,8 +16,8 @@ import { AlarmRepo } from '../../alarms/alarm-repo.ts';
 import type { DistrictLocator } from '../../district/locator.ts';
 import type { RoadRouter } from '../../district/routing.ts';
 import { SIM_DUTY_OFFICER } from '../../ops/ports.ts';
-import type { AuditRepo } from '../../store/audit-repo.ts';
-import type { Db } from '../../store/database.ts';
+import { AuditRepo } from '../../store/audit-repo.ts';
+import type { SqlStore } from '../../store/sql/types.ts';
 import { HOUR_MS, MINUTE_MS } from '../clock.ts';
 import { BIN_USE_BY_HOUR, TOILET_USE_BY_HOUR } from '../profiles.ts';
 import type { Rng } from '../rng.ts';
@@ -49,13 +53,13 @@ export const ALARM_PLAN = (rng: Rng): Record<AlarmType, AlarmPlan> => ({
 
 
 export interface PastAlarmsDeps {
-  db: Db;
+  /** Where the rows go: the past generator's store, whose statements run in its caller's transaction. */
+  store: SqlStore;
   rng: Rng;
   settings: AlarmSettings;
   entities: readonly AnyEntity[];
   locator: DistrictLocator;
   router: RoadRouter;
-  audit: AuditRepo;
   /** The end of the past: every alarm is cleared before it. */
   toMs: number;
 }
@@ -65,11 +69,13 @@ export class PastAlarms {
   private readonly byKind = new Map<EntityKind, AnyEntity[]>();
   private readonly nodesByStreet = new Map<string, number[]>();
   private readonly repo: AlarmRepo;
+  private readonly audit: AuditRepo;
 
   constructor(private readonly o: PastAlarmsDeps) {
     this.plan = ALARM_PLAN(o.rng);
     for (const e of o.entities) { const l = this.byKind.get(e.kind) ?? []; l.push(e); this.byKind.set(e.kind, l); }
-    this.repo = new AlarmRepo(o.db);
+    this.repo = new AlarmRepo(o.store);
+    this.audit = new AuditRepo(o.store);
   }
 
   /** Calls `at` with the start and type of every alarm of [fromMs, toMs), by the rates and hour curves (local days). */
@@ -89,8 +95,12 @@ export class PastAlarms {
     }
   }
 
-  /** Writes one alarm of `type` raised at `start` — acknowledged or not, cleared — and returns it with its id; null when no entity can raise it. */
-  raise(type: AlarmType, start: number): Alarm | null {
+  /**
+   * Writes one alarm of `type` raised at `start` — acknowledged or not, cleared — and returns it
+   * with its id; null when no entity can raise it. Every draw from the generator comes before
+   * the first await, so the sequence (and so the past of a seed) is as it was.
+   */
+  async raise(type: AlarmType, start: number): Promise<Alarm | null> {
     const { rng, settings } = this.o;
     const p = this.plan[type];
     const kinds = p.kind === null ? settings.offlineAlarmKinds : [p.kind];
@@ -110,15 +120,15 @@ export class PastAlarms {
       ackBy: acked ? SIM_DUTY_OFFICER.name : null, ackTs, clearedBy: 'system',
       detail: p.detail(value ?? 0), value, caseId: null, version: acked ? 3 : 2,
     };
-    alarm.id = this.repo.insert(alarm);
+    alarm.id = await this.repo.insert(alarm);
     // Acknowledged at the console: audited as the route audits it.
-    if (ackTs !== null) this.o.audit.record(SIM_DUTY_OFFICER.name, 'alarm.ack', String(alarm.id), { type, entityId: e.id }, ackTs);
+    if (ackTs !== null) await this.audit.record({ actor: SIM_DUTY_OFFICER.name, action: 'alarm.ack', target: String(alarm.id), detail: { type, entityId: e.id }, ts: ackTs });
     return alarm;
   }
 
   /** The case opened for the alarm (未诉先办), on the alarm's row. */
-  linkCase(alarm: Alarm, caseId: number): void {
-    this.repo.update({ ...alarm, caseId, version: alarm.version + 1 }, alarm.version);
+  async linkCase(alarm: Alarm, caseId: number): Promise<void> {
+    await this.repo.update({ ...alarm, caseId, version: alarm.version + 1 }, alarm.version);
     alarm.caseId = caseId;
     alarm.version += 1;
   }

@@ -19,7 +19,7 @@ import type { AnyEntity } from '../../../shared/entities.ts';
 import type { LonLat } from '../../../shared/geojson.ts';
 import { distanceM } from '../../../shared/geo.ts';
 import { localDate } from '../../../shared/local-time.ts';
-import { SqliteCasesRepo } from '../../cases/cases-repo.ts';
+import { CasesRepo } from '../../cases/cases-repo.ts';
 import { CasesService } from '../../cases/cases-service.ts';
 import { DistrictLocator } from '../../district/locator.ts';
 import { DomainEvents } from '../../ops/domain-events.ts';
@@ -27,8 +27,7 @@ import { SIM_DUTY_OFFICER, SYSTEM_ACTOR, type Actor, type CasesPort } from '../.
 import { SlaService } from '../../sla/sla-service.ts';
 import type { SlaSettingsRepo } from '../../sla/settings-repo.ts';
 import { EMPTY_CALENDAR } from '../../sla/work-time.ts';
-import type { AuditRepo } from '../../store/audit-repo.ts';
-import type { Db } from '../../store/database.ts';
+import type { SqlDialect, SqlExecutor, SqlParam, SqlRow, SqlStore, SqlTx } from '../../store/sql/types.ts';
 import { HOUR_MS, inWindow, localMinuteOfDay, MINUTE_MS, parseWindow, SimClock } from '../clock.ts';
 import type { SimContext } from '../context.ts';
 import { CREW_CONFIG, DONE_NOTES } from '../crews.ts';
@@ -40,7 +39,8 @@ import { Agenda } from './agenda.ts';
 import { PastAlarms } from './past-alarms.ts';
 
 export interface PastOpsDeps {
-  db: Db;
+  /** The dialect of the store whose transactions the past is written in. */
+  dialect: SqlDialect;
   pack: DistrictPack;
   seed: number;
   reportsPerDay: number;
@@ -48,7 +48,6 @@ export interface PastOpsDeps {
   slaSettings: SlaSettingsRepo;
   alarmSettings: AlarmSettings;
   entities: readonly AnyEntity[];
-  audit: AuditRepo;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
@@ -86,21 +85,41 @@ const CITIZEN_SOURCES = new Set(['citizenPhoto', 'hotline']);
 
 
 /**
- * Writes the cases and alarms of [fromMs, toMs) — in the caller's transaction when there is
- * one — and returns what it wrote. Cases still open at `toMs` stay open at the stage they
- * reached, their clocks running: the live SLA service takes them over (`recover`).
+ * Writes the cases and alarms of [fromMs, toMs) in the caller's transaction `tx` and returns
+ * what it wrote. Cases still open at `toMs` stay open at the stage they reached, their clocks
+ * running: the live SLA service takes them over (`recover`).
  */
-export function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOpsResult {
+export async function generatePastOps(d: PastOpsDeps, fromMs: number, toMs: number, tx: SqlTx): Promise<PastOpsResult> {
   const ops = pastOps(d, fromMs, toMs);
-  ops.advance(toMs);
-  return ops.finish();
+  await ops.advance(toMs, tx);
+  return ops.finish(tx);
 }
 
-/** The same, a stretch at a time: `advance(until)` writes what happens before `until`; `finish()` hands the open cases over. */
+/** The same, a stretch at a time: `advance(until, tx)` writes what happens before `until`; `finish(tx)` hands the open cases over. */
 export interface PastOps {
-  advance(untilMs: number): void;
-  finish(): PastOpsResult;
+  advance(untilMs: number, tx: SqlTx): Promise<void>;
+  finish(tx: SqlTx): Promise<PastOpsResult>;
   readonly result: PastOpsResult;
+}
+
+/**
+ * The caller's transaction as the store of the past's cases service, SLA clocks, alarms and
+ * audit rows: their own transactions are parts of it (the past is written an hour per
+ * transaction, not a step).
+ */
+class CallersTransaction implements SqlStore {
+  readonly dialect;
+  tx: SqlTx | null = null;
+  constructor(dialect: SqlStore['dialect']) { this.dialect = dialect; }
+  private get on(): SqlExecutor {
+    if (!this.tx) throw new Error('the past generator wrote outside its caller\'s transaction');
+    return this.tx;
+  }
+  query<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlParam[]): Promise<T[]> { return this.on.query<T>(sql, params); }
+  one<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> { return this.on.one<T>(sql, params); }
+  exec(sql: string, params?: readonly SqlParam[]) { return this.on.exec(sql, params); }
+  transaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> { return work(this.on); }
+  async close(): Promise<void> {}
 }
 
 export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
@@ -113,27 +132,25 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
     return (result.byDay[day] ??= { cases: 0, alarms: 0 });
   };
   let now = fromMs;
-  // The repositories prepare their statements per call; the past makes a hundred thousand calls, so they are prepared once here.
-  const db = cachedStatements(d.db);
+  const store = new CallersTransaction(d.dialect);
   const events = new DomainEvents();
   events.onError = (err, event) => d.log.error({ err, event }, 'past generator: a listener failed');
   const locator = new DistrictLocator(d.pack);
-  const repo = new SqliteCasesRepo(db);
-  const cases: CasesService = new PastCases(repo, {
-    repo, pack: d.pack, locator, events, now: () => now, sla: () => sla, codePrefix: d.codePrefix,
+  const cases: CasesService = new PastCases(new CasesRepo(store), {
+    store, pack: d.pack, locator, events, now: () => now, sla: () => sla, codePrefix: d.codePrefix,
   });
   const sla: SlaService = new SlaService({
-    db, cases: () => cases, events, settings: d.slaSettings, now: () => now,
+    store, cases: () => cases, events, settings: { get: () => d.slaSettings.get(store) }, now: () => now,
     deadline: { timeZone: tz, calendar: d.pack.calendar ?? EMPTY_CALENDAR }, log: d.log,
     // No timers: the generator moves the clock, and every step first records what fell due before it.
     timers: { set: () => null, clear: () => {} },
   });
   const agenda = new Agenda();
-  const at = (ms: number, run: () => void) => { if (ms < toMs) agenda.push(ms, run); };
-  const act = (when: number, what: string, caseId: number, fn: () => unknown): boolean => {
+  const at = (ms: number, run: () => void | Promise<void>) => { if (ms < toMs) agenda.push(ms, run); };
+  const act = async (when: number, what: string, caseId: number, fn: () => Promise<unknown>): Promise<boolean> => {
     now = when;
     try {
-      fn();
+      await fn();
       result.steps++;
       return true;
     } catch (err) {
@@ -170,12 +187,12 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
     let regAt = c.createdTs;
     if (c.stage === 'reported') {
       regAt = Math.round(c.createdTs + minutes(night(c.createdTs) ? PAST_DESK.registerMin.night : PAST_DESK.registerMin.day));
-      at(regAt, () => { if (act(regAt, 'register', id, () => cases.transition(id, 'register', SIM_DUTY_OFFICER, { note: '值班自动立案' }))) dispatchAfter(regAt); });
+      at(regAt, async () => { if (await act(regAt, 'register', id, () => cases.transition(id, 'register', SIM_DUTY_OFFICER, { note: '值班自动立案' }))) dispatchAfter(regAt); });
     } else dispatchAfter(regAt);
 
     function dispatchAfter(from: number): void {
       const t = Math.round(from + minutes(emergency ? PAST_DESK.dispatchMin.emergency : night(from) ? PAST_DESK.dispatchMin.night : PAST_DESK.dispatchMin.day));
-      at(t, () => {
+      at(t, async () => {
         const pool = units.get(c.location.streetCode) ?? allUnits;
         // The nearest of a few candidates, as the recommendation ranks them; its origin a road point near the case.
         const candidates = Array.from({ length: emergency ? 8 : 3 }, () => rng.pick(pool));
@@ -195,7 +212,7 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
         const travelMs = (dist / 1000 / kph) * HOUR_MS;
         const eta = Math.round(travelMs / 1000);
         const assignment = { unitId: unit.id, unitName: unit.name, dispatchedTs: t, etaTs: t + Math.round(travelMs), route: [origin, target], arrivedTs: null, by: SIM_DUTY_OFFICER.name };
-        if (!act(t, 'dispatch', id, () => cases.dispatch(id, assignment, SIM_DUTY_OFFICER, { note: `按推荐首选派遣 ${unit.name}（道路ETA ${Math.floor(eta / 60)}分${eta % 60}秒）` }))) return;
+        if (!await act(t, 'dispatch', id, () => cases.dispatch(id, assignment, SIM_DUTY_OFFICER, { note: `按推荐首选派遣 ${unit.name}（道路ETA ${Math.floor(eta / 60)}分${eta % 60}秒）` }))) return;
         crew(t, unit, origin, travelMs, false);
       });
     }
@@ -208,18 +225,18 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
       const [wlo, whi] = CREW_CONFIG.workMin[difficulty];
       const slow = !rework && rng.chance(PAST_DESK.slowShare[difficulty]);
       const tDone = Math.round(tArrive + rng.range(wlo, whi) * MINUTE_MS + (slow ? rng.logNormal(...PAST_DESK.slowHours[difficulty]) * HOUR_MS : 0));
-      at(tAccept, () => {
-        if (!act(tAccept, 'accept', id, () => cases.unitStep(id, 'accept', crewActor, { unitId: unit.id }))) return;
-        at(tGo, () => {
-          if (!act(tGo, 'enRoute', id, () => cases.unitStep(id, 'enRoute', crewActor, { unitId: unit.id }))) return;
-          at(tArrive, () => {
-            const ok = act(tArrive, 'arrive', id, () => cases.unitStep(id, 'arrive', SYSTEM_ACTOR, {
+      at(tAccept, async () => {
+        if (!await act(tAccept, 'accept', id, () => cases.unitStep(id, 'accept', crewActor, { unitId: unit.id }))) return;
+        at(tGo, async () => {
+          if (!await act(tGo, 'enRoute', id, () => cases.unitStep(id, 'enRoute', crewActor, { unitId: unit.id }))) return;
+          at(tArrive, async () => {
+            const ok = await act(tArrive, 'arrive', id, () => cases.unitStep(id, 'arrive', SYSTEM_ACTOR, {
               unitId: unit.id, lon: c.location.lon, lat: c.location.lat, distanceM: rng.int(40), fixTs: tArrive, at: tArrive,
             }));
             if (!ok) return;
-            at(tDone, () => {
+            at(tDone, async () => {
               const note = rng.pick(DONE_NOTES[unit.work] ?? ['已处置完毕']);
-              if (!act(tDone, 'feedback', id, () => cases.feedback(id, crewActor, { note, unitId: unit.id }))) return;
+              if (!await act(tDone, 'feedback', id, () => cases.feedback(id, crewActor, { note, unitId: unit.id }))) return;
               verify(tDone, unit, origin, rework);
             });
           });
@@ -229,21 +246,21 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
 
     function verify(from: number, unit: { id: string; work: string }, origin: LonLat, reworked: boolean): void {
       const t = Math.round(from + minutes(PAST_DESK.verifyMin));
-      at(t, () => {
+      at(t, async () => {
         // 返工: the duty officer's share of failed checks, once per case.
         if (!reworked && rng.chance(DUTY_CONFIG.verifyFailShare)) {
-          if (act(t, 'verifyFail', id, () => cases.transition(id, 'verifyFail', SIM_DUTY_OFFICER, { note: '核查未通过：现场仍有问题，需返工' }))) {
+          if (await act(t, 'verifyFail', id, () => cases.transition(id, 'verifyFail', SIM_DUTY_OFFICER, { note: '核查未通过：现场仍有问题，需返工' }))) {
             crew(t, unit, origin, 10 * MINUTE_MS, true);
           }
           return;
         }
-        if (!act(t, 'verifyPass', id, () => cases.transition(id, 'verifyPass', SIM_DUTY_OFFICER, { note: '核查通过' }))) return;
+        if (!await act(t, 'verifyPass', id, () => cases.transition(id, 'verifyPass', SIM_DUTY_OFFICER, { note: '核查通过' }))) return;
         const tClose = Math.round(t + minutes(PAST_DESK.closeMin));
-        at(tClose, () => {
-          if (!act(tClose, 'close', id, () => cases.transition(id, 'close', SIM_DUTY_OFFICER, { note: '处置完毕，予以结案' }))) return;
+        at(tClose, async () => {
+          if (!await act(tClose, 'close', id, () => cases.transition(id, 'close', SIM_DUTY_OFFICER, { note: '处置完毕，予以结案' }))) return;
           if (CITIZEN_SOURCES.has(c.source) && rng.chance(PAST_DESK.rateShare)) {
             const tRate = Math.round(tClose + rng.logNormal(...PAST_DESK.rateHours) * HOUR_MS);
-            at(tRate, () => { act(tRate, 'rate', id, () => cases.rate(id, rng.pick(PAST_DESK.rateScores), null, { name: 'citizen', role: 'citizen' })); });
+            at(tRate, async () => { await act(tRate, 'rate', id, () => cases.rate(id, rng.pick(PAST_DESK.rateScores), null, { name: 'citizen', role: 'citizen' })); });
           }
         });
       });
@@ -264,9 +281,9 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   // The live reporters, filing through a port whose report() stamps the minute's own second and follows the case.
   const minuteStart = { ms: fromMs };
   const port = Object.create(cases) as CasesPort;
-  port.report = (input, actor) => {
+  port.report = async (input, actor) => {
     now = Math.min(minuteStart.ms + rng.int(60) * 1000, toMs - 1);
-    const detail = cases.report(input, actor);
+    const detail = await cases.report(input, actor);
     onFiled(detail);
     return detail;
   };
@@ -290,66 +307,59 @@ export function pastOps(d: PastOpsDeps, fromMs: number, toMs: number): PastOps {
   const ctx = { clock, ts: fromMs } as unknown as SimContext;
 
   // Alarms, planned up front and raised in time order with the cases' steps; the 未诉先办 types open their cases.
-  const pastAlarms = new PastAlarms({ db, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, audit: d.audit, toMs });
-  pastAlarms.schedule(fromMs, toMs, (start, type) => at(start, () => {
+  const pastAlarms = new PastAlarms({ store, rng, settings: d.alarmSettings, entities: d.entities, locator, router: world.router, toMs });
+  pastAlarms.schedule(fromMs, toMs, (start, type) => at(start, async () => {
     now = start;
-    const alarm = pastAlarms.raise(type, start);
+    const alarm = await pastAlarms.raise(type, start);
     if (!alarm) return;
     result.alarms++;
     dayOf(start).alarms++;
     if (!d.alarmSettings.autoCase.includes(type)) return;
     let opened: CaseDetail | null = null;
-    act(start, 'openForAlarm', 0, () => { opened = cases.openForAlarm({ ...alarm, active: true, endTs: null }); });
+    await act(start, 'openForAlarm', 0, async () => { opened = await cases.openForAlarm({ ...alarm, active: true, endTs: null }); });
     const c = opened as CaseDetail | null;
     if (!c) return;
-    pastAlarms.linkCase(alarm, c.id);
+    await pastAlarms.linkCase(alarm, c.id);
     onFiled(c);
   }));
 
   // One minute at a time: the steps that fall due first (in time order), then the minute's new reports.
   let m = fromMs;
-  const advance = (untilMs: number) => {
-    for (; m < Math.min(untilMs, toMs); m += MINUTE_MS) {
-      while (agenda.size > 0 && agenda.peek() < m) agenda.pop().run();
-      minuteStart.ms = m;
-      ctx.ts = m;
-      clock.advance(Math.min(MINUTE_MS, toMs - m));
-      reporters.step(ctx, Math.min(MINUTE_MS, toMs - m));
+  const advance = async (untilMs: number, tx: SqlTx) => {
+    store.tx = tx;
+    try {
+      for (; m < Math.min(untilMs, toMs); m += MINUTE_MS) {
+        while (agenda.size > 0 && agenda.peek() < m) await agenda.pop().run();
+        minuteStart.ms = m;
+        ctx.ts = m;
+        clock.advance(Math.min(MINUTE_MS, toMs - m));
+        await reporters.step(ctx, Math.min(MINUTE_MS, toMs - m));
+      }
+    } finally {
+      store.tx = null;
     }
   };
-  const finish = () => {
-  advance(toMs);
-  while (agenda.size > 0 && agenda.peek() < toMs) agenda.pop().run();
-  // A crew on its way when the past ends has no live counterpart: the desk takes the unit off
-  // (back to registered) so the live duty officer and dispatch pick the case up again.
-  const handover = toMs - 1000;
-  for (const c of cases.openCases()) {
-    if ((c.stage === 'dispatched' || c.stage === 'handling') && !c.suspended) {
-      act(handover, 'release', c.id, () => cases.release(c.id, SIM_DUTY_OFFICER, { note: '交接班：原派遣单元收回，待重新派遣' }));
+  const finish = async (tx: SqlTx) => {
+    await advance(toMs, tx);
+    store.tx = tx;
+    try {
+      while (agenda.size > 0 && agenda.peek() < toMs) await agenda.pop().run();
+      // A crew on its way when the past ends has no live counterpart: the desk takes the unit off
+      // (back to registered) so the live duty officer and dispatch pick the case up again.
+      const handover = toMs - 1000;
+      for (const c of await cases.openCases()) {
+        if ((c.stage === 'dispatched' || c.stage === 'handling') && !c.suspended) {
+          await act(handover, 'release', c.id, () => cases.release(c.id, SIM_DUTY_OFFICER, { note: '交接班：原派遣单元收回，待重新派遣' }));
+        }
+      }
+      await sla.close();
+    } finally {
+      store.tx = null;
     }
-  }
-  sla.close();
-  result.refused += reporters.stats.refused + reporters.stats.errors;
-  return result;
+    result.refused += reporters.stats.refused + reporters.stats.errors;
+    return result;
   };
   return { advance, finish, result };
-}
-
-/** The same database, its `prepare` memoised by SQL text (statements are reusable in better-sqlite3). */
-function cachedStatements(db: Db): Db {
-  const cache = new Map<string, ReturnType<Db['prepare']>>();
-  const prepare = (sql: string) => {
-    let st = cache.get(sql);
-    if (!st) cache.set(sql, (st = db.prepare(sql)));
-    return st;
-  };
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return prepare;
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
 
 /**
@@ -358,12 +368,12 @@ function cachedStatements(db: Db): Db {
  * reading them back after each of a hundred thousand steps was most of the generator's time.
  */
 class PastCases extends CasesService {
-  constructor(private readonly rows: SqliteCasesRepo, deps: ConstructorParameters<typeof CasesService>[0]) {
+  constructor(private readonly rows: CasesRepo, deps: ConstructorParameters<typeof CasesService>[0]) {
     super(deps);
   }
 
-  override detail(caseId: number): CaseDetail | undefined {
-    const r = this.rows.get(caseId);
+  override async detail(caseId: number): Promise<CaseDetail | undefined> {
+    const r = await this.rows.get(caseId);
     if (!r) return undefined;
     const { description, reworkCount: _r, lon, lat, streetCode, communityCode, gridId, address, ...rest } = r;
     return {

@@ -52,7 +52,7 @@ export default async function httpPositions(): Promise<BenchRow[]> {
     // Every mobile pack entity gets an HTTP device (a phone or a platform's vehicle).
     const pack = app.district.pack;
     const mobile = [...pack.staff, ...pack.vehicles, ...pack.muckTrucks].map((e) => e.id);
-    for (const id of mobile) app.deviceDirectory.create('http', `dev-${id}`, { entityId: id }, null);
+    for (const id of mobile) await app.deviceDirectory.create('http', `dev-${id}`, { entityId: id }, null);
     const key = (await app.inject({ method: 'POST', url: '/api/ingest-keys', headers: { authorization: `Bearer ${await adminToken(app)}` }, payload: { name: 'bench' } })).json().secret as string;
 
     // Round r: every device one fix, 0.5 s and ~3 m after its last, stamped around now (an hour-old
@@ -109,7 +109,7 @@ async function adminToken(app: Awaited<ReturnType<typeof buildApp>>['app']): Pro
   // A bench-only admin session, straight in the store (the first-start password is not printed here).
   const { hashPassword, newPassword } = await import('../../../server/auth/passwords.ts');
   const password = newPassword();
-  app.store.access.createUser('bench-admin', await hashPassword(password), 'admin', Date.now(), null);
+  await app.store.access.createUser('bench-admin', await hashPassword(password), 'admin', Date.now(), null);
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'bench-admin', password } });
   return res.json().token as string;
 }

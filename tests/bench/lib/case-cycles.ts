@@ -64,20 +64,22 @@ export async function measureCaseCycles(pack: DistrictPack, cycles: number, warm
       // A crew login acts as its unit (the CLI binds it), so the actor is named by the unit.
       const crew: Actor = { name: m.id, role: 'field' };
       const s = performance.now();
-      const reported = app.cases.report({ source: 'hotline', itemCode: item.code, lon, lat: lat + 20 / M_PER_DEG_LAT, title: 'bench' }, DISPATCHER);
+      const reported = await app.cases.report({ source: 'hotline', itemCode: item.code, lon, lat: lat + 20 / M_PER_DEG_LAT, title: 'bench' }, DISPATCHER);
       const id = reported.id;
-      app.cases.transition(id, 'register', DISPATCHER, {});
-      app.dispatch.dispatchCase(id, m.id, DISPATCHER, {});
+      await app.cases.transition(id, 'register', DISPATCHER, {});
+      await app.dispatch.dispatchCase(id, m.id, DISPATCHER, {});
       // The unit walks 18 m towards the case: within the arrival radius, so the server marks it on scene.
       const moved = app.ingest.submit({ source: 'sim', deviceId: m.id, ts: Date.now(), pos: { lon, lat: lat + 18 / M_PER_DEG_LAT, speed: 4 } });
       if (!moved.accepted) throw new Error(`arrival fix refused: ${moved.reason}`);
-      app.dispatch.crewStep(m.id, 'done', crew, { note: 'done' });
-      app.cases.transition(id, 'verifyPass', DISPATCHER, {});
-      app.cases.transition(id, 'close', DISPATCHER, {});
-      const done = app.cases.transition(id, 'evaluate', DISPATCHER, { score: 5 });
+      // The arrival is written after the fix was taken: let it land before the crew reports done.
+      await new Promise<void>((r) => setImmediate(r));
+      await app.dispatch.crewStep(m.id, 'done', crew, { note: 'done' });
+      await app.cases.transition(id, 'verifyPass', DISPATCHER, {});
+      await app.cases.transition(id, 'close', DISPATCHER, {});
+      const done = await app.cases.transition(id, 'evaluate', DISPATCHER, { score: 5 });
       if (done.stage !== 'evaluated') throw new Error(`case ${id} ended ${done.stage}`);
       if (k >= warmup) ms.push(performance.now() - s);
-      if (k === staff.length - 1) lastTimeline = (app.cases.detail(id)?.timeline ?? []).map((t) => t.action);
+      if (k === staff.length - 1) lastTimeline = ((await app.cases.detail(id))?.timeline ?? []).map((t) => t.action);
     }
     const sorted = [...ms].sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;

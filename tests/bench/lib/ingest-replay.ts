@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DistrictPack } from '../../../shared/district.ts';
 import { createAlarms } from '../../../server/alarms/alarms.ts';
+import { SqliteStore } from '../../../server/store/sql/sqlite-store.ts';
 import { Dispatcher } from '../../../server/dispatch/dispatcher.ts';
 import { DEFAULT_DISPATCH_SETTINGS } from '../../../server/dispatch/settings.ts';
 import { UnitBook } from '../../../server/dispatch/unit-book.ts';
-import { UnitsRepo } from '../../../server/dispatch/units-repo.ts';
 import { buildTravelRouters, type TravelRouters } from '../../../server/district/travel-time.ts';
 import { DeviceRegistry } from '../../../server/ingest/device-registry.ts';
 import { Ingest } from '../../../server/ingest/ingest.ts';
@@ -76,7 +76,7 @@ const NO_CASES = (): CasesPort => { throw new Error('the ingest replay has no ca
 
 let routers: TravelRouters | undefined;
 
-export function replay(rec: Recording, use: Consumers): ReplayResult {
+export async function replay(rec: Recording, use: Consumers): Promise<ReplayResult> {
   const { pack, reports } = rec;
   const mobile = { staleAfterMs: 60_000, offlineAfterMs: 600_000 };
   const sensor = { staleAfterMs: 900_000, offlineAfterMs: 3_600_000 };
@@ -91,21 +91,22 @@ export function replay(rec: Recording, use: Consumers): ReplayResult {
   if (use.dispatch) {
     routers ??= buildTravelRouters(pack);
     const settings = DEFAULT_DISPATCH_SETTINGS;
-    const book = new UnitBook(live, new UnitsRepo(db), () => now, settings, pack.meta.center[1]);
-    const dispatcher = new Dispatcher({ db, book, routers, cases: NO_CASES, events, now: () => now, settings });
+    // A fresh store: no unit is engaged yet.
+    const book = new UnitBook(live, [], () => now, settings, pack.meta.center[1]);
+    const dispatcher = new Dispatcher({ store: new SqliteStore(db), book, routers, cases: NO_CASES, events, now: () => now, settings });
     offDispatch = live.changes.subscribe('dispatch', (c) => dispatcher.onLiveChange(c));
   }
-  const mod = use.rules ? createAlarms({ db, live, pack, events, now: () => now, onThresholds: (t) => { ingest.thresholds = t; } }) : null;
+  const mod = use.rules ? await createAlarms({ sql: new SqliteStore(db), live, pack, events, now: () => now, onThresholds: (t) => { ingest.thresholds = t; } }) : null;
   mod?.engine.start();
   let commitMs = 0;
   let commitCpuMs = 0;
   let commits = 0;
   if (mod) {
     const flush = mod.book.flush.bind(mod.book);
-    mod.book.flush = () => {
+    mod.book.flush = async () => {
       const t = performance.now();
       const c = process.cpuUsage();
-      flush();
+      await flush();
       const dc = process.cpuUsage(c);
       commitCpuMs += (dc.user + dc.system) / 1000;
       commitMs += performance.now() - t;
@@ -125,6 +126,7 @@ export function replay(rec: Recording, use: Consumers): ReplayResult {
       lastSecond = second;
       live.sweepConnectivity(now);
       mod?.engine.tick(now);
+      await mod?.book.settle();
     }
     if (ingest.submit(u).accepted) accepted++;
   }
@@ -174,7 +176,7 @@ export interface RuleCost {
  * the work done (the rules' batched commits included) and not the waiting for the disk or
  * for a core another process holds.
  */
-export function measureRuleCost(rec: Recording, rounds = 3): RuleCost {
+export async function measureRuleCost(rec: Recording, rounds = 3): Promise<RuleCost> {
   const sets: Record<keyof ReplayCost, Consumers> = {
     ingestOnly: { fanOut: false, dispatch: false, rules: false },
     fanOut: { fanOut: true, dispatch: false, rules: false },
@@ -182,13 +184,13 @@ export function measureRuleCost(rec: Recording, rounds = 3): RuleCost {
     all: { fanOut: true, dispatch: true, rules: true },
   };
   const keys = Object.keys(sets) as (keyof ReplayCost)[];
-  for (const k of keys) replay(rec, sets[k]); // warm-up of every path
+  for (const k of keys) await replay(rec, sets[k]); // warm-up of every path
   const cpu = { ingestOnly: Infinity, fanOut: Infinity, others: Infinity, all: Infinity };
   const wall = { ...cpu };
   let best: ReplayResult | undefined;
   for (let r = 0; r < rounds; r++) {
     for (const k of keys) {
-      const res = replay(rec, sets[k]);
+      const res = await replay(rec, sets[k]);
       if (k === 'all' && res.cpuMs < cpu.all) best = res;
       cpu[k] = Math.min(cpu[k], res.cpuMs);
       wall[k] = Math.min(wall[k], res.wallMs);
