@@ -141,6 +141,27 @@ for (const driver of drivers) {
       expect([...codes].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     });
 
+    it('runs the statements a transaction starts side by side one at a time, in the order asked, all before COMMIT', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => { warnings.push(w.message); };
+      process.on('warning', onWarning);
+      try {
+        await d.store.exec("INSERT INTO case_code_seq (day, last) VALUES ('2026-12-08', 0)");
+        const seen = await d.store.transaction(async (tx) => {
+          // Ten increments asked at once, and one more the work does not even wait for.
+          const asked = Promise.all(Array.from({ length: 10 }, () => tx.one<{ last: number }>("UPDATE case_code_seq SET last = last + 1 WHERE day = '2026-12-08' RETURNING last")));
+          void tx.exec("UPDATE case_code_seq SET last = last + 100 WHERE day = '2026-12-08'");
+          return (await asked).map((r) => r!.last);
+        });
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await d.store.one("SELECT last FROM case_code_seq WHERE day = '2026-12-08'")).toEqual({ last: 110 });
+        await new Promise((r) => setImmediate(r));
+        expect(warnings.filter((m) => m.includes('already executing a query'))).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('partitions history by time on demand and drops exactly the expired ones', async () => {
       const partitions = new HistoryPartitions(d.store);
       // Four days of buckets (two per day) and roll-ups in November and December.

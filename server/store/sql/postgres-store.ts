@@ -88,16 +88,27 @@ export class PostgresStore implements SqlStore {
     const client = await this.pool.connect();
     let open = true;
     const guard = (): void => { if (!open) throw new SqlStoreError('this transaction has ended; its handle cannot run statements'); };
+    // One connection runs one statement at a time: statements a transaction's work starts side by
+    // side (several reports filed at once inside it) are queued here, in the order they were asked,
+    // rather than handed to the client together (node-postgres deprecates that, and pg 9 refuses it).
+    let tail: Promise<unknown> = Promise.resolve();
+    const inTurn = <R>(sql: string, params: readonly SqlParam[]): Promise<pg.QueryResult<R & SqlRow>> => {
+      guard();
+      const run = tail.then(() => runQuery<R & SqlRow>(client, sql, params));
+      tail = run.catch(() => undefined);
+      return run;
+    };
     const tx: SqlTx = {
       dialect: 'postgres',
-      query: async <R extends SqlRow>(sql: string, params: readonly SqlParam[] = []) => { guard(); return (await runQuery<R>(client, sql, params)).rows; },
-      one: async <R extends SqlRow>(sql: string, params: readonly SqlParam[] = []): Promise<R | undefined> => { guard(); const r = await runQuery<R>(client, sql, params); return r.rows[0]; },
-      exec: async (sql: string, params: readonly SqlParam[] = []) => { guard(); return changesOf(await runQuery(client, sql, params)); },
+      query: async <R extends SqlRow>(sql: string, params: readonly SqlParam[] = []) => (await inTurn<R>(sql, params)).rows,
+      one: async <R extends SqlRow>(sql: string, params: readonly SqlParam[] = []): Promise<R | undefined> => (await inTurn<R>(sql, params)).rows[0],
+      exec: async (sql: string, params: readonly SqlParam[] = []) => changesOf(await inTurn(sql, params)),
     };
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await this.inside.run(this, () => work(tx));
+      await tail; // a statement the work started but did not await still belongs to it
       await client.query('COMMIT');
       return result;
     } catch (err) {
