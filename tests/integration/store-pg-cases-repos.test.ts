@@ -6,9 +6,6 @@
  * the timeline, and the SLA clocks started, ended and versioned, the settings upserted.
  * Expected values are worked out by hand from the steps.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseAssignment, CaseDetail } from '../../shared/cases.ts';
 import type { DistrictPack } from '../../shared/district.ts';
@@ -24,12 +21,9 @@ import { ClocksRepo } from '../../server/sla/clocks-repo.ts';
 import { SlaService } from '../../server/sla/sla-service.ts';
 import { SlaSettingsRepo } from '../../server/sla/settings-repo.ts';
 import { EMPTY_CALENDAR } from '../../server/sla/work-time.ts';
-import { openDatabase } from '../../server/store/database.ts';
-import { migratePostgres } from '../../server/store/sql/migrate-postgres.ts';
-import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import type { SqlStore } from '../../server/store/sql/types.ts';
 import { inUnitOfWork } from '../../server/store/sql/unit-of-work.ts';
-import { openTestPgStore, pgAvailable } from './store-pg-harness.ts';
+import { storeDrivers } from './store-pg-harness.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -39,20 +33,7 @@ const T = Date.UTC(2026, 10, 27, 16, 30);
 const AT = { lon: 117.01375, lat: 36.639 };
 const DISP: Actor = { name: 'disp1', role: 'dispatcher' };
 
-const drivers = [
-  {
-    name: 'SQLite', run: true,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'cityops-cases-repos-'));
-      const store = new SqliteStore(openDatabase(dir), true);
-      return { store: store as SqlStore, dispose: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-  {
-    name: 'PostgreSQL', run: pgAvailable,
-    open: async () => { const t = await openTestPgStore('cases'); await migratePostgres(t.store); return { store: t.store as SqlStore, dispose: () => t.dispose() }; },
-  },
-] as const;
+const drivers = storeDrivers('cases');
 
 let pack: DistrictPack;
 beforeAll(async () => { pack = await loadDistrictPack('data/lixia'); });

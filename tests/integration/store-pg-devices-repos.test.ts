@@ -6,9 +6,6 @@
  * an alarm while its batch is being committed, or when a commit fails. Expected values are
  * worked out by hand from what each test writes into a fresh store.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alarm } from '../../shared/alarms.ts';
 import { AlarmBook, type Originator } from '../../server/alarms/alarm-book.ts';
@@ -26,31 +23,15 @@ import { TextDownlink } from '../../server/ingest/jt808/text-downlink.ts';
 import { Open311KeysRepo, REPORT_PAGE_KEY_NAME } from '../../server/open311/keys-repo.ts';
 import { Open311RequestsRepo, type Open311Link } from '../../server/open311/requests-repo.ts';
 import { DomainEvents } from '../../server/ops/domain-events.ts';
-import { openDatabase } from '../../server/store/database.ts';
-import { migratePostgres } from '../../server/store/sql/migrate-postgres.ts';
-import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import type { SqlParam, SqlRow, SqlStore, SqlTx } from '../../server/store/sql/types.ts';
 import type { BatchResult } from '../../shared/schemas/ingest.ts';
-import { openTestPgStore, pgAvailable } from './store-pg-harness.ts';
+import { storeDrivers } from './store-pg-harness.ts';
 
 /** Real times (ms since epoch beyond 2³¹): BIGINT columns on PostgreSQL. */
 const T0 = Date.parse('2026-12-07T08:00:00+08:00');
 const S = 1000;
 
-const drivers = [
-  {
-    name: 'SQLite', run: true,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'cityops-devrepos-'));
-      const store = new SqliteStore(openDatabase(dir), true);
-      return { store: store as SqlStore, dispose: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-  {
-    name: 'PostgreSQL', run: pgAvailable,
-    open: async () => { const t = await openTestPgStore('devrepos'); await migratePostgres(t.store); return { store: t.store as SqlStore, dispose: () => t.dispose() }; },
-  },
-] as const;
+const drivers = storeDrivers('devrepos');
 
 /** The store as the alarm book sees it, with a transaction that can be held at its start or made to fail once. */
 function controllable(store: SqlStore) {

@@ -4,7 +4,14 @@
  * PostgreSQL fails the importing test file; elsewhere the PostgreSQL tests skip with a notice.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { openDatabase } from '../../server/store/database.ts';
+import { migratePostgres } from '../../server/store/sql/migrate-postgres.ts';
+import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
+import type { SqlStore } from '../../server/store/sql/types.ts';
 import { PostgresStore, describeDatabaseUrl } from '../../server/store/sql/postgres-store.ts';
 
 export const PG_TEST_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,4 +59,29 @@ export async function openTestPgStore(label = 'store'): Promise<TestPgStore> {
       await store.close();
     },
   };
+}
+
+/**
+ * The two stores a repository suite runs on: a fresh migrated SQLite file, and a fresh migrated
+ * PostgreSQL schema (when reachable). `label` names the temp directory and the schema.
+ */
+export function storeDrivers(label: string) {
+  return [
+    {
+      name: 'SQLite', run: true,
+      open: async (): Promise<{ store: SqlStore; dispose: () => Promise<void> }> => {
+        const dir = mkdtempSync(join(tmpdir(), `cityops-${label}-`));
+        const store = new SqliteStore(openDatabase(dir), true);
+        return { store, dispose: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+      },
+    },
+    {
+      name: 'PostgreSQL', run: pgAvailable,
+      open: async (): Promise<{ store: SqlStore; dispose: () => Promise<void> }> => {
+        const t = await openTestPgStore(label);
+        await migratePostgres(t.store);
+        return { store: t.store, dispose: () => t.dispose() };
+      },
+    },
+  ] as const;
 }

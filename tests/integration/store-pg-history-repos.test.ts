@@ -7,9 +7,6 @@
  * and alarms of a window, and the past commits its points with its progress mark. Expected
  * values are worked out from the fixture by hand.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEntity } from '../../shared/entities.ts';
 import { HeatEventQueries } from '../../server/heat/event-queries.ts';
@@ -18,11 +15,8 @@ import { connectivityPolicy, LiveState } from '../../server/live/live-state.ts';
 import { ReplayIncidentSource } from '../../server/replay/replay-incidents.ts';
 import { ReplayTrackReader } from '../../server/replay/track-window.ts';
 import { PastBackfill, pastWindow } from '../../server/sim/past/backfill.ts';
-import { openDatabase } from '../../server/store/database.ts';
-import { migratePostgres } from '../../server/store/sql/migrate-postgres.ts';
-import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import type { SqlExecutor, SqlStore } from '../../server/store/sql/types.ts';
-import { openTestPgStore, pgAvailable } from './store-pg-harness.ts';
+import { storeDrivers } from './store-pg-harness.ts';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -36,20 +30,7 @@ const LAT = 36.66;
 /** Metres per 1e-6° of latitude on the sphere of shared/geo.ts. */
 const M_PER_MICRODEG = 0.11119508;
 
-const drivers = [
-  {
-    name: 'SQLite', run: true,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'cityops-history-'));
-      const store = new SqliteStore(openDatabase(dir), true);
-      return { store: store as SqlStore, dispose: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-  {
-    name: 'PostgreSQL', run: pgAvailable,
-    open: async () => { const t = await openTestPgStore('history'); await migratePostgres(t.store); return { store: t.store as SqlStore, dispose: () => t.dispose() }; },
-  },
-] as const;
+const drivers = storeDrivers('history');
 
 /** The store with a hook run before every statement (to fail one, or to let a point arrive mid-flush). */
 function intercepted(store: SqlStore, before: (sql: string) => void): SqlStore {

@@ -7,9 +7,6 @@
  * conversion (its counts are pinned: a change in the order the generator draws its numbers —
  * an await moved in front of a draw — changes them).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALARM_SETTINGS } from '../../server/alarms/settings.ts';
 import { connectivityPolicy } from '../../server/live/live-state.ts';
@@ -17,12 +14,9 @@ import { entitiesFromPack } from '../../server/live/entities-from-pack.ts';
 import type { HistoryStore } from '../../server/history/history-store.ts';
 import { PastBackfill, pastWindow } from '../../server/sim/past/backfill.ts';
 import { SlaSettingsRepo } from '../../server/sla/settings-repo.ts';
-import { openDatabase } from '../../server/store/database.ts';
-import { migratePostgres } from '../../server/store/sql/migrate-postgres.ts';
-import { SqliteStore } from '../../server/store/sql/sqlite-store.ts';
 import type { SqlRow, SqlStore } from '../../server/store/sql/types.ts';
 import { lixiaPack } from './server-harness.ts';
-import { openTestPgStore, pgAvailable } from './store-pg-harness.ts';
+import { storeDrivers } from './store-pg-harness.ts';
 
 /** 02:00 local on 2026-11-20: the window is 2026-11-19 00:00 → 2026-11-20 02:00. */
 const NOW = Date.UTC(2026, 10, 19, 18, 0, 0);
@@ -32,20 +26,7 @@ const EXPECTED = { cases: 559, alarms: 3041 };
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
-const drivers = [
-  {
-    name: 'SQLite', run: true,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'cityops-past-'));
-      const store = new SqliteStore(openDatabase(dir), true);
-      return { store: store as SqlStore, dispose: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-  {
-    name: 'PostgreSQL', run: pgAvailable,
-    open: async () => { const t = await openTestPgStore('past'); await migratePostgres(t.store); return { store: t.store as SqlStore, dispose: () => t.dispose() }; },
-  },
-] as const;
+const drivers = storeDrivers('past');
 
 /** The rows the past wrote, in the order written, as plain values (ids of the children left out: they are the store's). */
 const SNAPSHOT = {
