@@ -4,6 +4,16 @@ import type { FastifyError } from 'fastify';
 import { HttpError } from '../http-error.ts';
 
 export default fp(async (app) => {
+  // A numeric id from a route (schema: integer ≥ 1) beyond 2^53 names no row: every id column is a
+  // BIGINT identity. Answered here, once for every route, as the store would (404) — PostgreSQL
+  // refuses such a parameter outright, which would surface as a 500.
+  app.addHook('preHandler', async (req) => {
+    const params = req.params as Record<string, unknown> | undefined;
+    if (!params) return;
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new HttpError(404, 'not_found', `no ${name} ${String(value)}`);
+    }
+  });
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) {
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });

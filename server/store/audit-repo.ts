@@ -66,7 +66,8 @@ export class AuditRepo {
     if (f.target !== undefined) where.push(`target ${like} ${param(likePrefix(f.target))} ESCAPE '\\'`);
     if (f.from !== undefined) where.push(`ts >= ${param(f.from)}`);
     if (f.to !== undefined) where.push(`ts < ${param(f.to)}`);
-    if (f.before !== undefined) where.push(`id < ${param(f.before)}`);
+    // A cursor beyond every id (2^53) pages from the newest, as on SQLite; PostgreSQL would refuse it as a BIGINT.
+    if (f.before !== undefined) where.push(`id < ${param(Math.min(f.before, Number.MAX_SAFE_INTEGER))}`);
     const rows = await this.sql.query<{ id: number; ts: number; actor: string; action: string; target: string | null; detail: string | null }>(
       `SELECT id, ts, actor, action, target, detail FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(f.limit + 1)}`,
       args,
