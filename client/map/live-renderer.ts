@@ -1,19 +1,20 @@
 /**
  * Pushes the EntityBuffer onto the map: one animation-frame loop that coalesces every
- * update that arrived since the last frame. Moving kinds are redrawn at ~15 fps while they
- * glide; static kinds (toilets, bins) only when their state changed. Alarm rings breathe.
+ * update that arrived since the last frame. Moving kinds are redrawn at up to 10 fps while they
+ * glide; a fleet of thousands is thinned at district zoom and glides less often or not at all
+ * (marker-budget.ts). Static kinds (toilets, bins) are redrawn only when their state changed.
+ * Alarm rings breathe.
  */
 import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
 import type { EntityBuffer } from '../realtime/entity-buffer.ts';
 import { isGliding, positionAt } from '../realtime/interpolation.ts';
 import type { GLMap } from './engine.ts';
-import { addEntityLayer, type EntityLayer } from './layers/entity-layer.ts';
+import { ALL_MARKERS_ZOOM, addEntityLayer, type EntityLayer } from './layers/entity-layer.ts';
 import { ENTITY_LAYER_DEFS, GLIDING_KINDS } from './layers/index.ts';
+import { FRAME_MS, glidePolicy, keepOneIn } from './marker-budget.ts';
 import type { GeoJSONSource } from 'maplibre-gl';
 import { identityToDisplay, type ToDisplay } from '../../shared/basemap.ts';
 
-/** One redraw tick (~10 fps) for gliding fleets and alarm pulses: smooth enough on a wall, cheap on a software GL. */
-const FRAME_MS = 100;
 const PULSE_PERIOD_MS = 1400;
 const COUNTS_EVERY_MS = 1000;
 const SELECTION_SOURCE = 'live-selection';
@@ -23,6 +24,14 @@ export class LiveRenderer {
   private raf = 0;
   private lastFrame = 0;
   private lastCounts = 0;
+  /** When each gliding kind was last redrawn mid-glide. */
+  private readonly lastGlide = new Map<EntityKind, number>();
+  /** Gliding kinds too big to glide now: drawn at their reports (and so is the selection ring). */
+  private readonly stepping = new Set<EntityKind>();
+  /** One in how many of each gliding kind the map was last handed. */
+  private readonly kept = new Map<EntityKind, number>();
+  /** The zoom from which every marker shows (one zoom level closer on a 4K wall, as the layer filters). */
+  private readonly allMarkersZoom: number;
   private selected: number | null = null;
   private selectionShown = false;
   private sentCounts: Record<EntityKind, number> | null = null;
@@ -35,6 +44,7 @@ export class LiveRenderer {
     /** WGS-84 → the basemap's CRS (GCJ-02 tiles shift every marker). */
     private readonly toDisplay: ToDisplay = identityToDisplay,
   ) {
+    this.allMarkersZoom = ALL_MARKERS_ZOOM + Math.log2(Math.max(1, s));
     const beforeId = map.getLayer('road-labels') ? 'road-labels' : map.getLayer('street-labels') ? 'street-labels' : undefined;
     for (const def of ENTITY_LAYER_DEFS) this.layers.set(def.kind, addEntityLayer(map, def, s, beforeId, toDisplay));
     map.addSource(SELECTION_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
@@ -115,16 +125,38 @@ export class LiveRenderer {
     this.lastFrame = t;
     // Everything that arrived since the last tick is drawn once: bursts coalesce here.
     const { dirty, moved } = this.buffer.takeDirty();
+    const zoom = this.map.getZoom();
     for (const [kind, layer] of this.layers) {
-      const redraw = dirty.has(kind) || moved.has(kind) || (GLIDING_KINDS.has(kind) && isGliding(this.buffer, kind, t));
-      if (redraw) layer.update(this.buffer, t);
+      const changed = dirty.has(kind) || moved.has(kind);
+      if (!GLIDING_KINDS.has(kind)) {
+        if (changed) layer.update(this.buffer, t);
+        continue;
+      }
+      const count = this.buffer.byKind[kind].length;
+      const keep = keepOneIn(count, zoom, this.allMarkersZoom);
+      // Zooming across the threshold hands the map the other set at once.
+      const rethinned = keep !== this.kept.get(kind);
+      this.kept.set(kind, keep);
+      const policy = glidePolicy(Math.ceil(count / keep));
+      if (!policy.glide) {
+        // Too many to glide: each report is drawn where it is, once, when it arrives.
+        this.stepping.add(kind);
+        if (changed || rethinned) layer.update(this.buffer, Number.POSITIVE_INFINITY, keep);
+        continue;
+      }
+      this.stepping.delete(kind);
+      if (changed || rethinned || (t - (this.lastGlide.get(kind) ?? Number.NEGATIVE_INFINITY) >= policy.everyMs && isGliding(this.buffer, kind, t))) {
+        layer.update(this.buffer, t, keep);
+        this.lastGlide.set(kind, t);
+      }
     }
     this.drawSelection(t);
     const phase = (t % PULSE_PERIOD_MS) / PULSE_PERIOD_MS;
     for (const layer of this.layers.values()) layer.pulse(phase);
     if (t - this.lastCounts >= COUNTS_EVERY_MS) {
       this.lastCounts = t;
-      const counts = this.renderedCounts();
+      // What each kind shows, not what a thinned fleet hands the map: the legend counts the fleet.
+      const counts = Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.layers.get(k)?.shown() ?? 0])) as Record<EntityKind, number>;
       // Vue hears about the counts only when they change, not once a second for weeks.
       if (!this.sentCounts || ENTITY_KINDS.some((k) => counts[k] !== this.sentCounts![k])) {
         this.sentCounts = counts;
@@ -140,7 +172,8 @@ export class LiveRenderer {
     const show = i !== null && this.buffer.hasPos[i] === 1;
     if (!show && !this.selectionShown) return;
     this.selectionShown = show;
-    const at = show ? positionAt(this.buffer, i, t) : null;
+    const kind = show ? this.buffer.catalog[i]?.kind : undefined;
+    const at = show ? positionAt(this.buffer, i, kind && this.stepping.has(kind) ? Number.POSITIVE_INFINITY : t) : null;
     src.setData({
       type: 'FeatureCollection',
       features: at ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: this.toDisplay(at[0], at[1], at) } }] : [],

@@ -42,6 +42,12 @@ export interface LiveClient {
   stats(): { starts: number; resumed: number; version: number };
   /** Closes the transport as a network drop would (browser tests): the client reconnects and resumes. */
   dropTransport(): void;
+  /**
+   * While on, live frames are received and not applied (bench:render: the page's own cost with
+   * updates paused while the server and the fleet keep the machine as busy); off resumes from
+   * the version the screen holds, through a reconnect, as after a drop.
+   */
+  holdFrames(on: boolean): void;
   close(): void;
 }
 
@@ -103,6 +109,8 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     randomizationFactor: 0.5,
   });
   let closed = false;
+  /** holdFrames: deltas are dropped unapplied, and the screen resumes from its version when let go. */
+  let holding = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let manualAttempts = 0;
   let resyncing = false;
@@ -277,7 +285,7 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     handlers.onCatalogGrown?.(change.entries);
   });
   socket.on('live:delta', (data) => {
-    if (!buffer.catalogId) return;
+    if (!buffer.catalogId || holding) return;
     const bytes = toBytes(data);
     let format: number;
     try {
@@ -334,6 +342,11 @@ export function connectLive(token: string, buffer: EntityBuffer, handlers: LiveC
     stats: () => ({ ...counts, version: view.version }),
     dropTransport() {
       socket.io.engine?.close();
+    },
+    holdFrames(on) {
+      if (holding === on) return;
+      holding = on;
+      if (!on) socket.io.engine?.close();
     },
     close() {
       if (closed) return;

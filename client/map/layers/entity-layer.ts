@@ -21,6 +21,8 @@ export interface EntityLayerDef {
   hitLayers: string[];
   /** A layer whose radius/opacity breathe to draw the eye to alarms. */
   pulseLayer?: { id: string; baseRadius: number; growRadius: number };
+  /** Visual states handed to the map even when a dense fleet is thinned (its alarms). */
+  alwaysShown?: readonly string[];
 }
 
 export interface EntityLayer {
@@ -28,10 +30,16 @@ export interface EntityLayer {
   readonly hitLayers: string[];
   /** Features in the source right now. */
   count(): number;
+  /** Markers the kind has to show (a position, a known status) before any thinning: what the legend counts. */
+  shown(): number;
   /** Features in the source whose position (in the basemap's CRS) lies inside a box: what a full drawing of the view shows. */
   countWithin(w: number, s: number, e: number, n: number): number;
-  /** Rebuilds the features from the buffer (interpolated positions at `now`) and pushes them to the map. */
-  update(buf: EntityBuffer, now: number): void;
+  /**
+   * Rebuilds the features from the buffer (interpolated positions at `now`) and pushes them to
+   * the map: one in `keepOneIn` by catalog index (so the same ones stay put), plus every
+   * feature in an `alwaysShown` state (marker-budget.ts).
+   */
+  update(buf: EntityBuffer, now: number, keepOneIn?: number): void;
   /** `phase` in 0..1, advanced by the render loop. */
   pulse(phase: number): void;
   setVisible(visible: boolean): void;
@@ -58,11 +66,13 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
    * place only ever hands it a newer state. Grows to the kind's size, never beyond.
    */
   const pool: PointFeature[] = [];
+  let eligible = 0;
 
   return {
     kind: def.kind,
     hitLayers: def.hitLayers,
     count: () => (visible ? data.features.length : 0),
+    shown: () => (visible ? eligible : 0),
     countWithin(w, so, e, n) {
       if (!visible) return 0;
       let k = 0;
@@ -72,9 +82,10 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
       }
       return k;
     },
-    update(buf, now) {
+    update(buf, now, keepOneIn = 1) {
       const features = data.features;
       let n = 0;
+      let shown = 0;
       for (const i of buf.byKind[def.kind]) {
         if (!buf.hasPos[i]) continue;
         let status: string;
@@ -83,6 +94,9 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
         } catch {
           continue; // a status this client does not know yet: skip rather than draw it wrongly
         }
+        const st = def.visualState(status, buf.attrs[i]);
+        shown++;
+        if (keepOneIn > 1 && i % keepOneIn !== 0 && !def.alwaysShown?.includes(st)) continue;
         const heading = buf.heading[i] ?? Number.NaN;
         const f = (pool[n] ??= { type: 'Feature', id: 0, geometry: { type: 'Point', coordinates: [0, 0] }, properties: { i: 0, st: '', cn: 0, hd: 0 } });
         f.id = i;
@@ -90,12 +104,13 @@ export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, befor
         toDisplay(c[0], c[1], c);
         const p = f.properties;
         p.i = i;
-        p.st = def.visualState(status, buf.attrs[i]);
+        p.st = st;
         p.cn = buf.connectivity[i] ?? 2;
         p.hd = Number.isNaN(heading) ? 0 : heading;
         features[n++] = f;
       }
       features.length = n;
+      eligible = shown;
       if (pool.length > buf.byKind[def.kind].length) pool.length = buf.byKind[def.kind].length; // a smaller catalog
       source.setData(data as unknown as Parameters<GeoJSONSource['setData']>[0]);
     },

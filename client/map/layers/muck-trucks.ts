@@ -10,6 +10,7 @@ export const muckTruckLayer: EntityLayerDef = {
     return Array.isArray(violations) && violations.length > 0 ? 'violation' : status;
   },
   hitLayers: ['muck-icon'],
+  alwaysShown: ['violation'],
   pulseLayer: { id: 'muck-pulse', baseRadius: 7, growRadius: 16 },
   layers: (source, s) => [
     pulseLayerSpec('muck-pulse', source, ['all', ['==', ['get', 'st'], 'violation'], ['!=', ['get', 'cn'], 2]], ALARM_RED, s),

@@ -9,9 +9,9 @@ const CLK_TCK = 100;
 export interface Child { proc: ChildProcess; next: () => Promise<string>; send: (line: string) => void; ask: <T>(line: string) => Promise<T> }
 
 /** A TypeScript file of this folder (or an absolute path) run with tsx; its stdout read line by line. */
-export function start(file: string, args: string[], env: Record<string, string> = {}): Child {
+export function start(file: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Child {
   const path = file.startsWith('/') ? file : fileURLToPath(new URL(file, import.meta.url));
-  const proc = spawn(process.execPath, ['--import', 'tsx', path, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: proc.stdout! });
   const queue: string[] = [];
   const waiting: ((l: string) => void)[] = [];

@@ -8,9 +8,12 @@
  * synchronous=FULL would cost minutes of fsync and measure nothing the benchmark is about.
  *
  * Prints one JSON line (BenchServerReady) on stdout when it listens. With REDIS_URL it is one node of
- * a cluster (the two-node row of run.ts).
+ * a cluster (the two-node row of run.ts). Then answers `heap` on stdin with one BenchHeap line:
+ * what the process holds after full garbage collections (started with --expose-gc), which says
+ * whether memory grew where RSS alone mixes growth with garbage not yet collected.
  */
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { buildApp } from '../../../server/app.ts';
 import { loadConfig } from '../../../server/config.ts';
 import { loadDistrictPack } from '../../../server/district/load-pack.ts';
@@ -19,6 +22,8 @@ import { IngestKeysRepo } from '../../../server/ingest/http/keys-repo.ts';
 import { benchDeviceId } from './fleet.ts';
 
 export interface BenchServerReady { port: number; ingestKey: string; wallToken: string; devices: number; catalog: number }
+/** MiB held after collection: the JS heap, and buffers outside it (socket frames, typed arrays). */
+export interface BenchHeap { heapMiB: number; externalMiB: number }
 
 const count = Number(process.env.BENCH_ENTITIES ?? 20_000);
 const config = loadConfig(process.env);
@@ -54,6 +59,17 @@ const ready: BenchServerReady = {
   port: (app.server.address() as { port: number }).port, ingestKey: secret, wallToken, devices: count, catalog: app.live.catalog.length,
 };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+const collect = (globalThis as { gc?: () => void }).gc;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line !== 'heap') return;
+  // Twice: the first pass frees what finalizers and weak references were holding for the second.
+  collect?.();
+  collect?.();
+  const m = process.memoryUsage();
+  const heap: BenchHeap = { heapMiB: collect ? m.heapUsed / 2 ** 20 : Number.NaN, externalMiB: collect ? m.external / 2 ** 20 : Number.NaN };
+  process.stdout.write(`${JSON.stringify(heap)}\n`);
+});
 
 const stop = () => { void app.close().then(() => process.exit(0)); };
 process.on('SIGTERM', stop);

@@ -16,7 +16,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timetable } from './fleet.ts';
 import type { LoadPlan, LoadSummary } from './load.ts';
-import type { BenchServerReady } from './product-server.ts';
+import type { BenchHeap, BenchServerReady } from './product-server.ts';
 import type { ScreensPlan, ScreensReport } from './screens.ts';
 import { procStat, sleep, start, stop, type Child } from './procs.ts';
 
@@ -42,7 +42,7 @@ interface Column {
   name: string; loadAvg: [number, number]; nodes: number;
   /** Fixes accepted during the window, and the server's CPU seconds for them. */
   windowAccepted: number; windowCpuS: number; report: ScreensReport; load: LoadSummary; cpuPct: number; rssMiB: number; peakRssMiB: number;
-  slow?: { beforeMiB: number; duringMaxMiB: number; afterMiB: number; connectedAfter: number; seconds: number };
+  slow?: { beforeMiB: number; duringMaxMiB: number; afterMiB: number; heap: [number, number, number] | null; connectedAfter: number; seconds: number };
 }
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -66,12 +66,12 @@ async function startServers(mode: 'product' | 'cluster' | 'naive', dataDir: stri
     return { ingestPort: port, screenPort: port, key, token: '', children: [child] };
   }
   const cluster = mode === 'cluster' ? { REDIS_URL, REDIS_KEY_PREFIX: `cityops-bench-${randomBytes(4).toString('hex')}` } : undefined;
-  const a = start('./product-server.ts', [], { ...productEnv(dataDir), ...(cluster ? { ...cluster, CLUSTER_NODE_ID: 'bench-a' } : {}) });
+  const a = start('./product-server.ts', [], { ...productEnv(dataDir), ...(cluster ? { ...cluster, CLUSTER_NODE_ID: 'bench-a' } : {}) }, ['--expose-gc']);
   const ready = JSON.parse(await a.next()) as BenchServerReady;
   log(`  product server${cluster ? ' A' : ''}: ${ready.devices} devices, catalog ${ready.catalog} entities, port ${ready.port}`);
   if (!cluster) return { ingestPort: ready.port, screenPort: ready.port, key: ready.ingestKey, token: ready.wallToken, children: [a] };
   // Node B starts on A's store once the fleet is in it, so both catalogs list it.
-  const b = start('./product-server.ts', [], { ...productEnv(dataDir), ...cluster, CLUSTER_NODE_ID: 'bench-b', BENCH_SETUP: '0' });
+  const b = start('./product-server.ts', [], { ...productEnv(dataDir), ...cluster, CLUSTER_NODE_ID: 'bench-b', BENCH_SETUP: '0' }, ['--expose-gc']);
   const readyB = JSON.parse(await b.next()) as BenchServerReady;
   log(`  product server B: catalog ${readyB.catalog} entities, port ${readyB.port}`);
   return { ingestPort: ready.port, screenPort: readyB.port, key: ready.ingestKey, token: ready.wallToken, children: [a, b] };
@@ -119,18 +119,32 @@ async function measure(name: string, mode: 'product' | 'cluster' | 'naive', hand
 
     if (SLOW_S > 0 && SLOW_SCREENS > 0) {
       log(`  ${SLOW_SCREENS} screens stop reading for ${SLOW_S} s`);
+      // RSS mixes what the slow screens hold with garbage not yet collected; the heap after a
+      // full collection (the naive server has no such hook) says whether memory grew.
+      const heldMiB = async (): Promise<number | null> => {
+        if (mode === 'naive') return null;
+        let sum = 0;
+        for (const c of servers.children) { const h = await c.ask<BenchHeap>('heap'); sum += h.heapMiB + h.externalMiB; }
+        return sum;
+      };
+      const heapBefore = await heldMiB();
       const beforeMiB = serversStat(pids).rssMiB;
       await screens.ask(`pause ${SLOW_SCREENS}`);
       let duringMaxMiB = beforeMiB;
+      let heapDuring = heapBefore;
       for (let s = 0; s < SLOW_S; s += 2) {
         await sleep(2000);
         duringMaxMiB = Math.max(duringMaxMiB, serversStat(pids).rssMiB);
+        // Every 10 s, and at the end of the minute, when the most is held.
+        if (heapDuring !== null && (s % 10 === 8 || s + 2 >= SLOW_S)) heapDuring = Math.max(heapDuring, (await heldMiB())!);
       }
       await screens.ask('resume');
       await sleep(15_000);
       const afterMiB = serversStat(pids).rssMiB;
+      const heapAfter = await heldMiB();
       const after = await screens.ask<ScreensReport>('report');
-      column.slow = { beforeMiB, duringMaxMiB, afterMiB, connectedAfter: after.connected, seconds: SLOW_S };
+      const heap: [number, number, number] | null = heapBefore !== null && heapDuring !== null && heapAfter !== null ? [heapBefore, heapDuring, heapAfter] : null;
+      column.slow = { beforeMiB, duringMaxMiB, afterMiB, heap, connectedAfter: after.connected, seconds: SLOW_S };
     }
     load.send('stop');
     column.load = JSON.parse(await load.next()) as LoadSummary;
@@ -171,6 +185,7 @@ row('server RSS, all nodes (end / peak)', (c) => `${fmt(c.rssMiB)} / ${fmt(c.pea
 row('latency ingest → screen p50', (c) => `${fmt(c.report.latencyP50Ms)} ms`, '', ratio((c) => c.report.latencyP50Ms));
 row('latency ingest → screen p99', (c) => `${fmt(c.report.latencyP99Ms)} ms`, `≤ ${P99_TARGET} ms (tick + 100)`, ratio((c) => c.report.latencyP99Ms));
 row('latency max', (c) => `${fmt(c.report.latencyMaxMs)} ms`, '', '');
+row('  of which tick → screen p50 / p99', (c) => `${fmt(c.report.afterTickP50Ms)} / ${fmt(c.report.afterTickP99Ms)} ms`, '', '');
 row('bytes per moved entity (payload)', (c) => `${fmt(c.report.payloadBytesPerEntity, 1)} B`, '≤ 16 B', ratio((c) => c.report.payloadBytesPerEntity));
 row('bytes per moved entity (TCP, all events)', (c) => `${fmt(c.report.wireBytesPerEntity, 1)} B`, '≤ 16 B', ratio((c) => c.report.wireBytesPerEntity));
 row('moved entities per screen', (c) => `${fmt(c.report.rowsPerScreenPerS)} /s`, `${fmt(ENTITIES)} /s sent`, '');
@@ -181,7 +196,9 @@ row('load generator lag p50 / p99', (c) => `${fmt(c.load.lagP50Ms)} / ${fmt(c.lo
 row('screens process CPU', (c) => `${fmt(c.report.screensCpuPct)} %`, '', '');
 row('machine load average, window start / end', (c) => `${fmt(c.loadAvg[0], 1)} / ${fmt(c.loadAvg[1], 1)}`, `${availableParallelism()} cores, shared`, '');
 row(`${SLOW_SCREENS} screens stop reading ${SLOW_S} s: RSS before / during (max) / 15 s after`,
-  (c) => (c.slow ? `${fmt(c.slow.beforeMiB)} / ${fmt(c.slow.duringMaxMiB)} / ${fmt(c.slow.afterMiB)} MiB` : 'not measured'), 'during ≈ before', '');
+  (c) => (c.slow ? `${fmt(c.slow.beforeMiB)} / ${fmt(c.slow.duringMaxMiB)} / ${fmt(c.slow.afterMiB)} MiB` : 'not measured'), 'within the window\'s peak', '');
+row(`  the same, held after full GC (heap + buffers)`,
+  (c) => (c.slow?.heap ? `${c.slow.heap.map((v) => fmt(v)).join(' / ')} MiB` : 'not measured'), 'during ≈ before', '');
 row('screens connected after the slow minute', (c) => (c.slow ? `${c.slow.connectedAfter}` : '–'), `${SCREENS}`, '');
 
 const head: Row = ['measure', ...columns.map((c) => c.name), `naive ÷ ${ours?.name.replace('this protocol ', '') ?? 'ours'}`, 'target'];

@@ -2,7 +2,8 @@
  * The live benchmark's screens: `screens` real socket.io-client connections in one process,
  * separate from the server. Every screen reads everything it is sent; the first `measuring`
  * screens also decode it and time each sampled position from its planned posting (fleet.ts) to
- * its arrival, and count the bytes their TCP sockets read.
+ * its arrival (taken when the frame is read, before it is decoded), and count the bytes their
+ * TCP sockets read.
  *
  * mode 'product': the project's live protocol, in the format the handshake asks for — format 1
  *                 ('live:snapshot', then 'live:delta' frames decoded alone) or format 2 ('live:start',
@@ -39,6 +40,8 @@ export interface ScreensReport {
   /** Bytes read from the TCP socket (every event, framing included) per moved entity. */
   wireBytesPerEntity: number;
   latencyP50Ms: number; latencyP99Ms: number; latencyMaxMs: number; samples: number;
+  /** Of that, from the server's tick (the frame's serverTime) to arrival, per frame (format 2). */
+  afterTickP50Ms: number; afterTickP99Ms: number;
   decodeErrors: number; disconnects: number;
   /** This process's CPU over the window, % of one core. */
   screensCpuPct: number;
@@ -71,6 +74,7 @@ let t: Timetable | undefined;
 interface Screen { socket: Socket; measuring: boolean; wire0: number; raw0: NetSocket | undefined }
 const screens: Screen[] = [];
 let latencies: number[] = [];
+let afterTick: number[] = [];
 let rows = 0;
 let payloadBytes = 0;
 let decodeErrors = 0;
@@ -90,6 +94,14 @@ function time(lon: number, lat: number, at: number): void {
   const r = roundOf(t, mark.k, mark.roundMod, at);
   if (r !== null) latencies.push(at - plannedAt(t, r, mark.k % t.slots));
 }
+
+/**
+ * The measuring screens' decoding waits until every socket has read what has arrived: a real
+ * wall decodes on its own machine, and ten decodes in a row here would otherwise delay the
+ * arrival time taken for the next screens' frames — the bench measuring itself, not the server.
+ * setImmediate runs after the poll phase and in order, so each screen applies its frames in turn.
+ */
+const afterReads = (work: () => void) => setImmediate(work);
 
 function connect(k: number): Promise<void> {
   const measuring = k < plan.measuring;
@@ -120,38 +132,45 @@ function connect(k: number): Promise<void> {
     socket.on('live:delta' as never, (frame: Uint8Array) => {
       if (!measuring) return;
       const at = Date.now();
-      try {
-        const applied = view.apply(frame);
-        if (typeof applied === 'string') { decodeErrors++; return; }
-        if (applied.full) return;
-        payloadBytes += frame.byteLength;
-        rows += applied.rows.length;
-        for (const row of applied.rows) if (row.pos) time(row.pos.lon, row.pos.lat, at);
-      } catch {
-        decodeErrors++;
-      }
+      afterReads(() => {
+        try {
+          const applied = view.apply(frame);
+          if (typeof applied === 'string') { decodeErrors++; return; }
+          if (applied.full) return;
+          afterTick.push(at - applied.serverTime);
+          payloadBytes += frame.byteLength;
+          rows += applied.rows.length;
+          for (const row of applied.rows) if (row.pos) time(row.pos.lon, row.pos.lat, at);
+        } catch {
+          decodeErrors++;
+        }
+      });
     });
   } else if (plan.mode === 'product') {
     socket.on('live:delta' as never, (frame: Uint8Array) => {
       if (!measuring) return;
       const at = Date.now();
-      try {
-        const f = decodeLiveFrame(frame);
-        payloadBytes += frame.byteLength;
-        rows += f.rows.length;
-        for (const row of f.rows) if (row.pos) time(row.pos.lon, row.pos.lat, at);
-      } catch {
-        decodeErrors++;
-      }
+      afterReads(() => {
+        try {
+          const f = decodeLiveFrame(frame);
+          payloadBytes += frame.byteLength;
+          rows += f.rows.length;
+          for (const row of f.rows) if (row.pos) time(row.pos.lon, row.pos.lat, at);
+        } catch {
+          decodeErrors++;
+        }
+      });
     });
   } else {
     socket.on('entities', (list: { lon: number; lat: number }[]) => {
       if (!measuring) return;
       const at = Date.now();
-      // The text the server sent: what a JSON broadcast costs per entity.
-      payloadBytes += Buffer.byteLength(JSON.stringify(list));
-      rows += list.length;
-      for (const e of list) time(e.lon, e.lat, at);
+      afterReads(() => {
+        // The text the server sent: what a JSON broadcast costs per entity.
+        payloadBytes += Buffer.byteLength(JSON.stringify(list));
+        rows += list.length;
+        for (const e of list) time(e.lon, e.lat, at);
+      });
     });
   }
   screens.push(screen);
@@ -177,6 +196,7 @@ function report(): ScreensReport {
     payloadBytesPerEntity: rows ? payloadBytes / rows : NaN,
     wireBytesPerEntity: rows ? wire / rows : NaN,
     latencyP50Ms: pct(latencies, 50), latencyP99Ms: pct(latencies, 99), latencyMaxMs: latencies.reduce((a, b) => Math.max(a, b), -Infinity),
+    afterTickP50Ms: pct(afterTick, 50), afterTickP99Ms: pct(afterTick, 99),
     samples: latencies.length, decodeErrors, disconnects,
     screensCpuPct: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
   };
@@ -196,6 +216,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     say({ ok: true });
   } else if (cmd === 'mark') {
     latencies = [];
+    afterTick = [];
     rows = 0;
     payloadBytes = 0;
     decodeErrors = 0;

@@ -1,15 +1,19 @@
 /**
  * `npm run bench:render`: the wall in Chromium at 1920×1080 while 20,000 entities report once
  * per second (the live bench's server and load generator, tests/bench/live/), against the same
- * page with updates paused (the load generator holds its posts, so no delta carries a move).
+ * page with updates paused: the page holds its frames unapplied while the server and the fleet
+ * run on, so both phases share the machine alike (and, for reference, a third phase with the
+ * fleet paused too, which frees the CPU the server and the generator took from the software GL).
  * Per phase: frames per second the page's requestAnimationFrame loop got, and main-thread
  * busy time (CDP Performance.TaskDuration) per live tick. Prints a table; asserts nothing.
  *
  * Env: BENCH_ENTITIES (20000), BENCH_RENDER_S (15 per phase), CHROMIUM_PATH (/usr/bin/chromium),
- * BENCH_RENDER_SHOT (a path: a screenshot of the wall before measuring).
+ * BENCH_RENDER_SHOT (a path: a screenshot of the wall before measuring), BENCH_RENDER_PROFILE (a
+ * path: the page's main-thread CPU profile of the moving phase, for DevTools, and its 25 costliest
+ * functions printed).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type CDPSession, type Page } from 'playwright-core';
@@ -32,10 +36,15 @@ if (!existsSync(executablePath)) {
 const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', env: { ...process.env, CITYOPS_TEST_HOOKS: '1' } });
 if (built.status !== 0) throw new Error('client build failed');
 
-/** Entities fed to the map's sources (client/map/test-hooks.ts); -1 before the map is up. */
-const RENDERED = `(() => { const c = window.__cityops?.renderedCounts(); return c ? Object.values(c).reduce((a, b) => a + b, 0) : -1; })()`;
+/**
+ * Entities with a position the wall holds (client/realtime/live-test-hooks.ts); -1 before the map
+ * is up. At district zoom a fleet of thousands is handed to the map thinned (client/map/marker-budget.ts):
+ * FED counts what the map's sources got.
+ */
+const RENDERED = `(() => window.__cityops ? (window.__cityopsLive?.held().withPosition ?? -1) : -1)()`;
+const FED = `(() => { const c = window.__cityops?.renderedCounts(); return c ? Object.values(c).reduce((a, b) => a + b, 0) : -1; })()`;
 
-interface Phase { fps: number; mainThreadMsPerTick: number; rendered: number }
+interface Phase { fps: number; mainThreadMsPerTick: number; rendered: number; fed: number }
 
 /** Frames the page's animation loop got, and main-thread task time, over `seconds`. */
 async function measure(page: Page, cdp: CDPSession, seconds: number): Promise<Phase> {
@@ -53,7 +62,25 @@ async function measure(page: Page, cdp: CDPSession, seconds: number): Promise<Ph
   })`);
   const after = await taskSeconds();
   const rendered = await page.evaluate<number>(RENDERED);
-  return { fps: frames / seconds, mainThreadMsPerTick: ((after - before) * 1000) / (seconds * 1000 / TICK_MS), rendered };
+  const fed = await page.evaluate<number>(FED);
+  return { fps: frames / seconds, mainThreadMsPerTick: ((after - before) * 1000) / (seconds * 1000 / TICK_MS), rendered, fed };
+}
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+
+/** Self time per function of a CPU profile, the costliest first (samples are evenly spaced). */
+function printCostliest(profile: { nodes: ProfileNode[]; samples?: number[]; startTime: number; endTime: number }): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const samples = profile.samples ?? [];
+  const msPerSample = samples.length ? (profile.endTime - profile.startTime) / 1000 / samples.length : 0;
+  const self = new Map<string, number>();
+  for (const id of samples) {
+    const f = byId.get(id)?.callFrame;
+    const name = f ? `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '?';
+    self.set(name, (self.get(name) ?? 0) + msPerSample);
+  }
+  log(`  costliest functions of the moving phase (self ms over ${PHASE_S} s):`);
+  for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`    ${ms.toFixed(0).padStart(6)}  ${name}`);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-render-'));
@@ -80,12 +107,12 @@ try {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   await page.goto(`http://127.0.0.1:${ready.port}/wall?token=${encodeURIComponent(ready.wallToken)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
-  log(`wall loading; waiting for ${ENTITIES} entities on the map`);
+  log(`wall loading; waiting for ${ENTITIES} entities held by the wall`);
   // On a loaded machine the first snapshot of 20,000 entities takes a while; measured with what is drawn by then.
   const rendered = () => page.evaluate<number>(RENDERED);
   for (const until = Date.now() + 300_000; Date.now() < until;) {
     const n = await rendered();
-    log(`  entities on the map: ${n < 0 ? 'map not ready' : n}`);
+    log(`  entities held by the wall: ${n < 0 ? 'map not ready' : n}`);
     if (n >= ENTITIES) break;
     await sleep(5000);
   }
@@ -99,21 +126,41 @@ try {
   }
   await sleep(3000);
   log(`moving: measuring ${PHASE_S} s`);
+  const profilePath = process.env.BENCH_RENDER_PROFILE;
+  if (profilePath) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
   const moving = await measure(page, cdp, PHASE_S);
-  load.send('pause');
-  // The last posted fixes reach the wall with the next tick and its motion settles.
+  if (profilePath) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(profilePath, JSON.stringify(profile));
+    printCostliest(profile);
+  }
+  // Paused on the page: frames arrive and are not applied, while the server ingests and the fleet
+  // posts as before — the machine as busy as when moving, so the difference is the page's own.
+  await page.evaluate('window.__cityopsLive.holdFrames(true)');
+  // The glides under way settle.
   await sleep(3 * TICK_MS);
-  log(`paused: measuring ${PHASE_S} s`);
+  log(`paused on the page: measuring ${PHASE_S} s`);
   const paused = await measure(page, cdp, PHASE_S);
+  await page.evaluate('window.__cityopsLive.holdFrames(false)');
+  // For reference, the machine idle too: the fleet stops posting (the server and the generator
+  // stop taking CPU from Chromium's software GL on the 2 cores).
+  load.send('pause');
+  await sleep(3 * TICK_MS);
+  log(`fleet paused: measuring ${PHASE_S} s`);
+  const idle = await measure(page, cdp, PHASE_S);
   load.send('resume');
 
   const pct = (moving.fps / paused.fps) * 100;
-  const rows: [string, string, string, string][] = [
-    ['frame rate (requestAnimationFrame)', `${moving.fps.toFixed(1)} fps`, `${paused.fps.toFixed(1)} fps`, `moving ≥ 80 % of paused: ${pct.toFixed(0)} % ${pct >= 80 ? '(met)' : '(NOT MET)'}`],
-    ['main-thread busy per live tick', `${moving.mainThreadMsPerTick.toFixed(0)} ms`, `${paused.mainThreadMsPerTick.toFixed(0)} ms`, `tick ${TICK_MS} ms`],
-    ['entities on the map (test hooks)', `${moving.rendered}`, `${paused.rendered}`, `${ENTITIES} moving`],
+  const rows: [string, string, string, string, string][] = [
+    ['frame rate (requestAnimationFrame)', `${moving.fps.toFixed(1)} fps`, `${paused.fps.toFixed(1)} fps`, `${idle.fps.toFixed(1)} fps`, `moving ≥ 80 % of paused: ${pct.toFixed(0)} % ${pct >= 80 ? '(met)' : '(NOT MET)'}`],
+    ['main-thread busy per live tick', `${moving.mainThreadMsPerTick.toFixed(0)} ms`, `${paused.mainThreadMsPerTick.toFixed(0)} ms`, `${idle.mainThreadMsPerTick.toFixed(0)} ms`, `tick ${TICK_MS} ms`],
+    ['entities held by the wall (test hooks)', `${moving.rendered}`, `${paused.rendered}`, `${idle.rendered}`, `${ENTITIES} moving`],
+    ['markers handed to the map at district zoom', `${moving.fed}`, `${paused.fed}`, `${idle.fed}`, 'fleets thinned to ~2,000'],
   ];
-  const head: [string, string, string, string] = ['measure', 'updates on', 'updates paused', 'target'];
+  const head: [string, string, string, string, string] = ['measure', 'updates on', 'updates paused on the page', 'fleet paused too', 'target'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(`\nthe wall at 1920×1080 in Chromium (software GL: SwiftShader) · ${ENTITIES} entities reporting once per second · ${PHASE_S} s per phase`);
