@@ -1,7 +1,8 @@
 /**
  * The wall's own live client (client/realtime/live-client.ts) against the real server over
  * format 2: it starts, follows the ticks, and after its transport drops it resumes from the
- * version it held and ends equal to the server.
+ * version it held and ends equal to the server; held (bench:render's paused phase), it applies
+ * nothing, and let go it resumes the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityBuffer } from '../../client/realtime/entity-buffer.ts';
@@ -67,5 +68,30 @@ describe('the wall client over live format 2', () => {
     expect(bufferPositions(buffer)).toEqual(serverPositions());
     expect(states.at(-1)).toBe('live');
     expect(states).toContain('reconnecting');
+  });
+
+  it('holds its frames unapplied while asked to, then resumes and ends equal to the server', async () => {
+    const buffer = new EntityBuffer();
+    client?.close();
+    client = connectLive(s.firstStart!.wallToken, buffer, { onState: () => undefined, onKpis: () => undefined, onUnauthorized: () => undefined });
+    await until('the start', () => buffer.size > 0 && client!.stats().starts === 1);
+    await until('the current tick', () => client!.stats().version === s.app.live.version);
+    const held = bufferPositions(buffer);
+    const heldVersion = client.stats().version;
+
+    client.holdFrames(true);
+    moveSome(150);
+    // Several ticks (150 ms each) go by with moves in them: the screen applies none of them.
+    await new Promise((ok) => setTimeout(ok, 1000));
+    expect(s.app.live.version).toBeGreaterThan(heldVersion);
+    expect(client.stats().version).toBe(heldVersion);
+    expect(bufferPositions(buffer)).toEqual(held);
+    expect(bufferPositions(buffer)).not.toEqual(serverPositions());
+
+    client.holdFrames(false);
+    await until('a resumed start', () => client!.stats().starts === 2);
+    await until('caught up', () => client!.stats().version === s.app.live.version);
+    expect(client.stats().resumed).toBe(1);
+    expect(bufferPositions(buffer)).toEqual(serverPositions());
   });
 });

@@ -67,6 +67,18 @@ class UnparsedEntitiesDecoder extends Decoder {
   }
 }
 
+/**
+ * For the naive screens that measure: the text of each 'entities' packet is counted as it comes
+ * off the socket (what the server sent, without a JSON.stringify of the parsed list to count it).
+ */
+let naiveText = 0;
+class CountingDecoder extends Decoder {
+  override add(obj: unknown): void {
+    if (typeof obj === 'string' && obj.startsWith('2["entities",')) naiveText += Buffer.byteLength(obj) - '2["entities",]'.length;
+    super.add(obj);
+  }
+}
+
 const plan = JSON.parse(process.argv[2]!) as ScreensPlan;
 let t: Timetable | undefined;
 
@@ -109,7 +121,7 @@ function connect(k: number): Promise<void> {
     auth: { token: plan.token, ...plan.handshake }, transports: ['websocket'], forceNew: true, reconnection: true,
     // On a loaded machine a snapshot of 20,000 entities to ten screens at once takes longer than the default 20 s.
     timeout: 120_000,
-    ...(plan.mode === 'naive' && !measuring ? { parser: { Encoder, Decoder: UnparsedEntitiesDecoder } } : {}),
+    ...(plan.mode === 'naive' ? { parser: { Encoder, Decoder: measuring ? CountingDecoder : UnparsedEntitiesDecoder } } : {}),
   });
   const screen: Screen = { socket, measuring, wire0: 0, raw0: undefined };
   socket.on('disconnect', () => { disconnects++; });
@@ -167,7 +179,8 @@ function connect(k: number): Promise<void> {
       const at = Date.now();
       afterReads(() => {
         // The text the server sent: what a JSON broadcast costs per entity.
-        payloadBytes += Buffer.byteLength(JSON.stringify(list));
+        payloadBytes += naiveText;
+        naiveText = 0;
         rows += list.length;
         for (const e of list) time(e.lon, e.lat, at);
       });
@@ -216,6 +229,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     say({ ok: true });
   } else if (cmd === 'mark') {
     latencies = [];
+    naiveText = 0;
     afterTick = [];
     rows = 0;
     payloadBytes = 0;
