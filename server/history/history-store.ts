@@ -161,6 +161,22 @@ export function lastPointsAtOrBefore<R extends { eid: number; kind: string; buck
 
 const NOTHING: FlushResult = { points: 0, buckets: 0 };
 
+/**
+ * Writes what `pending` holds, taken out first: a change during the write marks its entity
+ * pending again, for the next flush. A write that fails puts its batch back and throws.
+ */
+async function writeTaken<T>(pending: Set<T>, write: (batch: T[]) => Promise<FlushResult>): Promise<FlushResult> {
+  if (pending.size === 0) return NOTHING;
+  const batch = [...pending];
+  pending.clear();
+  try {
+    return await write(batch);
+  } catch (err) {
+    for (const item of batch) pending.add(item);
+    throw err;
+  }
+}
+
 /** Buckets written by one statement at most; fewer go by halves (64, 32, …, 1), so a handful of statement texts serve every flush. */
 const PUT_CHUNK = 64;
 
@@ -304,30 +320,9 @@ export class HistoryStore implements HistoryPort {
 
   private async flushNow(): Promise<FlushResult> {
     if (this.dirty.size === 0 && this.lateDirty.size === 0) return NOTHING;
-    let result = NOTHING;
-    if (this.dirty.size > 0) {
-      // Taken out now: a change during the write marks its entity dirty again, for the next flush.
-      const batch = [...this.dirty];
-      this.dirty.clear();
-      try {
-        result = await this.write(batch);
-      } catch (err) {
-        for (const tr of batch) this.dirty.add(tr);
-        throw err;
-      }
-    }
-    let late = NOTHING;
+    const result = await writeTaken(this.dirty, (batch) => this.write(batch));
     // After the live points: a late point's bucket is then one this process has written, or an older one.
-    if (this.lateDirty.size > 0) {
-      const batch = [...this.lateDirty];
-      this.lateDirty.clear();
-      try {
-        late = await this.writeLate(batch);
-      } catch (err) {
-        for (const tr of batch) this.lateDirty.add(tr);
-        throw err;
-      }
-    }
+    const late = await writeTaken(this.lateDirty, (batch) => this.writeLate(batch));
     this.stats.flushes++;
     return { points: result.points + late.points, buckets: result.buckets + late.buckets };
   }

@@ -59,9 +59,13 @@ const SAMPLE_EVERY = 10;
  * 2-core machine would measure this process, not the server; the product's screens that do not
  * measure likewise leave their frames undecoded.
  */
+/** How a socket.io text packet of the naive 'entities' event starts, and its framing around the list. */
+const ENTITIES_PACKET = '2["entities",';
+const ENTITIES_FRAMING = ENTITIES_PACKET.length + 1;
+
 class UnparsedEntitiesDecoder extends Decoder {
   override add(obj: unknown): void {
-    if (typeof obj === 'string' && obj.startsWith('2["entities",')) {
+    if (typeof obj === 'string' && obj.startsWith(ENTITIES_PACKET)) {
       this.emitReserved('decoded', { type: PacketType.EVENT, nsp: '/', data: ['entities:unparsed', obj.length] });
     } else super.add(obj);
   }
@@ -74,7 +78,7 @@ class UnparsedEntitiesDecoder extends Decoder {
 let naiveText = 0;
 class CountingDecoder extends Decoder {
   override add(obj: unknown): void {
-    if (typeof obj === 'string' && obj.startsWith('2["entities",')) naiveText += Buffer.byteLength(obj) - '2["entities",]'.length;
+    if (typeof obj === 'string' && obj.startsWith(ENTITIES_PACKET)) naiveText += Buffer.byteLength(obj) - ENTITIES_FRAMING;
     super.add(obj);
   }
 }
