@@ -36,6 +36,15 @@ export interface CreatedMap {
 
 let configLoad: Promise<MapConfig> | undefined;
 
+/** Maps drawn by maplibre-gl: their GeoJSON sources take maplibre's feature diffs (`updateData`). */
+const maplibreMaps = new WeakSet<GLMap>();
+
+/**
+ * Whether `map`'s GeoJSON sources take a maplibre `GeoJSONSourceDiff`. mapbox-gl has an
+ * `updateData` too, with another meaning (an upsert of whole features on a `dynamic` source).
+ */
+export const takesFeatureDiffs = (map: GLMap): boolean => maplibreMaps.has(map);
+
 /** GET /api/config (public), once per page. Absent or failing means: maplibre with the offline style. */
 export function loadMapConfig(): Promise<MapConfig> {
   configLoad ??= (async () => {
@@ -96,6 +105,7 @@ export async function createMap(container: HTMLElement, style: StyleSpecificatio
     // resolution and stretch it: the map must stay at the screen's own resolution.
     maxCanvasSize: [8192, 8192],
   });
+  maplibreMaps.add(map);
   return { engine: 'maplibre', map };
 }
 

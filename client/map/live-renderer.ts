@@ -8,7 +8,7 @@
 import { ENTITY_KINDS, type EntityKind } from '../../shared/entities.ts';
 import type { EntityBuffer } from '../realtime/entity-buffer.ts';
 import { isGliding, positionAt } from '../realtime/interpolation.ts';
-import type { GLMap } from './engine.ts';
+import { takesFeatureDiffs, type GLMap } from './engine.ts';
 import { ALL_MARKERS_ZOOM, addEntityLayer, type EntityLayer } from './layers/entity-layer.ts';
 import { ENTITY_LAYER_DEFS, GLIDING_KINDS } from './layers/index.ts';
 import { FRAME_MS, glidePolicy, keepOneIn } from './marker-budget.ts';
@@ -46,7 +46,7 @@ export class LiveRenderer {
   ) {
     this.allMarkersZoom = ALL_MARKERS_ZOOM + Math.log2(Math.max(1, s));
     const beforeId = map.getLayer('road-labels') ? 'road-labels' : map.getLayer('street-labels') ? 'street-labels' : undefined;
-    for (const def of ENTITY_LAYER_DEFS) this.layers.set(def.kind, addEntityLayer(map, def, s, beforeId, toDisplay));
+    for (const def of ENTITY_LAYER_DEFS) this.layers.set(def.kind, addEntityLayer(map, def, s, beforeId, toDisplay, takesFeatureDiffs(map)));
     map.addSource(SELECTION_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addLayer({
       id: 'selection-ring', type: 'circle', source: SELECTION_SOURCE,
@@ -95,10 +95,11 @@ export class LiveRenderer {
     return out;
   }
 
-  /** Features of each kind fed to the map whose position is inside the map's view now. */
+  /** Markers of each kind to show (before any thinning) whose position is inside the map's view now. */
   inViewCounts(): Record<EntityKind, number> {
     const b = this.map.getBounds();
-    return Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.layers.get(k)?.countWithin(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()) ?? 0])) as Record<EntityKind, number>;
+    const now = performance.now();
+    return Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.layers.get(k)?.countWithin(this.buffer, now, b.getWest(), b.getSouth(), b.getEast(), b.getNorth()) ?? 0])) as Record<EntityKind, number>;
   }
 
   /** An entity's last reported position as received (WGS-84), before any shift into the basemap's CRS. */
@@ -128,15 +129,15 @@ export class LiveRenderer {
     const zoom = this.map.getZoom();
     for (const [kind, layer] of this.layers) {
       const changed = dirty.has(kind) || moved.has(kind);
-      if (!GLIDING_KINDS.has(kind)) {
-        if (changed) layer.update(this.buffer, t);
-        continue;
-      }
       const count = this.buffer.byKind[kind].length;
-      const keep = keepOneIn(count, zoom, this.allMarkersZoom);
+      const keep = GLIDING_KINDS.has(kind) ? keepOneIn(count, zoom, this.allMarkersZoom) : zoom < this.allMarkersZoom ? layer.districtKeepOneIn : 1;
       // Zooming across the threshold hands the map the other set at once.
       const rethinned = keep !== this.kept.get(kind);
       this.kept.set(kind, keep);
+      if (!GLIDING_KINDS.has(kind)) {
+        if (changed || rethinned) layer.update(this.buffer, t, keep);
+        continue;
+      }
       const policy = glidePolicy(Math.ceil(count / keep));
       if (!policy.glide) {
         // Too many to glide: each report is drawn where it is, once, when it arrives.

@@ -1,16 +1,18 @@
 /**
  * What a moving fleet costs the map, and how the wall keeps it affordable. Every redraw of a
- * moving kind hands the map its whole GeoJSON source, which the map re-tiles and re-lays out;
- * the cost grows with the markers handed over, not with what the eye can tell apart. So:
+ * moving kind hands the map the markers that changed, and the map re-cuts and re-lays out every
+ * tile they touch — at district zoom, all of them; the cost grows with the markers handed over,
+ * not with what the eye can tell apart. So:
  *
  * - at district zoom a vehicle or muck-truck fleet of thousands is drawn one in N (alarms
- *   always), as staff are drawn one in two by their layer's filter — 18,000 vehicle arrows on
+ *   always), as staff are drawn one in two (`districtKeepOneIn`) — 18,000 vehicle arrows on
  *   one screen are a blur, 2,000 show the fleet's spread — and every marker from
  *   ALL_MARKERS_ZOOM in, where the view holds a part of the district;
  * - a fleet glides between reports at the render loop's ~10 fps while it is small, less often
  *   when bigger, and steps straight to each report once a tick when too big to glide at all.
  *
- * A district's fleet (a few hundred vehicles, 1,500 staff) is never thinned nor slowed here.
+ * A district's fleet (a few hundred vehicles) is never thinned by the budget nor slowed here; its
+ * 1,500 staff are drawn one in two at district zoom whatever their number.
  * bench:render measured the need: 20,000 moving entities all handed to the map each tick held
  * the wall to about half its frame rate on a software GL.
  */

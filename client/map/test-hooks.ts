@@ -18,7 +18,7 @@ export interface CityopsTestHooks {
   drawnPoint(kind: EntityKind): { x: number; y: number; i: number } | null;
   /** Ids of the cases whose marker, or whose dispatched unit's route, the GL engine drew on screen. */
   drawnCaseIds(what: 'marker' | 'route'): number[];
-  /** Features fed to each kind's source whose position is inside the view: what drawing every marker would show. */
+  /** Markers of each kind to show, thinned out or not, whose position is inside the view: what drawing every marker would show. */
   inViewCounts(): Record<EntityKind, number>;
   /** An entity's reported WGS-84 position, and the map position (basemap CRS) of a screen point. */
   reportedPosition(i: number): [number, number] | null;

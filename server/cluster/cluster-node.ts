@@ -88,9 +88,11 @@ export class ClusterNode {
     this.replication = new LiveReplication({
       redis: this.redis, reader: this.reader, live: o.live, nodeId: this.nodeId,
       streamKey: `${o.keyPrefix}:live:stream`, snapshotKey: `${o.keyPrefix}:live:snapshot`,
-      // 600 entries of 50 ms: half a minute to catch up from; a node further behind loads the snapshot
-      // (at 20,000 reports/s an entry is ~150 KB, so the window is what bounds Redis's memory).
-      maxLen: o.streamMaxLen ?? 600, flushMs: o.flushMs ?? 50, now: o.now,
+      // An entry every 20 ms at most: the wait a report adds on its way to another node's screens
+      // (every 50 ms, the two-node bench's p50/p99 were 685/1,208 ms; every 20 ms, 665/1,170). 1,500 entries are half a
+      // minute to catch up from under load; a node further behind loads the snapshot (at 20,000
+      // reports/s an entry is some 50 KB, so the window is what bounds Redis's memory: under 100 MB).
+      maxLen: o.streamMaxLen ?? 1500, flushMs: o.flushMs ?? 20, now: o.now,
       onError: (what, err) => { if (this.redisUp) o.log.warn({ err: String((err as Error)?.message ?? err) }, `cluster: live replication ${what} failed`); },
     });
     this.terminals = new TerminalClaims(this.redis, o.keyPrefix, this.nodeId, o.leaseTtlMs);

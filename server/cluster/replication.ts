@@ -16,12 +16,16 @@ import type { LiveState, LiveEntity } from '../live/live-state.ts';
 import type { LiveChange } from '../live/change-stream.ts';
 import { isReplaying, replay } from './replaying.ts';
 
-/** An entity's dynamic state as one node last saw it. */
+/**
+ * An entity's dynamic state as one node last saw it. `status` and `attrs` are left out when
+ * this node already published them (the same `stateTs`): most changes are a moved position, and
+ * the attributes are most of an entry's bytes and of the readers' parsing.
+ */
 export interface WireState {
   id: string;
   pos?: Position;
-  status: string;
-  attrs: Record<string, unknown>;
+  status?: string;
+  attrs?: Record<string, unknown>;
   stateTs: number;
   lastSeen: number;
 }
@@ -30,6 +34,9 @@ type WireEntity = Omit<AnyEntity, 'version'>;
 /** One stream entry: entities added first (later rows may name them), then states, derived values, late reports. */
 interface WireBatch { c?: WireEntity[]; r?: WireState[]; d?: { id: string; attrs: Record<string, unknown>; at: number }[]; l?: WireLate[] }
 interface WireSnapshot { streamId: string; at: number; node: string; added: WireEntity[]; states: WireState[] }
+
+/** Stream entries read per call (each is one `flushMs` of another node's changes). */
+const READ_ENTRIES = 20;
 
 /** Late reports waiting while Redis is away: beyond this the oldest are dropped (and counted). */
 const MAX_QUEUED_LATE = 10_000;
@@ -62,6 +69,8 @@ export interface ReplicationOptions {
 export class LiveReplication {
   private readonly states = new Map<string, WireState>();
   private readonly derived = new Map<string, { id: string; attrs: Record<string, unknown>; at: number }>();
+  /** The `stateTs` whose status and attributes this node last wrote to the stream, per entity. */
+  private readonly publishedStateTs = new Map<string, number>();
   private added: WireEntity[] = [];
   private late: WireLate[] = [];
   private streamId = '';
@@ -130,12 +139,13 @@ export class LiveReplication {
     const batch: WireBatch = {};
     const added = this.added; const states = this.states.size ? [...this.states.values()] : []; const derived = this.derived.size ? [...this.derived.values()] : []; const late = this.late;
     if (added.length) batch.c = added;
-    if (states.length) batch.r = states;
+    if (states.length) batch.r = states.map((st) => (this.publishedStateTs.get(st.id) === st.stateTs ? slim(st) : st));
     if (derived.length) batch.d = derived;
     if (late.length) batch.l = late;
     this.added = []; this.late = []; this.states.clear(); this.derived.clear();
     try {
       await this.o.redis.xadd(this.o.streamKey, 'MAXLEN', '~', String(this.o.maxLen), '*', 'n', this.o.nodeId, 'd', JSON.stringify(batch));
+      for (const st of states) this.publishedStateTs.set(st.id, st.stateTs);
       this.stats.published += added.length + states.length + derived.length + late.length;
     } catch (err) {
       // Put back under what was queued meanwhile (newer states win).
@@ -159,7 +169,9 @@ export class LiveReplication {
           await this.catchUp();
           checked = true;
         }
-        const res = await this.o.reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.o.streamKey, this.streamId);
+        // A few entries (~1 s of another node's reports) per call: a node that fell behind catches
+        // up in slices, its ticks and screens served between them, not after one long parse.
+        const res = await this.o.reader.xread('COUNT', READ_ENTRIES, 'BLOCK', 1000, 'STREAMS', this.o.streamKey, this.streamId);
         if (!res) continue;
         for (const [, entries] of res) for (const [id, fields] of entries) this.onEntry(id, fields);
       } catch (err) {
@@ -229,11 +241,13 @@ export class LiveReplication {
     const e = this.o.live.get(s.id);
     if (!e) { this.stats.unknown++; return; }
     const newerPos = s.pos !== undefined && (e.pos === undefined || s.pos.ts > e.pos.ts);
-    const newerState = s.stateTs > e.stateTs;
+    // Without a status the row repeats a state its writer published before, which this node
+    // applied then (or took from the snapshot after a gap).
+    const newerState = s.status !== undefined && s.stateTs > e.stateTs;
     if (!newerPos && !newerState && s.lastSeen <= e.lastSeen) return;
     const report: Parameters<LiveState['apply']>[1] = { ts: newerState ? s.stateTs : (s.pos?.ts ?? s.lastSeen) };
     if (newerPos) report.pos = s.pos!;
-    if (newerState) { report.status = s.status; report.attrs = s.attrs; }
+    if (newerState) { report.status = s.status!; if (s.attrs) report.attrs = s.attrs; }
     this.o.live.apply(s.id, report, s.lastSeen);
     this.stats.applied++;
   }
@@ -263,6 +277,13 @@ function wireState(e: LiveEntity): WireState {
   const s: WireState = { id: e.id, status: e.status, attrs: e.attrs as unknown as Record<string, unknown>, stateTs: e.stateTs, lastSeen: e.lastSeen };
   if (e.pos) s.pos = e.pos;
   return s;
+}
+
+/** A state row without the status and attributes its writer already published. */
+function slim(st: WireState): WireState {
+  const out: WireState = { id: st.id, stateTs: st.stateTs, lastSeen: st.lastSeen };
+  if (st.pos) out.pos = st.pos;
+  return out;
 }
 
 function wireEntity(e: LiveEntity): WireEntity {

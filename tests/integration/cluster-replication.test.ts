@@ -2,7 +2,7 @@
  * The live state shared through the real Redis stream, in one process (two LiveStates, each with
  * its own connections, as two nodes would have): a change reaches the other node, an older one
  * never overwrites a newer one there, the other node applies it marked as replayed (history skips
- * it), derived values and added entities follow, and a node that starts after the stream was
+ * it), a move repeats no status or attributes already sent, derived values and added entities follow, and a node that starts after the stream was
  * trimmed catches up from the snapshot.
  */
 import { Redis } from 'ioredis';
@@ -68,6 +68,24 @@ describe.skipIf(!redisUrl)('live state replication through a Redis stream', () =
     expect(errors).toEqual([]);
   });
 
+  it('a move after a published state crosses without the status and attributes, and B keeps them', async () => {
+    a.live.apply('veh-001', { pos: { lon: 117.015, lat: 36.615, ts: T0 + 1500 }, ts: T0 + 1500 }, T0 + 1600);
+    const e = await eventually('the move on B', async () => { const v = b.live.get('veh-001')!; return v.pos?.ts === T0 + 1500 ? v : undefined; });
+    expect(e.pos).toEqual({ lon: 117.015, lat: 36.615, ts: T0 + 1500 });
+    expect(e.status).toBe('working');
+    expect(e.attrs).toEqual({ vehicleType: 'sweeper', plate: 'p1', working: false });
+    // What A wrote, read back from Redis: the first row of veh-001 in full, the move without them.
+    const rows = (await conns[0]!.xrange(`${prefix}:live:stream`, '-', '+'))
+      .flatMap(([, fields]) => (JSON.parse(fields[fields.indexOf('d') + 1]!) as { r?: Record<string, unknown>[] }).r ?? [])
+      .filter((r) => r['id'] === 'veh-001');
+    expect(rows.map((r) => Object.keys(r).sort())).toEqual([
+      ['attrs', 'id', 'lastSeen', 'pos', 'stateTs', 'status'],
+      ['id', 'lastSeen', 'pos', 'stateTs'],
+    ]);
+    expect(rows[1]).toEqual({ id: 'veh-001', pos: { lon: 117.015, lat: 36.615, ts: T0 + 1500 }, stateTs: rows[0]!['stateTs'], lastSeen: T0 + 1600 });
+    expect(errors).toEqual([]);
+  });
+
   it('an older report from another node never overwrites a newer one', async () => {
     b.live.apply('veh-002', { pos: { lon: 117.03, lat: 36.63, ts: T0 + 3000 }, ts: T0 + 3000 }, T0 + 3000);
     a.live.apply('veh-002', { pos: { lon: 117.02, lat: 36.62, ts: T0 + 2000 }, ts: T0 + 2000 }, T0 + 2000);
@@ -96,7 +114,8 @@ describe.skipIf(!redisUrl)('live state replication through a Redis stream', () =
     const c = await node('c');
     const e = await eventually('veh-900 on C', async () => c.live.get('veh-900')?.pos ? c.live.get('veh-900') : undefined);
     expect(e!.pos).toEqual({ lon: 117.05, lat: 36.65, ts: T0 + 4000 });
-    expect(c.live.get('veh-001')!.pos).toEqual({ lon: 117.01, lat: 36.61, ts: T0 + 1000 });
+    expect(c.live.get('veh-001')!.pos).toEqual({ lon: 117.015, lat: 36.615, ts: T0 + 1500 });
+    expect(c.live.get('veh-001')!.status, 'the state the stream no longer repeats comes with the snapshot').toBe('working');
     expect(c.rep.stats.resyncs).toBe(1);
     // And it reads on from there.
     a.live.apply('veh-002', { pos: { lon: 117.04, lat: 36.64, ts: T0 + 5000 }, ts: T0 + 5000 }, T0 + 5000);

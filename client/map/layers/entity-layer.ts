@@ -1,8 +1,10 @@
 /**
  * The shared machinery of the per-kind entity layers: one GeoJSON source per kind, added
- * once; afterwards only `setData` with features rebuilt from the non-reactive EntityBuffer.
+ * once; afterwards each update sends the map only the features that changed since the last
+ * (maplibre's `updateData`; mapbox-gl gets the whole kind with `setData`), read from the
+ * non-reactive EntityBuffer.
  */
-import type { ExpressionSpecification, GeoJSONSource, GeoJSONSourceSpecification, LayerSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, GeoJSONFeatureDiff, GeoJSONSource, LayerSpecification } from 'maplibre-gl';
 import { statusFromCode } from '../../../shared/live-codec.ts';
 import type { EntityKind } from '../../../shared/entities.ts';
 import type { EntityBuffer } from '../../realtime/entity-buffer.ts';
@@ -23,17 +25,28 @@ export interface EntityLayerDef {
   pulseLayer?: { id: string; baseRadius: number; growRadius: number };
   /** Visual states handed to the map even when a dense fleet is thinned (its alarms). */
   alwaysShown?: readonly string[];
+  /**
+   * A moving kind drawn one in N at district zoom (alarms, `alwaysShown`, always), thinned
+   * before it is handed to the map: a layer filter would hide the same markers, but the map
+   * would still re-cut every hidden one on every report.
+   */
+  districtKeepOneIn?: number;
 }
 
 export interface EntityLayer {
   readonly kind: EntityKind;
   readonly hitLayers: string[];
+  /** One in how many the kind is drawn at district zoom (1: all). */
+  readonly districtKeepOneIn: number;
   /** Features in the source right now. */
   count(): number;
   /** Markers the kind has to show (a position, a known status) before any thinning: what the legend counts. */
   shown(): number;
-  /** Features in the source whose position (in the basemap's CRS) lies inside a box: what a full drawing of the view shows. */
-  countWithin(w: number, s: number, e: number, n: number): number;
+  /**
+   * Markers the kind has to show (thinned out or not) whose position at `now`, in the basemap's
+   * CRS, lies inside a box: what a full drawing of the view shows.
+   */
+  countWithin(buf: EntityBuffer, now: number, w: number, s: number, e: number, n: number): number;
   /**
    * Rebuilds the features from the buffer (interpolated positions at `now`) and pushes them to
    * the map: one in `keepOneIn` by catalog index (so the same ones stay put), plus every
@@ -52,67 +65,129 @@ interface PointFeature {
   properties: { i: number; st: string; cn: number; hd: number };
 }
 
-export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, beforeId?: string, toDisplay: ToDisplay = identityToDisplay): EntityLayer {
+/** What the map holds of one feature (by catalog index), to send it only what changed. */
+interface Held { x: number; y: number; st: string; cn: number; hd: number; seen: number }
+
+const pointFeature = (i: number, h: Held): PointFeature => ({
+  type: 'Feature', id: i, geometry: { type: 'Point', coordinates: [h.x, h.y] }, properties: { i, st: h.st, cn: h.cn, hd: h.hd },
+});
+
+/**
+ * `diffs`: the map's sources take maplibre's feature diffs (`takesFeatureDiffs` in engine.ts);
+ * without, every update hands it the whole kind.
+ */
+export function addEntityLayer(map: GLMap, def: EntityLayerDef, s: number, beforeId?: string, toDisplay: ToDisplay = identityToDisplay, diffs = false): EntityLayer {
   const sourceId = `live-${def.kind}`;
-  const data = { type: 'FeatureCollection' as const, features: [] as PointFeature[] };
-  map.addSource(sourceId, { type: 'geojson', data: data as unknown as GeoJSONSourceSpecification['data'] });
+  map.addSource(sourceId, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   const specs = def.layers(sourceId, s);
   for (const spec of specs) map.addLayer(spec, beforeId && map.getLayer(beforeId) ? beforeId : undefined);
   const source = map.getSource(sourceId) as GeoJSONSource;
   let visible = true;
   /**
-   * Feature objects reused from frame to frame (moving kinds are rebuilt ~10× a second for
-   * weeks): the source copies the data to its worker when it sends it, so rewriting them in
-   * place only ever hands it a newer state. Grows to the kind's size, never beyond.
+   * The features the map holds, by catalog index. A tick sends the map only the difference
+   * (maplibre's `updateData`): its worker then re-cuts only the tiles the moved features touch,
+   * instead of re-indexing the whole kind as `setData` does — the cost that dominated a wall
+   * with a city's fleet. Objects handed to the map are never written again (it keeps them).
    */
-  const pool: PointFeature[] = [];
+  const held = new Map<number, Held>();
+  /** Set until the map has everything (first update, or after a diff failed): then `setData` once. */
+  let wholeNeeded = !diffs;
+  let tick = 0;
   let eligible = 0;
+  const at: [number, number] = [0, 0];
+
+  /** The visual state entity `i` is drawn in, or null when it is not drawn (no position, a status this client does not know yet). */
+  const drawnState = (buf: EntityBuffer, i: number): string | null => {
+    if (!buf.hasPos[i]) return null;
+    let status: string;
+    try {
+      status = statusFromCode(def.kind, buf.statusCode[i] ?? 0);
+    } catch {
+      return null; // skip rather than draw it wrongly
+    }
+    return def.visualState(status, buf.attrs[i]);
+  };
+
+  const sendWhole = () => {
+    const features: PointFeature[] = [];
+    for (const [i, h] of held) features.push(pointFeature(i, h));
+    void source.setData({ type: 'FeatureCollection', features } as unknown as Parameters<GeoJSONSource['setData']>[0]);
+  };
 
   return {
     kind: def.kind,
     hitLayers: def.hitLayers,
-    count: () => (visible ? data.features.length : 0),
+    districtKeepOneIn: def.districtKeepOneIn ?? 1,
+    count: () => (visible ? held.size : 0),
     shown: () => (visible ? eligible : 0),
-    countWithin(w, so, e, n) {
+    countWithin(buf, now, w, so, e, n) {
       if (!visible) return 0;
       let k = 0;
-      for (const f of data.features) {
-        const [x, y] = f.geometry.coordinates;
-        if (x >= w && x <= e && y >= so && y <= n) k++;
+      for (const i of buf.byKind[def.kind]) {
+        if (drawnState(buf, i) === null) continue;
+        const [x, y] = positionAt(buf, i, now, at);
+        toDisplay(x, y, at);
+        if (at[0] >= w && at[0] <= e && at[1] >= so && at[1] <= n) k++;
       }
       return k;
     },
     update(buf, now, keepOneIn = 1) {
-      const features = data.features;
-      let n = 0;
+      tick++;
+      const add: PointFeature[] = [];
+      const update: GeoJSONFeatureDiff[] = [];
+      const remove: number[] = [];
       let shown = 0;
       for (const i of buf.byKind[def.kind]) {
-        if (!buf.hasPos[i]) continue;
-        let status: string;
-        try {
-          status = statusFromCode(def.kind, buf.statusCode[i] ?? 0);
-        } catch {
-          continue; // a status this client does not know yet: skip rather than draw it wrongly
-        }
-        const st = def.visualState(status, buf.attrs[i]);
+        const st = drawnState(buf, i);
+        if (st === null) continue;
         shown++;
         if (keepOneIn > 1 && i % keepOneIn !== 0 && !def.alwaysShown?.includes(st)) continue;
         const heading = buf.heading[i] ?? Number.NaN;
-        const f = (pool[n] ??= { type: 'Feature', id: 0, geometry: { type: 'Point', coordinates: [0, 0] }, properties: { i: 0, st: '', cn: 0, hd: 0 } });
-        f.id = i;
-        const c = positionAt(buf, i, now, f.geometry.coordinates);
+        const hd = Number.isNaN(heading) ? 0 : heading;
+        const cn = buf.connectivity[i] ?? 2;
+        const c = positionAt(buf, i, now, at);
         toDisplay(c[0], c[1], c);
-        const p = f.properties;
-        p.i = i;
-        p.st = st;
-        p.cn = buf.connectivity[i] ?? 2;
-        p.hd = Number.isNaN(heading) ? 0 : heading;
-        features[n++] = f;
+        const h = held.get(i);
+        if (!h) {
+          const fresh: Held = { x: c[0], y: c[1], st, cn, hd, seen: tick };
+          held.set(i, fresh);
+          add.push(pointFeature(i, fresh));
+          continue;
+        }
+        h.seen = tick;
+        const moved = h.x !== c[0] || h.y !== c[1];
+        const props: { key: string; value: unknown }[] = [];
+        if (h.st !== st) props.push({ key: 'st', value: (h.st = st) });
+        if (h.cn !== cn) props.push({ key: 'cn', value: (h.cn = cn) });
+        if (h.hd !== hd) props.push({ key: 'hd', value: (h.hd = hd) });
+        if (!moved && props.length === 0) continue;
+        const change: GeoJSONFeatureDiff = { id: i };
+        if (moved) {
+          h.x = c[0];
+          h.y = c[1];
+          change.newGeometry = { type: 'Point', coordinates: [h.x, h.y] };
+        }
+        if (props.length > 0) change.addOrUpdateProperties = props;
+        update.push(change);
       }
-      features.length = n;
+      // Features no longer shown (no position, thinned out, another kind in a new catalog).
+      for (const [i, h] of held) {
+        if (h.seen === tick) continue;
+        held.delete(i);
+        remove.push(i);
+      }
       eligible = shown;
-      if (pool.length > buf.byKind[def.kind].length) pool.length = buf.byKind[def.kind].length; // a smaller catalog
-      source.setData(data as unknown as Parameters<GeoJSONSource['setData']>[0]);
+      if (wholeNeeded) {
+        wholeNeeded = !diffs;
+        sendWhole();
+        return;
+      }
+      if (add.length === 0 && update.length === 0 && remove.length === 0) return;
+      source.updateData({ add, update, remove }).catch((err: unknown) => {
+        // The map's copy may now differ from `held`: hand it everything on the next tick.
+        console.warn(`[map] ${sourceId}: a feature diff failed, resending the whole layer`, err);
+        wholeNeeded = true;
+      });
     },
     pulse(phase) {
       const p = def.pulseLayer;

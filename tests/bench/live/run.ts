@@ -8,10 +8,11 @@
  * BENCH_SLOW_SCREENS (10), BENCH_MODES (product,cluster,naive), BENCH_FORMATS (the live protocol's formats to
  * negotiate, each its own column; default the newest, 2), BENCH_REDIS_URL (redis://127.0.0.1:6379, for
  * the cluster column: two nodes on one store, the fleet reporting to node A, every screen on node B, so
- * each update crosses Redis before it is drawn).
+ * each update crosses Redis before it is drawn), BENCH_CPU_PROF (a folder: each product server runs
+ * with `node --cpu-prof` into it, and its costliest functions are printed when it ends).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timetable } from './fleet.ts';
@@ -19,6 +20,7 @@ import type { LoadPlan, LoadSummary } from './load.ts';
 import type { BenchHeap, BenchServerReady } from './product-server.ts';
 import type { ScreensPlan, ScreensReport } from './screens.ts';
 import { procStat, sleep, start, stop, type Child } from './procs.ts';
+import { costliest, type CpuProfile } from '../lib/cpu-profile.ts';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
 const SCREENS = Number(process.env.BENCH_SCREENS ?? 100);
@@ -31,6 +33,28 @@ const TICK_MS = 1000;
 const SLOTS = 20;
 const MODES = (process.env.BENCH_MODES ?? 'product,cluster,naive').split(',');
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+
+/** Node flags of a product server: GC on demand (the held-memory rows), and a CPU profile with BENCH_CPU_PROF. */
+function serverArgs(name: string): string[] {
+  if (!CPU_PROF) return ['--expose-gc'];
+  const dir = join(CPU_PROF, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+/** The costliest functions of each server's profile (written when it exited). */
+function printProfiles(names: string[]): void {
+  if (!CPU_PROF) return;
+  for (const name of names) {
+    const dir = join(CPU_PROF, name);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) { log(`  ${name}: no CPU profile written`); continue; }
+    log(`  ${name}: costliest functions (self ms, whole run; ${join(dir, file)}):`);
+    for (const line of costliest(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 20)) log(`    ${line}`);
+  }
+}
 // The newest format the codec has (format 2 since issue 9 part 4); BENCH_FORMATS=1,2 measures both (a few minutes more).
 const codec = (await import('../../../shared/live-codec.ts')) as Record<string, unknown>;
 const FORMATS = (process.env.BENCH_FORMATS ?? (codec.FORMAT_V2 ? '2' : '1')).split(',').filter(Boolean).map(Number);
@@ -66,12 +90,12 @@ async function startServers(mode: 'product' | 'cluster' | 'naive', dataDir: stri
     return { ingestPort: port, screenPort: port, key, token: '', children: [child] };
   }
   const cluster = mode === 'cluster' ? { REDIS_URL, REDIS_KEY_PREFIX: `cityops-bench-${randomBytes(4).toString('hex')}` } : undefined;
-  const a = start('./product-server.ts', [], { ...productEnv(dataDir), ...(cluster ? { ...cluster, CLUSTER_NODE_ID: 'bench-a' } : {}) }, ['--expose-gc']);
+  const a = start('./product-server.ts', [], { ...productEnv(dataDir), ...(cluster ? { ...cluster, CLUSTER_NODE_ID: 'bench-a' } : {}) }, serverArgs(`${mode}-a`));
   const ready = JSON.parse(await a.next()) as BenchServerReady;
   log(`  product server${cluster ? ' A' : ''}: ${ready.devices} devices, catalog ${ready.catalog} entities, port ${ready.port}`);
   if (!cluster) return { ingestPort: ready.port, screenPort: ready.port, key: ready.ingestKey, token: ready.wallToken, children: [a] };
   // Node B starts on A's store once the fleet is in it, so both catalogs list it.
-  const b = start('./product-server.ts', [], { ...productEnv(dataDir), ...cluster, CLUSTER_NODE_ID: 'bench-b', BENCH_SETUP: '0' }, ['--expose-gc']);
+  const b = start('./product-server.ts', [], { ...productEnv(dataDir), ...cluster, CLUSTER_NODE_ID: 'bench-b', BENCH_SETUP: '0' }, serverArgs(`${mode}-b`));
   const readyB = JSON.parse(await b.next()) as BenchServerReady;
   log(`  product server B: catalog ${readyB.catalog} entities, port ${readyB.port}`);
   return { ingestPort: ready.port, screenPort: readyB.port, key: ready.ingestKey, token: ready.wallToken, children: [a, b] };
@@ -154,6 +178,7 @@ async function measure(name: string, mode: 'product' | 'cluster' | 'naive', hand
     if (load) await stop(load);
     for (const c of servers.children.reverse()) await stop(c);
     rmSync(dataDir, { recursive: true, force: true });
+    if (mode !== 'naive') printProfiles(mode === 'cluster' ? ['cluster-a', 'cluster-b'] : ['product-a']);
   }
 }
 

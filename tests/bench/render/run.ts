@@ -21,6 +21,7 @@ import type { Timetable } from '../live/fleet.ts';
 import type { LoadPlan } from '../live/load.ts';
 import type { BenchServerReady } from '../live/product-server.ts';
 import { sleep, start, stop } from '../live/procs.ts';
+import { costliest } from '../lib/cpu-profile.ts';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
 const PHASE_S = Number(process.env.BENCH_RENDER_S ?? 15);
@@ -64,23 +65,6 @@ async function measure(page: Page, cdp: CDPSession, seconds: number): Promise<Ph
   const rendered = await page.evaluate<number>(RENDERED);
   const fed = await page.evaluate<number>(FED);
   return { fps: frames / seconds, mainThreadMsPerTick: ((after - before) * 1000) / (seconds * 1000 / TICK_MS), rendered, fed };
-}
-
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
-
-/** Self time per function of a CPU profile, the costliest first (samples are evenly spaced). */
-function printCostliest(profile: { nodes: ProfileNode[]; samples?: number[]; startTime: number; endTime: number }): void {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const samples = profile.samples ?? [];
-  const msPerSample = samples.length ? (profile.endTime - profile.startTime) / 1000 / samples.length : 0;
-  const self = new Map<string, number>();
-  for (const id of samples) {
-    const f = byId.get(id)?.callFrame;
-    const name = f ? `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '?';
-    self.set(name, (self.get(name) ?? 0) + msPerSample);
-  }
-  log(`  costliest functions of the moving phase (self ms over ${PHASE_S} s):`);
-  for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`    ${ms.toFixed(0).padStart(6)}  ${name}`);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cityops-bench-render-'));
@@ -135,7 +119,8 @@ try {
   if (profilePath) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(profilePath, JSON.stringify(profile));
-    printCostliest(profile);
+    log(`  costliest functions of the moving phase (self ms over ${PHASE_S} s):`);
+    for (const line of costliest(profile, 25)) log(`    ${line}`);
   }
   // Paused on the page: frames arrive and are not applied, while the server ingests and the fleet
   // posts as before — the machine as busy as when moving, so the difference is the page's own.
