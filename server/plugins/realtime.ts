@@ -227,19 +227,25 @@ export default fp<RealtimeOptions>(async (app, opts) => {
 
   const onTick = () => {
     // Each part on its own: summaries that fail to compute must not stop the map's deltas, nor one socket the others.
-    let kpis: ReturnType<typeof computeKpis> | undefined;
-    failures.run('live kpis', () => { kpis = computeKpis(app.live.all(), opts.now()); });
-    failures.run('ops flush', () => app.ops.flush());
     let state: TickState | undefined;
     failures.run('live capture', () => { state = states.capture(); });
     let minBase = app.live.version;
+    const served: LiveSocket[] = [];
     for (const socket of io.sockets.sockets.values()) {
       const format = socket.data.live?.format;
       if (format === 1) minBase = Math.min(minBase, socket.data.version ?? 0);
       if (format === 0 || format === undefined || backlog(socket) >= SLOW_CLIENT_BACKLOG) continue;
-      failures.run('live send', () => sendTick(socket, kpis, state));
+      served.push(socket);
+      failures.run('live send', () => sendFrame(socket, state));
     }
     fanOut.prune(minBase);
+    // The summaries after every screen has its frame: a scan of the whole district (tens of ms at
+    // 20,000 entities) would otherwise hold each report back that long on its way to the map.
+    // Nothing runs in between, so they describe the same state as the frames.
+    let kpis: ReturnType<typeof computeKpis> | undefined;
+    failures.run('live kpis', () => { kpis = computeKpis(app.live.all(), opts.now()); });
+    failures.run('ops flush', () => app.ops.flush());
+    for (const socket of served) failures.run('live send', () => sendSummaries(socket, kpis));
   };
   /** Format 2: the difference between the tick the screen holds and this one, or its whole view when the ring lost that tick. */
   const sendFrameV2 = (socket: LiveSocket, state: TickState) => {
@@ -249,7 +255,8 @@ export default fp<RealtimeOptions>(async (app, opts) => {
     socket.data.version = state.version;
     if (frame) socket.emit('live:delta', frame);
   };
-  const sendTick = (socket: LiveSocket, kpis: ReturnType<typeof computeKpis> | undefined, state: TickState | undefined) => {
+  /** A tick's catalog additions and map frame for one screen. */
+  const sendFrame = (socket: LiveSocket, state: TickState | undefined) => {
     // New entities before the delta that carries their first rows.
     const added = fanOut.catalogSince(socket.data.catalogSize ?? 0);
     if (added) {
@@ -263,6 +270,10 @@ export default fp<RealtimeOptions>(async (app, opts) => {
       socket.data.version = app.live.version;
       if (frame) socket.emit('live:delta', frame);
     }
+  };
+  /** A tick's KPIs and case/alarm changes for one screen, sent after every screen's frame. */
+  const sendSummaries = (socket: LiveSocket, kpis: ReturnType<typeof computeKpis> | undefined) => {
+    if (socket.disconnected) return;
     if (kpis) socket.emit('live:kpis', kpis);
     const ops = app.ops.deltaSince(socket.data.opsVersion);
     if (ops === 'snapshot') sendOpsSnapshot(socket);
