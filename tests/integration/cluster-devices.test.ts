@@ -1,17 +1,22 @@
 /**
  * The device registry across two nodes (real processes sharing one store, a private
  * redis-server so that it can be killed): a device an admin adds, disables, binds to an entity
- * made for it or removes on node A is let in or refused by node B within seconds, as on A; and
- * a change B missed while Redis was away (A died before it could tell anyone) is picked up when
- * B's Redis connection comes back.
+ * made for it or removes on node A is let in or refused by node B within seconds, as on A; a
+ * JT/T 808 terminal registered on A authenticates on B with the code A gave it; and a change B
+ * missed while Redis was away (A died before it could tell anyone) is picked up when B's Redis
+ * connection comes back.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../server/cluster/cluster-node.ts';
 import type { BatchResult } from '../../shared/schemas/ingest.ts';
-import type { DeviceView } from '../../shared/schemas/devices.ts';
+import type { DeviceList, DeviceView } from '../../shared/schemas/devices.ts';
+import { decodeFrame, encodeFrame, type Jt808Frame } from '../../server/ingest/jt808/frame.ts';
+import { Jt808FrameSplitter } from '../../server/ingest/jt808/framing.ts';
+import { decodeGeneralResponse, encodeRegistration, MSG, REGISTER_RESULT, RESULT } from '../../server/ingest/jt808/messages.ts';
 import { call, login } from './ops-http.ts';
 import { eventually, freePort, redisUrlForTests, startNode, startPrivateRedis, testPrefix, type NodeProcess } from './cluster-harness.ts';
 import { dropTestSchema } from './server-harness.ts';
@@ -19,6 +24,34 @@ import { dropTestSchema } from './server-harness.ts';
 // The shared Redis decides whether Redis tests run here at all (CI=true: they must).
 const shared = await redisUrlForTests();
 const ADMIN_PASSWORD = 'cluster-admin-password-for-tests';
+
+/** A bare JT/T 808 terminal on one TCP connection: each call sends one message and waits for the platform's answer to it. */
+async function terminalOn(port: number, phone: string) {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.on('error', () => {});
+  await new Promise<void>((ok, fail) => { socket.once('connect', ok); socket.once('error', fail); });
+  const frames: Jt808Frame[] = [];
+  const splitter = new Jt808FrameSplitter({ frame: (c) => { const d = decodeFrame(c); if (d.ok) frames.push(d.frame); }, error: () => {} });
+  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  let serial = 0;
+  /** Both answers (0x8100, 0x8001) start with the serial they answer. */
+  const ask = async (messageId: number, body: Buffer, answerId: number): Promise<Jt808Frame> => {
+    const s = serial++;
+    socket.write(encodeFrame({ messageId, phone, serial: s }, body));
+    return eventually(`the answer to 0x${messageId.toString(16)}`, async () => frames.find((f) => f.header.messageId === answerId && f.body.readUInt16BE(0) === s), 5_000);
+  };
+  return {
+    async register(): Promise<{ result: number; authCode: string }> {
+      const f = await ask(MSG.register, encodeRegistration({ manufacturer: 'COPS', model: 'CLUSTER', terminalId: '0000077', plateColor: 0, plate: '' }), MSG.registerAnswer);
+      return { result: f.body[2]!, authCode: f.body.toString('latin1', 3) };
+    },
+    async authenticate(code: string): Promise<number | undefined> {
+      const r = decodeGeneralResponse((await ask(MSG.authenticate, Buffer.from(code, 'latin1'), MSG.platformResponse)).body);
+      return r.ok ? r.value.result : undefined;
+    },
+    close() { socket.destroy(); },
+  };
+}
 
 describe.skipIf(!shared)('the device registry across two nodes', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cityops-cluster-devices-'));
@@ -36,7 +69,7 @@ describe.skipIf(!shared)('the device registry across two nodes', () => {
     redis = await startPrivateRedis(port);
     const env = {
       REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, CLUSTER_NODE_ID: 'node-a', CLUSTER_LEASE_TTL_MS: '2000',
-      DATA_DIR: dataDir, SIM_ENABLED: 'false', ADMIN_PASSWORD, LIVE_TICK_MS: '250', JT808_PORT: 'off', LOG_LEVEL: 'info',
+      DATA_DIR: dataDir, SIM_ENABLED: 'false', ADMIN_PASSWORD, LIVE_TICK_MS: '250', JT808_PORT: '0', JT808_REGISTRATION: 'open', LOG_LEVEL: 'info',
     };
     // A first: it creates the schema and the first admin in the shared store.
     a = await startNode(env);
@@ -106,6 +139,35 @@ describe.skipIf(!shared)('the device registry across two nodes', () => {
     expect((created.json as DeviceView).entityId).toBe('rt-http-phone-102');
     await untilB('phone-102', 'accepted');
     expect((await call(b.url, adminB, 'GET', `/api/devices/${(created.json as DeviceView).id}`)).json).toMatchObject({ entityId: 'rt-http-phone-102', state: 'active' });
+  }, 60_000);
+
+  it('a JT/T 808 terminal registered on A authenticates on B with A\'s code; disabled on A, B refuses it and keeps the session it holds', async () => {
+    const phone = '013900000077';
+    const onA = await terminalOn(a.jt808Port!, phone);
+    const reg = await onA.register();
+    onA.close();
+    expect(reg.result).toBe(REGISTER_RESULT.ok);
+    // It reconnects through the load balancer to B, which never saw it register (a new connection
+    // a try: the gateway closes one after repeated failures).
+    const onB = await eventually('B authenticates the terminal', async () => {
+      const t = await terminalOn(b.jt808Port!, phone);
+      if ((await t.authenticate(reg.authCode)) === RESULT.ok) return t;
+      t.close();
+      return undefined;
+    }, 10_000);
+    try {
+      const list = (await call(a.url, adminA, 'GET', '/api/devices?protocol=jt808')).json as DeviceList;
+      const id = list.items.find((d) => d.deviceId === phone)!.id;
+      expect((await call(a.url, adminA, 'POST', `/api/devices/${id}/disable`)).status).toBe(200);
+      await eventually('B refuses the disabled terminal', async () => {
+        const t = await terminalOn(b.jt808Port!, phone);
+        try { return (await t.authenticate(reg.authCode)) === RESULT.failed ? true : undefined; } finally { t.close(); }
+      }, 10_000);
+      // B took in A's decision and kept what only B knows: the session it holds.
+      expect((await call(b.url, adminB, 'GET', `/api/devices/${id}`)).json).toMatchObject({ state: 'disabled', connected: true, entityId: `rt-jt808-${phone}` });
+    } finally {
+      onB.close();
+    }
   }, 60_000);
 
   it('a change B missed while Redis was away (its author died meanwhile) is taken in when B\'s connection returns', async () => {
