@@ -8,7 +8,8 @@
  *
  * Pub/sub keeps nothing for a node that is not listening: whenever the subscription is (re)made,
  * after a Redis outage as at start (the registry was loaded before it existed), the node reloads
- * every device from the store. Ids this node could not publish wait for the next attempt.
+ * every device from the store once Redis confirmed it. Ids this node could not publish wait for
+ * the next attempt.
  */
 import { Redis } from 'ioredis';
 import type { ClusterLog } from './cluster-node.ts';
@@ -66,11 +67,13 @@ export class DeviceSync {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: DeviceSyncOptions) {
-    this.subscriber = new Redis(o.redisUrl, { retryStrategy: (n: number) => Math.min(200 * n, 2000) });
+    // Subscribed by this code on every 'ready', not by ioredis: a SUBSCRIBE sent while the
+    // connection still ran its ready check (INFO) left it unsubscribed, and the reload must follow
+    // the subscription, not precede it.
+    this.subscriber = new Redis(o.redisUrl, { lazyConnect: true, autoResubscribe: false, retryStrategy: (n: number) => Math.min(200 * n, 2000) });
     this.subscriber.on('error', () => {});
     this.subscriber.on('message', (channel: string, message: string) => { if (channel === o.channel) this.onMessage(message); });
-    // Messages sent while the subscription was down are lost: reload everything once it is back.
-    this.subscriber.on('ready', () => { this.reloadWanted = true; this.refreshSoon(0); });
+    this.subscriber.on('ready', () => { void this.subscribe(); });
     // The command connection back: what could not be published goes now.
     o.redis.on('ready', () => this.publishSoon(0));
     this.unsubscribe = o.registry.onChanged((ids) => {
@@ -81,8 +84,23 @@ export class DeviceSync {
   }
 
   async start(): Promise<void> {
-    // Never waits for Redis: ioredis subscribes (and subscribes again) once connected.
-    this.subscriber.subscribe(this.o.channel).catch(() => { /* made again on reconnection */ });
+    // Never waits for Redis: ioredis connects (and reconnects) in the background.
+    this.subscriber.connect().catch(() => { /* retried by its retryStrategy */ });
+  }
+
+  /** Subscribes, then reloads every device: messages sent while the subscription was down are lost. */
+  private async subscribe(): Promise<void> {
+    try {
+      await this.subscriber.subscribe(this.o.channel);
+    } catch (err) {
+      if (this.closed) return;
+      this.stats.failures++;
+      this.o.log.warn({ err: errorText(err) }, 'cluster: device changes channel not subscribed; retrying');
+      setTimeout(() => { if (!this.closed && this.subscriber.status === 'ready') void this.subscribe(); }, RETRY_MS);
+      return;
+    }
+    this.reloadWanted = true;
+    this.refreshSoon(0);
   }
 
   async close(): Promise<void> {

@@ -104,11 +104,18 @@ describe.skipIf(!shared)('the device registry across two nodes', () => {
     return (await res.json()) as BatchResult;
   };
   /** Waits until node B answers a fix of `deviceId` as `want` says (accepted, or refused for `reason`). */
-  const untilB = (deviceId: string, want: 'accepted' | string) => eventually(`node B: ${deviceId} ${want}`, async () => {
-    const r = await fix(b.url, deviceId);
-    const got = r.accepted === 1 ? 'accepted' : r.rejected[0]?.reason;
-    return got === want ? r : undefined;
-  }, 10_000);
+  const untilB = async (deviceId: string, want: 'accepted' | string) => {
+    let last: BatchResult | undefined;
+    try {
+      return await eventually(`node B: ${deviceId} ${want}`, async () => {
+        const r = (last = await fix(b.url, deviceId));
+        const got = r.accepted === 1 ? 'accepted' : r.rejected[0]?.reason;
+        return got === want ? r : undefined;
+      }, 10_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; B's last answer: ${JSON.stringify(last)}`);
+    }
+  };
 
   it('a device added on A is let in by B; disabled on A, B refuses it; removed on A, B forgets it', async () => {
     // Before: B has never heard of it.
@@ -159,12 +166,15 @@ describe.skipIf(!shared)('the device registry across two nodes', () => {
       const list = (await call(a.url, adminA, 'GET', '/api/devices?protocol=jt808')).json as DeviceList;
       const id = list.items.find((d) => d.deviceId === phone)!.id;
       expect((await call(a.url, adminA, 'POST', `/api/devices/${id}/disable`)).status).toBe(200);
-      await eventually('B refuses the disabled terminal', async () => {
-        const t = await terminalOn(b.jt808Port!, phone);
-        try { return (await t.authenticate(reg.authCode)) === RESULT.failed ? true : undefined; } finally { t.close(); }
+      // B takes in A's decision and keeps what only B knows: the session it holds.
+      const onBView = await eventually('B sees the terminal disabled', async () => {
+        const v = (await call(b.url, adminB, 'GET', `/api/devices/${id}`)).json as DeviceView;
+        return v.state === 'disabled' ? v : undefined;
       }, 10_000);
-      // B took in A's decision and kept what only B knows: the session it holds.
-      expect((await call(b.url, adminB, 'GET', `/api/devices/${id}`)).json).toMatchObject({ state: 'disabled', connected: true, entityId: `rt-jt808-${phone}` });
+      expect(onBView).toMatchObject({ connected: true, entityId: `rt-jt808-${phone}` });
+      // (Probed only now: a connection that authenticated would replace the one B holds.)
+      const again = await terminalOn(b.jt808Port!, phone);
+      try { expect(await again.authenticate(reg.authCode)).toBe(RESULT.failed); } finally { again.close(); }
     } finally {
       onB.close();
     }
