@@ -13,6 +13,7 @@ import { Lease, type LeaseStatus } from './leases.ts';
 import { LiveReplication, type ReplicationStats } from './replication.ts';
 import type { RunOnceJob } from './run-once.ts';
 import { TerminalClaims } from './terminal-claims.ts';
+import { DeviceSync, type DeviceSyncStats, type SharedDeviceRegistry } from './device-sync.ts';
 
 export interface ClusterLog {
   info(obj: object, msg: string): void;
@@ -31,6 +32,8 @@ export interface ClusterStatus {
   replication?: ReplicationStats;
   /** JT/T 808 sessions this node holds, and those it closed because the terminal reconnected to another node. */
   jt808?: { claimed: number; takenByOtherNodes: number };
+  /** The device registry's changes this node announced and took in from the others. */
+  devices?: DeviceSyncStats;
 }
 
 export interface ClusterNodeOptions {
@@ -46,6 +49,8 @@ export interface ClusterNodeOptions {
   flushMs?: number;
   snapshotMs?: number;
   streamMaxLen?: number;
+  /** The device registry, kept in step with the other nodes' (device-sync.ts); absent in tests of the rest. */
+  devices?: SharedDeviceRegistry;
 }
 
 /** The snapshot key is written only by the snapshot lease's current holding (fenced by its value). */
@@ -65,6 +70,7 @@ export class ClusterNode {
   readonly replication: LiveReplication;
   /** JT/T 808 terminals whose session this node holds (the newest connection wins cluster-wide). */
   readonly terminals: TerminalClaims;
+  readonly devices: DeviceSync | undefined;
   private redisUp = false;
   private since: number;
   private leaseTimer: ReturnType<typeof setInterval> | undefined;
@@ -96,6 +102,7 @@ export class ClusterNode {
       onError: (what, err) => { if (this.redisUp) o.log.warn({ err: String((err as Error)?.message ?? err) }, `cluster: live replication ${what} failed`); },
     });
     this.terminals = new TerminalClaims(this.redis, o.keyPrefix, this.nodeId, o.leaseTtlMs);
+    this.devices = o.devices && new DeviceSync({ redis: this.redis, redisUrl: o.redisUrl, channel: `${o.keyPrefix}:devices`, nodeId: this.nodeId, registry: o.devices, log: o.log });
     this.addJob({ name: 'live-snapshot', start: () => this.startSnapshots(), stop: () => this.stopSnapshots() });
   }
 
@@ -130,6 +137,7 @@ export class ClusterNode {
   async start(): Promise<void> {
     // A node starts even when Redis is away: ioredis connects (and reconnects) in the background.
     await this.replication.start();
+    await this.devices?.start();
     const step = () => {
       for (const { lease } of this.leases.values()) void lease.step();
       void this.terminals.renew();
@@ -165,6 +173,7 @@ export class ClusterNode {
       leases: [...this.leases.values()].map(({ lease }) => lease.status()),
       replication: { ...this.replication.stats, queued: this.replication.queued },
       jt808: { claimed: this.terminals.size, takenByOtherNodes: this.terminals.taken },
+      ...(this.devices ? { devices: { ...this.devices.stats } } : {}),
     };
   }
 
@@ -175,6 +184,7 @@ export class ClusterNode {
     await this.replication.stop();
     for (const { lease } of this.leases.values()) await lease.release();
     await this.terminals.releaseAll();
+    await this.devices?.close();
     this.closed = true;
     this.reader.disconnect();
     this.redis.disconnect();

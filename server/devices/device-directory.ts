@@ -8,6 +8,8 @@
  * behind it, one at a time and in the order they were decided (a SerialWriter): a registration
  * or an admin's change is answered once its write committed, counters go in batches
  * (`flushCounters`, on a timer), first takeovers at the end of the event-loop turn.
+ * Several nodes share one store: each write is announced by id (`onChanged`), and the other
+ * nodes take the rows in with `refresh` (server/cluster/device-sync.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MOBILE_KINDS, type AnyEntity } from '../../shared/entities.ts';
@@ -16,6 +18,7 @@ import { HttpError } from '../http-error.ts';
 import type { DeviceResolution, DeviceResolver, DropReason, IngestSource } from '../ingest/types.ts';
 import type { LiveState } from '../live/live-state.ts';
 import { SerialWriter } from '../store/sql/serial-writer.ts';
+import { replay } from '../cluster/replaying.ts';
 import type { DeviceRow, DevicesRepo } from './device-repo.ts';
 import { buildEntity, normalisePlate, type EntityPlacer } from './new-entity.ts';
 import type { AuthResult, DevicePort, RegistrationResult, TerminalRegistration } from './ports.ts';
@@ -69,6 +72,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   private readonly writer = new SerialWriter();
   readonly unattributed: UnattributedRefusals = {};
   private readonly takeoverListeners: ((entityId: string, device: DeviceRecord | undefined) => void)[] = [];
+  private readonly changeListeners: ((ids: readonly number[]) => void)[] = [];
 
   constructor(opts: DirectoryOptions) {
     this.repo = opts.repo;
@@ -103,6 +107,16 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     ofProtocol.set(d.deviceId, d);
     this.byId.set(d.id, d);
     this.attach(d);
+  }
+
+  /** Takes `d` out of every index but the drivers' (the caller releases its entity). */
+  private forget(d: DeviceRecord): void {
+    if (this.byId.get(d.id) === d) this.byId.delete(d.id);
+    const ofProtocol = this.byProtocol.get(d.protocol);
+    if (ofProtocol?.get(d.deviceId) === d) ofProtocol.delete(d.deviceId);
+    this.detach(d);
+    this.dirty.delete(d);
+    this.takeoversToSave.delete(d);
   }
 
   private lookup(protocol: string, deviceId: string): DeviceRecord | undefined {
@@ -201,6 +215,122 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     }
   }
 
+  // ---- the other nodes' changes (server/cluster/device-sync.ts) ------------------------
+
+  /**
+   * Called with the ids of the devices whose administrative state (state, binding, auth code,
+   * takeover) this node has just written to the store: the cluster tells the other nodes.
+   */
+  onChanged(listener: (ids: readonly number[]) => void): () => void {
+    this.changeListeners.push(listener);
+    return () => {
+      const i = this.changeListeners.indexOf(listener);
+      if (i >= 0) this.changeListeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * Takes in what another node wrote for these devices: their administrative fields from the
+   * store, this node's counters, connection and last seen kept; a device gone from the store is
+   * forgotten. In turn with this node's own writes, so a change of its own in flight is never
+   * overwritten by the row read before it committed. Announces nothing (the other node did).
+   */
+  refresh(ids: readonly number[]): Promise<RefreshResult> {
+    return this.writer.run(async () => {
+      const wanted = new Set(ids);
+      const rows = wanted.size === 0 ? [] : await this.repo.byIds([...wanted]);
+      return this.merge(rows, wanted);
+    });
+  }
+
+  /** refresh() of every device: after the messages of a Redis outage were missed. */
+  refreshAll(): Promise<RefreshResult> {
+    return this.writer.run(async () => {
+      const rows = await this.repo.all();
+      return this.merge(rows, new Set([...this.byId.keys(), ...rows.map((r) => r.id)]));
+    });
+  }
+
+  private async merge(rows: readonly DeviceRow[], ids: ReadonlySet<number>): Promise<RefreshResult> {
+    // A device bound on another node to an entity made there can arrive before that entity's
+    // replication row (server/cluster/replication.ts): the store has it already.
+    if (rows.some((r) => r.entityId !== null && !this.live.get(r.entityId))) await this.addStoredEntities();
+    const result: RefreshResult = { changed: 0, added: 0, removed: 0 };
+    const entities = new Set<string>();
+    const found = new Set<number>();
+    for (const row of rows) {
+      found.add(row.id);
+      let d = this.byId.get(row.id);
+      if (d && (d.protocol !== row.protocol || d.deviceId !== row.deviceId)) {
+        // SQLite may give a removed device's id to the next one.
+        if (d.entityId !== null) entities.add(d.entityId);
+        this.forget(d);
+        result.removed++;
+        d = undefined;
+      }
+      if (d) {
+        if (d.entityId !== null) entities.add(d.entityId);
+        if (this.takeIn(d, row)) result.changed++;
+      } else {
+        // The store keeps (protocol, device id) unique: a local row under another id was removed there.
+        const stale = this.lookup(row.protocol, row.deviceId);
+        if (stale) { if (stale.entityId !== null) entities.add(stale.entityId); this.forget(stale); result.removed++; }
+        this.remember({ ...row, connected: false });
+        result.added++;
+      }
+      if (row.entityId !== null) entities.add(row.entityId);
+    }
+    for (const id of ids) {
+      const d = found.has(id) ? undefined : this.byId.get(id);
+      if (!d) continue;
+      if (d.entityId !== null) entities.add(d.entityId);
+      this.forget(d);
+      result.removed++;
+    }
+    for (const entityId of entities) this.decideDriver(entityId);
+    return result;
+  }
+
+  /** Copies the administrative fields of `row` into `d`; true when one changed. */
+  private takeIn(d: DeviceRecord, row: DeviceRow): boolean {
+    let tookOverAt = row.tookOverAt;
+    // Its first report here took the entity over a moment ago and the write is still queued: the store does not know yet.
+    if (this.takeoversToSave.has(d)) {
+      if (tookOverAt === null && row.state === 'active' && row.entityId === d.entityId) tookOverAt = d.tookOverAt;
+      else this.takeoversToSave.delete(d);
+    }
+    const changed = d.state !== row.state || d.entityId !== row.entityId || d.tookOverAt !== tookOverAt || d.authHash !== row.authHash
+      || d.label !== row.label || d.plate !== row.plate || JSON.stringify(d.meta) !== JSON.stringify(row.meta);
+    if (d.entityId !== row.entityId) this.rebind(d, row.entityId);
+    d.state = row.state;
+    d.tookOverAt = tookOverAt;
+    d.authHash = row.authHash;
+    d.label = row.label;
+    d.plate = row.plate;
+    d.meta = row.meta;
+    // The node holding the session knows the terminal's address.
+    if (!d.connected) d.address = row.address;
+    return changed;
+  }
+
+  /** Who drives `entityId` now that its devices changed; the takeover listeners hear of a change. */
+  private decideDriver(entityId: string): void {
+    const current = this.drivenBy.get(entityId);
+    if (current && this.byId.get(current.id) === current && current.entityId === entityId && this.isDriving(current)) return;
+    const next = this.onEntity.get(entityId)?.find((d) => this.isDriving(d));
+    if (next === current) return;
+    if (next) this.drivenBy.set(entityId, next); else this.drivenBy.delete(entityId);
+    this.emitTakeover(entityId, next);
+  }
+
+  private async addStoredEntities(): Promise<void> {
+    const at = this.now();
+    for (const { entity } of await this.repo.runtimeEntities()) {
+      // The node that made it publishes it: added as a replicated entity, it is not published again.
+      if (!this.live.get(entity.id)) replay(this.live, () => this.live.addEntity(entity, at));
+    }
+  }
+
   // ---- the gateways' port ------------------------------------------------------------
 
   registerTerminal(req: TerminalRegistration, now: number): Promise<RegistrationResult> {
@@ -216,11 +346,11 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
         case 'rejected': return this.refuseRegistration(existing, 'rejected', `terminal ${req.deviceId} was rejected by an admin`, now);
         case 'disabled': return this.refuseRegistration(existing, 'disabled', `terminal ${req.deviceId} is disabled`, now);
         case 'quarantined':
-          await this.repo.saveIdentities([existing]);
+          await this.saveIdentities([existing]);
           return { outcome: 'quarantined', detail: `terminal ${req.deviceId} waits for an admin on the device page` };
         case 'active':
           if (existing.entityId === null) {
-            await this.repo.saveIdentities([existing]);
+            await this.saveIdentities([existing]);
             return { outcome: 'quarantined', detail: `terminal ${req.deviceId} is bound to no entity` };
           }
           return { outcome: 'accepted', entityId: existing.entityId, authCode: await this.issueAuthCode(existing) };
@@ -342,7 +472,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
       if (d.state !== 'quarantined') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}, not quarantined`);
       d.state = 'rejected';
       d.authHash = null;
-      await this.repo.saveIdentities([d]);
+      await this.saveIdentities([d]);
       return d;
     });
   }
@@ -370,7 +500,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
       if (d.state === 'disabled') return d;
       if (d.state !== 'active') throw new HttpError(409, 'conflict', `device ${id} is ${d.state}`);
       d.state = 'disabled';
-      await this.repo.saveIdentities([d]);
+      await this.saveIdentities([d]);
       if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
       return d;
     });
@@ -385,7 +515,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
       d.state = 'active';
       // Back at the next report, like a new device.
       d.tookOverAt = null;
-      await this.repo.saveIdentities([d]);
+      await this.saveIdentities([d]);
       return d;
     });
   }
@@ -395,12 +525,9 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
       const d = this.mustGet(id);
       if (d.protocol === 'sim') throw new HttpError(409, 'conflict', 'a simulator device cannot be removed; disable it instead');
       await this.repo.remove(id);
-      this.byId.delete(id);
-      this.byProtocol.get(d.protocol)?.delete(d.deviceId);
-      this.detach(d);
-      this.dirty.delete(d);
-      this.takeoversToSave.delete(d);
+      this.forget(d);
       if (d.entityId !== null) this.releaseIfDriver(d.entityId, d);
+      this.announce([id]);
       return d;
     });
   }
@@ -415,7 +542,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     const batch = [...this.takeoversToSave];
     this.takeoversToSave.clear();
     try {
-      await this.repo.saveIdentities(batch);
+      await this.saveIdentities(batch);
     } catch (err) {
       for (const d of batch) if (this.byId.get(d.id) === d) this.takeoversToSave.add(d);
       throw err;
@@ -476,6 +603,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     if (newEntity) this.live.addEntity(newEntity, at);
     const d: DeviceRecord = { ...stored, connected: false };
     this.remember(d);
+    this.announce([d.id]);
     return d;
   }
 
@@ -495,12 +623,25 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
     }
     this.attach(d);
     if (target.newEntity) this.live.addEntity(target.newEntity, at);
+    this.announce([d.id]);
+  }
+
+  /** Writes what an admin or a registration decided, then tells the other nodes which devices changed. */
+  private async saveIdentities(rows: readonly DeviceRecord[]): Promise<void> {
+    await this.repo.saveIdentities(rows);
+    this.announce(rows.map((d) => d.id));
+  }
+
+  private announce(ids: readonly number[]): void {
+    for (const l of this.changeListeners) {
+      try { l(ids); } catch { /* a listener's failure must not fail a write that committed */ }
+    }
   }
 
   private async issueAuthCode(d: DeviceRecord): Promise<string> {
     const code = newAuthCode();
     d.authHash = hashCode(code);
-    await this.repo.saveIdentities([d]);
+    await this.saveIdentities([d]);
     return code;
   }
 
@@ -511,7 +652,7 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
   }
 
   private async refuseRegistration(d: DeviceRecord, reason: 'rejected' | 'disabled', detail: string, now: number): Promise<RegistrationResult> {
-    await this.repo.saveIdentities([d]);
+    await this.saveIdentities([d]);
     this.noteRefusal(d, `registration:${reason}`, detail, now);
     return { outcome: 'refused', reason, detail };
   }
@@ -618,6 +759,9 @@ export class DeviceDirectory implements DevicePort, DeviceResolver {
 
 /** JT/T 808 puts the code in 0x8100 as a string; hex keeps it printable for every terminal. */
 const newAuthCode = (): string => randomBytes(12).toString('hex');
+
+/** What a refresh took in: devices whose fields changed, devices new here, devices forgotten. */
+export interface RefreshResult { changed: number; added: number; removed: number }
 
 /** The entity a device is to be bound to; `newEntity` when it has to be made (stored and added with the binding). */
 interface EntityTarget { entityId: string; newEntity?: AnyEntity }

@@ -62,6 +62,21 @@ export class DevicesRepo {
     return (await this.sql.query<RawRow>('SELECT * FROM devices ORDER BY id')).map(fromRaw);
   }
 
+  /**
+   * The rows of these devices as stored now (absent: removed); what another node changed, for
+   * the registry to take in (DeviceDirectory.refresh). In chunks: a burst of takeovers names thousands.
+   */
+  async byIds(ids: readonly number[]): Promise<DeviceRow[]> {
+    const CHUNK = 500;
+    const rows: DeviceRow[] = [];
+    for (let k = 0; k < ids.length; k += CHUNK) {
+      const part = ids.slice(k, k + CHUNK);
+      const list = part.map((_, j) => `$${j + 1}`).join(', ');
+      for (const r of await this.sql.query<RawRow>(`SELECT * FROM devices WHERE id IN (${list}) ORDER BY id`, part)) rows.push(fromRaw(r));
+    }
+    return rows;
+  }
+
   /** Stores a new device and, when its binding made one, the entity made for it; the device as stored (its id). */
   async insert(row: NewDeviceRow, newEntity: AnyEntity | undefined, at: number): Promise<DeviceRow> {
     return this.sql.transaction(async (tx) => {
@@ -105,13 +120,17 @@ export class DevicesRepo {
     });
   }
 
-  /** Writes the counters of many devices in one transaction (they change with every report); resolves to how many. */
+  /**
+   * Writes the counters of many devices in one transaction (they change with every report); resolves to how many.
+   * Not the takeover: that goes with the identity (saveIdentities), so that a node's counters
+   * never write back a takeover another node has changed since (server/cluster/device-sync.ts).
+   */
   async saveCounters(rows: readonly DeviceRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     await this.sql.transaction(async (tx) => {
       for (const d of rows) {
-        await tx.exec('UPDATE devices SET last_seen = $1, accepted = $2, refused = $3, last_refusal = $4, address = $5, took_over_at = $6 WHERE id = $7',
-          [d.lastSeen, d.accepted, d.refused, d.lastRefusal === null ? null : JSON.stringify(d.lastRefusal), d.address, d.tookOverAt, d.id]);
+        await tx.exec('UPDATE devices SET last_seen = $1, accepted = $2, refused = $3, last_refusal = $4, address = $5 WHERE id = $6',
+          [d.lastSeen, d.accepted, d.refused, d.lastRefusal === null ? null : JSON.stringify(d.lastRefusal), d.address, d.id]);
       }
     });
     return rows.length;

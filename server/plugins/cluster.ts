@@ -1,8 +1,10 @@
 /**
  * Several nodes through Redis (REDIS_URL): the Socket.IO Redis Streams adapter carries room
  * broadcasts (a revocation's disconnect) to every node, the live state is shared through a
- * stream (server/cluster/replication.ts), and the run-once jobs registered by the simulator,
- * the alarm rules and the SLA timers run only on the node that holds their lease.
+ * stream (server/cluster/replication.ts), the device registry through the store and a pub/sub
+ * channel of the changed devices' ids (server/cluster/device-sync.ts), and the run-once jobs
+ * registered by the simulator, the alarm rules and the SLA timers run only on the node that
+ * holds their lease.
  * Without REDIS_URL the node runs alone, as it always did: `app.cluster.status()` says 'single'.
  */
 import fp from 'fastify-plugin';
@@ -47,7 +49,7 @@ export default fp<ClusterPluginOptions>(async (app, opts) => {
   const log = app.log.child({ module: 'cluster' });
   const node = new ClusterNode({
     redisUrl: c.redisUrl, keyPrefix: c.keyPrefix, nodeId: c.nodeId, leaseTtlMs: c.leaseTtlMs,
-    live: app.live, now: opts.now, log, guard: (name, fn) => app.timerFailures.run(name, fn),
+    live: app.live, now: opts.now, log, devices: app.deviceDirectory, guard: (name, fn) => app.timerFailures.run(name, fn),
     ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
     ...(opts.snapshotMs !== undefined ? { snapshotMs: opts.snapshotMs } : {}),
   });
@@ -73,4 +75,4 @@ export default fp<ClusterPluginOptions>(async (app, opts) => {
     await node.close();
     adapterClient.disconnect();
   });
-}, { name: 'cluster', dependencies: ['live', 'realtime', 'ops-metrics'] });
+}, { name: 'cluster', dependencies: ['live', 'devices', 'realtime', 'ops-metrics'] });

@@ -40,6 +40,8 @@ export const testPrefix = (name: string) => `cityops-test:${name}:${process.pid}
 
 export interface NodeProcess {
   url: string;
+  /** The JT/T 808 gateway's port; null with JT808_PORT=off. */
+  jt808Port: number | null;
   proc: ChildProcess;
   wallToken: string | null;
   /** Everything the node printed (its JSON log lines). */
@@ -72,8 +74,8 @@ export function startNode(env: Record<string, string>): Promise<NodeProcess> {
         output.push(line);
         if (line.startsWith('{"clusterNode"')) {
           clearTimeout(timer);
-          const { port, wallToken } = (JSON.parse(line) as { clusterNode: { port: number; wallToken: string | null } }).clusterNode;
-          resolve({ url: `http://127.0.0.1:${port}`, proc, wallToken, output, stop });
+          const { port, jt808Port, wallToken } = (JSON.parse(line) as { clusterNode: { port: number; jt808Port: number | null; wallToken: string | null } }).clusterNode;
+          resolve({ url: `http://127.0.0.1:${port}`, jt808Port, proc, wallToken, output, stop });
         }
       }
     };

@@ -207,8 +207,11 @@ for (const driver of drivers) {
       expect(all[2]).toMatchObject({ state: 'disabled', label: 'truck 9', tookOverAt: T0 + 4 * S, lastSeen: T0 + 5 * S, accepted: 12, refused: 1, lastRefusal: { at: T0 + 5 * S, reason: 'badChecksum', detail: 'xor' } });
       const [entity] = await repo.runtimeEntities();
       expect(entity).toEqual({ createdAt: T0 + 2 * S, entity: { ...made, pos: { lon: 117.05, lat: 36.65, ts: 0 } } });
+      // Rows by id, as another node reads back what this one changed: unknown ids are absent.
+      expect(await repo.byIds([3, 1, 999])).toEqual([all[0], all[2]]);
       await repo.remove(3);
       expect((await repo.all()).map((d) => d.id)).toEqual([1, 2, simId]);
+      expect(await repo.byIds([3])).toEqual([]);
     });
 
     it('device registry: a terminal registering twice at once is stored once, with the entity made for it; counters and takeovers go behind the hot path', async () => {
@@ -244,6 +247,82 @@ for (const driver of drivers) {
       // PostgreSQL spent ids 4 and 5 on the two simulator devices the restart found already there.
       await expect(again.create('mqtt', 'm-1', { entityId: 'bin-00001' }, null)).resolves.toMatchObject({ id: driver.name === 'PostgreSQL' ? 6 : 4, entityId: 'bin-00001', state: 'active' });
       await expect(again.create('mqtt', 'm-1', { entityId: 'bin-00001' }, null)).rejects.toMatchObject({ statusCode: 409 });
+    });
+
+    it('device registry on two nodes: what one writes, the other takes in by refresh (fields from the store, its own counters kept, indexes in step, removed devices forgotten)', async () => {
+      let now = T0;
+      const repo = new DevicesRepo(h.store);
+      const liveA = new LiveState(PACK, connectivity);
+      const liveB = new LiveState(PACK, connectivity);
+      const a = new DeviceDirectory({ repo, live: liveA, policy: 'open', now: () => now, place: () => null });
+      const b = new DeviceDirectory({ repo, live: liveB, policy: 'closed', now: () => now, place: () => null });
+      await a.load(PACK.map((e) => e.id));
+      await b.load(PACK.map((e) => e.id));
+      const announcedA: number[][] = [];
+      const announcedB: number[][] = [];
+      a.onChanged((ids) => announcedA.push([...ids]));
+      b.onChanged((ids) => announcedB.push([...ids]));
+      const takeoversB: string[] = [];
+      b.onTakeover((id, d) => takeoversB.push(`${id}:${d?.deviceId ?? 'sim'}`));
+
+      // Added on A: B refuses it until it refreshes that id.
+      const phone = await a.create('http', 'phone-1', { entityId: 'veh-001' }, 'crew phone');
+      expect(announcedA).toEqual([[phone.id]]);
+      expect(b.resolve('http', 'phone-1')).toMatchObject({ ok: false, reason: 'unknownDevice' });
+      expect(await b.refresh([phone.id])).toEqual({ changed: 0, added: 1, removed: 0 });
+      expect(b.resolve('http', 'phone-1')).toEqual({ ok: true, entityId: 'veh-001', handover: true });
+      expect(b.get(phone.id)).toMatchObject({ label: 'crew phone', state: 'active' });
+      expect(b.deviceFor('veh-001', 'http')).toBe('phone-1');
+      // A refresh announces nothing: the node that wrote did.
+      expect(announcedB).toEqual([]);
+
+      // Its first report reaches B: B's takeover is written and announced; A learns the simulator must leave veh-001 alone.
+      now += S;
+      b.accepted('http', 'phone-1', 'veh-001', now);
+      b.accepted('http', 'phone-1', 'veh-001', now);
+      await new Promise((r) => setImmediate(r));
+      await b.settle();
+      expect(announcedB).toEqual([[phone.id]]);
+      expect(a.isReal('veh-001')).toBe(false);
+      expect(await a.refresh([phone.id])).toEqual({ changed: 1, added: 0, removed: 0 });
+      expect(a.isReal('veh-001')).toBe(true);
+      expect(a.driverOf('veh-001')?.deviceId).toBe('phone-1');
+      // A's counters are A's: the reports were B's.
+      expect(a.get(phone.id)).toMatchObject({ accepted: 0, lastSeen: null, tookOverAt: now });
+
+      // Disabled on A: B refuses the device and gives veh-001 back to the simulator, keeping its own counters.
+      await a.disable(phone.id);
+      expect(await b.refresh([phone.id])).toEqual({ changed: 1, added: 0, removed: 0 });
+      expect(b.resolve('http', 'phone-1')).toMatchObject({ ok: false, reason: 'deviceInactive' });
+      expect(b.isReal('veh-001')).toBe(false);
+      expect(takeoversB).toEqual(['veh-001:phone-1', 'veh-001:sim']);
+      expect(b.get(phone.id)).toMatchObject({ state: 'disabled', accepted: 2, lastSeen: now });
+      expect(b.deviceFor('veh-001', 'http')).toBeUndefined();
+
+      // Enabled and bound elsewhere on A; B's refreshAll (after an outage) takes in both, its entity lists in step.
+      await a.enable(phone.id);
+      await a.bind(phone.id, { entityId: 'bin-00001' });
+      expect(await b.refreshAll()).toMatchObject({ changed: 1, added: 0, removed: 0 });
+      expect(b.deviceFor('veh-001', 'http')).toBeUndefined();
+      expect(b.deviceFor('bin-00001', 'http')).toBe('phone-1');
+      expect(b.resolve('http', 'phone-1')).toEqual({ ok: true, entityId: 'bin-00001', handover: true });
+
+      // A terminal registered on A with a vehicle made for it: B has the entity from the store (its replication row may come later) and the auth code's hash.
+      const reg = await a.registerTerminal({ protocol: 'jt808', deviceId: '013900000042', address: '10.0.0.9:5000', plate: '鲁A·42424' }, now);
+      expect(reg).toMatchObject({ outcome: 'accepted', entityId: 'rt-jt808-013900000042' });
+      const terminal = a.find('jt808', '013900000042')!;
+      expect(b.authenticate('jt808', '013900000042', (reg as { authCode: string }).authCode, now)).toMatchObject({ ok: false, reason: 'unknownDevice' });
+      await b.refresh(announcedA.at(-1)!);
+      expect(liveB.get('rt-jt808-013900000042')).toMatchObject({ kind: 'vehicle', name: '鲁A·42424' });
+      expect(b.authenticate('jt808', '013900000042', (reg as { authCode: string }).authCode, now)).toEqual({ ok: true, entityId: 'rt-jt808-013900000042' });
+
+      // Removed on A: B forgets it everywhere; a refresh of an id B never knew changes nothing.
+      await a.remove(terminal.id);
+      expect(await b.refresh([terminal.id, 9999])).toEqual({ changed: 0, added: 0, removed: 1 });
+      expect(b.find('jt808', '013900000042')).toBeUndefined();
+      expect(b.get(terminal.id)).toBeUndefined();
+      expect(b.deviceFor('rt-jt808-013900000042', 'jt808')).toBeUndefined();
+      expect([...b.all()].map((d) => d.id)).toEqual([...a.all()].map((d) => d.id));
     });
 
     it('JT/T 808 texts: stored as queued, sent when the terminal is there, closed by its answer, expired past the TTL', async () => {
